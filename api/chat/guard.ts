@@ -1,0 +1,40 @@
+// The seam through which safety rules (origin, bans, rate limits) act on the chat hub. The hub
+// calls these at fixed points and knows nothing of how they decide.
+import type { ClientFrame, ErrorCode } from './protocol'
+
+export interface Refusal {
+  code: ErrorCode
+  message: string
+  retryAfterMs?: number
+  /** HTTP status for refusals before the upgrade. */
+  status?: number
+}
+
+export interface ConnectionInfo {
+  ip: string
+  ipHash: string
+  origin: string | null
+}
+
+export interface FrameContext {
+  sessionId: string
+  ipHash: string
+}
+
+export interface ChatGuard {
+  /** Before a WebSocket upgrade. */
+  admitConnection(info: ConnectionInfo): Refusal | null
+  /** A socket closed (connection counts). */
+  releaseConnection(info: ConnectionInfo): void
+  /** Every parsed frame, on the hot path: must be synchronous and cheap. */
+  checkFrame(ctx: FrameContext, frame: ClientFrame): Refusal | null
+  /** Before joining the queue (find/next): may look up bans. */
+  checkFind(ctx: FrameContext): Promise<Refusal | null>
+}
+
+export const allowAll: ChatGuard = {
+  admitConnection: () => null,
+  releaseConnection: () => {},
+  checkFrame: () => null,
+  checkFind: async () => null,
+}

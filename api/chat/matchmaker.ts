@@ -1,0 +1,196 @@
+// Pairs waiting sessions. Waiters are indexed by interest, so enqueueing and matching cost grows
+// with the number of interests a waiter has, not with the number of waiters. Insertion-ordered
+// Sets keep each index in waiting order, so the first eligible entry is the longest waiting.
+//
+// Rules, in order:
+//  1. a stranger sharing an interest, longest-waiting first;
+//  2. if both allow it, any stranger once both are "random-ready": a waiter with no interests
+//     is ready at once, one with interests after the fallback delay;
+//  3. never two sessions that chatted within the re-pair cool-down (a retry is scheduled for
+//     when the cool-down ends, so two lonely waiters still meet eventually).
+
+export interface WaiterSpec {
+  id: string
+  interests: readonly string[]
+  random: boolean
+}
+
+export interface Match {
+  a: string
+  b: string
+  common: string[]
+  /** True when paired by the random fallback rather than by a shared interest. */
+  random: boolean
+}
+
+/** The matchmaker's queue seam: in-process today, a broker-backed one could sit behind it. */
+export interface MatchQueue {
+  enqueue(w: WaiterSpec): void
+  remove(id: string): boolean
+  has(id: string): boolean
+  readonly size: number
+  /** How many waiters have n interests, for metrics. */
+  countsByInterestCount(): Map<number, number>
+  close(): void
+}
+
+export interface MatchmakerOptions {
+  fallbackMs: number
+  /** Until when (ms epoch) a and b may not be paired again; 0 or past = free. */
+  cooldownUntil(a: string, b: string): number
+  onMatch(m: Match): void
+  /** Told when a waiter becomes random-ready without a partner (the client may show it). */
+  onFallback?(id: string): void
+  now?: () => number
+  setTimer?: (fn: () => void, ms: number) => unknown
+  clearTimer?: (t: unknown) => void
+}
+
+interface Waiter extends WaiterSpec {
+  enqueuedAt: number
+  randomReady: boolean
+  timer: unknown
+}
+
+export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
+  const now = opts.now ?? Date.now
+  const setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms))
+  const clearTimer = opts.clearTimer ?? (t => clearTimeout(t as ReturnType<typeof setTimeout>))
+
+  const waiters = new Map<string, Waiter>()
+  const byInterest = new Map<string, Set<Waiter>>()
+  const randomReady = new Set<Waiter>()
+
+  /** Earliest time a blocked candidate frees up, so we can retry then. */
+  let blockedUntil = 0
+  const eligible = (w: Waiter, c: Waiter, t: number): boolean => {
+    if (c === w) return false
+    const until = opts.cooldownUntil(w.id, c.id)
+    if (until > t) {
+      blockedUntil = blockedUntil === 0 ? until : Math.min(blockedUntil, until)
+      return false
+    }
+    return true
+  }
+
+  function findByInterest(w: Waiter, t: number): Waiter | undefined {
+    let best: Waiter | undefined
+    for (const i of w.interests) {
+      const set = byInterest.get(i)
+      if (!set) continue
+      for (const c of set) {
+        if (!eligible(w, c, t)) continue
+        if (!best || c.enqueuedAt < best.enqueuedAt) best = c
+        break // the first eligible in a set is its longest waiting
+      }
+    }
+    return best
+  }
+
+  function findRandom(w: Waiter, t: number): Waiter | undefined {
+    for (const c of randomReady) if (c.random && eligible(w, c, t)) return c
+    return undefined
+  }
+
+  function index(w: Waiter) {
+    for (const i of w.interests) {
+      let set = byInterest.get(i)
+      if (!set) byInterest.set(i, (set = new Set()))
+      set.add(w)
+    }
+    if (w.randomReady) randomReady.add(w)
+  }
+
+  function unindex(w: Waiter) {
+    for (const i of w.interests) {
+      const set = byInterest.get(i)
+      if (!set) continue
+      set.delete(w)
+      if (set.size === 0) byInterest.delete(i)
+    }
+    randomReady.delete(w)
+    if (w.timer !== null) clearTimer(w.timer)
+    w.timer = null
+  }
+
+  function pair(w: Waiter, c: Waiter, random: boolean) {
+    unindex(c)
+    unindex(w)
+    waiters.delete(c.id)
+    waiters.delete(w.id)
+    const mine = new Set(w.interests)
+    const common = c.interests.filter(i => mine.has(i))
+    // The longest-waiting side is `a`, so callers can treat it as the one who was waiting.
+    opts.onMatch({ a: c.id, b: w.id, common, random })
+  }
+
+  /** Try to pair w now; on failure index it and schedule what could change that. */
+  function attempt(w: Waiter) {
+    const t = now()
+    blockedUntil = 0
+    const c = findByInterest(w, t) ?? (w.randomReady ? findRandom(w, t) : undefined)
+    if (c) return pair(w, c, !c.interests.some(i => w.interests.includes(i)))
+    index(w)
+    if (w.random && !w.randomReady) {
+      w.timer = setTimer(() => becomeRandomReady(w), Math.max(0, w.enqueuedAt + opts.fallbackMs - t))
+    } else if (blockedUntil > t) {
+      w.timer = setTimer(() => retry(w), blockedUntil - t + 1)
+    }
+  }
+
+  function becomeRandomReady(w: Waiter) {
+    w.timer = null
+    if (waiters.get(w.id) !== w) return
+    unindex(w)
+    w.randomReady = true
+    opts.onFallback?.(w.id)
+    attempt(w)
+  }
+
+  function retry(w: Waiter) {
+    w.timer = null
+    if (waiters.get(w.id) !== w) return
+    unindex(w)
+    attempt(w)
+  }
+
+  return {
+    enqueue(spec) {
+      const old = waiters.get(spec.id)
+      if (old) {
+        unindex(old)
+        waiters.delete(spec.id)
+      }
+      const w: Waiter = {
+        id: spec.id,
+        interests: [...spec.interests],
+        random: spec.random,
+        enqueuedAt: now(),
+        randomReady: spec.random && (spec.interests.length === 0 || opts.fallbackMs === 0),
+        timer: null,
+      }
+      waiters.set(w.id, w)
+      attempt(w)
+    },
+    remove(id) {
+      const w = waiters.get(id)
+      if (!w) return false
+      unindex(w)
+      waiters.delete(id)
+      return true
+    },
+    has: id => waiters.has(id),
+    get size() {
+      return waiters.size
+    },
+    countsByInterestCount() {
+      const m = new Map<number, number>()
+      for (const w of waiters.values()) m.set(w.interests.length, (m.get(w.interests.length) ?? 0) + 1)
+      return m
+    },
+    close() {
+      for (const w of waiters.values()) unindex(w)
+      waiters.clear()
+    },
+  }
+}

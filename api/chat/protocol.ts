@@ -1,0 +1,178 @@
+// The leetChat wire contract v1 (docs/protocol.md), as zod schemas for what clients send and
+// TypeScript types for what the server sends. The PWA imports the types from here with
+// `import type`, so the schemas never reach its bundle.
+import { z } from 'zod'
+import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest } from './interests'
+
+// ---------- errors ----------
+
+/** Stable error codes: clients switch on these, so never rename one. */
+export const ERROR_CODES = [
+  'bad_json', // frame is not a JSON object
+  'binary_not_supported', // binary frames are not part of the protocol
+  'too_large', // frame bigger than the limit, refused before parsing
+  'unknown_type', // `type` missing or not one we know
+  'bad_frame', // fields missing, wrong type or out of range
+  'not_in_chat', // text/typing while not chatting
+  'rate_limited', // too many frames of this kind; see retryAfterMs
+  'banned', // this client is banned; see retryAfterMs
+  'forbidden_origin', // upgrade from an Origin not allowed
+  'too_many_connections', // too many sockets from one address
+  'internal', // the server failed; nothing the client did
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+// ---------- client → server ----------
+
+const interest = z
+  .string()
+  .transform(s => normaliseInterest(s))
+  .pipe(z.string().min(1, 'an interest is empty').max(MAX_INTEREST_LENGTH, `an interest is longer than ${MAX_INTEREST_LENGTH} characters`))
+
+const find = z.object({
+  type: z.literal('find'),
+  interests: z
+    .array(interest)
+    .max(MAX_INTERESTS, `at most ${MAX_INTERESTS} interests`)
+    .transform(list => [...new Set(list)]),
+  random: z.boolean().optional().default(true),
+})
+
+const textFrame = (maxTextLength: number) =>
+  z.object({
+    type: z.literal('text'),
+    id: z.string().min(1).max(64),
+    body: z
+      .string()
+      .min(1, 'message is empty')
+      .max(maxTextLength, `message is longer than ${maxTextLength} characters`)
+      .refine(s => s.trim().length > 0, 'message is blank'),
+  })
+
+const typing = z.object({ type: z.literal('typing'), active: z.boolean() })
+const next = z.object({ type: z.literal('next') })
+const leave = z.object({ type: z.literal('leave') })
+const ack = z.object({ type: z.literal('ack'), seq: z.number().int().min(0) })
+
+export type FindFrame = z.output<typeof find>
+export type TextFrame = z.output<ReturnType<typeof textFrame>>
+export type ClientFrame =
+  | FindFrame
+  | TextFrame
+  | z.output<typeof typing>
+  | z.output<typeof next>
+  | z.output<typeof leave>
+  | z.output<typeof ack>
+/** What a client may write: `random` is optional on the wire. */
+export type ClientFrameInput =
+  | z.input<typeof find>
+  | z.input<ReturnType<typeof textFrame>>
+  | z.input<typeof typing>
+  | z.input<typeof next>
+  | z.input<typeof leave>
+  | z.input<typeof ack>
+
+export const CLIENT_FRAME_TYPES = ['find', 'text', 'typing', 'next', 'leave', 'ack'] as const
+
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string }
+
+export interface ParserLimits {
+  maxTextLength: number
+  maxFrameBytes: number
+}
+
+/** Builds a parser for one set of limits (built once at start-up, not per frame). */
+export function createFrameParser(limits: ParserLimits): (raw: string | Uint8Array) => ParseResult {
+  const schemas = {
+    find,
+    text: textFrame(limits.maxTextLength),
+    typing,
+    next,
+    leave,
+    ack,
+  } as const
+
+  return raw => {
+    if (typeof raw !== 'string') return { ok: false, code: 'binary_not_supported', message: 'send JSON text frames, not binary' }
+    // Length in UTF-16 units is ≤ byte length ≤ 3× it, so this bound is cheap and safe.
+    if (raw.length > limits.maxFrameBytes || Buffer.byteLength(raw) > limits.maxFrameBytes) {
+      return { ok: false, code: 'too_large', message: `frames are limited to ${limits.maxFrameBytes} bytes` }
+    }
+    let data: unknown
+    try {
+      data = JSON.parse(raw)
+    } catch {
+      return { ok: false, code: 'bad_json', message: 'frame is not valid JSON' }
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return { ok: false, code: 'bad_json', message: 'frame must be a JSON object' }
+    }
+    const type = (data as { type?: unknown }).type
+    if (typeof type !== 'string' || !Object.hasOwn(schemas, type)) {
+      return { ok: false, code: 'unknown_type', message: `unknown frame type; expected one of ${CLIENT_FRAME_TYPES.join(', ')}` }
+    }
+    const parsed = schemas[type as keyof typeof schemas].safeParse(data)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
+      return { ok: false, code: 'bad_frame', message: `${type}: ${where}${issue?.message ?? 'invalid'}` }
+    }
+    return { ok: true, frame: parsed.data as ClientFrame }
+  }
+}
+
+// ---------- server → client ----------
+
+export interface Limits {
+  maxTextLength: number
+  maxUploadBytes: number
+  mediaTtlSeconds: number
+}
+
+export type MediaKind = 'image' | 'audio' | 'file'
+
+export interface MediaInfo {
+  id: string
+  kind: MediaKind
+  mime: string
+  size: number
+  name: string
+  url: string
+  /** ms epoch */
+  expiresAt: number
+}
+
+export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned'
+export type EndedBy = 'you' | 'stranger' | 'server'
+
+export type HelloFrame = { type: 'hello'; session: string; resumed: boolean; online: number; limits: Limits }
+export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; fallback?: boolean }
+export type MatchedFrame = { type: 'matched'; seq: number; chat: string; common: string[] }
+export type StrangerTextFrame = { type: 'text'; seq: number; body: string; at: number; from: 'stranger' }
+export type DeliveredFrame = { type: 'delivered'; seq: number; id: string; at: number }
+export type TypingFrame = { type: 'typing'; active: boolean }
+export type MediaFrame = { type: 'media'; seq: number; from: 'you' | 'stranger'; media: MediaInfo }
+export type PartnerFrame = { type: 'partner'; state: 'reconnecting' | 'back' }
+export type EndedFrame = { type: 'ended'; seq: number; by: EndedBy; reason: EndReason }
+export type OnlineFrame = { type: 'online'; count: number }
+export type ErrorFrame = { type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number }
+/** Sent before a graceful restart: reconnect with ?resume= after a short pause. */
+export type ShutdownFrame = { type: 'shutdown'; resumable: boolean; retryAfterMs: number }
+
+export type ServerFrame =
+  | HelloFrame
+  | QueuedFrame
+  | MatchedFrame
+  | StrangerTextFrame
+  | DeliveredFrame
+  | TypingFrame
+  | MediaFrame
+  | PartnerFrame
+  | EndedFrame
+  | OnlineFrame
+  | ErrorFrame
+  | ShutdownFrame
+
+/** Frames with a seq: kept until acknowledged and replayed on resume. */
+export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | MediaFrame | EndedFrame
+export type SequencedFrameInput = SequencedFrame extends infer F ? (F extends SequencedFrame ? Omit<F, 'seq'> : never) : never

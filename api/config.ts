@@ -1,0 +1,189 @@
+// The one place that reads environment variables. Everything else receives a typed Config.
+// A bad value stops start-up with a message that names the variable, so an operator never
+// runs with a silently ignored setting.
+
+export interface Config {
+  host: string
+  port: number
+  /** Public origin of the app (scheme://host[:port]), used for links and the default allowed origin. */
+  publicUrl: string
+  dataDir: string
+  /** Unset → SQLite file in dataDir; mysql://… → MySQL/MariaDB. */
+  databaseUrl: string | null
+  /** Unset → in-process cache; host:port[,host:port] → memcached. */
+  memcachedServers: string | null
+  cacheTimeoutMs: number
+  wsPath: string
+  allowedOrigins: string[]
+  trustedProxies: string[]
+
+  matchFallbackMs: number
+  repairCooldownMs: number
+  resumeWindowMs: number
+  resumeBufferFrames: number
+  maxTextLength: number
+  maxFrameBytes: number
+  onlineBroadcastMs: number
+
+  maxUploadBytes: number
+  uploadTicketTtlSeconds: number
+  mediaLinkTtlSeconds: number
+  mediaRetentionSeconds: number
+  mediaSweepCron: string
+  maxVoiceSeconds: number
+  /** HMAC secret for media links and IP hashes; null → generated once and kept in dataDir. */
+  secret: string | null
+
+  reportBanThreshold: number
+  reportBanWindowSeconds: number
+  banSeconds: number
+  rateTextPerSecond: number
+  rateTextBurst: number
+  rateFindsPerMinute: number
+  rateTicketsPerMinute: number
+  rateReportsPerHour: number
+  maxConnectionsPerIp: number
+  abuseStrikesBeforeClose: number
+
+  shutdownTimeoutMs: number
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  metricsEnabled: boolean
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`config: ${variable} ${problem}`)
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function raw(env: Env, name: string): string | undefined {
+  const v = env[name]
+  return v === undefined || v.trim() === '' ? undefined : v.trim()
+}
+
+function int(env: Env, name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = raw(env, name)
+  if (v === undefined) return def
+  if (!/^-?\d+$/.test(v)) throw new ConfigError(name, `must be a whole number, got "${v}"`)
+  const n = Number(v)
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const v = raw(env, name)
+  if (v === undefined) return def
+  if (/^(1|true|yes|on)$/i.test(v)) return true
+  if (/^(0|false|no|off)$/i.test(v)) return false
+  throw new ConfigError(name, `must be true or false, got "${v}"`)
+}
+
+function list(env: Env, name: string): string[] {
+  const v = raw(env, name)
+  return v === undefined ? [] : v.split(',').map(s => s.trim()).filter(Boolean)
+}
+
+function origin(name: string, value: string): string {
+  let u: URL
+  try {
+    u = new URL(value)
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL like https://chat.example.com, got "${value}"`)
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `must use http or https, got "${value}"`)
+  return u.origin
+}
+
+const CRON_FIELD = /^[\d*/,\-A-Za-z?LW#]+$/
+
+export function loadConfig(env: Env = {}): Config {
+  const host = raw(env, 'HOST') ?? '0.0.0.0'
+  const port = int(env, 'PORT', 3000, 0, 65535)
+  const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
+  const publicUrl = origin('PUBLIC_URL', raw(env, 'PUBLIC_URL') ?? `http://${publicHost}:${port}`)
+
+  const databaseUrl = raw(env, 'DATABASE_URL') ?? null
+  if (databaseUrl && !/^mysql:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must start with mysql:// (leave it unset for the embedded SQLite database)')
+  }
+
+  const memcachedServers = raw(env, 'MEMCACHED_SERVERS') ?? null
+  if (memcachedServers) {
+    for (const s of memcachedServers.split(',')) {
+      if (!/^[\w.\-[\]:]+:\d+$/.test(s.trim())) throw new ConfigError('MEMCACHED_SERVERS', `expects host:port[,host:port], got "${s}"`)
+    }
+  }
+
+  const wsPath = raw(env, 'WS_PATH') ?? '/chat'
+  if (!/^\/[\w\-/]*$/.test(wsPath)) throw new ConfigError('WS_PATH', `must be a path starting with /, got "${wsPath}"`)
+
+  const allowedOrigins = list(env, 'ALLOWED_ORIGINS').map(o => origin('ALLOWED_ORIGINS', o))
+  if (allowedOrigins.length === 0) allowedOrigins.push(publicUrl)
+
+  const mediaLinkTtlSeconds = int(env, 'MEDIA_LINK_TTL_SECONDS', 1800, 1)
+  const mediaSweepCron = raw(env, 'MEDIA_SWEEP_CRON') ?? '* * * * *'
+  const fields = mediaSweepCron.split(/\s+/)
+  if (fields.length < 5 || fields.length > 7 || !fields.every(f => CRON_FIELD.test(f))) {
+    throw new ConfigError('MEDIA_SWEEP_CRON', `must be a cron pattern like "* * * * *", got "${mediaSweepCron}"`)
+  }
+
+  const secret = raw(env, 'SECRET') ?? null
+  if (secret !== null && secret.length < 32) throw new ConfigError('SECRET', 'must be at least 32 characters (or unset to generate one)')
+
+  const logLevel = (raw(env, 'LOG_LEVEL') ?? 'info') as Config['logLevel']
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of debug, info, warn, error, silent, got "${logLevel}"`)
+  }
+
+  const maxTextLength = int(env, 'MAX_TEXT_LENGTH', 2000, 1, 100_000)
+
+  return {
+    host,
+    port,
+    publicUrl,
+    dataDir: raw(env, 'DATA_DIR') ?? './data',
+    databaseUrl,
+    memcachedServers,
+    cacheTimeoutMs: int(env, 'CACHE_TIMEOUT_MS', 250, 10, 10_000),
+    wsPath,
+    allowedOrigins,
+    trustedProxies: list(env, 'TRUSTED_PROXIES'),
+
+    matchFallbackMs: int(env, 'MATCH_FALLBACK_MS', 8000, 0),
+    repairCooldownMs: int(env, 'REPAIR_COOLDOWN_MS', 30_000, 0),
+    resumeWindowMs: int(env, 'RESUME_WINDOW_MS', 60_000, 0),
+    resumeBufferFrames: int(env, 'RESUME_BUFFER_FRAMES', 500, 10, 100_000),
+    maxTextLength,
+    // A text frame is the body plus a little JSON; anything much larger is refused before parsing.
+    maxFrameBytes: int(env, 'MAX_FRAME_BYTES', Math.max(16 * 1024, maxTextLength * 6 + 1024), 1024, 16 * 1024 * 1024),
+    onlineBroadcastMs: int(env, 'ONLINE_BROADCAST_MS', 5000, 100),
+
+    maxUploadBytes: int(env, 'MAX_UPLOAD_BYTES', 1_048_576, 1),
+    uploadTicketTtlSeconds: int(env, 'UPLOAD_TICKET_TTL_SECONDS', 300, 1),
+    mediaLinkTtlSeconds,
+    mediaRetentionSeconds: int(env, 'MEDIA_RETENTION_SECONDS', mediaLinkTtlSeconds, 1),
+    mediaSweepCron,
+    maxVoiceSeconds: int(env, 'MAX_VOICE_SECONDS', 120, 1),
+    secret,
+
+    reportBanThreshold: int(env, 'REPORT_BAN_THRESHOLD', 3, 1),
+    reportBanWindowSeconds: int(env, 'REPORT_BAN_WINDOW_SECONDS', 3600, 1),
+    banSeconds: int(env, 'BAN_SECONDS', 86_400, 1),
+    rateTextPerSecond: int(env, 'RATE_TEXT_PER_SECOND', 5, 1),
+    rateTextBurst: int(env, 'RATE_TEXT_BURST', 20, 1),
+    rateFindsPerMinute: int(env, 'RATE_FINDS_PER_MINUTE', 30, 1),
+    rateTicketsPerMinute: int(env, 'RATE_TICKETS_PER_MINUTE', 20, 1),
+    rateReportsPerHour: int(env, 'RATE_REPORTS_PER_HOUR', 20, 1),
+    maxConnectionsPerIp: int(env, 'MAX_CONNECTIONS_PER_IP', 20, 1),
+    abuseStrikesBeforeClose: int(env, 'ABUSE_STRIKES_BEFORE_CLOSE', 20, 1),
+
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
+    logLevel,
+    metricsEnabled: bool(env, 'METRICS_ENABLED', true),
+  }
+}

@@ -1,0 +1,57 @@
+// The hono app for every HTTP request except the WebSocket upgrade: tRPC, uploads, signed media,
+// health, metrics and the built PWA.
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { trpcServer } from '@hono/trpc-server'
+import type { Server } from 'bun'
+import { resolve } from 'node:path'
+import type { Services } from './services'
+import type { WsData } from './chat/hub'
+import { appRouter } from './trpc/router'
+import { createContext } from './trpc/context'
+import { createStaticHandler } from './static'
+
+export type HttpEnv = { Bindings: Server<WsData> }
+
+const TRPC_MAX_BODY = 64 * 1024
+
+export function createHttpApp(services: Services, opts: { staticRoot?: string } = {}) {
+  const { log, db, cache } = services
+  const app = new Hono<HttpEnv>()
+  const serveStatic = createStaticHandler(opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist'))
+
+  app.onError((err, c) => {
+    log.error('http handler failed', { err, path: c.req.path })
+    return c.json({ error: { code: 'internal', message: 'the server could not complete that request' } }, 500)
+  })
+
+  app.get('/healthz', c => c.json({ ok: true }))
+  app.get('/readyz', async c => {
+    const [database, cacheOk] = await Promise.all([db.ping(), cache.ping()])
+    const ok = database && cacheOk && !services.hub.closing
+    return c.json({ ok, database, cache: cacheOk, closing: services.hub.closing }, ok ? 200 : 503)
+  })
+
+  app.use(
+    '/trpc/*',
+    bodyLimit({
+      maxSize: TRPC_MAX_BODY,
+      onError: c => c.json({ error: { code: 'too_large', message: `request bodies are limited to ${TRPC_MAX_BODY} bytes` } }, 413),
+    }),
+    trpcServer({
+      router: appRouter,
+      endpoint: '/trpc',
+      createContext: (_opts, c) => createContext(services, c, (c.env as Server<WsData>)?.requestIP?.(c.req.raw)?.address ?? null),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc procedure failed', { path, err: error.cause ?? error })
+      },
+    }),
+  )
+
+  app.get('*', async c => {
+    const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'))
+    return res ?? c.json({ error: { code: 'not_found', message: 'not found' } }, 404)
+  })
+
+  return app
+}

@@ -1,0 +1,44 @@
+// Process entry for `bun run start`: config → app → graceful shutdown on SIGTERM/SIGINT.
+import { ConfigError, loadConfig, type Config } from './config'
+import { startApp } from './app'
+import { createLogger } from './log'
+
+// tRPC and others read NODE_ENV; Bun leaves it unset, which would mean development behaviour.
+process.env.NODE_ENV ??= 'production'
+
+let config: Config
+try {
+  config = loadConfig(process.env)
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message)
+    process.exit(1)
+  }
+  throw err
+}
+
+const log = createLogger(config.logLevel)
+let app: Awaited<ReturnType<typeof startApp>>
+try {
+  app = await startApp(config, { log })
+} catch (err) {
+  log.error('start-up failed', { err })
+  process.exit(1)
+}
+
+let shuttingDown = false
+async function shutdown(signal: string) {
+  if (shuttingDown) return
+  shuttingDown = true
+  log.info('shutting down', { signal })
+  const timer = setTimeout(() => {
+    log.error('shutdown took too long, exiting', { timeoutMs: config.shutdownTimeoutMs })
+    process.exit(1)
+  }, config.shutdownTimeoutMs)
+  await app.stop()
+  clearTimeout(timer)
+  log.info('stopped')
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -1,0 +1,58 @@
+// A tiny Prometheus-style registry: counters with optional labels and gauges read at scrape time.
+export type Labels = Record<string, string>
+
+export interface Metrics {
+  inc(name: string, labels?: Labels, by?: number): void
+  gauge(name: string, help: string, read: () => number | Array<{ labels: Labels; value: number }>): void
+  describe(name: string, help: string): void
+  /** Prometheus text exposition format. */
+  render(): string
+  /** Current value of a counter (tests, benchmarks). */
+  value(name: string, labels?: Labels): number
+}
+
+const key = (labels?: Labels) =>
+  labels && Object.keys(labels).length
+    ? '{' + Object.entries(labels).map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, '_')}"`).join(',') + '}'
+    : ''
+
+export function createMetrics(prefix = 'leetchat_'): Metrics {
+  const counters = new Map<string, Map<string, number>>()
+  const help = new Map<string, string>()
+  const gauges = new Map<string, () => number | Array<{ labels: Labels; value: number }>>()
+  return {
+    inc(name, labels, by = 1) {
+      let series = counters.get(name)
+      if (!series) counters.set(name, (series = new Map()))
+      const k = key(labels)
+      series.set(k, (series.get(k) ?? 0) + by)
+    },
+    gauge(name, h, read) {
+      help.set(name, h)
+      gauges.set(name, read)
+    },
+    describe(name, h) {
+      help.set(name, h)
+    },
+    value(name, labels) {
+      return counters.get(name)?.get(key(labels)) ?? 0
+    },
+    render() {
+      const out: string[] = []
+      for (const [name, series] of counters) {
+        const full = prefix + name
+        if (help.has(name)) out.push(`# HELP ${full} ${help.get(name)}`)
+        out.push(`# TYPE ${full} counter`)
+        for (const [k, v] of series) out.push(`${full}${k} ${v}`)
+      }
+      for (const [name, read] of gauges) {
+        const full = prefix + name
+        out.push(`# HELP ${full} ${help.get(name)}`, `# TYPE ${full} gauge`)
+        const v = read()
+        if (typeof v === 'number') out.push(`${full} ${v}`)
+        else for (const s of v) out.push(`${full}${key(s.labels)} ${s.value}`)
+      }
+      return out.join('\n') + '\n'
+    },
+  }
+}

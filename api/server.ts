@@ -1,0 +1,49 @@
+// Bun.serve wiring: the WebSocket path goes to the chat hub (native Bun WebSockets), every other
+// request to the hono app.
+import type { Server } from 'bun'
+import type { Hono } from 'hono'
+import type { HttpEnv } from './http'
+import type { WsData } from './chat/hub'
+import type { Services } from './services'
+import { clientIp } from './safety/client-ip'
+
+export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
+  const { config, hub, guard, secrets, log } = services
+
+  async function upgrade(req: Request, server: Server<WsData>): Promise<Response | undefined> {
+    if (hub.closing) return Response.json({ error: { code: 'shutting_down', message: 'server is restarting, retry shortly' } }, { status: 503, headers: { 'Retry-After': '1' } })
+    if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      return Response.json({ error: { code: 'expected_websocket', message: `${config.wsPath} speaks WebSocket only` } }, { status: 426, headers: { Upgrade: 'websocket' } })
+    }
+    const ip = clientIp(server.requestIP(req)?.address, req.headers.get('x-forwarded-for'), config.trustedProxies)
+    const info = { ip, ipHash: secrets.hashIp(ip), origin: req.headers.get('origin') }
+    const refusal = guard.admitConnection(info)
+    if (refusal) {
+      return Response.json({ error: { code: refusal.code, message: refusal.message, retryAfterMs: refusal.retryAfterMs } }, { status: refusal.status ?? 403 })
+    }
+    const resume = new URL(req.url).searchParams.get('resume')
+    if (resume) await hub.restore(resume)
+    const data: WsData = { ...info, resume, session: null, strikes: 0, strikesAt: 0 }
+    if (server.upgrade(req, { data })) return undefined
+    guard.releaseConnection(info)
+    return Response.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed' } }, { status: 400 })
+  }
+
+  const server = Bun.serve<WsData>({
+    hostname: config.host,
+    port: config.port,
+    // Uploads are streamed and capped by the upload handler; this is only the outer guard rail.
+    maxRequestBodySize: Math.max(config.maxUploadBytes * 2, 1024 * 1024),
+    fetch(req, srv) {
+      if (new URL(req.url).pathname === config.wsPath) return upgrade(req, srv)
+      return app.fetch(req, srv)
+    },
+    websocket: hub.websocket,
+    error(err) {
+      log.error('unhandled request error', { err })
+      return Response.json({ error: { code: 'internal', message: 'internal error' } }, { status: 500 })
+    },
+  })
+  hub.attach(server)
+  return server
+}

@@ -1,0 +1,23 @@
+// The long-lived parts of the running app, built once in main.ts and handed to HTTP and tRPC.
+import type { Cache } from './cache'
+import type { Hub } from './chat/hub'
+import type { ChatGuard } from './chat/guard'
+import type { PopularInterests } from './chat/popular'
+import type { Config } from './config'
+import type { Logger } from './log'
+import type { Metrics } from './ops/metrics'
+import type { Secrets } from './secrets'
+import type { OpenDatabase } from '../db'
+
+export interface Services {
+  config: Config
+  db: OpenDatabase
+  cache: Cache
+  hub: Hub
+  guard: ChatGuard
+  log: Logger
+  metrics: Metrics
+  secrets: Secrets
+  popular: PopularInterests
+  now: () => number
+}

@@ -1,0 +1,24 @@
+// Per-request tRPC context: the session named by the Bearer header (no cookies) and the client's
+// address as an HMAC hash.
+import type { Context as HonoContext } from 'hono'
+import type { SessionView } from '../chat/hub'
+import type { Services } from '../services'
+import { clientIp } from '../safety/client-ip'
+
+// A type alias (not an interface) so it satisfies the adapter's Record<string, unknown>.
+export type Context = {
+  services: Services
+  session: SessionView | null
+  ipHash: string
+}
+
+export function bearer(header: string | undefined | null): string | null {
+  const m = header?.match(/^Bearer\s+([\w-]{16,64})\s*$/)
+  return m ? m[1]! : null
+}
+
+export function createContext(services: Services, c: HonoContext, peer: string | null): Context {
+  const token = bearer(c.req.header('authorization'))
+  const ip = clientIp(peer, c.req.header('x-forwarded-for'), services.config.trustedProxies)
+  return { services, session: token ? services.hub.session(token) : null, ipHash: services.secrets.hashIp(ip) }
+}

@@ -1,0 +1,40 @@
+// tRPC initialisation. Errors a client can cause carry a stable `appCode` (and `retryAfterMs`
+// where it applies) in `error.data`; stacks are never sent (Bun leaves NODE_ENV unset, which
+// would otherwise make tRPC include them).
+import { initTRPC, TRPCError } from '@trpc/server'
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
+import type { Context } from './context'
+
+export class AppError extends Error {
+  constructor(
+    readonly appCode: string,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message)
+  }
+}
+
+export function appError(code: TRPC_ERROR_CODE_KEY, appCode: string, message: string, retryAfterMs?: number): TRPCError {
+  return new TRPCError({ code, message, cause: new AppError(appCode, message, retryAfterMs) })
+}
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause instanceof AppError ? error.cause : null
+    const appCode = cause?.appCode ?? (error.code === 'BAD_REQUEST' ? 'bad_input' : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal' : error.code.toLowerCase())
+    // Internal failures (a dead database…) get a generic message: no driver text reaches users.
+    const message = error.code === 'INTERNAL_SERVER_ERROR' && !cause ? 'the server could not complete that request, try again' : shape.message
+    return { ...shape, message, data: { ...shape.data, stack: undefined, appCode, retryAfterMs: cause?.retryAfterMs } }
+  },
+})
+
+export const router = t.router
+export const publicProcedure = t.procedure
+
+/** Procedures that need a live session named by `Authorization: Bearer <session>`. */
+export const sessionProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw appError('UNAUTHORIZED', 'no_session', 'send Authorization: Bearer <session> with the token from hello')
+  return next({ ctx: { ...ctx, session: ctx.session } })
+})

@@ -1,0 +1,83 @@
+// Opens the database named by DATABASE_URL (absent → SQLite file under the data folder) and
+// applies the committed migrations of that dialect. Both dialects expose the same tables; the
+// SQLite handle is typed as the MySQL one so that query code is written once (the two schema
+// files keep identical table and property names, and callers avoid dialect-specific features:
+// no returning(), no async transactions).
+import { Database } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { drizzle as drizzleSqlite } from 'drizzle-orm/bun-sqlite'
+import { migrate as migrateSqlite } from 'drizzle-orm/bun-sqlite/migrator'
+import { drizzle as drizzleMysql, type MySql2Database } from 'drizzle-orm/mysql2'
+import { migrate as migrateMysql } from 'drizzle-orm/mysql2/migrator'
+import { sql } from 'drizzle-orm'
+import mysql from 'mysql2/promise'
+import * as mysqlSchema from './schema/mysql'
+import * as sqliteSchema from './schema/sqlite'
+
+export const tables = mysqlSchema
+export type Db = MySql2Database<typeof mysqlSchema>
+
+export interface OpenDatabase {
+  db: Db
+  dialect: 'mysql' | 'sqlite'
+  /** Where it lives, without credentials, for logs. */
+  describe: string
+  /** True when a trivial query succeeds right now (for /readyz). */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+const MIGRATIONS = resolve(import.meta.dir, 'migrations')
+
+export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<OpenDatabase> {
+  if (opts.databaseUrl) return openMysql(opts.databaseUrl)
+  return openSqlite(join(opts.dataDir, 'leetchat.sqlite'))
+}
+
+async function openMysql(url: string): Promise<OpenDatabase> {
+  const pool = mysql.createPool({ uri: url, connectionLimit: 10, connectTimeout: 5000, enableKeepAlive: true })
+  const db = drizzleMysql({ client: pool, schema: mysqlSchema, mode: 'default' })
+  await migrateMysql(db, { migrationsFolder: join(MIGRATIONS, 'mysql') })
+  const u = new URL(url)
+  return {
+    db,
+    dialect: 'mysql',
+    describe: `mysql://${u.host}${u.pathname}`,
+    async ping() {
+      try {
+        await db.execute(sql`select 1`)
+        return true
+      } catch {
+        return false
+      }
+    },
+    async close() {
+      await pool.end()
+    },
+  }
+}
+
+function openSqlite(file: string): OpenDatabase {
+  mkdirSync(resolve(file, '..'), { recursive: true })
+  const sqlite = new Database(file, { create: true })
+  sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
+  const db = drizzleSqlite({ client: sqlite, schema: sqliteSchema })
+  migrateSqlite(db, { migrationsFolder: join(MIGRATIONS, 'sqlite') })
+  return {
+    db: db as unknown as Db,
+    dialect: 'sqlite',
+    describe: `sqlite:${file}`,
+    async ping() {
+      try {
+        sqlite.query('select 1').get()
+        return true
+      } catch {
+        return false
+      }
+    },
+    async close() {
+      sqlite.close()
+    },
+  }
+}

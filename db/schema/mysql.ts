@@ -1,0 +1,55 @@
+// MySQL/MariaDB tables. Must describe the same tables, columns and TS property names as
+// sqlite.ts: queries are written once against this shape and run on either dialect.
+// Times are integer ms epochs so both dialects store and compare them the same way.
+import { bigint, index, int, mysqlTable, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core'
+
+export const media = mysqlTable(
+  'media',
+  {
+    id: varchar('id', { length: 32 }).primaryKey(),
+    kind: varchar('kind', { length: 8 }).notNull(),
+    mime: varchar('mime', { length: 100 }).notNull(),
+    size: int('size').notNull(),
+    name: varchar('name', { length: 255 }).notNull(),
+    storageKey: varchar('storage_key', { length: 64 }).notNull(),
+    chatId: varchar('chat_id', { length: 64 }).notNull(),
+    uploader: varchar('uploader', { length: 64 }).notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+  },
+  t => [index('media_expires_idx').on(t.expiresAt)],
+)
+
+export const reports = mysqlTable(
+  'reports',
+  {
+    // Never serial(): drizzle-kit emits `serial AUTO_INCREMENT`, which MariaDB rejects.
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    chatId: varchar('chat_id', { length: 64 }).notNull(),
+    reporterSession: varchar('reporter_session', { length: 64 }).notNull(),
+    reportedSession: varchar('reported_session', { length: 64 }).notNull(),
+    reporterIpHash: varchar('reporter_ip_hash', { length: 64 }).notNull(),
+    reportedIpHash: varchar('reported_ip_hash', { length: 64 }).notNull(),
+    reason: varchar('reason', { length: 16 }).notNull(),
+    note: text('note'),
+    transcript: text('transcript'),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  },
+  t => [
+    uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId),
+    index('reports_reported_ip_idx').on(t.reportedIpHash, t.createdAt),
+  ],
+)
+
+export const bans = mysqlTable(
+  'bans',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    ipHash: varchar('ip_hash', { length: 64 }).notNull(),
+    reason: varchar('reason', { length: 255 }).notNull(),
+    source: varchar('source', { length: 16 }).notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+  },
+  t => [index('bans_ip_idx').on(t.ipHash, t.expiresAt)],
+)

@@ -1,0 +1,52 @@
+// SQLite tables: the same tables, columns and TS property names as mysql.ts (see there).
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+export const media = sqliteTable(
+  'media',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    mime: text('mime').notNull(),
+    size: integer('size').notNull(),
+    name: text('name').notNull(),
+    storageKey: text('storage_key').notNull(),
+    chatId: text('chat_id').notNull(),
+    uploader: text('uploader').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  t => [index('media_expires_idx').on(t.expiresAt)],
+)
+
+export const reports = sqliteTable(
+  'reports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    chatId: text('chat_id').notNull(),
+    reporterSession: text('reporter_session').notNull(),
+    reportedSession: text('reported_session').notNull(),
+    reporterIpHash: text('reporter_ip_hash').notNull(),
+    reportedIpHash: text('reported_ip_hash').notNull(),
+    reason: text('reason').notNull(),
+    note: text('note'),
+    transcript: text('transcript'),
+    createdAt: integer('created_at').notNull(),
+  },
+  t => [
+    uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId),
+    index('reports_reported_ip_idx').on(t.reportedIpHash, t.createdAt),
+  ],
+)
+
+export const bans = sqliteTable(
+  'bans',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ipHash: text('ip_hash').notNull(),
+    reason: text('reason').notNull(),
+    source: text('source').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  t => [index('bans_ip_idx').on(t.ipHash, t.expiresAt)],
+)

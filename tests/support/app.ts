@@ -1,0 +1,50 @@
+// Starts the real app in-process on a free port with this run's backend, plus overrides.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../api/config'
+import { startApp, type RunningApp, type StartOptions } from '../../api/app'
+import { createLogger } from '../../api/log'
+import { backend } from './backend'
+import { TestClient } from './ws-client'
+
+export interface TestApp extends RunningApp {
+  wsUrl: string
+  dataDir: string
+  env: Record<string, string>
+  /** A connected client that has received its hello. */
+  client(opts?: { resume?: string; headers?: Record<string, string> }): Promise<TestClient>
+  /** stop() and remove the temporary data folder */
+  close(): Promise<void>
+}
+
+export async function startTestApp(overrides: Record<string, string> = {}, opts: StartOptions & { dataDir?: string } = {}): Promise<TestApp> {
+  const b = backend()
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'leetchat-test-'))
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests act as many addresses through X-Forwarded-For from loopback.
+    TRUSTED_PROXIES: 'loopback',
+    ALLOWED_ORIGINS: 'http://127.0.0.1',
+    ...(b.databaseUrl && { DATABASE_URL: b.databaseUrl }),
+    ...(b.memcachedServers && { MEMCACHED_SERVERS: b.memcachedServers }),
+    ...overrides,
+  }
+  const config = loadConfig(env)
+  const app = await startApp(config, { log: createLogger(config.logLevel as 'silent'), ...opts })
+  const wsUrl = app.url.replace(/^http/, 'ws') + config.wsPath
+  return {
+    ...app,
+    wsUrl,
+    dataDir,
+    env,
+    client: o => TestClient.connect(wsUrl + (o?.resume ? `?resume=${encodeURIComponent(o.resume)}` : ''), o?.headers),
+    async close() {
+      await app.stop()
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
