@@ -30,6 +30,8 @@ export interface ChatGuard {
   checkFrame(ctx: FrameContext, frame: ClientFrame): Refusal | null
   /** Before joining the queue (find/next): may look up bans. */
   checkFind(ctx: FrameContext): Promise<Refusal | null>
+  /** Rate limits for HTTP-side actions (upload tickets, reports). Synchronous and cheap. */
+  checkAction(kind: 'ticket' | 'report', ctx: FrameContext): Refusal | null
 }
 
 export const allowAll: ChatGuard = {
@@ -37,4 +39,5 @@ export const allowAll: ChatGuard = {
   releaseConnection: () => {},
   checkFrame: () => null,
   checkFind: async () => null,
+  checkAction: () => null,
 }
