@@ -7,7 +7,7 @@ import { allowAll } from '../../api/chat/guard'
 import { startTestApp, type TestApp } from '../support/app'
 import { pair, type TestClient } from '../support/ws-client'
 import * as files from '../support/media-files'
-import { grantTicket, put, requestTicket, send, storedFiles } from '../support/media'
+import { filesSettle, grantTicket, put, requestTicket, send, storedFiles } from '../support/media'
 
 let app: TestApp
 /** The app's clock runs this many ms ahead of the wall clock. */
@@ -67,7 +67,7 @@ describe('uploading media into a chat', () => {
     b.close()
   })
 
-  const voices: Array<[string, () => Uint8Array, string, string]> = [
+  const voices: Array<[string, () => Uint8Array<ArrayBuffer>, string, string]> = [
     ['Chrome MediaRecorder (WebM/Opus)', () => files.webm({ seconds: 3 }), 'audio/webm;codecs=opus', 'audio/webm'],
     ['Safari MediaRecorder (fragmented MP4/AAC)', () => files.fragmentedMp4(3), 'audio/mp4', 'audio/mp4'],
     ['an M4A file', () => files.m4a({ seconds: 3 }), 'audio/x-m4a', 'audio/mp4'],
@@ -376,10 +376,12 @@ describe('the size cap is enforced on the bytes that arrive', () => {
     })
     const r = await put(app, t.uploadUrl, body, a.session)
     expect(r.status).toBe(413)
-    expect(r.json?.error?.code).toBe('too_large')
+    // Usually our JSON error; when the client has already pushed past Bun's outer body limit
+    // (2 × the cap) before that answer is written, Bun's own bare 413 arrives first.
+    if (r.json) expect(r.json.error?.code).toBe('too_large')
     // The server stopped reading soon after the cap.
     expect(sent).toBeLessThan(4 * 1024 * 1024)
-    expect(storedFiles(app)).toEqual(before)
+    expect(await filesSettle(app, before)).toEqual(before)
     expect(await b.nothing('media', 50)).toBe(true)
     a.close()
     b.close()

@@ -4,21 +4,23 @@
 import { deflateSync } from 'node:zlib'
 
 const enc = new TextEncoder()
-const concat = (...parts: Array<Uint8Array | number[] | string>): Uint8Array =>
-  Buffer.concat(parts.map(p => (typeof p === 'string' ? enc.encode(p) : p instanceof Uint8Array ? p : Uint8Array.from(p))))
+/** Plain Uint8Arrays over ArrayBuffers (not Buffers), as a browser's Blob bytes would be. */
+type Bytes = Uint8Array<ArrayBuffer>
+const concat = (...parts: Array<Uint8Array | number[] | string>): Bytes =>
+  new Uint8Array(Buffer.concat(parts.map(p => (typeof p === 'string' ? enc.encode(p) : p instanceof Uint8Array ? p : Uint8Array.from(p)))))
 const u16be = (n: number) => [(n >>> 8) & 0xff, n & 0xff]
 const u32be = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
 const u64be = (n: number) => [...u32be(Math.floor(n / 2 ** 32)), ...u32be(n >>> 0)]
 
 // ---------- PNG ----------
 
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
+function pngChunk(type: string, data: Uint8Array): Bytes {
   const body = concat(type, data)
   return concat(u32be(data.length), body, u32be(Bun.hash.crc32(body)))
 }
 
 /** A w×h RGBA PNG with a gradient (valid: checksums, zlib stream, IEND). */
-export function png(w = 2, h = 2): Uint8Array {
+export function png(w = 2, h = 2): Bytes {
   const rows: number[] = []
   for (let y = 0; y < h; y++) {
     rows.push(0)
@@ -30,7 +32,7 @@ export function png(w = 2, h = 2): Uint8Array {
 
 // ---------- PDF ----------
 
-export function pdf(text = 'hello'): Uint8Array {
+export function pdf(text = 'hello'): Bytes {
   const stream = `BT /F1 12 Tf 20 40 Td (${text}) Tj ET`
   return enc.encode(
     `%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n` +
@@ -64,7 +66,7 @@ export interface WebmOptions {
 }
 
 /** A WebM/Opus stream shaped like Chrome's MediaRecorder output: unknown-size segment and clusters, one per second. */
-export function webm(o: WebmOptions = {}): Uint8Array {
+export function webm(o: WebmOptions = {}): Bytes {
   const seconds = o.seconds ?? 2
   const header = el([0x1a, 0x45, 0xdf, 0xa3], el([0x42, 0x86], [1]), el([0x42, 0xf7], [1]), el([0x42, 0xf2], [4]), el([0x42, 0xf3], [8]), el([0x42, 0x82], 'webm'), el([0x42, 0x87], [4]), el([0x42, 0x85], [2]))
   const durationEl = o.withDuration ? [el([0x44, 0x89], new Uint8Array(new Float64Array([seconds * 1000]).buffer).reverse())] : []
@@ -96,7 +98,7 @@ const OGG_CRC = (() => {
   return t
 })()
 
-function oggPage(headerType: number, granule: bigint, seq: number, packet: Uint8Array): Uint8Array {
+function oggPage(headerType: number, granule: bigint, seq: number, packet: Uint8Array): Bytes {
   const segments: number[] = []
   let n = packet.length
   while (n >= 255) {
@@ -121,12 +123,12 @@ function oggPage(headerType: number, granule: bigint, seq: number, packet: Uint8
 }
 
 /** An Ogg/Opus file (OpusHead, OpusTags, then audio pages) whose last granule says `seconds`. */
-export function oggOpus(seconds = 2): Uint8Array {
+export function oggOpus(seconds = 2, bytesPerSecond = 200): Bytes {
   const preSkip = 312
   const head = concat('OpusHead', [1, 1], [preSkip & 0xff, preSkip >> 8], [0x80, 0xbb, 0, 0], [0, 0], [0])
   const tags = concat('OpusTags', [13, 0, 0, 0], 'leetChat-test', [0, 0, 0, 0])
   const pages = [oggPage(2, 0n, 0, head), oggPage(0, 0n, 1, tags)]
-  for (let s = 1; s <= seconds; s++) pages.push(oggPage(s === seconds ? 4 : 0, BigInt(s * 48000 + preSkip), s + 1, new Uint8Array(200).fill(s)))
+  for (let s = 1; s <= seconds; s++) pages.push(oggPage(s === seconds ? 4 : 0, BigInt(s * 48000 + preSkip), s + 1, new Uint8Array(bytesPerSecond).fill(s)))
   return concat(...pages)
 }
 
@@ -143,7 +145,7 @@ const hdlr = (handler: 'soun' | 'vide') => full('hdlr', 0, 0, u32be(0), handler,
 const trak = (handler: 'soun' | 'vide', timescale: number, duration: number) => box('trak', box('mdia', mdhd(timescale, duration), hdlr(handler)))
 
 /** A progressive M4A (brand M4A, moov before mdat) with mvhd giving the duration. */
-export function m4a(o: { seconds?: number; video?: boolean } = {}): Uint8Array {
+export function m4a(o: { seconds?: number; video?: boolean } = {}): Bytes {
   const seconds = o.seconds ?? 2
   const ftyp = box('ftyp', 'M4A ', u32be(0), 'M4A isommp42')
   const moov = box('moov', mvhd(1000, seconds * 1000), trak('soun', 48000, seconds * 48000), ...(o.video ? [trak('vide', 90000, seconds * 90000)] : []))
@@ -151,7 +153,7 @@ export function m4a(o: { seconds?: number; video?: boolean } = {}): Uint8Array {
 }
 
 /** A fragmented MP4 like Safari's MediaRecorder writes: empty durations in moov, one fragment per second. */
-export function fragmentedMp4(seconds = 2): Uint8Array {
+export function fragmentedMp4(seconds = 2): Bytes {
   const ftyp = box('ftyp', 'iso5', u32be(512), 'iso5iso6mp41')
   const moov = box('moov', mvhd(1000, 0), trak('soun', 48000, 0), box('mvex', full('trex', 0, 0, u32be(1), u32be(1), u32be(1024), u32be(0), u32be(0))))
   const frags: Uint8Array[] = []
@@ -168,7 +170,7 @@ export function fragmentedMp4(seconds = 2): Uint8Array {
 // ---------- MP3 ----------
 
 /** A few MPEG-1 Layer III frames (128 kb/s, 44.1 kHz) behind an ID3v2 tag. */
-export function mp3(frames = 4): Uint8Array {
+export function mp3(frames = 4): Bytes {
   const id3 = concat('ID3', [3, 0, 0], [0, 0, 0, 0])
   const frame = concat([0xff, 0xfb, 0x90, 0x64], new Uint8Array(417 - 4))
   return concat(id3, ...Array.from({ length: frames }, () => frame))

@@ -73,3 +73,17 @@ export function storedFiles(app: TestApp): string[] {
   }
   return [...list(dir).filter(n => n !== 'tmp'), ...list(join(dir, 'tmp')).map(n => `tmp/${n}`)]
 }
+
+/**
+ * Waits (briefly) until DATA_DIR/media holds exactly `expected`. When a client outruns the cap by
+ * a lot, Bun's own body limit may answer 413 while the upload handler is still deleting its temp file.
+ */
+export async function filesSettle(app: TestApp, expected: string[], timeoutMs = 2000): Promise<string[]> {
+  const until = Date.now() + timeoutMs
+  let now = storedFiles(app)
+  while (JSON.stringify(now) !== JSON.stringify(expected) && Date.now() < until) {
+    await Bun.sleep(20)
+    now = storedFiles(app)
+  }
+  return now
+}
