@@ -8,6 +8,7 @@ import { createHub, type WsData } from './chat/hub'
 import { allowAll, type ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
 import { createHttpApp } from './http'
+import { createMediaSweeper, type Sweeper } from './media/sweeper'
 import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { createSecrets, loadSecret } from './secrets'
@@ -24,6 +25,8 @@ export interface StartOptions {
 export interface RunningApp {
   server: Server<WsData>
   services: Services
+  /** The media sweeper, already scheduled on MEDIA_SWEEP_CRON (tests and `bun run sweep` call sweepOnce). */
+  sweeper: Sweeper
   /** http://host:port of the listening server */
   url: string
   /** Graceful stop: clients told, state persisted, connections closed, backends closed. */
@@ -50,14 +53,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const server = serve(services, app)
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
   log.info('listening', { url, database: db.describe, cache: cache.kind })
+  const sweeper = createMediaSweeper(services)
+  sweeper.start(config.mediaSweepCron)
 
   let stopping: Promise<void> | null = null
   return {
     server,
     services,
+    sweeper,
     url,
     stop() {
       stopping ??= (async () => {
+        await sweeper.stop()
         await hub.shutdown()
         server.stop(true)
         await Promise.allSettled([db.close(), cache.close()])

@@ -10,6 +10,7 @@ import type { WsData } from './chat/hub'
 import { appRouter } from './trpc/router'
 import { createContext } from './trpc/context'
 import { createStaticHandler } from './static'
+import { mountMediaRoutes } from './media/routes'
 
 export type HttpEnv = { Bindings: Server<WsData> }
 
@@ -47,6 +48,9 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
       },
     }),
   )
+
+  // PUT /upload/:ticket and GET /media/:id (signed links).
+  mountMediaRoutes(app, services)
 
   app.get('*', async c => {
     const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'))
