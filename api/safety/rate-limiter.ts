@@ -54,8 +54,10 @@ export function createRateLimiter(spec: BucketSpec, opts: { maxKeys?: number; mi
 
   function wait(key: string, now: number, cost = 1): number {
     const have = level(buckets.get(key), now)
-    if (have >= cost) return 0
-    return Math.max(1, Math.ceil((cost - have) / spec.refillPerMs))
+    // A client that waited exactly retryAfterMs must get through despite float rounding.
+    if (have + 1e-9 >= cost) return 0
+    // The epsilon keeps float noise (1/(2/3.6e6) = 1800000.0000000002) from adding a millisecond.
+    return Math.max(1, Math.ceil((cost - have) / spec.refillPerMs - 1e-6))
   }
 
   function spend(key: string, now: number, cost = 1) {
