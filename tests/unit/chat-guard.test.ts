@@ -56,7 +56,7 @@ describe('chat guard', () => {
 
   test('finds and nexts share a per-minute budget per session, and a larger one per IP hash', () => {
     const { guard } = guardWith({ RATE_FINDS_PER_MINUTE: '2', RATE_PER_IP_FACTOR: '2' })
-    const find = { type: 'find', interests: [], random: true } as const
+    const find = { type: 'find' as const, interests: [] as string[], random: true }
     expect(guard.checkFrame(ctx('s1'), find)).toBeNull()
     expect(guard.checkFrame(ctx('s1'), { type: 'next' })).toBeNull()
     expect(guard.checkFrame(ctx('s1'), find)).toMatchObject({ code: 'rate_limited' })
@@ -69,7 +69,7 @@ describe('chat guard', () => {
 
   test('a refused frame spends nothing from the other bucket', () => {
     const { guard } = guardWith({ RATE_FINDS_PER_MINUTE: '1', RATE_PER_IP_FACTOR: '1' })
-    const find = { type: 'find', interests: [], random: true } as const
+    const find = { type: 'find' as const, interests: [] as string[], random: true }
     expect(guard.checkFrame(ctx('s1'), find)).toBeNull()
     // s1's own bucket is empty: the address bucket must not be charged for this refusal...
     expect(guard.checkFrame(ctx('s1'), find)).not.toBeNull()
