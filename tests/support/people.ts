@@ -35,13 +35,17 @@ export async function healthyPair(app: TestApp): Promise<void> {
   const a = await person(app)
   const b = await person(app)
   await meet(a, b)
-  a.send({ type: 'text', id: 'h1', body: 'ping' })
-  const t = await b.next('text')
-  if (t.body !== 'ping') throw new Error(`healthy pair got ${JSON.stringify(t)}`)
-  b.send({ type: 'text', id: 'h2', body: 'pong' })
-  await a.next('text')
-  await a.next('delivered')
-  a.close()
-  b.close()
-  await Promise.all([a.waitClose(), b.waitClose()])
+  try {
+    a.send({ type: 'text', id: 'h1', body: 'ping' })
+    const t = await b.next('text')
+    if (t.body !== 'ping') throw new Error(`healthy pair got ${JSON.stringify(t)}`)
+    await a.next('delivered')
+    b.send({ type: 'text', id: 'h2', body: 'pong' })
+    await a.next('text')
+    await b.next('delivered')
+  } finally {
+    a.close()
+    b.close()
+    await Promise.all([a.waitClose(), b.waitClose()])
+  }
 }
