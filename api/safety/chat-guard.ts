@@ -37,6 +37,8 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
   const allowed = originSet(config.allowedOrigins)
   const f = config.ratePerIpFactor
   const connections = new Map<string, number>()
+  metrics.describe('connections_refused_total', 'WebSocket upgrades refused by the guard, by code')
+  metrics.describe('ban_lookup_errors_total', 'Ban lookups that failed (the find was let through)')
 
   const limiters = {
     text: createRateLimiter(perSecond(config.rateTextPerSecond, config.rateTextBurst)),

@@ -50,6 +50,8 @@ export interface ModerationDeps {
 export function createModeration(deps: ModerationDeps): Moderation {
   const { config, hub, bans, reports, transcripts, secrets, log, metrics, now } = deps
   const evaluating = new Set<string>()
+  metrics.describe('reports_total', 'Reports stored, by reason')
+  metrics.describe('bans_total', 'Bans made, by source (reports or operator)')
 
   const sessionRef = (token: string) => secrets.sign('session-ref', token)
 
