@@ -33,8 +33,14 @@ export const banCacheKey = (ipHash: string) => `leetchat:ban:${ipHash}`
 export function createBanStore(deps: { db: Db; cache: Cache; now: () => number; cacheSeconds: number }): BanStore {
   const { db, cache, now, cacheSeconds } = deps
 
-  const remember = (ipHash: string, until: number) =>
-    cacheSeconds > 0 ? cache.set(banCacheKey(ipHash), String(until), cacheSeconds) : Promise.resolve(false)
+  // A new ban overwrites the cache entry; a lookup only fills an empty one, so a lookup that read
+  // the database just before a ban cannot put "not banned" back over it.
+  const remember = (ipHash: string, until: number, overwrite: boolean) =>
+    cacheSeconds <= 0
+      ? Promise.resolve(false)
+      : overwrite
+        ? cache.set(banCacheKey(ipHash), String(until), cacheSeconds)
+        : cache.add(banCacheKey(ipHash), String(until), cacheSeconds)
 
   async function fromDb(ipHash: string): Promise<number | null> {
     const [row] = await db
@@ -56,7 +62,7 @@ export function createBanStore(deps: { db: Db; cache: Cache; now: () => number; 
       }
       const until = await fromDb(ipHash)
       // '0' caches "not banned" too: most lookups are for people who are not.
-      void remember(ipHash, until ?? 0)
+      void remember(ipHash, until ?? 0, false)
       return until
     },
 
@@ -66,7 +72,7 @@ export function createBanStore(deps: { db: Db; cache: Cache; now: () => number; 
       await db.insert(bans).values({ ipHash, reason: cleanText(ban.reason).slice(0, 255), source: ban.source.slice(0, 16), createdAt: t, expiresAt })
       // A longer ban may already be in force; the cache holds whichever ends last.
       const until = Math.max(expiresAt, (await fromDb(ipHash)) ?? 0)
-      await remember(ipHash, until)
+      await remember(ipHash, until, true)
       return { ipHash, expiresAt: until }
     },
 

@@ -10,7 +10,7 @@ import type { Secrets } from '../secrets'
 import { dbErrorCode } from '../../db/errors'
 import type { BanStore } from './bans'
 import { formatDuration } from './chat-guard'
-import type { ReportReason, ReportStore, TranscriptLine } from './report-store'
+import type { NewReport, ReportReason, ReportStore, TranscriptLine } from './report-store'
 import type { Transcripts } from './transcripts'
 
 /** A chat that ended this recently can still be reported (and its transcript is still kept). */
@@ -49,7 +49,7 @@ export interface ModerationDeps {
 
 export function createModeration(deps: ModerationDeps): Moderation {
   const { config, hub, bans, reports, transcripts, secrets, log, metrics, now } = deps
-  const evaluating = new Set<string>()
+  const evaluating = new Map<string, Promise<boolean>>()
   metrics.describe('reports_total', 'Reports stored, by reason')
   metrics.describe('bans_total', 'Bans made, by source (reports or operator)')
 
@@ -92,20 +92,25 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
   /** Bans `ipHash` when enough distinct addresses reported it since the window began (or since its last ban). */
   async function evaluate(ipHash: string): Promise<boolean> {
-    if (evaluating.has(ipHash)) return false
-    evaluating.add(ipHash)
-    try {
-      if ((await bans.activeUntil(ipHash)) !== null) return false
-      const last = await bans.lastBannedAt(ipHash)
-      // Reports that already led to a ban (or predate an operator's ban/unban) are not counted again.
-      const since = Math.max(now() - config.reportBanWindowSeconds * 1000, last === null ? 0 : last + 1)
-      const n = await reports.distinctReporters(ipHash, since)
-      if (n < config.reportBanThreshold) return false
-      await ban(ipHash, { seconds: config.banSeconds, reason: `${n} distinct reporters within ${config.reportBanWindowSeconds} s`, source: 'reports' })
-      return true
-    } finally {
-      evaluating.delete(ipHash)
+    if ((await bans.activeUntil(ipHash)) !== null) return false
+    const last = await bans.lastBannedAt(ipHash)
+    // Reports made before the last ban (whoever made it) are not counted again.
+    const since = Math.max(now() - config.reportBanWindowSeconds * 1000, last === null ? 0 : last + 1)
+    const n = await reports.distinctReporters(ipHash, since)
+    if (n < config.reportBanThreshold) return false
+    await ban(ipHash, { seconds: config.banSeconds, reason: `${n} distinct reporters within ${config.reportBanWindowSeconds} s`, source: 'reports' })
+    return true
+  }
+
+  /** One evaluation at a time per IP hash, so two reports landing together cannot ban twice. */
+  function evaluateInTurn(ipHash: string): Promise<boolean> {
+    const run = (evaluating.get(ipHash) ?? Promise.resolve(false)).catch(() => false).then(() => evaluate(ipHash))
+    evaluating.set(ipHash, run)
+    const forget = () => {
+      if (evaluating.get(ipHash) === run) evaluating.delete(ipHash)
     }
+    run.then(forget, forget)
+    return run
   }
 
   return {
@@ -115,8 +120,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
       const t = target(reporter)
       if (!t) return { ok: false, code: 'nothing_to_report', message: 'there is no current or recent chat to report' }
       const note = input.note === undefined ? '' : cleanText(input.note).trim().slice(0, MAX_NOTE_LENGTH)
-      const stored = await reports
-        .insert({
+      const record: NewReport = {
         chatId: t.chatId,
         reporterSession: sessionRef(reporter.id),
         reportedSession: sessionRef(t.partnerId),
@@ -126,11 +130,11 @@ export function createModeration(deps: ModerationDeps): Moderation {
         note: note || null,
         transcript: input.includeTranscript ? transcriptOf(t.chatId, reporter.id) : null,
         createdAt: now(),
+      }
+      const stored = await reports.insert(record).catch((err: unknown) => {
+        // The driver's message carries the query parameters (note, transcript): keep them out of logs.
+        throw new Error(`storing the report failed (${dbErrorCode(err)})`)
       })
-        .catch((err: unknown) => {
-          // The driver's message carries the query parameters (note, transcript): keep them out of logs.
-          throw new Error(`storing the report failed (${dbErrorCode(err)})`)
-        })
       if (stored === 'duplicate') return { ok: false, code: 'already_reported', message: 'you already reported this chat' }
       metrics.inc('reports_total', { reason: input.reason })
       // The reporter leaves; the reported side is told the stranger left, not that it was reported.
@@ -138,7 +142,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
       let banned = false
       if (t.partnerIpHash && t.partnerIpHash !== reporter.ipHash) {
         try {
-          banned = await evaluate(t.partnerIpHash)
+          banned = await evaluateInTurn(t.partnerIpHash)
         } catch (err) {
           // The report is stored; the next report evaluates the threshold again.
           log.error('ban threshold evaluation failed', { code: dbErrorCode(err) })
