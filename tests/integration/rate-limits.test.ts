@@ -96,6 +96,7 @@ describe('rate limits', () => {
     const open = [await person(app, ip), await person(app, ip), await person(app, ip)]
     const res = await upgradeRequest(fromIp(ip))
     expect(res.status).toBe(429)
+    expect(res.headers.get('retry-after')).toBe('1')
     expect((await res.json()).error.code).toBe('too_many_connections')
     // Another address is unaffected.
     const other = await person(app)
