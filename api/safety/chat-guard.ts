@@ -52,13 +52,16 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
     reportIp: createRateLimiter(perHour(config.rateReportsPerHour)),
   }
 
-  /** Spends one token from each bucket only when every one of them has it. */
-  function take(what: string, pairs: Array<[RateLimiter, string]>): Refusal | null {
+  /**
+   * Spends one token from each bucket only when both have one. Two explicit pairs rather than a
+   * list: this runs for every frame, and allocating nothing keeps it at a few hundred ns.
+   */
+  function take(what: string, a: RateLimiter, ka: string, b: RateLimiter | null = null, kb = ''): Refusal | null {
     const t = now()
-    let wait = 0
-    for (const [l, k] of pairs) wait = Math.max(wait, l.wait(k, t))
+    const wait = Math.max(a.wait(ka, t), b ? b.wait(kb, t) : 0)
     if (wait === 0) {
-      for (const [l, k] of pairs) l.spend(k, t)
+      a.spend(ka, t)
+      b?.spend(kb, t)
       return null
     }
     return { code: 'rate_limited', message: `too many ${what}; try again in ${Math.ceil(wait / 1000)} s`, retryAfterMs: wait, status: 429 }
@@ -96,18 +99,12 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
     checkFrame(ctx: FrameContext, frame: ClientFrame) {
       switch (frame.type) {
         case 'text':
-          return take('messages', [
-            [limiters.text, ctx.sessionId],
-            [limiters.textIp, ctx.ipHash],
-          ])
+          return take('messages', limiters.text, ctx.sessionId, limiters.textIp, ctx.ipHash)
         case 'find':
         case 'next':
-          return take('searches', [
-            [limiters.find, ctx.sessionId],
-            [limiters.findIp, ctx.ipHash],
-          ])
+          return take('searches', limiters.find, ctx.sessionId, limiters.findIp, ctx.ipHash)
         default:
-          return take('frames', [[limiters.control, ctx.sessionId]])
+          return take('frames', limiters.control, ctx.sessionId)
       }
     },
 
@@ -128,12 +125,9 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
 
     checkAction(kind, ctx) {
       if (kind === 'ticket') {
-        return take('uploads', [
-          [limiters.ticket, ctx.sessionId],
-          [limiters.ticketIp, ctx.ipHash],
-        ])
+        return take('uploads', limiters.ticket, ctx.sessionId, limiters.ticketIp, ctx.ipHash)
       }
-      return take('reports', [[limiters.reportIp, ctx.ipHash]])
+      return take('reports', limiters.reportIp, ctx.ipHash)
     },
 
     stats() {
