@@ -4,12 +4,23 @@
 
 export type OriginVerdict = 'absent' | 'allowed' | 'forbidden'
 
-/** Normalises configured origins once (scheme://host[:port], lower-case, default port dropped). */
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]']
+
+/**
+ * Normalises configured origins once (scheme://host[:port], lower-case, default port dropped).
+ * A loopback origin also allows its loopback aliases on the same scheme and port, so a developer
+ * who opens http://127.0.0.1:3000 instead of http://localhost:3000 is not locked out.
+ */
 export function originSet(allowed: readonly string[]): Set<string> {
   const out = new Set<string>()
   for (const o of allowed) {
     const n = normaliseOrigin(o)
-    if (n) out.add(n)
+    if (!n) continue
+    out.add(n)
+    const u = new URL(n)
+    if (LOOPBACK.includes(u.hostname)) {
+      for (const host of LOOPBACK) out.add(`${u.protocol}//${host}${u.port ? `:${u.port}` : ''}`)
+    }
   }
   return out
 }

@@ -31,6 +31,14 @@ describe('origin check', () => {
     expect(checkOrigin('HTTPS://Chat.Example.com:443', allowed)).toBe('allowed')
     expect(checkOrigin('http://127.0.0.1:3000', allowed)).toBe('allowed')
   })
+  test('a loopback origin also allows its loopback aliases, on the same scheme and port only', () => {
+    const local = originSet(['http://localhost:3000'])
+    expect(checkOrigin('http://127.0.0.1:3000', local)).toBe('allowed')
+    expect(checkOrigin('http://[::1]:3000', local)).toBe('allowed')
+    expect(checkOrigin('http://127.0.0.1:3001', local)).toBe('forbidden')
+    expect(checkOrigin('https://localhost:3000', local)).toBe('forbidden')
+    expect(checkOrigin('http://localhost.evil.example:3000', local)).toBe('forbidden')
+  })
   test('anything else is forbidden: other hosts, ports, schemes, "null", junk', () => {
     for (const o of ['https://evil.example', 'http://chat.example.com', 'https://chat.example.com.evil.example', 'http://127.0.0.1:3001', 'null', '', 'file://', 'javascript:alert(1)', 'x'.repeat(5000)]) {
       expect(checkOrigin(o, allowed)).toBe('forbidden')
