@@ -5,13 +5,18 @@ import type { Config } from './config'
 import { openDatabase } from '../db'
 import { openCache } from './cache'
 import { createHub, type WsData } from './chat/hub'
-import { allowAll, type ChatGuard } from './chat/guard'
+import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
 import { createHttpApp } from './http'
 import { createMediaSweeper, type Sweeper } from './media/sweeper'
 import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { createSecrets, loadSecret } from './secrets'
+import { createBanStore } from './safety/bans'
+import { createChatGuard } from './safety/chat-guard'
+import { createModeration, JUST_ENDED_MS } from './safety/moderation'
+import { createReportStore } from './safety/report-store'
+import { createTranscripts } from './safety/transcripts'
 import { serve } from './server'
 import type { Services } from './services'
 
@@ -19,7 +24,8 @@ export interface StartOptions {
   log?: Logger
   now?: () => number
   staticRoot?: string
-  guard?: (services: Omit<Services, 'guard' | 'hub'>) => ChatGuard
+  /** Replaces the safety guard (api/safety/chat-guard.ts), e.g. allowAll from chat/guard.ts. */
+  guard?: (services: Omit<Services, 'guard' | 'hub' | 'moderation'>) => ChatGuard
 }
 
 export interface RunningApp {
@@ -45,9 +51,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   })
   const popular = createPopularInterests(now)
   const base = { config, db, cache, log, metrics, secrets, popular, now }
-  const guard = opts.guard?.(base) ?? allowAll
+  const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
+  const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
   const hub = createHub({ config, cache, guard, log, metrics, popular, now })
-  const services: Services = { ...base, guard, hub }
+  const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
+  hub.observe(transcripts.observer)
+  const reports = createReportStore(db.db)
+  const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now })
+  const services: Services = { ...base, guard, hub, moderation }
 
   const app = createHttpApp(services, { staticRoot: opts.staticRoot })
   const server = serve(services, app)
@@ -67,6 +78,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         await sweeper.stop()
         await hub.shutdown()
         server.stop(true)
+        transcripts.close()
         await Promise.allSettled([db.close(), cache.close()])
       })()
       return stopping

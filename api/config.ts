@@ -43,6 +43,10 @@ export interface Config {
   rateTicketsPerMinute: number
   rateReportsPerHour: number
   maxConnectionsPerIp: number
+  /** Per-IP-hash buckets (texts, finds, tickets, reports) allow this many times the per-session rate. */
+  ratePerIpFactor: number
+  /** How long checkFind may trust a cached ban lookup; 0 = ask the database every time. */
+  banCacheSeconds: number
   abuseStrikesBeforeClose: number
 
   shutdownTimeoutMs: number
@@ -180,6 +184,8 @@ export function loadConfig(env: Env = {}): Config {
     rateTicketsPerMinute: int(env, 'RATE_TICKETS_PER_MINUTE', 20, 1),
     rateReportsPerHour: int(env, 'RATE_REPORTS_PER_HOUR', 20, 1),
     maxConnectionsPerIp: int(env, 'MAX_CONNECTIONS_PER_IP', 20, 1),
+    ratePerIpFactor: int(env, 'RATE_PER_IP_FACTOR', 4, 1, 1000),
+    banCacheSeconds: int(env, 'BAN_CACHE_SECONDS', 30, 0, 3600),
     abuseStrikesBeforeClose: int(env, 'ABUSE_STRIKES_BEFORE_CLOSE', 20, 1),
 
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),

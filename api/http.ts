@@ -11,10 +11,13 @@ import { appRouter } from './trpc/router'
 import { createContext } from './trpc/context'
 import { createStaticHandler } from './static'
 import { mountMediaRoutes } from './media/routes'
+import { requireAllowedOrigin, securityHeaders } from './safety/headers'
 
 export type HttpEnv = { Bindings: Server<WsData> }
 
 const TRPC_MAX_BODY = 64 * 1024
+// The PWA never batches more than a handful of calls; a batch of thousands is only load.
+const TRPC_MAX_BATCH = 16
 
 export function createHttpApp(services: Services, opts: { staticRoot?: string } = {}) {
   const { log, db, cache } = services
@@ -25,6 +28,9 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
     log.error('http handler failed', { err, path: c.req.path })
     return c.json({ error: { code: 'internal', message: 'the server could not complete that request' } }, 500)
   })
+
+  app.use('*', securityHeaders(services.config, c => (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address ?? null))
+  app.use('/upload/*', requireAllowedOrigin(services.config.allowedOrigins))
 
   app.get('/healthz', c => c.json({ ok: true }))
   app.get('/readyz', async c => {
@@ -42,6 +48,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
     trpcServer({
       router: appRouter,
       endpoint: '/trpc',
+      maxBatchSize: TRPC_MAX_BATCH,
       createContext: (_opts, c) => createContext(services, c, (c.env as Server<WsData>)?.requestIP?.(c.req.raw)?.address ?? null),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc procedure failed', { path, err: error.cause ?? error })

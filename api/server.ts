@@ -19,7 +19,8 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
     const info = { ip, ipHash: secrets.hashIp(ip), origin: req.headers.get('origin') }
     const refusal = guard.admitConnection(info)
     if (refusal) {
-      return Response.json({ error: { code: refusal.code, message: refusal.message, retryAfterMs: refusal.retryAfterMs } }, { status: refusal.status ?? 403 })
+      const headers = refusal.retryAfterMs !== undefined ? { 'Retry-After': String(Math.ceil(refusal.retryAfterMs / 1000)) } : undefined
+      return Response.json({ error: { code: refusal.code, message: refusal.message, retryAfterMs: refusal.retryAfterMs } }, { status: refusal.status ?? 403, headers })
     }
     const resume = new URL(req.url).searchParams.get('resume')
     if (resume) await hub.restore(resume)

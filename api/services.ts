@@ -6,6 +6,7 @@ import type { PopularInterests } from './chat/popular'
 import type { Config } from './config'
 import type { Logger } from './log'
 import type { Metrics } from './ops/metrics'
+import type { Moderation } from './safety/moderation'
 import type { Secrets } from './secrets'
 import type { OpenDatabase } from '../db'
 
@@ -15,6 +16,8 @@ export interface Services {
   cache: Cache
   hub: Hub
   guard: ChatGuard
+  /** Reports and bans (api/safety). */
+  moderation: Moderation
   log: Logger
   metrics: Metrics
   secrets: Secrets

@@ -274,7 +274,7 @@ export function createHub(deps: HubDeps) {
     s.epoch++
   }
 
-  async function find(s: Session, ws: ServerWebSocket<WsData>, interests: string[], random: boolean) {
+  async function find(s: Session, ws: ServerWebSocket<WsData>, interests: string[], random: boolean, record = true) {
     if (interests.length === 0 && !random) {
       return refuse(ws, { code: 'bad_frame', message: 'find: give at least one interest or allow random strangers' })
     }
@@ -293,7 +293,7 @@ export function createHub(deps: HubDeps) {
     // Something happened while we waited (leave, another find, a dropped socket): that wins.
     if (epoch !== s.epoch || s.ws !== ws) return
     if (refusal) return refuse(ws, refusal)
-    popular.record(interests)
+    if (record) popular.record(interests)
     queue(s)
   }
 
@@ -491,7 +491,8 @@ export function createHub(deps: HubDeps) {
         }
         if (existing.requeue && existing.state === 'idle') {
           existing.requeue = false
-          queue(existing)
+          // Through find(), not straight into the queue: a ban made while it was away must hold.
+          void find(existing, ws, existing.interests, existing.random, false)
         }
         metrics.inc('resumes_total')
         return
@@ -590,6 +591,16 @@ export function createHub(deps: HubDeps) {
       if (!s?.chat) return false
       endChat(s, mine, theirs)
       return true
+    },
+    /** Takes a session out of the queue (and forgets to re-queue it on resume), e.g. on a ban. */
+    leaveQueue(id: string): boolean {
+      const s = sessions.get(id)
+      if (!s) return false
+      const was = s.state === 'queued' || s.requeue
+      leaveQueue(s)
+      s.requeue = false
+      s.epoch++
+      return was
     },
     /** Sends an error frame to a session, e.g. to tell a banned client why. */
     notify(id: string, code: ErrorCode, message: string, retryAfterMs?: number) {

@@ -3,6 +3,7 @@
 // `import type`, so the schemas never reach its bundle.
 import { z } from 'zod'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest } from './interests'
+import { cleanText } from './text'
 
 // ---------- errors ----------
 
@@ -42,10 +43,13 @@ const textFrame = (maxTextLength: number) =>
   z.object({
     type: z.literal('text'),
     id: z.string().min(1).max(64),
+    // Length is checked on what the client sent; control and bidi-override characters are then
+    // dropped (see text.ts), and what is left must not be blank.
     body: z
       .string()
       .min(1, 'message is empty')
       .max(maxTextLength, `message is longer than ${maxTextLength} characters`)
+      .transform(cleanText)
       .refine(s => s.trim().length > 0, 'message is blank'),
   })
 

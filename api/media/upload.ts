@@ -33,9 +33,7 @@ export function createUploadHandler(deps: UploadDeps) {
       return c.json({ error: { code, message } }, status)
     }
 
-    const origin = c.req.header('origin')
-    if (origin !== undefined && !config.allowedOrigins.includes(origin)) return fail(403, 'forbidden_origin', 'uploads are not accepted from this origin')
-
+    // A foreign Origin was already refused by the safety middleware on /upload/* (api/http.ts).
     const tooLarge = `uploads are limited to ${config.maxUploadBytes} bytes`
     const length = c.req.header('content-length')
     if (length !== undefined && /^\d+$/.test(length) && Number(length) > config.maxUploadBytes) return fail(413, 'too_large', tooLarge)

@@ -17,6 +17,12 @@ function normalise(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip
 }
 
+/** True when the socket peer is a proxy from TRUSTED_PROXIES (its forwarded headers are believed). */
+export function isTrustedPeer(peer: string | null | undefined, trustedProxies: readonly string[]): boolean {
+  const p = normalise(peer ?? '')
+  return p !== '' && isTrusted(p, trustedProxies)
+}
+
 function isTrusted(ip: string, trusted: readonly string[]): boolean {
   return trusted.includes(ip) || (trusted.includes('loopback') && (ip === '127.0.0.1' || ip === '::1'))
 }

@@ -1,12 +1,28 @@
-// Placeholder until the safety issue lands: the procedure exists so the router type is complete.
+// reports.create: report the current or just-ended partner. The client names no session; the
+// server knows who the partner was. Errors carry stable appCodes: rate_limited (with
+// retryAfterMs), nothing_to_report, already_reported.
 import { z } from 'zod'
+import { MAX_NOTE_LENGTH } from '../safety/moderation'
+import { REPORT_REASONS } from '../safety/report-store'
 import { appError, router, sessionProcedure } from './trpc'
 
 export const reportsRouter = router({
   create: sessionProcedure
-    .input(z.object({ reason: z.enum(['spam', 'abuse', 'sexual', 'minor', 'other']), note: z.string().max(500).optional(), includeTranscript: z.boolean().optional() }))
+    .input(
+      z.object({
+        reason: z.enum(REPORT_REASONS),
+        note: z.string().max(MAX_NOTE_LENGTH, `a note is at most ${MAX_NOTE_LENGTH} characters`).optional(),
+        /** The reporter ticked "include the conversation": attach the last messages of the chat. */
+        includeTranscript: z.boolean().optional(),
+      }),
+    )
     .output(z.object({ ok: z.literal(true) }))
-    .mutation(() => {
-      throw appError('NOT_IMPLEMENTED', 'not_implemented', 'reports are not available yet')
+    .mutation(async ({ ctx, input }) => {
+      const { guard, moderation } = ctx.services
+      const limited = guard.checkAction('report', { sessionId: ctx.session.id, ipHash: ctx.ipHash })
+      if (limited) throw appError('TOO_MANY_REQUESTS', limited.code, limited.message, limited.retryAfterMs)
+      const r = await moderation.report(ctx.session, input)
+      if (!r.ok) throw appError(r.code === 'already_reported' ? 'CONFLICT' : 'PRECONDITION_FAILED', r.code, r.message)
+      return { ok: true as const }
     }),
 })

@@ -1,0 +1,147 @@
+// The real ChatGuard: origin and connection-count checks before an upgrade, token buckets per
+// session and per IP hash on every frame, and the ban lookup before a find. Everything on the
+// frame path is in memory and synchronous; only checkFind awaits (the ban cache, then the DB).
+import type { ChatGuard, ConnectionInfo, FrameContext, Refusal } from '../chat/guard'
+import type { ClientFrame } from '../chat/protocol'
+import type { Config } from '../config'
+import type { Logger } from '../log'
+import type { Metrics } from '../ops/metrics'
+import { dbErrorCode } from '../../db/errors'
+import type { BanStore } from './bans'
+import { checkOrigin, originSet } from './origin'
+import { createRateLimiter, perHour, perMinute, perSecond, type RateLimiter } from './rate-limiter'
+
+export type GuardConfig = Pick<
+  Config,
+  | 'allowedOrigins'
+  | 'maxConnectionsPerIp'
+  | 'rateTextPerSecond'
+  | 'rateTextBurst'
+  | 'rateFindsPerMinute'
+  | 'rateTicketsPerMinute'
+  | 'rateReportsPerHour'
+  | 'ratePerIpFactor'
+>
+
+export interface SafetyGuard extends ChatGuard {
+  /** Sizes of the in-memory maps (tests and metrics check they stay bounded). */
+  stats(): { connections: number; buckets: number }
+}
+
+// typing/leave/ack are cheap and not in the contract's limits, but a socket must not be able to
+// spin the server with them either: they share a generous bucket this many times the text rate.
+const CONTROL_FACTOR = 4
+
+export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log: Logger; metrics: Metrics; now: () => number }): SafetyGuard {
+  const { config, bans, log, metrics, now } = deps
+  const allowed = originSet(config.allowedOrigins)
+  const f = config.ratePerIpFactor
+  const connections = new Map<string, number>()
+  metrics.describe('connections_refused_total', 'WebSocket upgrades refused by the guard, by code')
+  metrics.describe('ban_lookup_errors_total', 'Ban lookups that failed (the find was let through)')
+
+  const limiters = {
+    text: createRateLimiter(perSecond(config.rateTextPerSecond, config.rateTextBurst)),
+    textIp: createRateLimiter(perSecond(config.rateTextPerSecond * f, config.rateTextBurst * f)),
+    find: createRateLimiter(perMinute(config.rateFindsPerMinute)),
+    findIp: createRateLimiter(perMinute(config.rateFindsPerMinute * f)),
+    control: createRateLimiter(perSecond(config.rateTextPerSecond * CONTROL_FACTOR, config.rateTextBurst * CONTROL_FACTOR)),
+    ticket: createRateLimiter(perMinute(config.rateTicketsPerMinute)),
+    ticketIp: createRateLimiter(perMinute(config.rateTicketsPerMinute * f)),
+    // Reports feed bans, which count distinct addresses: the budget is per IP hash, not multiplied.
+    reportIp: createRateLimiter(perHour(config.rateReportsPerHour)),
+  }
+
+  /**
+   * Spends one token from each bucket only when both have one. Two explicit pairs rather than a
+   * list: this runs for every frame, and allocating nothing keeps it at a few hundred ns.
+   */
+  function take(what: string, a: RateLimiter, ka: string, b: RateLimiter | null = null, kb = ''): Refusal | null {
+    const t = now()
+    const wait = Math.max(a.wait(ka, t), b ? b.wait(kb, t) : 0)
+    if (wait === 0) {
+      a.spend(ka, t)
+      b?.spend(kb, t)
+      return null
+    }
+    return { code: 'rate_limited', message: `too many ${what}; try again in ${Math.ceil(wait / 1000)} s`, retryAfterMs: wait, status: 429 }
+  }
+
+  function refuseConnection(r: Refusal): Refusal {
+    metrics.inc('connections_refused_total', { code: r.code })
+    return r
+  }
+
+  return {
+    admitConnection(info: ConnectionInfo) {
+      if (checkOrigin(info.origin, allowed) === 'forbidden') {
+        return refuseConnection({ code: 'forbidden_origin', message: 'this page may not open a chat connection', status: 403 })
+      }
+      const n = connections.get(info.ipHash) ?? 0
+      if (n >= config.maxConnectionsPerIp) {
+        return refuseConnection({
+          code: 'too_many_connections',
+          message: `at most ${config.maxConnectionsPerIp} connections per address`,
+          status: 429,
+          retryAfterMs: 1000,
+        })
+      }
+      connections.set(info.ipHash, n + 1)
+      return null
+    },
+
+    releaseConnection(info: ConnectionInfo) {
+      const n = (connections.get(info.ipHash) ?? 0) - 1
+      if (n > 0) connections.set(info.ipHash, n)
+      else connections.delete(info.ipHash)
+    },
+
+    checkFrame(ctx: FrameContext, frame: ClientFrame) {
+      switch (frame.type) {
+        case 'text':
+          return take('messages', limiters.text, ctx.sessionId, limiters.textIp, ctx.ipHash)
+        case 'find':
+        case 'next':
+          return take('searches', limiters.find, ctx.sessionId, limiters.findIp, ctx.ipHash)
+        default:
+          return take('frames', limiters.control, ctx.sessionId)
+      }
+    },
+
+    async checkFind(ctx: FrameContext) {
+      let until: number | null
+      try {
+        until = await bans.activeUntil(ctx.ipHash)
+      } catch (err) {
+        // Fail open: a database outage must not stop everyone from chatting. Cached bans still hold.
+        metrics.inc('ban_lookup_errors_total')
+        log.error('ban lookup failed', { code: dbErrorCode(err) })
+        return null
+      }
+      if (until === null) return null
+      const left = Math.max(1, until - now())
+      return { code: 'banned', message: `you are banned from meeting strangers for ${formatDuration(left)}`, retryAfterMs: left }
+    },
+
+    checkAction(kind, ctx) {
+      if (kind === 'ticket') {
+        return take('uploads', limiters.ticket, ctx.sessionId, limiters.ticketIp, ctx.ipHash)
+      }
+      return take('reports', limiters.reportIp, ctx.ipHash)
+    },
+
+    stats() {
+      let buckets = 0
+      for (const l of Object.values(limiters)) buckets += l.size
+      return { connections: connections.size, buckets }
+    },
+  }
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.ceil(ms / 1000)
+  if (s < 120) return `${s} s`
+  const m = Math.ceil(s / 60)
+  if (m < 120) return `${m} min`
+  return `${Math.ceil(m / 60)} h`
+}

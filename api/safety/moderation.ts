@@ -1,0 +1,154 @@
+// Reports and the bans they lead to. A report names no one: it is about the reporter's current or
+// just-ended partner, whom the hub knows. When enough distinct addresses have reported one IP hash
+// within the window, that IP hash is banned and every live session from it is stopped at once.
+import type { Hub, SessionView } from '../chat/hub'
+import { cleanText } from '../chat/text'
+import type { Config } from '../config'
+import type { Logger } from '../log'
+import type { Metrics } from '../ops/metrics'
+import type { Secrets } from '../secrets'
+import { dbErrorCode } from '../../db/errors'
+import type { BanStore } from './bans'
+import { formatDuration } from './chat-guard'
+import type { NewReport, ReportReason, ReportStore, TranscriptLine } from './report-store'
+import type { Transcripts } from './transcripts'
+
+/** A chat that ended this recently can still be reported (and its transcript is still kept). */
+export const JUST_ENDED_MS = 5 * 60_000
+export const MAX_NOTE_LENGTH = 500
+
+export type ModerationConfig = Pick<Config, 'reportBanThreshold' | 'reportBanWindowSeconds' | 'banSeconds'>
+
+export interface ReportInput {
+  reason: ReportReason
+  note?: string
+  includeTranscript?: boolean
+}
+
+export type ReportOutcome = { ok: true; banned: boolean } | { ok: false; code: 'nothing_to_report' | 'already_reported'; message: string }
+
+export interface Moderation {
+  report(reporter: SessionView, input: ReportInput): Promise<ReportOutcome>
+  /** Bans an IP hash and stops its live sessions (threshold reached or an operator's call). */
+  ban(ipHash: string, ban: { seconds: number; reason: string; source: string }): Promise<{ expiresAt: number; sessions: number }>
+  /** Keyed hash of a session token: what reports store instead of the bearer token. */
+  sessionRef(token: string): string
+}
+
+export interface ModerationDeps {
+  config: ModerationConfig
+  hub: Hub
+  bans: BanStore
+  reports: ReportStore
+  transcripts: Transcripts
+  secrets: Secrets
+  log: Logger
+  metrics: Metrics
+  now: () => number
+}
+
+export function createModeration(deps: ModerationDeps): Moderation {
+  const { config, hub, bans, reports, transcripts, secrets, log, metrics, now } = deps
+  const evaluating = new Map<string, Promise<boolean>>()
+  metrics.describe('reports_total', 'Reports stored, by reason')
+  metrics.describe('bans_total', 'Bans made, by source (reports or operator)')
+
+  const sessionRef = (token: string) => secrets.sign('session-ref', token)
+
+  function target(reporter: SessionView) {
+    if (reporter.chat) {
+      const c = reporter.chat
+      return { chatId: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, current: true }
+    }
+    const last = reporter.lastChat
+    if (last && now() - last.endedAt <= JUST_ENDED_MS) {
+      // A chat restored after a restart may not know the partner's address; the hub may.
+      const partnerIpHash = last.partnerIpHash || hub.session(last.partnerId)?.ipHash || ''
+      return { chatId: last.id, partnerId: last.partnerId, partnerIpHash, current: false }
+    }
+    return null
+  }
+
+  function transcriptOf(chatId: string, reporterId: string): TranscriptLine[] | null {
+    const lines = transcripts.lines(chatId)
+    if (!lines?.length) return null
+    return lines.map(l => ({ from: l.from === reporterId ? 'reporter' : 'reported', body: l.body, at: l.at }))
+  }
+
+  async function ban(ipHash: string, b: { seconds: number; reason: string; source: string }) {
+    const { expiresAt } = await bans.add(ipHash, b)
+    const left = Math.max(1, expiresAt - now())
+    const ids = hub.sessionsByIpHash(ipHash)
+    for (const id of ids) {
+      hub.endChat(id, { by: 'server', reason: 'banned' }, { by: 'stranger', reason: 'banned' })
+      // A queued (or queued-then-dropped) session must not be matched any more either.
+      hub.leaveQueue(id)
+      hub.notify(id, 'banned', `you are banned from meeting strangers for ${formatDuration(left)}`, left)
+    }
+    metrics.inc('bans_total', { source: b.source })
+    log.warn('ip hash banned', { ipHash, source: b.source, seconds: b.seconds, sessions: ids.length })
+    return { expiresAt, sessions: ids.length }
+  }
+
+  /** Bans `ipHash` when enough distinct addresses reported it since the window began (or since its last ban). */
+  async function evaluate(ipHash: string): Promise<boolean> {
+    if ((await bans.activeUntil(ipHash)) !== null) return false
+    const last = await bans.lastBannedAt(ipHash)
+    // Reports made before the last ban (whoever made it) are not counted again.
+    const since = Math.max(now() - config.reportBanWindowSeconds * 1000, last === null ? 0 : last + 1)
+    const n = await reports.distinctReporters(ipHash, since)
+    if (n < config.reportBanThreshold) return false
+    await ban(ipHash, { seconds: config.banSeconds, reason: `${n} distinct reporters within ${config.reportBanWindowSeconds} s`, source: 'reports' })
+    return true
+  }
+
+  /** One evaluation at a time per IP hash, so two reports landing together cannot ban twice. */
+  function evaluateInTurn(ipHash: string): Promise<boolean> {
+    const run = (evaluating.get(ipHash) ?? Promise.resolve(false)).catch(() => false).then(() => evaluate(ipHash))
+    evaluating.set(ipHash, run)
+    const forget = () => {
+      if (evaluating.get(ipHash) === run) evaluating.delete(ipHash)
+    }
+    run.then(forget, forget)
+    return run
+  }
+
+  return {
+    sessionRef,
+    ban,
+    async report(reporter, input) {
+      const t = target(reporter)
+      if (!t) return { ok: false, code: 'nothing_to_report', message: 'there is no current or recent chat to report' }
+      const note = input.note === undefined ? '' : cleanText(input.note).trim().slice(0, MAX_NOTE_LENGTH)
+      const record: NewReport = {
+        chatId: t.chatId,
+        reporterSession: sessionRef(reporter.id),
+        reportedSession: sessionRef(t.partnerId),
+        reporterIpHash: reporter.ipHash,
+        reportedIpHash: t.partnerIpHash,
+        reason: input.reason,
+        note: note || null,
+        transcript: input.includeTranscript ? transcriptOf(t.chatId, reporter.id) : null,
+        createdAt: now(),
+      }
+      const stored = await reports.insert(record).catch((err: unknown) => {
+        // The driver's message carries the query parameters (note, transcript): keep them out of logs.
+        throw new Error(`storing the report failed (${dbErrorCode(err)})`)
+      })
+      if (stored === 'duplicate') return { ok: false, code: 'already_reported', message: 'you already reported this chat' }
+      metrics.inc('reports_total', { reason: input.reason })
+      // The reporter leaves; the reported side is told the stranger left, not that it was reported.
+      if (t.current) hub.endChat(reporter.id, { by: 'you', reason: 'reported' }, { by: 'stranger', reason: 'left' })
+      let banned = false
+      if (t.partnerIpHash && t.partnerIpHash !== reporter.ipHash) {
+        try {
+          banned = await evaluateInTurn(t.partnerIpHash)
+        } catch (err) {
+          // The report is stored; the next report evaluates the threshold again.
+          log.error('ban threshold evaluation failed', { code: dbErrorCode(err) })
+        }
+      }
+      return { ok: true, banned }
+    },
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, test } from 'bun:test'
+import { createTranscripts } from '../../api/safety/transcripts'
+
+describe('rolling transcripts', () => {
+  test('keeps only the last N lines of a chat', () => {
+    const t = createTranscripts({ maxLines: 3 })
+    for (let i = 1; i <= 5; i++) t.observer.onText!('c1', i % 2 ? 'a' : 'b', `m${i}`, i)
+    expect(t.lines('c1')!.map(l => l.body)).toEqual(['m3', 'm4', 'm5'])
+    t.close()
+  })
+
+  test('keeps within a character budget', () => {
+    const t = createTranscripts({ maxLines: 100, maxChars: 25 })
+    for (let i = 0; i < 10; i++) t.observer.onText!('c1', 'a', 'x'.repeat(10), i)
+    const kept = t.lines('c1')!
+    expect(kept.reduce((n, l) => n + l.body.length, 0)).toBeLessThanOrEqual(25)
+    expect(kept.length).toBe(2)
+    t.close()
+  })
+
+  test('drops a chat a while after it ends, and not before', async () => {
+    const t = createTranscripts({ keepAfterEndMs: 60 })
+    t.observer.onText!('c1', 'a', 'hi', 1)
+    t.observer.onText!('c2', 'a', 'hi', 1)
+    t.observer.onChatEnded!('c1', 'left')
+    expect(t.lines('c1')).not.toBeNull()
+    await Bun.sleep(120)
+    expect(t.lines('c1')).toBeNull()
+    expect(t.lines('c2')).not.toBeNull()
+    t.close()
+    expect(t.size).toBe(0)
+  })
+
+  test('caps how many chats are kept', () => {
+    const t = createTranscripts({ maxChats: 10 })
+    for (let i = 0; i < 100; i++) t.observer.onText!(`c${i}`, 'a', 'hi', i)
+    expect(t.size).toBe(10)
+    expect(t.lines('c99')).not.toBeNull()
+    t.close()
+  })
+})
