@@ -105,10 +105,12 @@ describe('the sweeper on its croner schedule', () => {
     try {
       const m = await uploadOne(app)
       skew += RETENTION_MS + 1000
+      // The row goes before the sweep logs its count (temp files are pruned in between): wait for both.
+      const sweepLine = () => lines.map(l => JSON.parse(l)).find(l => l.msg === 'media sweep')
       const until = Date.now() + 5000
-      while ((await stored(app, m)).row && Date.now() < until) await Bun.sleep(100)
+      while (((await stored(app, m)).row || !sweepLine()) && Date.now() < until) await Bun.sleep(100)
       expect(await stored(app, m)).toEqual({ row: null, file: false })
-      const sweep = lines.map(l => JSON.parse(l)).find(l => l.msg === 'media sweep')
+      const sweep = sweepLine()
       expect(sweep).toMatchObject({ level: 'info' })
       expect(sweep.removed).toBeGreaterThanOrEqual(1)
     } finally {
