@@ -26,18 +26,29 @@ try {
   process.exit(1)
 }
 
+// SIGTERM (systemd stop/restart) or SIGINT (Ctrl-C): drain and exit within SHUTDOWN_TIMEOUT_MS.
+// A second signal while draining exits at once.
 let shuttingDown = false
 async function shutdown(signal: string) {
-  if (shuttingDown) return
+  if (shuttingDown) {
+    log.warn('second signal while shutting down, exiting now', { signal })
+    process.exit(1)
+  }
   shuttingDown = true
-  log.info('shutting down', { signal })
+  const started = performance.now()
+  log.info('shutting down', { signal, timeoutMs: config.shutdownTimeoutMs })
   const timer = setTimeout(() => {
     log.error('shutdown took too long, exiting', { timeoutMs: config.shutdownTimeoutMs })
     process.exit(1)
   }, config.shutdownTimeoutMs)
-  await app.stop()
+  try {
+    await app.stop()
+  } catch (err) {
+    log.error('shutdown failed', { err })
+    process.exit(1)
+  }
   clearTimeout(timer)
-  log.info('stopped')
+  log.info('stopped', { ms: Math.round(performance.now() - started) })
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -5,6 +5,7 @@ import type { ChatGuard } from './chat/guard'
 import type { PopularInterests } from './chat/popular'
 import type { Config } from './config'
 import type { Logger } from './log'
+import type { Drain } from './ops/drain'
 import type { Metrics } from './ops/metrics'
 import type { Secrets } from './secrets'
 import type { OpenDatabase } from '../db'
@@ -17,6 +18,8 @@ export interface Services {
   guard: ChatGuard
   log: Logger
   metrics: Metrics
+  /** In-flight uploads and the draining flag for graceful shutdown. */
+  drain: Drain
   secrets: Secrets
   popular: PopularInterests
   now: () => number

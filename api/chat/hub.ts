@@ -120,6 +120,8 @@ interface Snapshot {
   seq: number
   outbox: SequencedFrame[]
   recent: Array<[string, number]>
+  /** Client text ids already relayed (shutdown snapshots only), so a resend after a restart is not relayed twice. */
+  sent?: Array<[string, { seq: number; at: number }]>
 }
 
 const SENT_IDS_KEPT = 256
@@ -147,6 +149,8 @@ export function createHub(deps: HubDeps) {
   let chats = 0
   let lastOnlineSent = -1
   let closing = false
+  /** Resolved when the last socket has closed during shutdown. */
+  let allClosed: (() => void) | null = null
 
   const matchmaker: MatchQueue = createMatchmaker({
     fallbackMs: config.matchFallbackMs,
@@ -376,7 +380,8 @@ export function createHub(deps: HubDeps) {
     if (persistent) void cache.delete(cacheKey(s.id))
   }
 
-  function toSnapshot(s: Session, withOutbox: boolean): Snapshot {
+  /** `full` adds the unacked frames and relayed text ids: written on shutdown, when nothing else will be. */
+  function toSnapshot(s: Session, full: boolean): Snapshot {
     const p = partnerOf(s)
     return {
       id: s.id,
@@ -388,14 +393,15 @@ export function createHub(deps: HubDeps) {
       chat: s.chat && p ? { id: s.chat.id, partner: p.id, common: s.chat.common, startedAt: s.chat.startedAt } : null,
       lastChat: s.lastChat,
       seq: s.seq,
-      outbox: withOutbox ? s.outbox : [],
+      outbox: full ? s.outbox : [],
       recent: [...s.recent],
+      ...(full && { sent: [...s.sentIds] }),
     }
   }
 
-  function snapshot(s: Session, withOutbox = false) {
+  function snapshot(s: Session) {
     if (!persistent) return
-    void cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, withOutbox)), snapshotTtl)
+    void cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, false)), snapshotTtl)
   }
 
   async function loadSnapshot(id: string): Promise<Snapshot | null> {
@@ -418,6 +424,7 @@ export function createHub(deps: HubDeps) {
     s.seq = snap.seq
     s.outbox = snap.outbox
     s.recent = new Map(snap.recent)
+    s.sentIds = new Map(snap.sent ?? [])
     sessions.set(s.id, s)
     s.expiry = setTimeout(() => expire(s), config.resumeWindowMs)
     return s
@@ -524,6 +531,7 @@ export function createHub(deps: HubDeps) {
 
     close(ws: ServerWebSocket<WsData>, code: number) {
       connected--
+      if (connected === 0) allClosed?.()
       guard.releaseConnection(ws.data)
       const s = ws.data.session
       ws.data.session = null
@@ -614,25 +622,43 @@ export function createHub(deps: HubDeps) {
       return closing
     },
     /**
-     * Graceful shutdown: every client is told whether it can resume after the restart (only when
-     * the cache outlives this process), sessions are written to the cache with their unacked
-     * frames, and sockets are closed with 1012 (service restart).
+     * Graceful shutdown: every session is written to the cache with its unacked frames (only when
+     * the cache outlives this process), every client is told whether it can resume after the
+     * restart, and sockets are closed with 1012 (service restart). Resolves once every socket has
+     * closed or `closeWaitMs` has passed, so the goodbye frames are flushed before the process exits.
      */
-    async shutdown(retryAfterMs = 1000) {
+    async shutdown(opts: { retryAfterMs?: number; closeWaitMs?: number } = {}) {
+      const retryAfterMs = opts.retryAfterMs ?? 1000
       closing = true
       clearInterval(onlineTimer)
-      const writes: Array<Promise<boolean>> = []
-      for (const s of sessions.values()) {
-        if (persistent) writes.push(cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl))
+      const saved = new Set<string>()
+      if (persistent) {
+        await Promise.all(
+          [...sessions.values()].map(async s => {
+            if (await cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl)) saved.add(s.id)
+          }),
+        )
       }
-      await Promise.all(writes)
+      const lost = sessions.size - saved.size
+      if (lost > 0) log.warn('sessions not saved for resume', { sessions: lost, cache: cache.kind })
+      const closed = new Promise<void>(resolve => {
+        allClosed = resolve
+        if (connected === 0) resolve()
+      })
       for (const s of sessions.values()) {
         if (s.expiry) clearTimeout(s.expiry)
         if (!s.ws) continue
-        send(s.ws, { type: 'shutdown', resumable: persistent, retryAfterMs })
+        // A chat resumes only if both sides' state made it to the cache.
+        const p = partnerOf(s)
+        const resumable = saved.has(s.id) && (!p || saved.has(p.id))
+        send(s.ws, { type: 'shutdown', resumable, retryAfterMs })
         s.ws.close(1012, 'server restarting')
       }
       matchmaker.close()
+      const wait = opts.closeWaitMs ?? 1000
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([closed, new Promise<void>(r => (timer = setTimeout(r, wait)))])
+      clearTimeout(timer)
     },
   }
 }
