@@ -1,0 +1,183 @@
+// The shipped nginx config (ops/nginx/leetchat.conf, rendered by ops/nginx/render.ts exactly as an
+// operator would) in front of the real app, with real nginx, a throwaway certificate and
+// loopback ports. Clients trust the test certificate; nothing turns verification off.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import http2 from 'node:http2'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../api/config'
+import { renderNginxConfig, valuesFromConfig } from '../../ops/nginx/render'
+import { startTestApp, type TestApp } from '../support/app'
+import { freePort } from '../support/memcached'
+import { startNginx, type Nginx } from '../support/nginx'
+import { makeTestCert, type TestCert } from '../support/tls'
+import { TestClient } from '../support/ws-client'
+
+const CAP = 64 * 1024
+
+let dir: string
+let cert: TestCert
+let app: TestApp
+let nginx: Nginx
+let httpsPort: number
+let httpPort: number
+let base: string
+let accessLog: string
+
+/** A minimal "built PWA", so the test does not depend on running vite. */
+function fakeDist(root: string) {
+  const dist = join(root, 'pwa', 'dist')
+  mkdirSync(join(dist, 'assets'), { recursive: true })
+  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>leetChat</title><script src="/assets/app-3f9a1c.js"></script>')
+  writeFileSync(join(dist, 'sw.js'), 'self.addEventListener("fetch", () => {})')
+  writeFileSync(join(dist, 'manifest.webmanifest'), JSON.stringify({ name: 'leetChat' }))
+  writeFileSync(join(dist, 'assets', 'app-3f9a1c.js'), 'console.log("app")')
+  return dist
+}
+
+const get = (path: string, init: RequestInit = {}) => fetch(base + path, { ...init, tls: { ca: cert.ca } } as RequestInit)
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'leetchat-nginx-'))
+  cert = await makeTestCert(dir)
+  httpsPort = await freePort()
+  httpPort = await freePort()
+  base = `https://127.0.0.1:${httpsPort}`
+  const appRoot = join(dir, 'app')
+  const dist = fakeDist(appRoot)
+  app = await startTestApp({ PUBLIC_URL: base, ALLOWED_ORIGINS: base, TRUSTED_PROXIES: '127.0.0.1', MAX_UPLOAD_BYTES: String(CAP) }, { staticRoot: dist })
+  accessLog = join(dir, 'access.log')
+  // The operator's path: the app's own settings decide upstream, WebSocket path and body cap; only
+  // the machine-specific bits (ports, certificate, folders) are given as flags.
+  const config = loadConfig({ ...app.env, PORT: String(app.server.port) })
+  const site = renderNginxConfig(
+    valuesFromConfig(config, {
+      HTTP_LISTEN: `127.0.0.1:${httpPort}`,
+      HTTP_LISTEN6: `[::1]:${httpPort}`,
+      HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
+      HTTPS_LISTEN6: `[::1]:${httpsPort}`,
+      TLS_CERT: cert.certFile,
+      TLS_KEY: cert.keyFile,
+      ACME_ROOT: join(dir, 'acme'),
+      APP_ROOT: appRoot,
+      ACCESS_LOG: accessLog,
+    }),
+  )
+  expect(site).toContain('client_max_body_size 64k;')
+  nginx = await startNginx({ dir, site, waitFor: { host: '127.0.0.1', port: httpsPort } })
+})
+
+afterAll(async () => {
+  await nginx?.stop()
+  await app?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('nginx in front of the app', () => {
+  test('plain HTTP is redirected to the HTTPS origin with path and query kept', async () => {
+    const r = await fetch(`http://127.0.0.1:${httpPort}/some/page?x=1`, { redirect: 'manual' })
+    expect(r.status).toBe(301)
+    expect(r.headers.get('location')).toBe(`${base}/some/page?x=1`)
+  })
+
+  test('TLS offers HTTP/2, and the app answers /healthz and /readyz through it', async () => {
+    const session = http2.connect(base, { ca: cert.ca })
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = session.request({ ':path': '/healthz' })
+        req.on('response', h => resolve(Number(h[':status'])))
+        req.on('error', reject)
+        req.end()
+      })
+      expect(status).toBe(200)
+      expect(session.alpnProtocol).toBe('h2')
+    } finally {
+      session.close()
+    }
+    const ready = await get('/readyz')
+    expect(ready.status).toBe(200)
+    expect((await ready.json()).ok).toBe(true)
+    expect((await get('/healthz')).headers.get('strict-transport-security')).toContain('max-age=')
+  })
+
+  test('a chat pair talks over wss:// through nginx, and the app sees the address nginx saw, not a spoofed header', async () => {
+    const wss = (host: string) => `wss://${host}:${httpsPort}${app.env.WS_PATH ?? '/chat'}`
+    const origin = { Origin: base }
+    const a = await TestClient.connect(wss('127.0.0.1'), origin, { tls: { ca: cert.ca } })
+    // Over IPv6 loopback, which is not a trusted proxy: the forged X-Forwarded-For must be ignored.
+    const b = await TestClient.connect(wss('[::1]'), { ...origin, 'X-Forwarded-For': '203.0.113.9' }, { tls: { ca: cert.ca } })
+    const interest = 'nginx-' + Math.random().toString(36).slice(2)
+    a.send({ type: 'find', interests: [interest], random: false })
+    await a.next('queued')
+    b.send({ type: 'find', interests: [interest], random: false })
+    const [ma, mb] = await Promise.all([a.next('matched'), b.next('matched')])
+    expect(ma.chat).toBe(mb.chat)
+    a.send({ type: 'text', id: 'n1', body: 'hello through nginx' })
+    expect((await b.next('text')).body).toBe('hello through nginx')
+    expect((await a.next('delivered')).id).toBe('n1')
+    b.send({ type: 'text', id: 'n2', body: 'and back' })
+    expect((await a.next('text')).body).toBe('and back')
+
+    const { secrets, hub } = app.services
+    expect(hub.session(b.session)?.ipHash).toBe(secrets.hashIp('::1'))
+    expect(hub.session(b.session)?.ipHash).not.toBe(secrets.hashIp('203.0.113.9'))
+    expect(hub.session(a.session)?.ipHash).toBe(secrets.hashIp('127.0.0.1'))
+    a.close()
+    b.close()
+  })
+
+  test('/metrics is refused by nginx however it is spelled, and served on the app port', async () => {
+    for (const path of ['/metrics', '//metrics', '/metrics?x=1', '/%6Detrics', '/metrics/', '/./metrics']) {
+      const r = await get(path)
+      expect({ path, status: r.status }).toEqual({ path, status: 403 })
+      expect(await r.text()).not.toContain('leetchat_')
+    }
+    const direct = await fetch(app.url + '/metrics')
+    expect(direct.status).toBe(200)
+    expect(await direct.text()).toContain('# TYPE leetchat_connections gauge')
+  })
+
+  test('nginx serves the built PWA: hashed assets cached for a year, shell, service worker and manifest revalidated', async () => {
+    const asset = await get('/assets/app-3f9a1c.js')
+    expect(asset.status).toBe(200)
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect(asset.headers.get('server')).toStartWith('nginx')
+    for (const path of ['/', '/index.html', '/sw.js', '/manifest.webmanifest']) {
+      const r = await get(path)
+      expect({ path, status: r.status, cache: r.headers.get('cache-control') }).toEqual({ path, status: 200, cache: 'no-cache' })
+    }
+    expect((await get('/manifest.webmanifest')).headers.get('content-type')).toBe('application/manifest+json')
+    expect(await (await get('/')).text()).toContain('<title>leetChat</title>')
+    // A missing hashed asset is a 404, not the app shell.
+    expect((await get('/assets/missing-000000.js')).status).toBe(404)
+  })
+
+  test('a body over client_max_body_size is refused by nginx with 413 before the app sees it', async () => {
+    const before = app.services.metrics.value('http_requests_total', { route: 'upload', status: '413' })
+    const tooBig = new Uint8Array(CAP + 1)
+    const declared = await get('/upload/some-ticket', { method: 'PUT', body: tooBig })
+    expect(declared.status).toBe(413)
+    expect(await declared.text()).toContain('nginx')
+    // Without a Content-Length (chunked), nginx counts the bytes as they come.
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 5; i++) c.enqueue(new Uint8Array(CAP / 4))
+        c.close()
+      },
+    })
+    const chunked = await get('/upload/some-ticket', { method: 'PUT', body: stream, duplex: 'half' } as RequestInit)
+    expect(chunked.status).toBe(413)
+    expect(app.services.metrics.value('http_requests_total', { route: 'upload', status: '413' })).toBe(before)
+  })
+
+  test("nginx's access log has no client addresses and no query strings", async () => {
+    await get('/healthz?sig=SECRET-SIGNATURE&exp=1')
+    await Bun.sleep(50)
+    const log = readFileSync(accessLog, 'utf8')
+    expect(log).toContain('"GET /healthz HTTP/')
+    expect(log).not.toContain('SECRET-SIGNATURE')
+    expect(log).not.toContain('127.0.0.1')
+    expect(log).not.toContain('::1')
+  })
+})
