@@ -8,6 +8,7 @@ import { createHub, type WsData } from './chat/hub'
 import { allowAll, type ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
 import { createHttpApp } from './http'
+import { createMediaSweeper, type Sweeper } from './media/sweeper'
 import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { registerMetrics } from './ops/catalog'
@@ -26,6 +27,8 @@ export interface StartOptions {
 export interface RunningApp {
   server: Server<WsData>
   services: Services
+  /** The media sweeper, already scheduled on MEDIA_SWEEP_CRON (tests and `bun run sweep` call sweepOnce). */
+  sweeper: Sweeper
   /** http://host:port of the listening server */
   url: string
   /** Graceful stop: clients told, state persisted, connections closed, backends closed. */
@@ -54,14 +57,17 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const server = serve(services, app)
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
   log.info('listening', { url, database: db.describe, cache: cache.kind })
+  const sweeper = createMediaSweeper(services)
+  sweeper.start(config.mediaSweepCron)
 
   let stopping: Promise<void> | null = null
   return {
     server,
     services,
+    sweeper,
     url,
     stop() {
-      stopping ??= shutdown(services, server)
+      stopping ??= shutdown(services, server, sweeper)
       return stopping
     },
   }
@@ -74,9 +80,9 @@ const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, Math.max(0, m
  * 1. refuse new uploads and WebSocket upgrades (503), /readyz turns 503, stop listening;
  * 2. let in-flight uploads finish (most of the budget), so their `media` frames are not lost;
  * 3. hub: save sessions with unacked frames to the cache, send `shutdown`, close sockets (1012);
- * 4. cut whatever is left, close the database and the cache.
+ * 4. cut whatever is left, let a media sweep in progress finish, close the database and the cache.
  */
-async function shutdown(services: Services, server: Server<WsData>): Promise<void> {
+async function shutdown(services: Services, server: Server<WsData>, sweeper: Sweeper): Promise<void> {
   const { config, drain, hub, log, metrics, db, cache } = services
   const deadline = performance.now() + config.shutdownTimeoutMs
   const left = () => deadline - performance.now()
@@ -87,12 +93,15 @@ async function shutdown(services: Services, server: Server<WsData>): Promise<voi
   log.info('draining', { uploadsInFlight: drain.inFlight, connections: hub.online })
   drain.begin()
   const listenerClosed = server.stop(false)
+  // No new sweeps; one in progress finishes while uploads drain (it needs the database).
+  const sweeperStopped = sweeper.stop()
 
   if (!(await drain.idle(left() - reserve))) log.warn('uploads still running at shutdown; cutting them off', { uploadsInFlight: drain.inFlight })
 
   await hub.shutdown({ retryAfterMs: 1000, closeWaitMs: Math.min(1000, left() / 3) })
   await Promise.race([listenerClosed, sleep(Math.min(250, left() / 4))])
   void server.stop(true)
+  await Promise.race([sweeperStopped, sleep(left() / 2)])
   const closed = await Promise.race([Promise.allSettled([db.close(), cache.close()]).then(() => true), sleep(left() - 100).then(() => false)])
   if (!closed) log.warn('database or cache did not close in time')
 }

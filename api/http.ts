@@ -12,6 +12,7 @@ import { createContext } from './trpc/context'
 import { createStaticHandler } from './static'
 import { accessLog } from './ops/access-log'
 import { createReadiness } from './ops/readiness'
+import { mountMediaRoutes } from './media/routes'
 
 export type HttpEnv = { Bindings: Server<WsData> }
 
@@ -58,6 +59,9 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
       },
     }),
   )
+
+  // PUT /upload/:ticket and GET /media/:id (signed links).
+  mountMediaRoutes(app, services)
 
   app.get('*', async c => {
     const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'))

@@ -1,0 +1,94 @@
+// GET /media/:id?exp=&sig= — the only way a stored file leaves the server. Every refusal is a
+// small JSON error, never a byte of the file. Range requests are answered (206/416): mobile
+// audio players (Safari above all) fetch voice notes in ranges and refuse to play without.
+import type { Context } from 'hono'
+import type { HttpEnv } from '../http'
+import type { Services } from '../services'
+import { contentDisposition } from './names'
+import type { MediaRecords } from './records'
+import type { MediaLinks } from './signing'
+import type { MediaStorage } from './storage'
+
+/** newMediaId(): 16 random bytes in base64url. */
+const ID_SHAPE = /^[\w-]{22}$/
+
+export interface ServeDeps {
+  services: Services
+  storage: MediaStorage
+  records: MediaRecords
+  links: MediaLinks
+}
+
+export type ByteRange = { start: number; end: number } | 'unsatisfiable' | null
+
+/**
+ * One `bytes=` range, inclusive, clamped to the file. null means "serve the whole file" (no
+ * header, a syntax we ignore, or several ranges, which a server may answer in full).
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange {
+  const m = header?.trim().match(/^bytes=(\d*)-(\d*)$/)
+  if (!m || (m[1] === '' && m[2] === '')) return null
+  if (m[1] === '') {
+    const suffix = Number(m[2])
+    if (suffix === 0) return 'unsatisfiable'
+    return { start: Math.max(0, size - suffix), end: size - 1 }
+  }
+  const start = Number(m[1])
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+  if (start >= size) return 'unsatisfiable'
+  if (end < start) return null
+  return { start, end }
+}
+
+export function createServeHandler(deps: ServeDeps) {
+  const { services, storage, records, links } = deps
+  const { log, metrics, now } = services
+
+  return async (c: Context<HttpEnv>) => {
+    const refuse = (status: 403 | 404 | 410, code: string, message: string) => {
+      metrics.inc('media_requests_total', { result: code })
+      return c.json({ error: { code, message } }, status, { 'Cache-Control': 'no-store' })
+    }
+    const id = c.req.param('id') ?? ''
+    if (!ID_SHAPE.test(id)) return refuse(404, 'not_found', 'no such media')
+    const check = links.check(id, c.req.query('exp'), c.req.query('sig'))
+    if (check === 'forged') return refuse(403, 'bad_signature', 'this media link is not valid')
+    if (check === 'expired') return refuse(410, 'link_expired', 'this media link has expired')
+
+    const row = await records.find(id)
+    if (!row) return refuse(404, 'not_found', 'no such media (it may have been deleted)')
+    if (row.expiresAt <= now()) return refuse(410, 'link_expired', 'this media has expired')
+    const file = Bun.file(storage.path(row.storageKey))
+    if (!(await file.exists())) {
+      log.warn('media row without a file', { id })
+      return refuse(404, 'not_found', 'no such media (it may have been deleted)')
+    }
+
+    const size = file.size
+    const remaining = Math.max(0, Math.floor((Number(c.req.query('exp')) * 1000 - now()) / 1000))
+    const headers: Record<string, string> = {
+      'Content-Type': row.mime,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Disposition': contentDisposition(row.kind === 'image' || row.kind === 'audio' ? 'inline' : 'attachment', row.name),
+      // Per user, and never kept past the link's own expiry.
+      'Cache-Control': `private, max-age=${remaining}`,
+      'Accept-Ranges': 'bytes',
+      // Even opened directly, the response runs nothing in our origin.
+      'Content-Security-Policy': 'sandbox',
+    }
+
+    const range = parseRange(c.req.header('range'), size)
+    if (range === 'unsatisfiable') {
+      metrics.inc('media_requests_total', { result: 'unsatisfiable' })
+      return c.json({ error: { code: 'bad_range', message: `the file is ${size} bytes` } }, 416, { 'Content-Range': `bytes */${size}`, 'Cache-Control': 'no-store' })
+    }
+    metrics.inc('media_requests_total', { result: range ? 'partial' : 'ok' })
+    if (range) {
+      headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`
+      headers['Content-Length'] = String(range.end - range.start + 1)
+      return new Response(file.slice(range.start, range.end + 1), { status: 206, headers })
+    }
+    headers['Content-Length'] = String(size)
+    return new Response(file, { status: 200, headers })
+  }
+}

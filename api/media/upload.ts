@@ -1,0 +1,100 @@
+// PUT /upload/:ticket — the second step of an upload. The ticket is redeemed before a byte is
+// read; the body is streamed to a temp file with the real byte count enforced; the content is
+// sniffed; only then is it stored, recorded, and announced to both sides of the chat.
+import type { Context } from 'hono'
+import type { MediaInfo } from '../chat/protocol'
+import type { HttpEnv } from '../http'
+import { newMediaId } from '../ids'
+import type { Services } from '../services'
+import { bearer } from '../trpc/context'
+import { inspectUpload } from './inspect'
+import type { MediaRecords } from './records'
+import type { MediaLinks } from './signing'
+import type { MediaStorage } from './storage'
+import type { TicketStore } from './tickets'
+
+export interface UploadDeps {
+  services: Services
+  tickets: TicketStore
+  storage: MediaStorage
+  records: MediaRecords
+  links: MediaLinks
+}
+
+type Status = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 500 | 503
+
+export function createUploadHandler(deps: UploadDeps) {
+  const { services, tickets, storage, records, links } = deps
+  const { config, hub, log, metrics, now } = services
+
+  return async (c: Context<HttpEnv>) => {
+    const fail = (status: Status, code: string, message: string) => {
+      metrics.inc('uploads_total', { result: code })
+      return c.json({ error: { code, message } }, status)
+    }
+
+    const origin = c.req.header('origin')
+    if (origin !== undefined && !config.allowedOrigins.includes(origin)) return fail(403, 'forbidden_origin', 'uploads are not accepted from this origin')
+
+    const tooLarge = `uploads are limited to ${config.maxUploadBytes} bytes`
+    const length = c.req.header('content-length')
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) > config.maxUploadBytes) return fail(413, 'too_large', tooLarge)
+
+    const token = bearer(c.req.header('authorization'))
+    const session = token ? hub.session(token) : null
+    if (!session) return fail(401, 'no_session', 'send Authorization: Bearer <session> with the token from hello')
+
+    const claim = await tickets.claim(c.req.param('ticket') ?? '', session.id, session.chat?.id ?? null)
+    if (!claim.ok) return fail(claim.status, claim.code, claim.message)
+    const { ticket } = claim
+
+    const body = c.req.raw.body
+    if (!body) return fail(400, 'empty_upload', 'the upload has no body')
+    const written = await storage.write(body, config.maxUploadBytes)
+    if (!written.ok) return written.reason === 'too_large' ? fail(413, 'too_large', tooLarge) : fail(400, 'upload_aborted', 'the upload was interrupted')
+
+    // Set while a stored file or row exists that no chat has been told about; undone in finally.
+    let key: string | null = null
+    let rowId: string | null = null
+    try {
+      if (written.size === 0) return fail(400, 'empty_upload', 'the upload is empty')
+      const inspection = await inspectUpload(written.tmp, written.size, ticket, { maxVoiceSeconds: config.maxVoiceSeconds })
+      if (!inspection.ok) return fail(inspection.status, inspection.code, inspection.message)
+
+      key = await storage.commit(written.tmp)
+      const id = newMediaId()
+      const createdAt = now()
+      rowId = id
+      await records.insert({
+        id,
+        kind: ticket.kind,
+        mime: inspection.mime,
+        size: written.size,
+        name: ticket.name,
+        storageKey: key,
+        chatId: ticket.chatId,
+        uploader: session.id,
+        createdAt,
+        expiresAt: createdAt + config.mediaRetentionSeconds * 1000,
+      })
+      const link = links.create(id)
+      const media: MediaInfo = { id, kind: ticket.kind, mime: inspection.mime, size: written.size, name: ticket.name, url: link.url, expiresAt: link.expiresAt }
+
+      if (!hub.shareMedia(session.id, ticket.chatId, media)) {
+        // The chat ended while the bytes were arriving: nobody may ever see this file.
+        return fail(409, 'chat_ended', 'the chat ended before the upload finished')
+      }
+      key = rowId = null
+      metrics.inc('uploads_total', { result: 'ok' })
+      metrics.inc('upload_bytes_total', undefined, written.size)
+      return c.json({ media }, 201)
+    } catch (err) {
+      log.error('upload failed', { err })
+      return fail(500, 'internal', 'the upload could not be stored, try again')
+    } finally {
+      await storage.discard(written.tmp)
+      if (rowId) await records.remove([rowId]).catch(err => log.error('could not remove an unshared media row', { err }))
+      if (key) await storage.remove(key).catch(() => false)
+    }
+  }
+}
