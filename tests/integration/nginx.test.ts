@@ -12,6 +12,7 @@ import { startTestApp, type TestApp } from '../support/app'
 import { freePort } from '../support/memcached'
 import { startNginx, type Nginx } from '../support/nginx'
 import { makeTestCert, type TestCert } from '../support/tls'
+import { png } from '../support/media-files'
 import { TestClient } from '../support/ws-client'
 
 const CAP = 64 * 1024
@@ -37,6 +38,38 @@ function fakeDist(root: string) {
 }
 
 const get = (path: string, init: RequestInit = {}) => fetch(base + path, { ...init, tls: { ca: cert.ca } } as RequestInit)
+
+/** Two clients paired over wss:// through nginx. */
+async function pairThroughNginx() {
+  const url = `wss://127.0.0.1:${httpsPort}${app.env.WS_PATH ?? '/chat'}`
+  const a = await TestClient.connect(url, { Origin: base }, { tls: { ca: cert.ca } })
+  const b = await TestClient.connect(url, { Origin: base }, { tls: { ca: cert.ca } })
+  const interest = 'nginx-' + Math.random().toString(36).slice(2)
+  a.send({ type: 'find', interests: [interest], random: false })
+  await a.next('queued')
+  b.send({ type: 'find', interests: [interest], random: false })
+  await Promise.all([a.next('matched'), b.next('matched')])
+  return { a, b }
+}
+
+/** media.ticket over https:// through nginx, as the PWA calls it. */
+async function ticket(session: string, size: number): Promise<{ uploadUrl: string; maxBytes: number }> {
+  const r = await get('/trpc/media.ticket', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${session}`, origin: base },
+    body: JSON.stringify({ kind: 'image', mime: 'image/png', size, name: 'picture.png' }),
+  })
+  const json = (await r.json()) as { result?: { data: { uploadUrl: string; maxBytes: number } }; error?: unknown }
+  if (!json.result) throw new Error(`ticket refused: ${r.status} ${JSON.stringify(json.error)}`)
+  return json.result.data
+}
+
+/** A real PNG padded with trailing bytes to exactly `size` bytes. */
+function pngOf(size: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size)
+  out.set(png(4, 4))
+  return out
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leetchat-nginx-'))
@@ -171,12 +204,56 @@ describe('nginx in front of the app', () => {
     expect(app.services.metrics.value('http_requests_total', { route: 'upload', status: '413' })).toBe(before)
   })
 
+  test('an upload of exactly the cap goes over https:// through nginx and reaches both sides of the wss:// chat', async () => {
+    const { a, b } = await pairThroughNginx()
+    const bytes = pngOf(CAP)
+    const t = await ticket(a.session, bytes.length)
+    expect(t.maxBytes).toBe(CAP)
+    const put = await get(t.uploadUrl, { method: 'PUT', body: bytes, headers: { authorization: `Bearer ${a.session}`, origin: base } })
+    expect(put.status).toBe(201)
+    const [mine, theirs] = await Promise.all([a.next('media'), b.next('media')])
+    expect(mine.media.id).toBe(theirs.media.id)
+    expect(theirs).toMatchObject({ from: 'stranger', media: { kind: 'image', mime: 'image/png', size: CAP } })
+    const file = await get(theirs.media.url)
+    expect(file.status).toBe(200)
+    expect(file.headers.get('content-type')).toBe('image/png')
+    expect(file.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes)
+    a.close()
+    b.close()
+  })
+
+  test('the app enforces the same cap on its own (nginx bypassed or misconfigured): 413 too_large, nothing relayed', async () => {
+    const { a, b } = await pairThroughNginx()
+    const auth = { authorization: `Bearer ${a.session}` }
+    const declared = await fetch(app.url + (await ticket(a.session, CAP)).uploadUrl, { method: 'PUT', body: pngOf(CAP + 1), headers: auth })
+    expect(declared.status).toBe(413)
+    expect(await declared.json()).toMatchObject({ error: { code: 'too_large' } })
+    // A stream that never says its length is counted while it arrives.
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(pngOf(CAP / 2))
+        c.enqueue(new Uint8Array(CAP / 2 + 1))
+        c.close()
+      },
+    })
+    const chunked = await fetch(app.url + (await ticket(a.session, CAP)).uploadUrl, { method: 'PUT', body: stream, duplex: 'half', headers: auth } as RequestInit)
+    expect(chunked.status).toBe(413)
+    expect(await chunked.json()).toMatchObject({ error: { code: 'too_large' } })
+    expect(await b.nothing('media', 100)).toBe(true)
+    a.close()
+    b.close()
+  })
+
   test("nginx's access log has no client addresses and no query strings", async () => {
     await get('/healthz?sig=SECRET-SIGNATURE&exp=1')
     await Bun.sleep(50)
     const log = readFileSync(accessLog, 'utf8')
     expect(log).toContain('"GET /healthz HTTP/')
+    // Earlier tests fetched signed media links (?exp=&sig=) through nginx.
+    expect(log).toMatch(/"GET \/media\/[^ ?]+ HTTP/)
     expect(log).not.toContain('SECRET-SIGNATURE')
+    expect(log).not.toMatch(/\?|sig=|exp=|resume=/)
     expect(log).not.toContain('127.0.0.1')
     expect(log).not.toContain('::1')
   })
