@@ -96,12 +96,17 @@ async function shutdown(services: Services, server: Server<WsData>, sweeper: Swe
   // No new sweeps; one in progress finishes while uploads drain (it needs the database).
   const sweeperStopped = sweeper.stop()
 
+  const t0 = performance.now()
+  const mark = () => Math.round(performance.now() - t0)
   if (!(await drain.idle(left() - reserve))) log.warn('uploads still running at shutdown; cutting them off', { uploadsInFlight: drain.inFlight })
+  const uploadsMs = mark()
 
   await hub.shutdown({ retryAfterMs: 1000, closeWaitMs: Math.min(1000, left() / 3) })
+  const hubMs = mark()
   await Promise.race([listenerClosed, sleep(Math.min(250, left() / 4))])
   void server.stop(true)
   await Promise.race([sweeperStopped, sleep(left() / 2)])
   const closed = await Promise.race([Promise.allSettled([db.close(), cache.close()]).then(() => true), sleep(left() - 100).then(() => false)])
   if (!closed) log.warn('database or cache did not close in time')
+  log.info('drained', { uploadsMs, hubMs, totalMs: mark() })
 }
