@@ -27,13 +27,11 @@ try {
 }
 
 // SIGTERM (systemd stop/restart) or SIGINT (Ctrl-C): drain and exit within SHUTDOWN_TIMEOUT_MS.
-// A second signal while draining exits at once.
+// Repeated signals are ignored, not escalated: under `bun run start` the same signal arrives twice
+// (bun forwards it, and systemd or the terminal also signals the whole process group).
 let shuttingDown = false
 async function shutdown(signal: string) {
-  if (shuttingDown) {
-    log.warn('second signal while shutting down, exiting now', { signal })
-    process.exit(1)
-  }
+  if (shuttingDown) return
   shuttingDown = true
   const started = performance.now()
   log.info('shutting down', { signal, timeoutMs: config.shutdownTimeoutMs })
