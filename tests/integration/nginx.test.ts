@@ -10,7 +10,7 @@ import { loadConfig } from '../../api/config'
 import { renderNginxConfig, valuesFromConfig } from '../../ops/nginx/render'
 import { startTestApp, type TestApp } from '../support/app'
 import { freePort } from '../support/memcached'
-import { startNginx, type Nginx } from '../support/nginx'
+import { NGINX, startNginx, type Nginx } from '../support/nginx'
 import { makeTestCert, type TestCert } from '../support/tls'
 import { png } from '../support/media-files'
 import { TestClient } from '../support/ws-client'
@@ -108,6 +108,25 @@ afterAll(async () => {
 })
 
 describe('nginx in front of the app', () => {
+  test("rendered with the operator's defaults, the site passes `nginx -t` inside Debian's own nginx.conf", async () => {
+    // Debian's /etc/nginx/nginx.conf (read, never written) with only its file paths moved here and
+    // sites-enabled/* replaced by our site: the layout an operator ends up with.
+    const t = join(dir, 'debian')
+    mkdirSync(t, { recursive: true })
+    const env = { PUBLIC_URL: 'https://chat.example.com', HOST: '127.0.0.1', PORT: '3000' }
+    writeFileSync(join(t, 'site.conf'), renderNginxConfig(valuesFromConfig(loadConfig(env), { TLS_CERT: cert.certFile, TLS_KEY: cert.keyFile, ACCESS_LOG: join(t, 'access.log') })))
+    const main = readFileSync('/etc/nginx/nginx.conf', 'utf8')
+      .replace(/^pid .*$/m, `pid ${join(t, 'nginx.pid')};`)
+      .replace(/^(\s*)error_log .*$/m, `$1error_log ${join(t, 'error.log')};`)
+      .replace(/^(\s*)access_log .*$/m, `$1access_log ${join(t, 'access.log')};`)
+      .replace(/include \/etc\/nginx\/sites-enabled\/\*;/, `include ${join(t, 'site.conf')};`)
+    expect(main).toContain(join(t, 'site.conf'))
+    writeFileSync(join(t, 'nginx.conf'), main)
+    const check = Bun.spawn([NGINX, '-t', '-q', '-c', join(t, 'nginx.conf'), '-e', join(t, 'error.log')], { stdout: 'pipe', stderr: 'pipe' })
+    const code = await check.exited
+    expect({ code, stderr: await new Response(check.stderr).text() }).toEqual({ code: 0, stderr: '' })
+  })
+
   test('plain HTTP is redirected to the HTTPS origin with path and query kept', async () => {
     const r = await fetch(`http://127.0.0.1:${httpPort}/some/page?x=1`, { redirect: 'manual' })
     expect(r.status).toBe(301)
