@@ -122,6 +122,12 @@ interface Snapshot {
   recent: Array<[string, number]>
   /** Client text ids already relayed (shutdown snapshots only), so a resend after a restart is not relayed twice. */
   sent?: Array<[string, { seq: number; at: number }]>
+  /**
+   * Written by a graceful shutdown, when nothing can change afterwards. Only these are restored:
+   * any other snapshot may be behind on `seq` and the outbox (frames flowed after it was taken),
+   * and a client drops frames whose seq it has seen, so restoring one would silently lose messages.
+   */
+  full?: boolean
 }
 
 const SENT_IDS_KEPT = 256
@@ -395,7 +401,7 @@ export function createHub(deps: HubDeps) {
       seq: s.seq,
       outbox: full ? s.outbox : [],
       recent: [...s.recent],
-      ...(full && { sent: [...s.sentIds] }),
+      ...(full && { sent: [...s.sentIds], full: true }),
     }
   }
 
@@ -408,7 +414,8 @@ export function createHub(deps: HubDeps) {
     const raw = await cache.get(cacheKey(id))
     if (!raw) return null
     try {
-      return JSON.parse(raw) as Snapshot
+      const snap = JSON.parse(raw) as Snapshot
+      return snap.full ? snap : null
     } catch {
       return null
     }
@@ -427,12 +434,15 @@ export function createHub(deps: HubDeps) {
     s.sentIds = new Map(snap.sent ?? [])
     sessions.set(s.id, s)
     s.expiry = setTimeout(() => expire(s), config.resumeWindowMs)
+    // Used once: this process now owns the session, and a stale copy must never come back later.
+    void cache.delete(cacheKey(s.id))
     return s
   }
 
   /**
-   * Brings a session (and its chat partner) back from the shared cache, e.g. after a restart.
-   * Called before the upgrade, so `open` stays synchronous.
+   * Brings a session (and its chat partner) back from the shared cache after a graceful restart.
+   * Called before the upgrade, so `open` stays synchronous. After a crash there is no full
+   * snapshot: the client gets a fresh session (hello resumed: false), never a chat with holes.
    */
   async function restore(id: string): Promise<boolean> {
     if (sessions.has(id)) return true

@@ -121,8 +121,16 @@ describe(`graceful restart (${be.name})`, () => {
     // The frames b received are seq-numbered without gaps across both processes.
     const seqs = [...new Set([...b.frames, ...b2.frames].flatMap(f => ('seq' in f ? [f.seq] : [])))].sort((x, y) => x - y)
     expect(seqs).toEqual(seqs.map((_, i) => i + 1))
-    a2.close()
-    b2.close()
+
+    // A crash is not a graceful restart: nothing was saved at the end, and the snapshot the first
+    // restart left was used up, so the clients get fresh sessions, never a chat with a stale seq.
+    second.proc.kill('SIGKILL')
+    await second.exited
+    const third = await start(env)
+    const a3 = await TestClient.connect(`${third.wsUrl}?resume=${a.session}`)
+    expect(a3.frames[0]).toMatchObject({ type: 'hello', resumed: false })
+    expect(a3.session).not.toBe(a.session)
+    a3.close()
   })
 
   test.if(be.name === 'embedded')('SIGTERM mid-chat with the in-process cache: clients are told it cannot resume and get a fresh session', async () => {
