@@ -26,14 +26,18 @@ let httpPort: number
 let base: string
 let accessLog: string
 
-/** A minimal "built PWA", so the test does not depend on running vite. */
-function fakeDist(root: string) {
+/**
+ * A minimal "built PWA", so the test does not depend on running vite. nginx and the app get
+ * copies that differ in one word, so each response shows who served it.
+ */
+function fakeDist(root: string, who: string) {
   const dist = join(root, 'pwa', 'dist')
   mkdirSync(join(dist, 'assets'), { recursive: true })
-  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>leetChat</title><script src="/assets/app-3f9a1c.js"></script>')
-  writeFileSync(join(dist, 'sw.js'), 'self.addEventListener("fetch", () => {})')
-  writeFileSync(join(dist, 'manifest.webmanifest'), JSON.stringify({ name: 'leetChat' }))
-  writeFileSync(join(dist, 'assets', 'app-3f9a1c.js'), 'console.log("app")')
+  writeFileSync(join(dist, 'index.html'), `<!doctype html><title>leetChat ${who}</title><script src="/assets/app-3f9a1c.js"></script>`)
+  writeFileSync(join(dist, 'sw.js'), `// ${who}\nself.addEventListener("fetch", () => {})`)
+  writeFileSync(join(dist, 'manifest.webmanifest'), JSON.stringify({ name: 'leetChat', who }))
+  writeFileSync(join(dist, 'icon-192.png'), png(2, 2))
+  writeFileSync(join(dist, 'assets', 'app-3f9a1c.js'), `console.log("${who}")`)
   return dist
 }
 
@@ -78,8 +82,9 @@ beforeAll(async () => {
   httpPort = await freePort()
   base = `https://127.0.0.1:${httpsPort}`
   const appRoot = join(dir, 'app')
-  const dist = fakeDist(appRoot)
-  app = await startTestApp({ PUBLIC_URL: base, ALLOWED_ORIGINS: base, TRUSTED_PROXIES: '127.0.0.1', MAX_UPLOAD_BYTES: String(CAP) }, { staticRoot: dist })
+  fakeDist(appRoot, 'disk')
+  const appDist = fakeDist(join(dir, 'served-by-app'), 'app')
+  app = await startTestApp({ PUBLIC_URL: base, ALLOWED_ORIGINS: base, TRUSTED_PROXIES: '127.0.0.1', MAX_UPLOAD_BYTES: String(CAP) }, { staticRoot: appDist })
   accessLog = join(dir, 'access.log')
   // The operator's path: the app's own settings decide upstream, WebSocket path and body cap; only
   // the machine-specific bits (ports, certificate, folders) are given as flags.
@@ -190,17 +195,25 @@ describe('nginx in front of the app', () => {
     expect(await direct.text()).toContain('# TYPE leetchat_connections gauge')
   })
 
-  test('nginx serves the built PWA: hashed assets cached for a year, shell, service worker and manifest revalidated', async () => {
+  test('nginx serves hashed assets (a year, immutable) and plain files (revalidated) from disk; pages and the service worker come from the app, no-cache', async () => {
     const asset = await get('/assets/app-3f9a1c.js')
     expect(asset.status).toBe(200)
+    expect(await asset.text()).toContain('disk')
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
-    expect(asset.headers.get('server')).toStartWith('nginx')
-    for (const path of ['/', '/index.html', '/sw.js', '/manifest.webmanifest']) {
+    for (const path of ['/manifest.webmanifest', '/icon-192.png']) {
       const r = await get(path)
       expect({ path, status: r.status, cache: r.headers.get('cache-control') }).toEqual({ path, status: 200, cache: 'no-cache' })
     }
-    expect((await get('/manifest.webmanifest')).headers.get('content-type')).toBe('application/manifest+json')
-    expect(await (await get('/')).text()).toContain('<title>leetChat</title>')
+    const manifest = await get('/manifest.webmanifest')
+    expect(manifest.headers.get('content-type')).toBe('application/manifest+json')
+    expect(await manifest.json()).toMatchObject({ who: 'disk' })
+    // Documents and the worker get the app's headers (its security headers, when it sets them).
+    for (const path of ['/', '/index.html', '/sw.js', '/some/client/route']) {
+      const r = await get(path, { headers: { accept: 'text/html' } })
+      expect({ path, status: r.status, cache: r.headers.get('cache-control'), by: (await r.text()).includes('app') }).toEqual({ path, status: 200, cache: 'no-cache', by: true })
+    }
+    // HSTS once, whoever answered.
+    for (const path of ['/', '/assets/app-3f9a1c.js', '/healthz']) expect((await get(path)).headers.get('strict-transport-security')).toBe('max-age=31536000')
     // A missing hashed asset is a 404, not the app shell.
     expect((await get('/assets/missing-000000.js')).status).toBe(404)
   })

@@ -127,3 +127,12 @@ describe('access log paths', () => {
     ])
   })
 })
+
+describe('ops/README.md', () => {
+  test('documents every metric the app exports', async () => {
+    const { COUNTERS, GAUGES } = await import('../../api/ops/catalog')
+    const readme = readFileSync(resolve(ROOT, 'ops/README.md'), 'utf8')
+    const missing = [...Object.keys(COUNTERS), ...Object.keys(GAUGES)].filter(n => !readme.includes('`leetchat_' + n + '`'))
+    expect(missing).toEqual([])
+  })
+})
