@@ -85,13 +85,23 @@ describe(`graceful restart (${be.name})`, () => {
     await b.next('text')
     b.send({ type: 'text', id: 'b1', body: 'reply before the restart' })
     await a.next('text')
+    // A third client is waiting in the queue.
+    const c = await TestClient.connect(first.wsUrl)
+    c.send({ type: 'find', interests: ['nobody-else-' + c.session.slice(0, 8)], random: false })
+    await c.next('queued')
     // Nobody acks, so everything stays in the outboxes; one more text races the signal.
     a.send({ type: 'text', id: 'a2', body: 'racing the signal' })
 
-    const shutdowns = await restartUnder(first, [a, b])
+    const shutdowns = await restartUnder(first, [a, b, c])
     for (const s of shutdowns) expect(s).toMatchObject({ type: 'shutdown', resumable: true })
 
     const second = await start(env)
+    // The waiter keeps its place: back in the queue with the same interests.
+    const c2 = await TestClient.connect(`${second.wsUrl}?resume=${c.session}`)
+    expect(c2.frames[0]).toMatchObject({ type: 'hello', resumed: true })
+    expect((await c2.next('queued')).interests).toEqual([`nobody-else-${c.session.slice(0, 8)}`.toLowerCase()])
+    c2.close()
+
     const a2 = await TestClient.connect(`${second.wsUrl}?resume=${a.session}`)
     const hello = a2.frames[0] as Extract<ServerFrame, { type: 'hello' }>
     expect(hello).toMatchObject({ resumed: true, session: a.session })
