@@ -11,7 +11,11 @@ import { createTicketStore } from './tickets'
 import { createUploadHandler } from './upload'
 
 export function mountMediaRoutes(app: Hono<HttpEnv>, services: Services) {
-  const { config, cache, db, secrets, now } = services
+  const { config, cache, db, secrets, now, metrics } = services
+  metrics.describe('uploads_total', 'Upload attempts by result (ok or the error code)')
+  metrics.describe('upload_bytes_total', 'Bytes of media stored')
+  metrics.describe('media_requests_total', 'Signed media link requests by result')
+  metrics.describe('media_swept_total', 'Media files and rows removed by the sweeper')
   const storage = createMediaStorage(config.dataDir)
   const records = createMediaRecords(db.db)
   const links = createMediaLinks(secrets, config.mediaLinkTtlSeconds, now)

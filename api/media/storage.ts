@@ -45,21 +45,31 @@ export function createMediaStorage(dataDir: string): MediaStorage {
       let failure: 'too_large' | 'aborted' | null = null
       try {
         for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          size += value.byteLength
+          let chunk: Awaited<ReturnType<typeof reader.read>>
+          try {
+            chunk = await reader.read()
+          } catch {
+            // The client went away mid-body: its fault, not a server error.
+            failure = 'aborted'
+            break
+          }
+          if (chunk.done) break
+          size += chunk.value.byteLength
           // Count what actually arrives: Content-Length may lie and chunked bodies have none.
           if (size > maxBytes) {
             failure = 'too_large'
             break
           }
-          await fh.write(value)
+          await fh.write(chunk.value)
         }
-      } catch {
-        failure = 'aborted'
-      } finally {
-        await fh.close()
+      } catch (err) {
+        // A write failed (disk full…): leave nothing behind and let the caller answer 500.
+        await fh.close().catch(() => {})
+        await unlink(tmp).catch(() => {})
+        reader.cancel().catch(() => {})
+        throw err
       }
+      await fh.close()
       if (failure) {
         reader.cancel().catch(() => {})
         await unlink(tmp).catch(() => {})

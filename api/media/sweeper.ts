@@ -36,14 +36,15 @@ export function createMediaSweeper(services: Pick<Services, 'config' | 'db' | 'l
 export function createSweeper(deps: { records: MediaRecords; storage: MediaStorage; log: Logger; metrics: Metrics; now: () => number }): Sweeper {
   const { records, storage, log, metrics, now } = deps
   let job: Cron | null = null
-  let running: Promise<SweepResult> | null = null
+  const running = new Set<Promise<SweepResult>>()
 
   async function sweepOnce(): Promise<SweepResult> {
-    running = sweep()
+    const p = sweep()
+    running.add(p)
     try {
-      return await running
+      return await p
     } finally {
-      running = null
+      running.delete(p)
     }
   }
 
@@ -87,7 +88,7 @@ export function createSweeper(deps: { records: MediaRecords; storage: MediaStora
     async stop() {
       job?.stop()
       job = null
-      await running?.catch(() => {})
+      await Promise.allSettled(running)
     },
   }
 }

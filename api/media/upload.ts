@@ -43,20 +43,21 @@ export function createUploadHandler(deps: UploadDeps) {
     const token = bearer(c.req.header('authorization'))
     const session = token ? hub.session(token) : null
     if (!session) return fail(401, 'no_session', 'send Authorization: Bearer <session> with the token from hello')
+    const body = c.req.raw.body
+    if (!body || length === '0') return fail(400, 'empty_upload', 'the upload has no body')
 
     const claim = await tickets.claim(c.req.param('ticket') ?? '', session.id, session.chat?.id ?? null)
     if (!claim.ok) return fail(claim.status, claim.code, claim.message)
     const { ticket } = claim
 
-    const body = c.req.raw.body
-    if (!body) return fail(400, 'empty_upload', 'the upload has no body')
-    const written = await storage.write(body, config.maxUploadBytes)
-    if (!written.ok) return written.reason === 'too_large' ? fail(413, 'too_large', tooLarge) : fail(400, 'upload_aborted', 'the upload was interrupted')
-
+    let tmp: string | null = null
     // Set while a stored file or row exists that no chat has been told about; undone in finally.
     let key: string | null = null
     let rowId: string | null = null
     try {
+      const written = await storage.write(body, config.maxUploadBytes)
+      if (!written.ok) return written.reason === 'too_large' ? fail(413, 'too_large', tooLarge) : fail(400, 'upload_aborted', 'the upload was interrupted')
+      tmp = written.tmp
       if (written.size === 0) return fail(400, 'empty_upload', 'the upload is empty')
       const inspection = await inspectUpload(written.tmp, written.size, ticket, { maxVoiceSeconds: config.maxVoiceSeconds })
       if (!inspection.ok) return fail(inspection.status, inspection.code, inspection.message)
@@ -92,7 +93,7 @@ export function createUploadHandler(deps: UploadDeps) {
       log.error('upload failed', { err })
       return fail(500, 'internal', 'the upload could not be stored, try again')
     } finally {
-      await storage.discard(written.tmp)
+      if (tmp) await storage.discard(tmp)
       if (rowId) await records.remove([rowId]).catch(err => log.error('could not remove an unshared media row', { err }))
       if (key) await storage.remove(key).catch(() => false)
     }

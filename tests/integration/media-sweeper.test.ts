@@ -42,6 +42,8 @@ describe('the sweeper, run by hand', () => {
   let skew = 0
   beforeAll(async () => {
     app = await startTestApp({}, { now: () => Date.now() + skew })
+    // Only the sweeps this test runs: a scheduled one at a minute boundary would race the counts.
+    await app.sweeper.stop()
   })
   afterAll(() => app.close())
 
@@ -119,6 +121,7 @@ describe('bun run sweep', () => {
   test('runs one sweep for operators against the same DATA_DIR and database', async () => {
     // Uploaded "two days ago" on the app's clock, so the real clock the CLI uses finds it expired.
     const app = await startTestApp({}, { now: () => Date.now() - 2 * 86_400_000 })
+    await app.sweeper.stop()
     try {
       const m = await uploadOne(app)
       expect((await stored(app, m)).file).toBe(true)

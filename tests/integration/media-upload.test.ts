@@ -1,6 +1,8 @@
 // Uploads end to end on the real server: media.ticket over tRPC, PUT with the raw bytes, the
 // `media` frame on both sockets, and the signed link serving the exact bytes.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client'
+import type { AppRouter } from '../../api/trpc/router'
 import { eq } from 'drizzle-orm'
 import { tables } from '../../db'
 import { allowAll } from '../../api/chat/guard'
@@ -233,6 +235,18 @@ describe('tickets', () => {
     for (const c of [alone, a, b]) c.close()
   })
 
+  test('the typed tRPC client (as the PWA uses it) gets tickets and readable refusals', async () => {
+    const { a, b } = await pair(() => app.client())
+    const client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${app.url}/trpc`, headers: () => ({ authorization: `Bearer ${a.session}` }) })] })
+    const t = await client.media.ticket.mutate({ kind: 'audio', mime: 'audio/mp4;codecs=mp4a.40.2', size: 5000, name: 'note.m4a' })
+    expect(t.uploadUrl).toStartWith('/upload/')
+    const err = await client.media.ticket.mutate({ kind: 'audio', mime: 'audio/mp4', size: 2_000_000, name: 'note.m4a' }).catch(e => e)
+    expect(err).toBeInstanceOf(TRPCClientError)
+    expect((err as TRPCClientError<AppRouter>).data).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, appCode: 'too_large' })
+    a.close()
+    b.close()
+  })
+
   test('a ticket is single-use: a replay is refused and the partner gets the file once', async () => {
     const { a, b } = await pair(() => app.client())
     const image = files.png()
@@ -382,6 +396,36 @@ describe('the size cap is enforced on the bytes that arrive', () => {
     // The server stopped reading soon after the cap.
     expect(sent).toBeLessThan(4 * 1024 * 1024)
     expect(await filesSettle(app, before)).toEqual(before)
+    expect(await b.nothing('media', 50)).toBe(true)
+    a.close()
+    b.close()
+  })
+
+  test('an empty body is refused without burning the ticket; a body cut off mid-way leaves nothing behind', async () => {
+    const { a, b } = await pair(() => app.client())
+    const before = storedFiles(app)
+    const image = files.png()
+    const t = await grantTicket(app, a.session, { kind: 'image', mime: 'image/png', size: image.length, name: 'x.png' })
+    const empty = await put(app, t.uploadUrl, new Uint8Array(0), a.session)
+    expect(empty.status).toBe(400)
+    expect(empty.json?.error?.code).toBe('empty_upload')
+    expect((await put(app, t.uploadUrl, image, a.session)).status).toBe(201)
+    await b.next('media')
+    const stored = storedFiles(app)
+
+    const t2 = await grantTicket(app, a.session, { kind: 'image', mime: 'image/png', size: image.length, name: 'x.png' })
+    let sent = 0
+    const dying = new ReadableStream<Uint8Array>({
+      async pull(ctrl) {
+        if (sent > 0) return ctrl.error(new Error('network gone'))
+        sent += image.length
+        ctrl.enqueue(image)
+        await Bun.sleep(20)
+      },
+    })
+    await put(app, t2.uploadUrl, dying, a.session).catch(() => null)
+    expect(await filesSettle(app, stored)).toEqual(stored)
+    expect(stored.length).toBe(before.length + 1)
     expect(await b.nothing('media', 50)).toBe(true)
     a.close()
     b.close()

@@ -20,14 +20,17 @@ function pngChunk(type: string, data: Uint8Array): Bytes {
 }
 
 /** A w×h RGBA PNG with a gradient (valid: checksums, zlib stream, IEND). */
-export function png(w = 2, h = 2): Bytes {
-  const rows: number[] = []
-  for (let y = 0; y < h; y++) {
-    rows.push(0)
-    for (let x = 0; x < w; x++) rows.push((x * 255) / w, (y * 255) / h, 128, 255)
+export function png(w = 2, h = 2, noise = false): Bytes {
+  const rows = new Uint8Array(h * (1 + 4 * w))
+  for (let y = 0, i = 0; y < h; y++) {
+    rows[i++] = 0
+    for (let x = 0; x < w; x++, i += 4) rows.set([(x * 255) / w, (y * 255) / h, 128, 255], i)
   }
+  // Noise does not compress: the file is then about w × h × 4 bytes, like a photo of that size.
+  if (noise) for (let i = 0; i < rows.length; i += 65_536) crypto.getRandomValues(rows.subarray(i, Math.min(i + 65_536, rows.length)))
+  for (let y = 0; y < h; y++) rows[y * (1 + 4 * w)] = 0
   const ihdr = concat(u32be(w), u32be(h), [8, 6, 0, 0, 0])
-  return concat([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Uint8Array.from(rows))), pngChunk('IEND', new Uint8Array()))
+  return concat([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(rows)), pngChunk('IEND', new Uint8Array()))
 }
 
 // ---------- PDF ----------
