@@ -19,6 +19,7 @@ export const COUNTERS = {
   cache_errors_total: 'Cache calls that failed or timed out, by operation',
   uploads_total: 'Upload attempts (PUT /upload), by result (ok or the error code)',
   upload_bytes_total: 'Bytes of media stored by successful uploads',
+  media_requests_total: 'Signed media link requests (GET /media), by result',
   media_sweeps_total: 'Runs of the expired-media sweeper',
   media_swept_total: 'Media files (with their rows) deleted by the sweeper',
   shutdowns_total: 'Graceful shutdowns started (seen only if scraped during the drain)',
