@@ -7,6 +7,7 @@ import type { Cache } from '../cache'
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import { newChatId, newSessionToken } from '../ids'
+import { limitConcurrency } from './concurrency'
 import type { ChatGuard, ConnectionInfo, Refusal } from './guard'
 import { createMatchmaker, type Match, type MatchQueue } from './matchmaker'
 import type { PopularInterests } from './popular'
@@ -131,6 +132,8 @@ interface Snapshot {
 }
 
 const SENT_IDS_KEPT = 256
+/** Cache calls in flight at once for restores and shutdown saves (see concurrency.ts). */
+const CACHE_CONCURRENCY = 32
 const cacheKey = (id: string) => `leetchat:s:${id}`
 
 export type Hub = ReturnType<typeof createHub>
@@ -149,6 +152,7 @@ export function createHub(deps: HubDeps) {
   // Snapshots only help when the cache outlives this process.
   const persistent = cache.kind !== 'memory'
   const snapshotTtl = Math.ceil(config.resumeWindowMs / 1000) + 30
+  const bulk = limitConcurrency(CACHE_CONCURRENCY)
 
   let server: Server<WsData> | null = null
   let connected = 0
@@ -411,7 +415,7 @@ export function createHub(deps: HubDeps) {
   }
 
   async function loadSnapshot(id: string): Promise<Snapshot | null> {
-    const raw = await cache.get(cacheKey(id))
+    const raw = await bulk(() => cache.get(cacheKey(id)))
     if (!raw) return null
     try {
       const snap = JSON.parse(raw) as Snapshot
@@ -645,7 +649,7 @@ export function createHub(deps: HubDeps) {
       if (persistent) {
         await Promise.all(
           [...sessions.values()].map(async s => {
-            if (await cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl)) saved.add(s.id)
+            if (await bulk(() => cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl))) saved.add(s.id)
           }),
         )
       }
