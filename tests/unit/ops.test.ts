@@ -136,3 +136,28 @@ describe('ops/README.md', () => {
     expect(missing).toEqual([])
   })
 })
+
+describe('limitConcurrency', () => {
+  test('never runs more than n jobs at once, and runs every job in order', async () => {
+    const { limitConcurrency } = await import('../../api/chat/concurrency')
+    const run = limitConcurrency(3)
+    let active = 0
+    let peak = 0
+    const started: number[] = []
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        run(async () => {
+          started.push(i)
+          peak = Math.max(peak, ++active)
+          await Bun.sleep(1 + (i % 3))
+          active--
+          if (i === 7) throw new Error('job 7 fails')
+          return i
+        }).catch(() => -1),
+      ),
+    )
+    expect(peak).toBe(3)
+    expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    expect(results.filter(r => r === -1)).toHaveLength(1)
+  })
+})
