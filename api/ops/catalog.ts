@@ -23,6 +23,11 @@ export const COUNTERS = {
   media_sweeps_total: 'Runs of the expired-media sweeper',
   media_swept_total: 'Media files (with their rows) deleted by the sweeper',
   shutdowns_total: 'Graceful shutdowns started (seen only if scraped during the drain)',
+  // Counted by the safety code (api/safety), listed here so the README's table is complete.
+  connections_refused_total: 'WebSocket upgrades refused by the guard, by code',
+  reports_total: 'Reports stored, by reason',
+  bans_total: 'Bans made, by source (reports or operator)',
+  ban_lookup_errors_total: 'Ban lookups that failed (the find was let through)',
 } as const
 
 export type CounterName = keyof typeof COUNTERS
