@@ -136,6 +136,8 @@ describe('nginx in front of the app', () => {
     const r = await fetch(`http://127.0.0.1:${httpPort}/some/page?x=1`, { redirect: 'manual' })
     expect(r.status).toBe(301)
     expect(r.headers.get('location')).toBe(`${base}/some/page?x=1`)
+    // server_tokens off: no version for scanners.
+    expect(r.headers.get('server')).toBe('nginx')
   })
 
   test('TLS offers HTTP/2, and the app answers /healthz and /readyz through it', async () => {
