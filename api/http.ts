@@ -10,7 +10,7 @@ import type { WsData } from './chat/hub'
 import { appRouter } from './trpc/router'
 import { createContext } from './trpc/context'
 import { createStaticHandler } from './static'
-import { accessLog } from './ops/access-log'
+import { accessLog, loggablePath } from './ops/access-log'
 import { createReadiness } from './ops/readiness'
 import { mountMediaRoutes } from './media/routes'
 
@@ -29,7 +29,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
   app.use('/upload/*', drain.middleware)
 
   app.onError((err, c) => {
-    log.error('http handler failed', { err, path: c.req.path })
+    log.error('http handler failed', { err, path: loggablePath(c.req.path) })
     return c.json({ error: { code: 'internal', message: 'the server could not complete that request' } }, 500)
   })
 
