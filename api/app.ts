@@ -11,6 +11,8 @@ import { createHttpApp } from './http'
 import { createMediaSweeper, type Sweeper } from './media/sweeper'
 import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
+import { registerMetrics } from './ops/catalog'
+import { createDrain } from './ops/drain'
 import { createSecrets, loadSecret } from './secrets'
 import { createBanStore } from './safety/bans'
 import { createChatGuard } from './safety/chat-guard'
@@ -50,7 +52,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     log.warn('cache call failed', { op, err })
   })
   const popular = createPopularInterests(now)
-  const base = { config, db, cache, log, metrics, secrets, popular, now }
+  const drain = createDrain()
+  const base = { config, db, cache, log, metrics, secrets, popular, now, drain }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
   const hub = createHub({ config, cache, guard, log, metrics, popular, now })
@@ -59,6 +62,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const reports = createReportStore(db.db)
   const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now })
   const services: Services = { ...base, guard, hub, moderation }
+  registerMetrics(metrics, hub, drain)
 
   const app = createHttpApp(services, { staticRoot: opts.staticRoot })
   const server = serve(services, app)
@@ -74,14 +78,46 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sweeper,
     url,
     stop() {
-      stopping ??= (async () => {
-        await sweeper.stop()
-        await hub.shutdown()
-        server.stop(true)
-        transcripts.close()
-        await Promise.allSettled([db.close(), cache.close()])
-      })()
+      stopping ??= shutdown(services, server, sweeper).finally(() => transcripts.close())
       return stopping
     },
   }
+}
+
+const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, Math.max(0, ms)))
+
+/**
+ * Graceful stop, within config.shutdownTimeoutMs:
+ * 1. refuse new uploads and WebSocket upgrades (503), /readyz turns 503, stop listening;
+ * 2. let in-flight uploads finish (most of the budget), so their `media` frames are not lost;
+ * 3. hub: save sessions with unacked frames to the cache, send `shutdown`, close sockets (1012);
+ * 4. cut whatever is left, let a media sweep in progress finish, close the database and the cache.
+ */
+async function shutdown(services: Services, server: Server<WsData>, sweeper: Sweeper): Promise<void> {
+  const { config, drain, hub, log, metrics, db, cache } = services
+  const deadline = performance.now() + config.shutdownTimeoutMs
+  const left = () => deadline - performance.now()
+  // Kept back from the upload wait for steps 3–4: cache writes, goodbyes, closing backends.
+  const reserve = Math.min(config.shutdownTimeoutMs / 2, Math.max(1500, config.cacheTimeoutMs * 2 + 1000))
+
+  metrics.inc('shutdowns_total')
+  log.info('draining', { uploadsInFlight: drain.inFlight, connections: hub.online })
+  drain.begin()
+  const listenerClosed = server.stop(false)
+  // No new sweeps; one in progress finishes while uploads drain (it needs the database).
+  const sweeperStopped = sweeper.stop()
+
+  const t0 = performance.now()
+  const mark = () => Math.round(performance.now() - t0)
+  if (!(await drain.idle(left() - reserve))) log.warn('uploads still running at shutdown; cutting them off', { uploadsInFlight: drain.inFlight })
+  const uploadsMs = mark()
+
+  await hub.shutdown({ retryAfterMs: 1000, closeWaitMs: Math.min(1000, left() / 3) })
+  const hubMs = mark()
+  await Promise.race([listenerClosed, sleep(Math.min(250, left() / 4))])
+  void server.stop(true)
+  await Promise.race([sweeperStopped, sleep(left() / 2)])
+  const closed = await Promise.race([Promise.allSettled([db.close(), cache.close()]).then(() => true), sleep(left() - 100).then(() => false)])
+  if (!closed) log.warn('database or cache did not close in time')
+  log.info('drained', { uploadsMs, hubMs, totalMs: mark() })
 }

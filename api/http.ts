@@ -10,6 +10,8 @@ import type { WsData } from './chat/hub'
 import { appRouter } from './trpc/router'
 import { createContext } from './trpc/context'
 import { createStaticHandler } from './static'
+import { accessLog, loggablePath } from './ops/access-log'
+import { createReadiness } from './ops/readiness'
 import { mountMediaRoutes } from './media/routes'
 import { requireAllowedOrigin, securityHeaders } from './safety/headers'
 
@@ -20,12 +22,17 @@ const TRPC_MAX_BODY = 64 * 1024
 const TRPC_MAX_BATCH = 16
 
 export function createHttpApp(services: Services, opts: { staticRoot?: string } = {}) {
-  const { log, db, cache } = services
+  const { log, db, cache, config, metrics, drain } = services
   const app = new Hono<HttpEnv>()
   const serveStatic = createStaticHandler(opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist'))
+  const readiness = createReadiness({ db, cache, closing: () => drain.draining || services.hub.closing })
+
+  app.use('*', accessLog(log, metrics, config.wsPath))
+  // Uploads in progress are waited for on shutdown; new ones are refused once it has begun.
+  app.use('/upload/*', drain.middleware)
 
   app.onError((err, c) => {
-    log.error('http handler failed', { err, path: c.req.path })
+    log.error('http handler failed', { err, path: loggablePath(c.req.path) })
     return c.json({ error: { code: 'internal', message: 'the server could not complete that request' } }, 500)
   })
 
@@ -34,10 +41,14 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
 
   app.get('/healthz', c => c.json({ ok: true }))
   app.get('/readyz', async c => {
-    const [database, cacheOk] = await Promise.all([db.ping(), cache.ping()])
-    const ok = database && cacheOk && !services.hub.closing
-    return c.json({ ok, database, cache: cacheOk, closing: services.hub.closing }, ok ? 200 : 503)
+    const r = await readiness()
+    return c.json(r, r.ok ? 200 : 503)
   })
+  // Prometheus text format. Keep it private: nginx denies it (ops/nginx/leetchat.conf) and the
+  // app should listen on loopback only behind nginx.
+  if (config.metricsEnabled) {
+    app.get('/metrics', c => c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }))
+  }
 
   app.use(
     '/trpc/*',

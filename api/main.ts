@@ -26,18 +26,27 @@ try {
   process.exit(1)
 }
 
+// SIGTERM (systemd stop/restart) or SIGINT (Ctrl-C): drain and exit within SHUTDOWN_TIMEOUT_MS.
+// Repeated signals are ignored, not escalated: under `bun run start` the same signal arrives twice
+// (bun forwards it, and systemd or the terminal also signals the whole process group).
 let shuttingDown = false
 async function shutdown(signal: string) {
   if (shuttingDown) return
   shuttingDown = true
-  log.info('shutting down', { signal })
+  const started = performance.now()
+  log.info('shutting down', { signal, timeoutMs: config.shutdownTimeoutMs })
   const timer = setTimeout(() => {
     log.error('shutdown took too long, exiting', { timeoutMs: config.shutdownTimeoutMs })
     process.exit(1)
   }, config.shutdownTimeoutMs)
-  await app.stop()
+  try {
+    await app.stop()
+  } catch (err) {
+    log.error('shutdown failed', { err })
+    process.exit(1)
+  }
   clearTimeout(timer)
-  log.info('stopped')
+  log.info('stopped', { ms: Math.round(performance.now() - started) })
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -6,12 +6,13 @@ import type { HttpEnv } from './http'
 import type { WsData } from './chat/hub'
 import type { Services } from './services'
 import { clientIp } from './safety/client-ip'
+import { recordRequest } from './ops/access-log'
 
 export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
-  const { config, hub, guard, secrets, log } = services
+  const { config, hub, guard, secrets, log, metrics, drain } = services
 
   async function upgrade(req: Request, server: Server<WsData>): Promise<Response | undefined> {
-    if (hub.closing) return Response.json({ error: { code: 'shutting_down', message: 'server is restarting, retry shortly' } }, { status: 503, headers: { 'Retry-After': '1' } })
+    if (hub.closing || drain.draining) return Response.json({ error: { code: 'shutting_down', message: 'server is restarting, retry shortly' } }, { status: 503, headers: { 'Retry-After': '1' } })
     if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       return Response.json({ error: { code: 'expected_websocket', message: `${config.wsPath} speaks WebSocket only` } }, { status: 426, headers: { Upgrade: 'websocket' } })
     }
@@ -36,8 +37,13 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
     // Uploads are streamed and capped by the upload handler; this is only the outer guard rail.
     maxRequestBodySize: Math.max(config.maxUploadBytes * 2, 1024 * 1024),
     fetch(req, srv) {
-      if (new URL(req.url).pathname === config.wsPath) return upgrade(req, srv)
-      return app.fetch(req, srv)
+      const pathname = new URL(req.url).pathname
+      if (pathname !== config.wsPath) return app.fetch(req, srv)
+      const started = performance.now()
+      return upgrade(req, srv).then(res => {
+        recordRequest(log, metrics, config.wsPath, req.method, pathname, res?.status ?? 101, started)
+        return res
+      })
     },
     websocket: hub.websocket,
     error(err) {

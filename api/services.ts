@@ -5,6 +5,7 @@ import type { ChatGuard } from './chat/guard'
 import type { PopularInterests } from './chat/popular'
 import type { Config } from './config'
 import type { Logger } from './log'
+import type { Drain } from './ops/drain'
 import type { Metrics } from './ops/metrics'
 import type { Moderation } from './safety/moderation'
 import type { Secrets } from './secrets'
@@ -20,6 +21,8 @@ export interface Services {
   moderation: Moderation
   log: Logger
   metrics: Metrics
+  /** In-flight uploads and the draining flag for graceful shutdown. */
+  drain: Drain
   secrets: Secrets
   popular: PopularInterests
   now: () => number

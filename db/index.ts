@@ -10,7 +10,6 @@ import { drizzle as drizzleSqlite } from 'drizzle-orm/bun-sqlite'
 import { migrate as migrateSqlite } from 'drizzle-orm/bun-sqlite/migrator'
 import { drizzle as drizzleMysql, type MySql2Database } from 'drizzle-orm/mysql2'
 import { migrate as migrateMysql } from 'drizzle-orm/mysql2/migrator'
-import { sql } from 'drizzle-orm'
 import mysql from 'mysql2/promise'
 import * as mysqlSchema from './schema/mysql'
 import * as sqliteSchema from './schema/sqlite'
@@ -23,12 +22,41 @@ export interface OpenDatabase {
   dialect: 'mysql' | 'sqlite'
   /** Where it lives, without credentials, for logs. */
   describe: string
-  /** True when a trivial query succeeds right now (for /readyz). */
-  ping(): Promise<boolean>
+  /**
+   * True when a trivial query succeeds within `timeoutMs` (for /readyz). Never rejects and never
+   * waits longer than the bound, even when the server is unreachable or silent.
+   */
+  ping(timeoutMs?: number): Promise<boolean>
   close(): Promise<void>
 }
 
 const MIGRATIONS = resolve(import.meta.dir, 'migrations')
+const PING_TIMEOUT_MS = 1000
+
+/** Resolves `fallback` when `p` has not settled within `ms`; never rejects. */
+function bounded<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise(resolve => {
+    const timer = setTimeout(() => resolve(fallback), ms)
+    p.then(
+      v => (clearTimeout(timer), resolve(v)),
+      () => (clearTimeout(timer), resolve(fallback)),
+    )
+  })
+}
+
+/**
+ * One ping at a time: probes that arrive while one is running share its answer, so a hung
+ * database cannot make readiness probes pile up and eat the connection pool.
+ */
+function singleFlight(fn: (timeoutMs: number) => Promise<boolean>): (timeoutMs?: number) => Promise<boolean> {
+  let running: Promise<boolean> | null = null
+  return (timeoutMs = PING_TIMEOUT_MS) => {
+    running ??= fn(timeoutMs).finally(() => {
+      running = null
+    })
+    return running
+  }
+}
 
 export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<OpenDatabase> {
   if (opts.databaseUrl) return openMysql(opts.databaseUrl)
@@ -44,14 +72,10 @@ async function openMysql(url: string): Promise<OpenDatabase> {
     db,
     dialect: 'mysql',
     describe: `mysql://${u.host}${u.pathname}`,
-    async ping() {
-      try {
-        await db.execute(sql`select 1`)
-        return true
-      } catch {
-        return false
-      }
-    },
+    // mysql2 can wait for a pooled connection for connectTimeout, and a query on a connection whose
+    // peer went silent never settles: the query timeout destroys that connection, and the outer
+    // bound covers the wait for a connection.
+    ping: singleFlight(timeoutMs => bounded(pool.query({ sql: 'select 1', timeout: timeoutMs }).then(() => true), timeoutMs, false)),
     async close() {
       await pool.end()
     },

@@ -7,6 +7,7 @@ import type { Cache } from '../cache'
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import { newChatId, newSessionToken } from '../ids'
+import { limitConcurrency } from './concurrency'
 import type { ChatGuard, ConnectionInfo, Refusal } from './guard'
 import { createMatchmaker, type Match, type MatchQueue } from './matchmaker'
 import type { PopularInterests } from './popular'
@@ -120,9 +121,19 @@ interface Snapshot {
   seq: number
   outbox: SequencedFrame[]
   recent: Array<[string, number]>
+  /** Client text ids already relayed (shutdown snapshots only), so a resend after a restart is not relayed twice. */
+  sent?: Array<[string, { seq: number; at: number }]>
+  /**
+   * Written by a graceful shutdown, when nothing can change afterwards. Only these are restored:
+   * any other snapshot may be behind on `seq` and the outbox (frames flowed after it was taken),
+   * and a client drops frames whose seq it has seen, so restoring one would silently lose messages.
+   */
+  full?: boolean
 }
 
 const SENT_IDS_KEPT = 256
+/** Cache calls in flight at once for restores and shutdown saves (see concurrency.ts). */
+const CACHE_CONCURRENCY = 32
 const cacheKey = (id: string) => `leetchat:s:${id}`
 
 export type Hub = ReturnType<typeof createHub>
@@ -141,12 +152,15 @@ export function createHub(deps: HubDeps) {
   // Snapshots only help when the cache outlives this process.
   const persistent = cache.kind !== 'memory'
   const snapshotTtl = Math.ceil(config.resumeWindowMs / 1000) + 30
+  const bulk = limitConcurrency(CACHE_CONCURRENCY)
 
   let server: Server<WsData> | null = null
   let connected = 0
   let chats = 0
   let lastOnlineSent = -1
   let closing = false
+  /** Resolved when the last socket has closed during shutdown. */
+  let allClosed: (() => void) | null = null
 
   const matchmaker: MatchQueue = createMatchmaker({
     fallbackMs: config.matchFallbackMs,
@@ -376,7 +390,8 @@ export function createHub(deps: HubDeps) {
     if (persistent) void cache.delete(cacheKey(s.id))
   }
 
-  function toSnapshot(s: Session, withOutbox: boolean): Snapshot {
+  /** `full` adds the unacked frames and relayed text ids: written on shutdown, when nothing else will be. */
+  function toSnapshot(s: Session, full: boolean): Snapshot {
     const p = partnerOf(s)
     return {
       id: s.id,
@@ -388,21 +403,23 @@ export function createHub(deps: HubDeps) {
       chat: s.chat && p ? { id: s.chat.id, partner: p.id, common: s.chat.common, startedAt: s.chat.startedAt } : null,
       lastChat: s.lastChat,
       seq: s.seq,
-      outbox: withOutbox ? s.outbox : [],
+      outbox: full ? s.outbox : [],
       recent: [...s.recent],
+      ...(full && { sent: [...s.sentIds], full: true }),
     }
   }
 
-  function snapshot(s: Session, withOutbox = false) {
+  function snapshot(s: Session) {
     if (!persistent) return
-    void cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, withOutbox)), snapshotTtl)
+    void cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, false)), snapshotTtl)
   }
 
   async function loadSnapshot(id: string): Promise<Snapshot | null> {
-    const raw = await cache.get(cacheKey(id))
+    const raw = await bulk(() => cache.get(cacheKey(id)))
     if (!raw) return null
     try {
-      return JSON.parse(raw) as Snapshot
+      const snap = JSON.parse(raw) as Snapshot
+      return snap.full ? snap : null
     } catch {
       return null
     }
@@ -418,14 +435,18 @@ export function createHub(deps: HubDeps) {
     s.seq = snap.seq
     s.outbox = snap.outbox
     s.recent = new Map(snap.recent)
+    s.sentIds = new Map(snap.sent ?? [])
     sessions.set(s.id, s)
     s.expiry = setTimeout(() => expire(s), config.resumeWindowMs)
+    // Used once: this process now owns the session, and a stale copy must never come back later.
+    void cache.delete(cacheKey(s.id))
     return s
   }
 
   /**
-   * Brings a session (and its chat partner) back from the shared cache, e.g. after a restart.
-   * Called before the upgrade, so `open` stays synchronous.
+   * Brings a session (and its chat partner) back from the shared cache after a graceful restart.
+   * Called before the upgrade, so `open` stays synchronous. After a crash there is no full
+   * snapshot: the client gets a fresh session (hello resumed: false), never a chat with holes.
    */
   async function restore(id: string): Promise<boolean> {
     if (sessions.has(id)) return true
@@ -525,6 +546,7 @@ export function createHub(deps: HubDeps) {
 
     close(ws: ServerWebSocket<WsData>, code: number) {
       connected--
+      if (connected === 0) allClosed?.()
       guard.releaseConnection(ws.data)
       const s = ws.data.session
       ws.data.session = null
@@ -625,25 +647,43 @@ export function createHub(deps: HubDeps) {
       return closing
     },
     /**
-     * Graceful shutdown: every client is told whether it can resume after the restart (only when
-     * the cache outlives this process), sessions are written to the cache with their unacked
-     * frames, and sockets are closed with 1012 (service restart).
+     * Graceful shutdown: every session is written to the cache with its unacked frames (only when
+     * the cache outlives this process), every client is told whether it can resume after the
+     * restart, and sockets are closed with 1012 (service restart). Resolves once every socket has
+     * closed or `closeWaitMs` has passed, so the goodbye frames are flushed before the process exits.
      */
-    async shutdown(retryAfterMs = 1000) {
+    async shutdown(opts: { retryAfterMs?: number; closeWaitMs?: number } = {}) {
+      const retryAfterMs = opts.retryAfterMs ?? 1000
       closing = true
       clearInterval(onlineTimer)
-      const writes: Array<Promise<boolean>> = []
-      for (const s of sessions.values()) {
-        if (persistent) writes.push(cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl))
+      const saved = new Set<string>()
+      if (persistent) {
+        await Promise.all(
+          [...sessions.values()].map(async s => {
+            if (await bulk(() => cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl))) saved.add(s.id)
+          }),
+        )
       }
-      await Promise.all(writes)
+      const lost = sessions.size - saved.size
+      if (lost > 0) log.warn('sessions not saved for resume', { sessions: lost, cache: cache.kind })
+      const closed = new Promise<void>(resolve => {
+        allClosed = resolve
+        if (connected === 0) resolve()
+      })
       for (const s of sessions.values()) {
         if (s.expiry) clearTimeout(s.expiry)
         if (!s.ws) continue
-        send(s.ws, { type: 'shutdown', resumable: persistent, retryAfterMs })
+        // A chat resumes only if both sides' state made it to the cache.
+        const p = partnerOf(s)
+        const resumable = saved.has(s.id) && (!p || saved.has(p.id))
+        send(s.ws, { type: 'shutdown', resumable, retryAfterMs })
         s.ws.close(1012, 'server restarting')
       }
       matchmaker.close()
+      const wait = opts.closeWaitMs ?? 1000
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([closed, new Promise<void>(r => (timer = setTimeout(r, wait)))])
+      clearTimeout(timer)
     },
   }
 }

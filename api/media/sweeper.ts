@@ -70,6 +70,7 @@ export function createSweeper(deps: { records: MediaRecords; storage: MediaStora
     }
     // mtimes are wall-clock, so stale temp files are judged on the wall clock too.
     result.staleTemp = await storage.pruneTemp(STALE_TEMP_MS, Date.now())
+    metrics.inc('media_sweeps_total')
     metrics.inc('media_swept_total', undefined, result.removed)
     if (result.removed || result.staleTemp) log.info('media sweep', { ...result })
     else log.debug('media sweep', { ...result })

@@ -21,9 +21,11 @@ export class TestClient {
     }
   }
 
-  static async connect(url: string, headers?: Record<string, string>): Promise<TestClient> {
-    // Bun's WebSocket accepts headers (Origin, X-Forwarded-For) as a second-argument option.
-    const ws = new WebSocket(url, headers ? ({ headers } as unknown as string[]) : undefined)
+  static async connect(url: string, headers?: Record<string, string>, opts: { tls?: { ca: string } } = {}): Promise<TestClient> {
+    // Bun's WebSocket accepts headers (Origin, X-Forwarded-For) and TLS options (a test CA for
+    // wss://) as a second-argument option.
+    const options = headers || opts.tls ? { ...(headers && { headers }), ...(opts.tls && { tls: opts.tls }) } : undefined
+    const ws = new WebSocket(url, options as unknown as string[])
     const c = new TestClient(ws)
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => resolve()

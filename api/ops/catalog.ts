@@ -1,0 +1,64 @@
+// Every metric the app exports, with its help text: the one list the README's metric table is
+// checked against. Names are given without the `leetchat_` prefix the registry adds.
+import type { Hub } from '../chat/hub'
+import type { Drain } from './drain'
+import type { Metrics } from './metrics'
+
+/** Counters. Code elsewhere calls metrics.inc(name, labels) with these names. */
+export const COUNTERS = {
+  http_requests_total: 'HTTP requests answered, by route (trpc, upload, media, chat, static, healthz, readyz, metrics) and status',
+  connections_total: 'WebSocket connections opened',
+  resumes_total: 'WebSocket connections that resumed an existing session',
+  frames_in_total: 'WebSocket frames received from clients',
+  frames_out_total: 'WebSocket frames sent to clients',
+  messages_relayed_total: 'Text messages relayed to a partner',
+  errors_total: 'Error frames sent to clients, by code',
+  rate_limited_total: 'Frames or actions refused by a rate limit, by frame or action',
+  matches_total: 'Chats started, by kind (interest or random)',
+  chats_ended_total: 'Chats ended, by reason',
+  cache_errors_total: 'Cache calls that failed or timed out, by operation',
+  uploads_total: 'Upload attempts (PUT /upload), by result (ok or the error code)',
+  upload_bytes_total: 'Bytes of media stored by successful uploads',
+  media_requests_total: 'Signed media link requests (GET /media), by result',
+  media_sweeps_total: 'Runs of the expired-media sweeper',
+  media_swept_total: 'Media files (with their rows) deleted by the sweeper',
+  shutdowns_total: 'Graceful shutdowns started (seen only if scraped during the drain)',
+  // Counted by the safety code (api/safety), listed here so the README's table is complete.
+  connections_refused_total: 'WebSocket upgrades refused by the guard, by code',
+  reports_total: 'Reports stored, by reason',
+  bans_total: 'Bans made, by source (reports or operator)',
+  ban_lookup_errors_total: 'Ban lookups that failed (the find was let through)',
+} as const
+
+export type CounterName = keyof typeof COUNTERS
+
+/** Counters without labels start at 0, so a dashboard sees the series before the first event. */
+const UNLABELLED: CounterName[] = ['connections_total', 'resumes_total', 'frames_in_total', 'frames_out_total', 'messages_relayed_total', 'upload_bytes_total', 'media_sweeps_total', 'media_swept_total']
+
+/** Gauges read from live state at scrape time. */
+export const GAUGES = {
+  connections: 'Open WebSocket connections',
+  sessions: 'Sessions held, connected or waiting for a resume',
+  chats: 'Chats in progress',
+  waiting: 'Sessions waiting in the match queue',
+  waiting_by_interest_count: 'Sessions waiting in the match queue, by how many interests they gave',
+  uploads_in_flight: 'Uploads being received right now',
+  process_resident_memory_bytes: 'Resident memory of the process',
+  process_uptime_seconds: 'Seconds since the process started',
+} as const
+
+export function registerMetrics(metrics: Metrics, hub: Hub, drain: Drain) {
+  for (const [name, help] of Object.entries(COUNTERS)) metrics.describe(name, help)
+  for (const name of UNLABELLED) metrics.inc(name, undefined, 0)
+  metrics.gauge('connections', GAUGES.connections, () => hub.stats().connected)
+  metrics.gauge('sessions', GAUGES.sessions, () => hub.stats().sessions)
+  metrics.gauge('chats', GAUGES.chats, () => hub.stats().chats)
+  metrics.gauge('waiting', GAUGES.waiting, () => hub.stats().waiting)
+  metrics.gauge('waiting_by_interest_count', GAUGES.waiting_by_interest_count, () =>
+    [...hub.stats().waitingByInterestCount].sort(([a], [b]) => a - b).map(([n, value]) => ({ labels: { interests: String(n) }, value })),
+  )
+  metrics.gauge('uploads_in_flight', GAUGES.uploads_in_flight, () => drain.inFlight)
+  metrics.gauge('process_resident_memory_bytes', GAUGES.process_resident_memory_bytes, () => process.memoryUsage.rss())
+  const started = performance.now()
+  metrics.gauge('process_uptime_seconds', GAUGES.process_uptime_seconds, () => Math.round((performance.now() - started) / 100) / 10)
+}

@@ -1,0 +1,156 @@
+// Renders ops/nginx/leetchat.conf for one deployment. Most values come from the app's own env
+// file through api/config.ts (same parsing, same defaults), so nginx's server name, upstream,
+// WebSocket path and body cap always agree with what the app runs with.
+//
+//   node_modules/.bin/bun ops/nginx/render.ts --env /etc/leetchat/leetchat.env > /etc/nginx/sites-available/leetchat.conf
+//   node_modules/.bin/bun ops/nginx/render.ts --help
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { ConfigError, loadConfig, type Config } from '../../api/config'
+
+export const TEMPLATE = resolve(import.meta.dir, 'leetchat.conf')
+
+export interface NginxValues {
+  SERVER_NAME: string
+  PUBLIC_URL: string
+  HTTP_LISTEN: string
+  HTTP_LISTEN6: string
+  HTTPS_LISTEN: string
+  HTTPS_LISTEN6: string
+  TLS_CERT: string
+  TLS_KEY: string
+  ACME_ROOT: string
+  APP_ROOT: string
+  UPSTREAM: string
+  WS_PATH: string
+  MAX_BODY: string
+  ACCESS_LOG: string
+}
+
+/** nginx size syntax for a byte count: 1048576 → "1m", 65536 → "64k", 1000 → "1000". */
+export function nginxSize(bytes: number): string {
+  if (bytes % 1_048_576 === 0) return `${bytes / 1_048_576}m`
+  if (bytes % 1024 === 0) return `${bytes / 1024}k`
+  return String(bytes)
+}
+
+/** host:port nginx should proxy to, from the app's HOST/PORT (a wildcard host means loopback). */
+export function upstreamOf(config: Pick<Config, 'host' | 'port'>): string {
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host
+  return `${host.includes(':') ? `[${host}]` : host}:${config.port}`
+}
+
+/** Values for the template from the app's config; `overrides` wins for any key. */
+export function valuesFromConfig(config: Config, overrides: Partial<NginxValues> = {}): NginxValues {
+  const pub = new URL(config.publicUrl)
+  if (pub.protocol !== 'https:') throw new ConfigError('PUBLIC_URL', `must be https://… behind nginx with TLS, got "${config.publicUrl}"`)
+  if (config.port === 0) throw new ConfigError('PORT', 'must be a fixed port behind nginx, not 0')
+  const httpsPort = pub.port || '443'
+  const name = pub.hostname.replace(/^\[|\]$/g, '')
+  return {
+    SERVER_NAME: pub.hostname,
+    PUBLIC_URL: pub.origin,
+    HTTP_LISTEN: '80',
+    HTTP_LISTEN6: '[::]:80',
+    HTTPS_LISTEN: httpsPort,
+    HTTPS_LISTEN6: `[::]:${httpsPort}`,
+    TLS_CERT: `/etc/letsencrypt/live/${name}/fullchain.pem`,
+    TLS_KEY: `/etc/letsencrypt/live/${name}/privkey.pem`,
+    ACME_ROOT: '/var/www/html',
+    APP_ROOT: resolve(import.meta.dir, '../..'),
+    UPSTREAM: upstreamOf(config),
+    WS_PATH: config.wsPath,
+    MAX_BODY: nginxSize(config.maxUploadBytes),
+    ACCESS_LOG: '/var/log/nginx/leetchat.access.log',
+    ...overrides,
+  }
+}
+
+/** Fills every @NAME@; refuses an unknown or missing one, and values that could break the syntax. */
+export function renderNginxConfig(values: NginxValues, template = readFileSync(TEMPLATE, 'utf8')): string {
+  for (const [k, v] of Object.entries(values)) {
+    if (!v || /[\s;{}'"#$]/.test(v)) throw new Error(`nginx value ${k} must be non-empty, without spaces, quotes, ; { } # or $, got "${v}"`)
+  }
+  // Only placeholders outside comments are filled; the header documents them by name.
+  const out = template
+    .split('\n')
+    .map(line => {
+      const hash = line.indexOf('#')
+      const code = hash === -1 ? line : line.slice(0, hash)
+      const rest = hash === -1 ? '' : line.slice(hash)
+      return (
+        code.replace(/@([A-Z0-9_]+)@/g, (_, name: string) => {
+          const v = (values as unknown as Record<string, string>)[name]
+          if (v === undefined) throw new Error(`template placeholder @${name}@ has no value`)
+          return v
+        }) + rest
+      )
+    })
+    .join('\n')
+  return out
+}
+
+/** KEY=VALUE lines as systemd's EnvironmentFile reads them (comments, blank lines, quotes). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const raw of text.split('\n')) {
+    const line = raw.trim()
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue
+    const m = line.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/)
+    if (!m) continue
+    let v = m[2]!
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1)
+    env[m[1]!] = v
+  }
+  return env
+}
+
+const FLAGS: Record<string, keyof NginxValues> = {
+  '--server-name': 'SERVER_NAME',
+  '--http-listen': 'HTTP_LISTEN',
+  '--http-listen6': 'HTTP_LISTEN6',
+  '--https-listen': 'HTTPS_LISTEN',
+  '--https-listen6': 'HTTPS_LISTEN6',
+  '--cert': 'TLS_CERT',
+  '--key': 'TLS_KEY',
+  '--acme-root': 'ACME_ROOT',
+  '--app-root': 'APP_ROOT',
+  '--upstream': 'UPSTREAM',
+  '--access-log': 'ACCESS_LOG',
+}
+
+const HELP = `Renders ops/nginx/leetchat.conf to stdout.
+
+  bun ops/nginx/render.ts --env <file> [flags]
+
+  --env <file>            the app's env file (PUBLIC_URL must be https://…; HOST, PORT, WS_PATH and
+                          MAX_UPLOAD_BYTES are read from it). Without it, the current environment.
+${Object.entries(FLAGS)
+  .map(([f, k]) => `  ${(f + ' <value>').padEnd(24)}${k}`)
+  .join('\n')}
+
+Defaults: see the header of ops/nginx/leetchat.conf.`
+
+if (import.meta.main) {
+  try {
+    const args = process.argv.slice(2)
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(HELP)
+      process.exit(0)
+    }
+    let env: Record<string, string | undefined> = process.env
+    const overrides: Partial<NginxValues> = {}
+    for (let i = 0; i < args.length; i += 2) {
+      const flag = args[i]!
+      const value = args[i + 1]
+      if (value === undefined) throw new Error(`${flag} needs a value`)
+      if (flag === '--env') env = parseEnvFile(readFileSync(value, 'utf8'))
+      else if (FLAGS[flag]) overrides[FLAGS[flag]] = value
+      else throw new Error(`unknown flag ${flag} (see --help)`)
+    }
+    process.stdout.write(renderNginxConfig(valuesFromConfig(loadConfig(env), overrides)))
+  } catch (err) {
+    console.error(`render: ${(err as Error).message}`)
+    process.exit(1)
+  }
+}
