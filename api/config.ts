@@ -1,6 +1,7 @@
 // The one place that reads environment variables. Everything else receives a typed Config.
 // A bad value stops start-up with a message that names the variable, so an operator never
 // runs with a silently ignored setting.
+import { isIP } from 'node:net'
 
 export interface Config {
   host: string
@@ -142,6 +143,12 @@ export function loadConfig(env: Env = {}): Config {
 
   const maxTextLength = int(env, 'MAX_TEXT_LENGTH', 2000, 1, 100_000)
 
+  // An entry that is not an address (a CIDR, a host name) would silently trust nobody.
+  const trustedProxies = list(env, 'TRUSTED_PROXIES')
+  for (const p of trustedProxies) {
+    if (p !== 'loopback' && isIP(p) === 0) throw new ConfigError('TRUSTED_PROXIES', `expects IP addresses or "loopback", got "${p}"`)
+  }
+
   return {
     host,
     port,
@@ -152,7 +159,7 @@ export function loadConfig(env: Env = {}): Config {
     cacheTimeoutMs: int(env, 'CACHE_TIMEOUT_MS', 250, 10, 10_000),
     wsPath,
     allowedOrigins,
-    trustedProxies: list(env, 'TRUSTED_PROXIES'),
+    trustedProxies,
 
     matchFallbackMs: int(env, 'MATCH_FALLBACK_MS', 8000, 0),
     repairCooldownMs: int(env, 'REPAIR_COOLDOWN_MS', 30_000, 0),
