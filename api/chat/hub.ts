@@ -220,6 +220,9 @@ export function createHub(deps: HubDeps) {
       s.state = 'chatting'
       s.chat = chat
       s.epoch++
+      // Message ids are the client's: one that restarts its counter per chat must not have its
+      // first messages taken for resends from the last chat.
+      s.sentIds.clear()
     }
     chats++
     metrics.inc('matches_total', { kind: m.random ? 'random' : 'interest' })
@@ -319,13 +322,15 @@ export function createHub(deps: HubDeps) {
         return
       }
       case 'text': {
-        const p = partnerOf(s)
-        if (!p) return refuse(ws, { code: 'not_in_chat', message: 'you are not in a chat' })
+        // A resend of an accepted message (e.g. after a resume, maybe after the chat ended) is
+        // answered with the original receipt, never relayed twice.
         const dup = s.sentIds.get(frame.id)
         if (dup) {
           send(ws, { type: 'delivered', id: frame.id, seq: dup.seq, at: dup.at })
           return
         }
+        const p = partnerOf(s)
+        if (!p) return refuse(ws, { code: 'not_in_chat', message: 'you are not in a chat' })
         const at = now()
         deliver(p.id, { type: 'text', body: frame.body, at, from: 'stranger' })
         deliver(s.id, { type: 'delivered', id: frame.id, at })
