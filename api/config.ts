@@ -113,11 +113,14 @@ export function loadConfig(env: Env = {}): Config {
     throw new ConfigError('DATABASE_URL', 'must start with mysql:// (leave it unset for the embedded SQLite database)')
   }
 
-  const memcachedServers = raw(env, 'MEMCACHED_SERVERS') ?? null
+  let memcachedServers = raw(env, 'MEMCACHED_SERVERS') ?? null
   if (memcachedServers) {
-    for (const s of memcachedServers.split(',')) {
-      if (!/^[\w.\-[\]:]+:\d+$/.test(s.trim())) throw new ConfigError('MEMCACHED_SERVERS', `expects host:port[,host:port], got "${s}"`)
+    const list = memcachedServers.split(',').map(s => s.trim())
+    for (const s of list) {
+      if (!/^[\w.-]+:\d+$/.test(s)) throw new ConfigError('MEMCACHED_SERVERS', `expects host:port[,host:port], got "${s}"`)
     }
+    // memjs splits on commas and takes the rest literally: " cache:11211" would be host " cache".
+    memcachedServers = list.join(',')
   }
 
   const wsPath = raw(env, 'WS_PATH') ?? '/chat'

@@ -58,6 +58,7 @@ describe('config', () => {
       MAX_TEXT_LENGTH: '10',
     })
     expect(c.host).toBe('127.0.0.1')
+    expect(c.memcachedServers).toBe('10.0.0.1:11211,cache:11212')
     expect(c.publicUrl).toBe('http://127.0.0.1:8080')
     expect(c.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443'])
     expect(c.trustedProxies).toEqual(['loopback', '10.0.0.2', '::1'])
@@ -81,6 +82,7 @@ describe('config', () => {
       ['DATABASE_URL', 'postgres://x/y'],
       ['MEMCACHED_SERVERS', 'localhost'],
       ['MEMCACHED_SERVERS', '127.0.0.1:11211,oops'],
+      ['MEMCACHED_SERVERS', '[::1]:11211'], // memjs cannot parse IPv6 literals
       ['CACHE_TIMEOUT_MS', '5'],
       ['WS_PATH', 'chat'],
       ['WS_PATH', '/chat?x=1'],
