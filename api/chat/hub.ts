@@ -497,6 +497,9 @@ export function createHub(deps: HubDeps) {
         if (existing.requeue && existing.state === 'idle') {
           existing.requeue = false
           queue(existing)
+        } else if (existing.state === 'queued') {
+          // Taken over from a live socket while waiting: the new socket has not been told.
+          send(ws, { type: 'queued', interests: existing.interests, random: existing.random })
         }
         metrics.inc('resumes_total')
         return
