@@ -211,7 +211,7 @@ describe('ack', () => {
 describe('errors', () => {
   test('bad frames get an error with a stable code and the connection stays open', async () => {
     const a = await client()
-    const cases: Array<[string | Uint8Array, string]> = [
+    const cases: Array<[string | Uint8Array<ArrayBuffer>, string]> = [
       ['{not json', 'bad_json'],
       ['[1,2]', 'bad_json'],
       [JSON.stringify({ type: 'dance' }), 'unknown_type'],
@@ -229,7 +229,7 @@ describe('errors', () => {
     for (const [frame, code] of cases) {
       a.ws.send(frame)
       const err = await a.next('error')
-      expect({ frame: String(frame).slice(0, 60), code: err.code }).toEqual({ frame: String(frame).slice(0, 60), code })
+      expect({ frame: String(frame).slice(0, 60), code: err.code as string }).toEqual({ frame: String(frame).slice(0, 60), code })
       expect(err.message.length).toBeGreaterThan(5)
       expect(ERROR_CODES).toContain(err.code)
     }
