@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { createFrameParser, ERROR_CODES, type ParseResult } from '../../api/chat/protocol'
+import fc from 'fast-check'
+import { acceptHotFrame, createFrameParser, ERROR_CODES, type ParseResult } from '../../api/chat/protocol'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest, normaliseInterests } from '../../api/chat/interests'
 
 const parse = createFrameParser({ maxTextLength: 50, maxFrameBytes: 1024 })
@@ -123,5 +124,52 @@ describe('interest normalisation (shared with the PWA)', () => {
 
   test('normaliseInterests drops empties and duplicates in order', () => {
     expect(normaliseInterests(['B', ' ', 'a', 'b ', '\u200b', 'A'])).toEqual(['b', 'a'])
+  })
+})
+
+describe('hot path for text, typing, ack, next and leave', () => {
+  // Every frame must parse exactly as the zod schema alone parses it: same frame, same refusal.
+  const limits = { maxTextLength: 20, maxFrameBytes: 4096 }
+  const fast = createFrameParser(limits)
+  const reference = createFrameParser(limits, { hotPath: false })
+
+  const text = fc.oneof(
+    fc.string({ maxLength: 25 }),
+    fc.string({ unit: 'grapheme', maxLength: 25 }),
+    fc.string({ unit: 'binary', maxLength: 25 }),
+    fc.constantFrom('', ' ', '\t\n', '\u00a0', '\ufeff', '\u2028', ' x ', '😀'.repeat(11), '😀'.repeat(20), '😀'.repeat(21), 'é'.repeat(20), '\ud800', 'a'.repeat(64), 'a'.repeat(65), '😀'.repeat(33)),
+  )
+  const anyValue = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.object({ maxDepth: 1 }))
+  const seq = fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constantFrom(-0, 2 ** 53, 2 ** 53 - 1, 1e300, 0.5), anyValue)
+  const frame = fc.record(
+    {
+      type: fc.constantFrom('text', 'typing', 'ack', 'next', 'leave', 'find'),
+      id: fc.oneof(text, anyValue),
+      body: fc.oneof(text, anyValue),
+      active: fc.oneof(fc.boolean(), anyValue),
+      seq,
+      extra: anyValue,
+    },
+    { requiredKeys: ['type'] },
+  )
+
+  test('agrees with the zod schema on every generated frame', () => {
+    fc.assert(
+      fc.property(frame, f => {
+        const raw = JSON.stringify(f)
+        expect(fast(raw)).toEqual(reference(raw))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  test('actually takes the common frames (and nothing the schema refuses)', () => {
+    expect(acceptHotFrame('text', { type: 'text', id: 'a', body: 'hi', x: 1 }, 20)).toEqual({ type: 'text', id: 'a', body: 'hi' })
+    expect(acceptHotFrame('typing', { type: 'typing', active: true }, 20)).toEqual({ type: 'typing', active: true })
+    expect(acceptHotFrame('ack', { type: 'ack', seq: 7 }, 20)).toEqual({ type: 'ack', seq: 7 })
+    expect(acceptHotFrame('next', { type: 'next' }, 20)).toEqual({ type: 'next' })
+    expect(acceptHotFrame('text', { type: 'text', id: 'a', body: '   ' }, 20)).toBeNull()
+    expect(acceptHotFrame('ack', { type: 'ack', seq: 1.5 }, 20)).toBeNull()
+    expect(acceptHotFrame('find', { type: 'find', interests: [] }, 20)).toBeNull()
   })
 })
