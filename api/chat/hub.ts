@@ -12,13 +12,13 @@ import { createMatchmaker, type Match, type MatchQueue } from './matchmaker'
 import type { PopularInterests } from './popular'
 import {
   createFrameParser,
+  encodeSequenced,
   type ClientFrame,
   type EndReason,
   type EndedBy,
   type ErrorCode,
   type Limits,
   type MediaInfo,
-  type SequencedFrame,
   type SequencedFrameInput,
   type ServerFrame,
 } from './protocol'
@@ -61,6 +61,12 @@ interface LastChat {
   endedAt: number
 }
 
+/** A sequenced frame as sent: kept until acknowledged, replayed as is on resume. */
+interface Sent {
+  seq: number
+  json: string
+}
+
 interface Session {
   id: string
   ws: ServerWebSocket<WsData> | null
@@ -75,11 +81,16 @@ interface Session {
   chat: Chat | null
   lastChat: LastChat | null
   seq: number
-  outbox: SequencedFrame[]
+  outbox: Sent[]
   /** partner id → ms epoch until which the two are not paired again */
   recent: Map<string, number>
-  /** client text id → what we answered, so a resent message after a resume is not relayed twice */
-  sentIds: Map<string, { seq: number; at: number }>
+  /**
+   * client text id → the delivered frame we answered, so a resent message is not relayed twice.
+   * Two generations instead of evicting one by one: deleting from a Map on every message was the
+   * most expensive line of the relay. Holds the last SENT_IDS_KEPT to 2 × SENT_IDS_KEPT ids.
+   */
+  sentIds: Map<string, string> | null
+  sentIdsOld: Map<string, string> | null
   expiry: ReturnType<typeof setTimeout> | null
 }
 
@@ -118,7 +129,7 @@ interface Snapshot {
   chat: { id: string; partner: string; common: string[]; startedAt: number } | null
   lastChat: LastChat | null
   seq: number
-  outbox: SequencedFrame[]
+  outbox: Sent[]
   recent: Array<[string, number]>
 }
 
@@ -164,20 +175,27 @@ export function createHub(deps: HubDeps) {
   // ---------- sending ----------
 
   function send(ws: ServerWebSocket<WsData>, frame: ServerFrame) {
-    ws.send(JSON.stringify(frame))
+    sendJson(ws, JSON.stringify(frame))
+  }
+
+  function sendJson(ws: ServerWebSocket<WsData>, json: string) {
+    ws.send(json)
     metrics.inc('frames_out_total')
   }
 
   /** The delivery seam: every frame for a session goes through here. */
   function deliver(id: string, frame: SequencedFrameInput | ServerFrame) {
     const s = sessions.get(id)
-    if (!s) return
+    if (s) deliverTo(s, frame)
+  }
+
+  function deliverTo(s: Session, frame: SequencedFrameInput | ServerFrame) {
     if (isSequenced(frame)) {
-      const f = { ...frame, seq: ++s.seq } as SequencedFrame
-      s.outbox.push(f)
+      const sent = { seq: ++s.seq, json: encodeSequenced(frame, s.seq) }
+      s.outbox.push(sent)
       // A client that never acks must not grow memory without bound; it loses the oldest replay.
       if (s.outbox.length > config.resumeBufferFrames) s.outbox.shift()
-      if (s.ws) send(s.ws, f)
+      if (s.ws) sendJson(s.ws, sent.json)
     } else if (s.ws) {
       send(s.ws, frame as ServerFrame)
     }
@@ -222,7 +240,7 @@ export function createHub(deps: HubDeps) {
       s.epoch++
       // Message ids are the client's: one that restarts its counter per chat must not have its
       // first messages taken for resends from the last chat.
-      s.sentIds.clear()
+      s.sentIds = s.sentIdsOld = null
     }
     chats++
     metrics.inc('matches_total', { kind: m.random ? 'random' : 'interest' })
@@ -324,18 +342,18 @@ export function createHub(deps: HubDeps) {
       case 'text': {
         // A resend of an accepted message (e.g. after a resume, maybe after the chat ended) is
         // answered with the original receipt, never relayed twice.
-        const dup = s.sentIds.get(frame.id)
-        if (dup) {
-          send(ws, { type: 'delivered', id: frame.id, seq: dup.seq, at: dup.at })
-          return
-        }
+        const dup = s.sentIds?.get(frame.id) ?? s.sentIdsOld?.get(frame.id)
+        if (dup !== undefined) return sendJson(ws, dup)
         const p = partnerOf(s)
         if (!p) return refuse(ws, { code: 'not_in_chat', message: 'you are not in a chat' })
         const at = now()
-        deliver(p.id, { type: 'text', body: frame.body, at, from: 'stranger' })
-        deliver(s.id, { type: 'delivered', id: frame.id, at })
-        s.sentIds.set(frame.id, { seq: s.seq, at })
-        if (s.sentIds.size > SENT_IDS_KEPT) s.sentIds.delete(s.sentIds.keys().next().value!)
+        deliverTo(p, { type: 'text', body: frame.body, at, from: 'stranger' })
+        deliverTo(s, { type: 'delivered', id: frame.id, at })
+        if (!s.sentIds || s.sentIds.size >= SENT_IDS_KEPT) {
+          s.sentIdsOld = s.sentIds
+          s.sentIds = new Map()
+        }
+        s.sentIds.set(frame.id, s.outbox[s.outbox.length - 1]!.json)
         metrics.inc('messages_relayed_total')
         for (const o of observers) o.onText?.(s.chat!.id, s.id, frame.body, at)
         return
@@ -367,7 +385,8 @@ export function createHub(deps: HubDeps) {
       seq: 0,
       outbox: [],
       recent: new Map(),
-      sentIds: new Map(),
+      sentIds: null,
+      sentIdsOld: null,
       expiry: null,
     }
   }
@@ -421,7 +440,8 @@ export function createHub(deps: HubDeps) {
     s.requeue = snap.requeue
     s.lastChat = snap.lastChat
     s.seq = snap.seq
-    s.outbox = snap.outbox
+    // Older snapshots kept frame objects rather than their JSON.
+    s.outbox = snap.outbox.map(e => (typeof e.json === 'string' ? e : { seq: e.seq, json: JSON.stringify(e) }))
     s.recent = new Map(snap.recent)
     sessions.set(s.id, s)
     s.expiry = setTimeout(() => expire(s), config.resumeWindowMs)
@@ -488,7 +508,7 @@ export function createHub(deps: HubDeps) {
         existing.ipHash = d.ipHash
         d.session = existing
         send(ws, { type: 'hello', session: existing.id, resumed: true, online: connected, limits })
-        for (const f of existing.outbox) send(ws, f)
+        for (const f of existing.outbox) sendJson(ws, f.json)
         const p = partnerOf(existing)
         if (p) {
           if (p.ws) send(p.ws, { type: 'partner', state: 'back' })

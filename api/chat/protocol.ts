@@ -215,3 +215,19 @@ export type ServerFrame =
 /** Frames with a seq: kept until acknowledged and replayed on resume. */
 export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | MediaFrame | EndedFrame
 export type SequencedFrameInput = SequencedFrame extends infer F ? (F extends SequencedFrame ? Omit<F, 'seq'> : never) : never
+
+/**
+ * JSON for a sequenced frame, written once when the frame is queued and reused for every
+ * (re)send. The two frames of every message are spelled out by hand, the rest go through
+ * JSON.stringify; both give the same object (tests compare them).
+ */
+export function encodeSequenced(frame: SequencedFrameInput, seq: number): string {
+  switch (frame.type) {
+    case 'text':
+      return `{"type":"text","body":${JSON.stringify(frame.body)},"at":${frame.at},"from":"stranger","seq":${seq}}`
+    case 'delivered':
+      return `{"type":"delivered","id":${JSON.stringify(frame.id)},"at":${frame.at},"seq":${seq}}`
+    default:
+      return JSON.stringify({ ...frame, seq })
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { acceptHotFrame, createFrameParser, ERROR_CODES, type ParseResult } from '../../api/chat/protocol'
+import { acceptHotFrame, createFrameParser, encodeSequenced, ERROR_CODES, type ParseResult } from '../../api/chat/protocol'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest, normaliseInterests } from '../../api/chat/interests'
 
 const parse = createFrameParser({ maxTextLength: 50, maxFrameBytes: 1024 })
@@ -171,5 +171,24 @@ describe('hot path for text, typing, ack, next and leave', () => {
     expect(acceptHotFrame('text', { type: 'text', id: 'a', body: '   ' }, 20)).toBeNull()
     expect(acceptHotFrame('ack', { type: 'ack', seq: 1.5 }, 20)).toBeNull()
     expect(acceptHotFrame('find', { type: 'find', interests: [] }, 20)).toBeNull()
+  })
+})
+
+describe('encodeSequenced', () => {
+  test('hand-written text and delivered frames equal JSON.stringify of the same object', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 64 }), fc.nat(), fc.nat(), (body, id, at, seq) => {
+        const text = encodeSequenced({ type: 'text', body, at, from: 'stranger' }, seq)
+        expect(JSON.parse(text)).toEqual({ type: 'text', body, at, from: 'stranger', seq })
+        const delivered = encodeSequenced({ type: 'delivered', id, at }, seq)
+        expect(JSON.parse(delivered)).toEqual({ type: 'delivered', id, at, seq })
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  test('other frames go through JSON.stringify with their seq', () => {
+    expect(JSON.parse(encodeSequenced({ type: 'ended', by: 'you', reason: 'next' }, 9))).toEqual({ type: 'ended', by: 'you', reason: 'next', seq: 9 })
+    expect(JSON.parse(encodeSequenced({ type: 'matched', chat: 'c', common: ['a'] }, 1))).toEqual({ type: 'matched', chat: 'c', common: ['a'], seq: 1 })
   })
 })
