@@ -61,12 +61,6 @@ interface LastChat {
   endedAt: number
 }
 
-/** A sequenced frame as sent: kept until acknowledged, replayed as is on resume. */
-interface Sent {
-  seq: number
-  json: string
-}
-
 interface Session {
   id: string
   ws: ServerWebSocket<WsData> | null
@@ -81,7 +75,11 @@ interface Session {
   chat: Chat | null
   lastChat: LastChat | null
   seq: number
-  outbox: Sent[]
+  /**
+   * JSON of the sequenced frames not yet acknowledged, oldest first, replayed as is on resume.
+   * Seqs are consecutive, so the last one is `seq` and the first is seq - outbox.length + 1.
+   */
+  outbox: string[]
   /** partner id → ms epoch until which the two are not paired again */
   recent: Map<string, number>
   /**
@@ -129,7 +127,8 @@ interface Snapshot {
   chat: { id: string; partner: string; common: string[]; startedAt: number } | null
   lastChat: LastChat | null
   seq: number
-  outbox: Sent[]
+  /** JSON of unacknowledged frames (older snapshots: the frame objects). */
+  outbox: Array<string | { seq: number }>
   recent: Array<[string, number]>
 }
 
@@ -191,11 +190,11 @@ export function createHub(deps: HubDeps) {
 
   function deliverTo(s: Session, frame: SequencedFrameInput | ServerFrame) {
     if (isSequenced(frame)) {
-      const sent = { seq: ++s.seq, json: encodeSequenced(frame, s.seq) }
-      s.outbox.push(sent)
+      const json = encodeSequenced(frame, ++s.seq)
+      s.outbox.push(json)
       // A client that never acks must not grow memory without bound; it loses the oldest replay.
       if (s.outbox.length > config.resumeBufferFrames) s.outbox.shift()
-      if (s.ws) sendJson(s.ws, sent.json)
+      if (s.ws) sendJson(s.ws, json)
     } else if (s.ws) {
       send(s.ws, frame as ServerFrame)
     }
@@ -353,16 +352,15 @@ export function createHub(deps: HubDeps) {
           s.sentIdsOld = s.sentIds
           s.sentIds = new Map()
         }
-        s.sentIds.set(frame.id, s.outbox[s.outbox.length - 1]!.json)
+        s.sentIds.set(frame.id, s.outbox[s.outbox.length - 1]!)
         metrics.inc('messages_relayed_total')
         for (const o of observers) o.onText?.(s.chat!.id, s.id, frame.body, at)
         return
       }
       case 'ack': {
         if (frame.seq > s.seq) return refuse(ws, { code: 'bad_frame', message: `ack: seq ${frame.seq} has not been sent yet (latest is ${s.seq})` })
-        let drop = 0
-        while (drop < s.outbox.length && s.outbox[drop]!.seq <= frame.seq) drop++
-        if (drop) s.outbox.splice(0, drop)
+        const drop = Math.min(s.outbox.length, frame.seq - (s.seq - s.outbox.length))
+        if (drop > 0) s.outbox.splice(0, drop)
         return
       }
     }
@@ -441,7 +439,7 @@ export function createHub(deps: HubDeps) {
     s.lastChat = snap.lastChat
     s.seq = snap.seq
     // Older snapshots kept frame objects rather than their JSON.
-    s.outbox = snap.outbox.map(e => (typeof e.json === 'string' ? e : { seq: e.seq, json: JSON.stringify(e) }))
+    s.outbox = snap.outbox.map(e => (typeof e === 'string' ? e : JSON.stringify(e)))
     s.recent = new Map(snap.recent)
     sessions.set(s.id, s)
     s.expiry = setTimeout(() => expire(s), config.resumeWindowMs)
@@ -508,7 +506,7 @@ export function createHub(deps: HubDeps) {
         existing.ipHash = d.ipHash
         d.session = existing
         send(ws, { type: 'hello', session: existing.id, resumed: true, online: connected, limits })
-        for (const f of existing.outbox) sendJson(ws, f.json)
+        for (const json of existing.outbox) sendJson(ws, json)
         const p = partnerOf(existing)
         if (p) {
           if (p.ws) send(p.ws, { type: 'partner', state: 'back' })

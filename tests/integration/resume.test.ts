@@ -150,6 +150,41 @@ describe('resume within the window', () => {
   })
 })
 
+describe('the resume buffer', () => {
+  test('holds the last RESUME_BUFFER_FRAMES unacknowledged frames; acks free exactly what they cover', async () => {
+    const own = await startTestApp({ RESUME_BUFFER_FRAMES: '10' })
+    try {
+      const { a, b } = await pair(() => own.client().then(track), interest())
+      for (let i = 0; i < 30; i++) b.send({ type: 'text', id: `o${i}`, body: `overflow ${i}` })
+      for (let i = 0; i < 30; i++) await a.next('text')
+      const last = a.lastSeq()
+      a.drop()
+      await b.next('partner')
+      const a2 = track(await own.client({ resume: a.session }))
+      for (let i = 0; i < 10; i++) await a2.next('text')
+      // the oldest 20 (and the matched frame) were dropped; the newest 10 come back in order
+      expect(a2.all('text').map(t => t.body)).toEqual(Array.from({ length: 10 }, (_, i) => `overflow ${i + 20}`))
+      expect(a2.all('text').map(t => t.seq)).toEqual(Array.from({ length: 10 }, (_, i) => last - 9 + i))
+      // ack part of it (and something already dropped: harmless), then resume again
+      a2.send({ type: 'ack', seq: 1 })
+      a2.send({ type: 'ack', seq: last - 3 })
+      await Bun.sleep(30)
+      a2.drop()
+      await b.next('partner')
+      const a3 = track(await own.client({ resume: a.session }))
+      for (let i = 0; i < 3; i++) await a3.next('text')
+      expect(a3.all('text').map(t => t.seq)).toEqual([last - 2, last - 1, last])
+      expect(await a3.nothing('text', 100)).toBe(true)
+      expect(a3.all('error')).toEqual([])
+      a3.send({ type: 'ack', seq: last })
+      a3.send({ type: 'ack', seq: last + 1 })
+      expect((await a3.next('error')).code).toBe('bad_frame')
+    } finally {
+      await own.close()
+    }
+  })
+})
+
 describe('resume past the window, or with a bad token', () => {
   test('past RESUME_WINDOW_MS the partner gets ended timeout and the token gives a new session', async () => {
     const { a, b } = await pair(client, interest())
