@@ -647,15 +647,21 @@ export function createHub(deps: HubDeps) {
     async shutdown(retryAfterMs = 1000) {
       closing = true
       clearInterval(onlineTimer)
-      const writes: Array<Promise<boolean>> = []
-      for (const s of sessions.values()) {
-        if (persistent) writes.push(cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl))
+      // Only a session whose state (and partner's) reached the cache can be promised a resume.
+      const saved = new Set<string>()
+      if (persistent) {
+        await Promise.all(
+          [...sessions.values()].map(async s => {
+            if (await cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl)) saved.add(s.id)
+          }),
+        )
       }
-      await Promise.all(writes)
       for (const s of sessions.values()) {
         if (s.expiry) clearTimeout(s.expiry)
         if (!s.ws) continue
-        send(s.ws, { type: 'shutdown', resumable: persistent, retryAfterMs })
+        const p = partnerOf(s)
+        const resumable = saved.has(s.id) && (!p || saved.has(p.id))
+        send(s.ws, { type: 'shutdown', resumable, retryAfterMs })
         s.ws.close(1012, 'server restarting')
       }
       matchmaker.close()

@@ -127,6 +127,15 @@ describe('memcached stops and restarts', () => {
     expect((await a2.next('text')).body).toBe('before the restart')
     await chatStillWorks(a2, b2, 'after-restart')
   })
+
+  test('a restart while memcached is away does not promise a resume it cannot keep', async () => {
+    const mc = await memcached()
+    const first = await startTestApp({ MEMCACHED_SERVERS: mc.servers, CACHE_TIMEOUT_MS: '100' })
+    const { a } = await pair(() => first.client(), interest())
+    await mc.stop()
+    await first.close()
+    expect(await a.next('shutdown')).toMatchObject({ resumable: false })
+  })
 })
 
 describe('MEMCACHED_SERVERS points at something that is not memcached', () => {
