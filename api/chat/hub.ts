@@ -12,7 +12,9 @@ import { createMatchmaker, type Match, type MatchQueue } from './matchmaker'
 import type { PopularInterests } from './popular'
 import {
   createFrameParser,
+  encodeDelivered,
   encodeSequenced,
+  encodeText,
   type ClientFrame,
   type EndReason,
   type EndedBy,
@@ -189,15 +191,16 @@ export function createHub(deps: HubDeps) {
   }
 
   function deliverTo(s: Session, frame: SequencedFrameInput | ServerFrame) {
-    if (isSequenced(frame)) {
-      const json = encodeSequenced(frame, ++s.seq)
-      s.outbox.push(json)
-      // A client that never acks must not grow memory without bound; it loses the oldest replay.
-      if (s.outbox.length > config.resumeBufferFrames) s.outbox.shift()
-      if (s.ws) sendJson(s.ws, json)
-    } else if (s.ws) {
-      send(s.ws, frame as ServerFrame)
-    }
+    if (isSequenced(frame)) pushSequenced(s, encodeSequenced(frame, ++s.seq))
+    else if (s.ws) send(s.ws, frame as ServerFrame)
+  }
+
+  /** Keeps a sequenced frame (its seq already taken) until acknowledged, and sends it if connected. */
+  function pushSequenced(s: Session, json: string) {
+    s.outbox.push(json)
+    // A client that never acks must not grow memory without bound; it loses the oldest replay.
+    if (s.outbox.length > config.resumeBufferFrames) s.outbox.shift()
+    if (s.ws) sendJson(s.ws, json)
   }
 
   function isSequenced(f: { type: string }): f is SequencedFrameInput {
@@ -346,13 +349,15 @@ export function createHub(deps: HubDeps) {
         const p = partnerOf(s)
         if (!p) return refuse(ws, { code: 'not_in_chat', message: 'you are not in a chat' })
         const at = now()
-        deliverTo(p, { type: 'text', body: frame.body, at, from: 'stranger' })
-        deliverTo(s, { type: 'delivered', id: frame.id, at })
+        // The hot path: frames written straight to JSON, same as deliverTo would.
+        pushSequenced(p, encodeText(frame.body, at, ++p.seq))
+        const receipt = encodeDelivered(frame.id, at, ++s.seq)
+        pushSequenced(s, receipt)
         if (!s.sentIds || s.sentIds.size >= SENT_IDS_KEPT) {
           s.sentIdsOld = s.sentIds
           s.sentIds = new Map()
         }
-        s.sentIds.set(frame.id, s.outbox[s.outbox.length - 1]!)
+        s.sentIds.set(frame.id, receipt)
         metrics.inc('messages_relayed_total')
         for (const o of observers) o.onText?.(s.chat!.id, s.id, frame.body, at)
         return

@@ -64,13 +64,19 @@ console.log('Figures on a shared machine are noisy: compare the ratios within on
 
 try {
   // ---------- 1. relay ----------
-  console.log(`relay: ${PAIRS} pairs, closed loop (one message in flight per client), ${ROUNDS} rounds × ${MEASURE_MS} ms per server`)
+  console.log(`relay: ${PAIRS} pairs, closed loop (one message in flight per client), a warm-up round, then ${ROUNDS} rounds × ${MEASURE_MS} ms per server`)
   const servers: Record<Kind, RunningServer> = {
     app: await start(startApp()),
     floor: await start(startBaseline('floor')),
     forwarder: await start(startBaseline('forwarder')),
   }
   const results: Record<Kind, Relay[]> = { app: [], floor: [], forwarder: [] }
+  // One unmeasured round each first: the JIT is still compiling the app's hot path for a few
+  // seconds (seen as JIT worker threads' CPU in /proc/<pid>/task), which would skew round 1.
+  for (const kind of ['app', 'floor', 'forwarder'] as const) {
+    const s = servers[kind]
+    await runLoad<Relay>('relay-load.ts', { url: s.url, kind, pairs: PAIRS, warmupMs: 0, measureMs: 2000, serverPid: s.pid, origin: s.origin })
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const kind of ['app', 'floor', 'forwarder'] as const) {
       const s = servers[kind]
