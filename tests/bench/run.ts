@@ -8,7 +8,7 @@
 //  3. Matching: time-to-pair for 1,000 joins while 1,000 strangers wait on other interests.
 //
 // Every server and every load generator is its own process; only loopback is used.
-// Tunables (env): BENCH_ROUNDS (3), BENCH_PAIRS (16), BENCH_MEASURE_MS (3000), BENCH_WARMUP_MS
+// Tunables (env): BENCH_ROUNDS (5), BENCH_PAIRS (16), BENCH_MEASURE_MS (3000), BENCH_WARMUP_MS
 // (700), BENCH_IDLE_CONNECTIONS (5000), BENCH_WAITING (1000), BENCH_JOINS (1000).
 import { cpus } from 'node:os'
 import { median, fmt } from './stats'
@@ -16,7 +16,7 @@ import { runLoad, startApp, startBaseline, type RunningServer } from './servers'
 import type { Kind } from './clients'
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def)
-const ROUNDS = num('BENCH_ROUNDS', 3)
+const ROUNDS = num('BENCH_ROUNDS', 5)
 const PAIRS = num('BENCH_PAIRS', 16)
 const MEASURE_MS = num('BENCH_MEASURE_MS', 3000)
 const WARMUP_MS = num('BENCH_WARMUP_MS', 700)
@@ -90,15 +90,22 @@ try {
   for (const s of Object.values(servers)) await stop(s)
 
   const med = (kind: Kind, key: keyof Relay) => median(results[kind].map(r => r[key] as number))
-  console.log('\n  median of rounds     msg/s      p50 ms   p99 ms   CPU µs/msg')
+  // Other processes only ever slow a round down, so the best round is the least disturbed one.
+  const best = (kind: Kind) => results[kind].reduce((x, y) => (y.rate > x.rate ? y : x))
+  const row = (label: string, r: Pick<Relay, 'rate' | 'p50Ms' | 'p99Ms' | 'cpuUsPerMessage'>) =>
+    console.log(`  ${label.padEnd(22)} ${fmt(r.rate).padStart(8)}   ${fmt(r.p50Ms, 2).padStart(6)}   ${fmt(r.p99Ms, 2).padStart(6)}   ${fmt(r.cpuUsPerMessage, 1).padStart(8)}`)
+  console.log('\n                           msg/s      p50 ms   p99 ms   CPU µs/msg')
   for (const kind of ['app', 'floor', 'forwarder'] as const) {
-    console.log(`  ${kind.padEnd(18)} ${fmt(med(kind, 'rate')).padStart(8)}   ${fmt(med(kind, 'p50Ms'), 2).padStart(6)}   ${fmt(med(kind, 'p99Ms'), 2).padStart(6)}   ${fmt(med(kind, 'cpuUsPerMessage'), 1).padStart(8)}`)
+    row(`${kind}, median`, { rate: med(kind, 'rate'), p50Ms: med(kind, 'p50Ms'), p99Ms: med(kind, 'p99Ms'), cpuUsPerMessage: med(kind, 'cpuUsPerMessage') })
+    row(`${kind}, best round`, best(kind))
   }
-  // Ratios per round (same moment, same noise), then their median.
+  // Ratios per round (same moment, same noise), then their median; and best round against best round.
   const ratio = (other: Kind) => median(results.app.map((r, i) => r.rate / results[other][i]!.rate))
   const cpuRatio = median(results.app.map((r, i) => r.cpuUsPerMessage / results.floor[i]!.cpuUsPerMessage))
   const appVsFloor = ratio('floor')
-  console.log(`  throughput app/floor ${fmt(appVsFloor, 2)}×   app/forwarder ${fmt(ratio('forwarder'), 2)}×   CPU per message app/floor ${fmt(cpuRatio, 2)}×`)
+  const bestVsFloor = best('app').rate / best('floor').rate
+  console.log(`  throughput app/floor ${fmt(appVsFloor, 2)}× (best rounds ${fmt(bestVsFloor, 2)}×)   app/forwarder ${fmt(ratio('forwarder'), 2)}× (best ${fmt(best('app').rate / best('forwarder').rate, 2)}×)`)
+  console.log(`  CPU per message app/floor ${fmt(cpuRatio, 2)}×`)
 
   // ---------- 2. idle connections ----------
   console.log(`\nmemory: server RSS growth over ${fmt(IDLE)} idle connections`)
@@ -121,10 +128,11 @@ try {
   // ---------- targets ----------
   const mark = (ok: boolean) => (ok ? 'met' : 'NOT met')
   const appP99 = med('app', 'p99Ms')
+  const bestP99 = best('app').p99Ms
   const kb = idle.app!.bytesPerConnection / 1024
   console.log('\ntargets (goals, reported not asserted)')
-  console.log(`  throughput ≥ 0.85× floor          ${fmt(appVsFloor, 2)}×   ${mark(appVsFloor >= 0.85)}`)
-  console.log(`  p99 < 5 ms at ${PAIRS} pairs            ${fmt(appP99, 2)} ms   ${mark(appP99 < 5)}`)
+  console.log(`  throughput ≥ 0.85× floor          median ${fmt(appVsFloor, 2)}×, best rounds ${fmt(bestVsFloor, 2)}×   ${mark(appVsFloor >= 0.85)}`)
+  console.log(`  p99 < 5 ms at ${PAIRS} pairs            median ${fmt(appP99, 2)} ms, best round ${fmt(bestP99, 2)} ms   ${mark(appP99 < 5)}`)
   console.log(`  ≤ 5 KB RSS per idle connection    ${fmt(kb, 2)} KB   ${mark(kb <= 5)}`)
   console.log(`  time-to-pair p99 < 5 ms           ${fmt(pairing.p99Ms, 2)} ms   ${mark(pairing.p99Ms < 5)}`)
 } finally {
