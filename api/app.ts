@@ -47,9 +47,19 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const metrics = createMetrics()
   const secrets = createSecrets(loadSecret(config.secret, config.dataDir))
   const db = await openDatabase(config)
+  // During an outage every call fails: the metric counts each one, the log says so every 5 s.
+  let lastCacheWarn = 0
+  let quietCacheFailures = 0
   const cache = openCache(config, (op, err) => {
     metrics.inc('cache_errors_total', { op })
-    log.warn('cache call failed', { op, err })
+    const t = Date.now()
+    if (t - lastCacheWarn < 5000) {
+      quietCacheFailures++
+      return
+    }
+    log.warn('cache call failed', { op, err, alsoFailedSinceLastWarning: quietCacheFailures })
+    lastCacheWarn = t
+    quietCacheFailures = 0
   })
   const popular = createPopularInterests(now)
   const drain = createDrain()

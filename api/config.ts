@@ -1,6 +1,7 @@
 // The one place that reads environment variables. Everything else receives a typed Config.
 // A bad value stops start-up with a message that names the variable, so an operator never
 // runs with a silently ignored setting.
+import { isIP } from 'node:net'
 
 export interface Config {
   host: string
@@ -116,11 +117,14 @@ export function loadConfig(env: Env = {}): Config {
     throw new ConfigError('DATABASE_URL', 'must start with mysql:// (leave it unset for the embedded SQLite database)')
   }
 
-  const memcachedServers = raw(env, 'MEMCACHED_SERVERS') ?? null
+  let memcachedServers = raw(env, 'MEMCACHED_SERVERS') ?? null
   if (memcachedServers) {
-    for (const s of memcachedServers.split(',')) {
-      if (!/^[\w.\-[\]:]+:\d+$/.test(s.trim())) throw new ConfigError('MEMCACHED_SERVERS', `expects host:port[,host:port], got "${s}"`)
+    const list = memcachedServers.split(',').map(s => s.trim())
+    for (const s of list) {
+      if (!/^[\w.-]+:\d+$/.test(s)) throw new ConfigError('MEMCACHED_SERVERS', `expects host:port[,host:port], got "${s}"`)
     }
+    // memjs splits on commas and takes the rest literally: " cache:11211" would be host " cache".
+    memcachedServers = list.join(',')
   }
 
   const wsPath = raw(env, 'WS_PATH') ?? '/chat'
@@ -146,6 +150,12 @@ export function loadConfig(env: Env = {}): Config {
 
   const maxTextLength = int(env, 'MAX_TEXT_LENGTH', 2000, 1, 100_000)
 
+  // An entry that is not an address (a CIDR, a host name) would silently trust nobody.
+  const trustedProxies = list(env, 'TRUSTED_PROXIES')
+  for (const p of trustedProxies) {
+    if (p !== 'loopback' && isIP(p) === 0) throw new ConfigError('TRUSTED_PROXIES', `expects IP addresses or "loopback", got "${p}"`)
+  }
+
   return {
     host,
     port,
@@ -156,7 +166,7 @@ export function loadConfig(env: Env = {}): Config {
     cacheTimeoutMs: int(env, 'CACHE_TIMEOUT_MS', 250, 10, 10_000),
     wsPath,
     allowedOrigins,
-    trustedProxies: list(env, 'TRUSTED_PROXIES'),
+    trustedProxies,
 
     matchFallbackMs: int(env, 'MATCH_FALLBACK_MS', 8000, 0),
     repairCooldownMs: int(env, 'REPAIR_COOLDOWN_MS', 30_000, 0),

@@ -33,16 +33,23 @@ export type CacheErrorListener = (op: string, err: unknown) => void
 
 function withTimeout<T>(p: Promise<T>, ms: number, fallback: T, onError: (err: unknown) => void): Promise<T> {
   return new Promise<T>(resolve => {
+    // Settles once: a call that times out and then rejects late is one failure, not two.
+    let settled = false
     const timer = setTimeout(() => {
+      settled = true
       onError(new Error(`cache call timed out after ${ms} ms`))
       resolve(fallback)
     }, ms)
     p.then(
       v => {
+        if (settled) return
+        settled = true
         clearTimeout(timer)
         resolve(v)
       },
       err => {
+        if (settled) return
+        settled = true
         clearTimeout(timer)
         onError(err)
         resolve(fallback)

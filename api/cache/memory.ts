@@ -46,7 +46,9 @@ export function createMemoryCache(now: () => number = Date.now): RawCache {
         map.set(key, { value: String(by), expiresAt: now() + ttl * 1000 })
         return by
       }
+      // Like memcached, a counter only grows from a number; anything else is a failed call.
       const n = Number(e.value) + by
+      if (!Number.isFinite(n)) throw new Error(`incr: value of ${key} is not a number`)
       e.value = String(n)
       return n
     },

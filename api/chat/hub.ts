@@ -13,13 +13,15 @@ import { createMatchmaker, type Match, type MatchQueue } from './matchmaker'
 import type { PopularInterests } from './popular'
 import {
   createFrameParser,
+  encodeDelivered,
+  encodeSequenced,
+  encodeText,
   type ClientFrame,
   type EndReason,
   type EndedBy,
   type ErrorCode,
   type Limits,
   type MediaInfo,
-  type SequencedFrame,
   type SequencedFrameInput,
   type ServerFrame,
 } from './protocol'
@@ -76,11 +78,20 @@ interface Session {
   chat: Chat | null
   lastChat: LastChat | null
   seq: number
-  outbox: SequencedFrame[]
+  /**
+   * JSON of the sequenced frames not yet acknowledged, oldest first, replayed as is on resume.
+   * Seqs are consecutive, so the last one is `seq` and the first is seq - outbox.length + 1.
+   */
+  outbox: string[]
   /** partner id → ms epoch until which the two are not paired again */
   recent: Map<string, number>
-  /** client text id → what we answered, so a resent message after a resume is not relayed twice */
-  sentIds: Map<string, { seq: number; at: number }>
+  /**
+   * client text id → the delivered frame we answered, so a resent message is not relayed twice.
+   * Two generations instead of evicting one by one: deleting from a Map on every message was the
+   * most expensive line of the relay. Holds the last SENT_IDS_KEPT to 2 × SENT_IDS_KEPT ids.
+   */
+  sentIds: Map<string, string> | null
+  sentIdsOld: Map<string, string> | null
   expiry: ReturnType<typeof setTimeout> | null
 }
 
@@ -119,16 +130,11 @@ interface Snapshot {
   chat: { id: string; partner: string; common: string[]; startedAt: number } | null
   lastChat: LastChat | null
   seq: number
-  outbox: SequencedFrame[]
+  /** JSON of unacknowledged frames. */
+  outbox: string[]
   recent: Array<[string, number]>
-  /** Client text ids already relayed (shutdown snapshots only), so a resend after a restart is not relayed twice. */
-  sent?: Array<[string, { seq: number; at: number }]>
-  /**
-   * Written by a graceful shutdown, when nothing can change afterwards. Only these are restored:
-   * any other snapshot may be behind on `seq` and the outbox (frames flowed after it was taken),
-   * and a client drops frames whose seq it has seen, so restoring one would silently lose messages.
-   */
-  full?: boolean
+  /** Client text ids already relayed, so a resend after a restart is not relayed twice. */
+  sent: Array<[string, string]>
 }
 
 const SENT_IDS_KEPT = 256
@@ -178,23 +184,31 @@ export function createHub(deps: HubDeps) {
   // ---------- sending ----------
 
   function send(ws: ServerWebSocket<WsData>, frame: ServerFrame) {
-    ws.send(JSON.stringify(frame))
+    sendJson(ws, JSON.stringify(frame))
+  }
+
+  function sendJson(ws: ServerWebSocket<WsData>, json: string) {
+    ws.send(json)
     metrics.inc('frames_out_total')
   }
 
   /** The delivery seam: every frame for a session goes through here. */
   function deliver(id: string, frame: SequencedFrameInput | ServerFrame) {
     const s = sessions.get(id)
-    if (!s) return
-    if (isSequenced(frame)) {
-      const f = { ...frame, seq: ++s.seq } as SequencedFrame
-      s.outbox.push(f)
-      // A client that never acks must not grow memory without bound; it loses the oldest replay.
-      if (s.outbox.length > config.resumeBufferFrames) s.outbox.shift()
-      if (s.ws) send(s.ws, f)
-    } else if (s.ws) {
-      send(s.ws, frame as ServerFrame)
-    }
+    if (s) deliverTo(s, frame)
+  }
+
+  function deliverTo(s: Session, frame: SequencedFrameInput | ServerFrame) {
+    if (isSequenced(frame)) pushSequenced(s, encodeSequenced(frame, ++s.seq))
+    else if (s.ws) send(s.ws, frame as ServerFrame)
+  }
+
+  /** Keeps a sequenced frame (its seq already taken) until acknowledged, and sends it if connected. */
+  function pushSequenced(s: Session, json: string) {
+    s.outbox.push(json)
+    // A client that never acks must not grow memory without bound; it loses the oldest replay.
+    if (s.outbox.length > config.resumeBufferFrames) s.outbox.shift()
+    if (s.ws) sendJson(s.ws, json)
   }
 
   function isSequenced(f: { type: string }): f is SequencedFrameInput {
@@ -234,13 +248,14 @@ export function createHub(deps: HubDeps) {
       s.state = 'chatting'
       s.chat = chat
       s.epoch++
+      // Message ids are the client's: one that restarts its counter per chat must not have its
+      // first messages taken for resends from the last chat.
+      s.sentIds = s.sentIdsOld = null
     }
     chats++
     metrics.inc('matches_total', { kind: m.random ? 'random' : 'interest' })
     deliver(a.id, { type: 'matched', chat: chat.id, common: m.common })
     deliver(b.id, { type: 'matched', chat: chat.id, common: m.common })
-    snapshot(a)
-    snapshot(b)
   }
 
   /** Ends s's chat: s is told `mine`, the partner `theirs`. */
@@ -265,8 +280,6 @@ export function createHub(deps: HubDeps) {
     if (mine) deliver(s.id, { type: 'ended', ...mine })
     deliver(p.id, { type: 'ended', ...theirs })
     for (const o of observers) o.onChatEnded?.(chat.id, theirs.reason)
-    snapshot(s)
-    snapshot(p)
   }
 
   function pruneRecent(s: Session, t: number) {
@@ -333,27 +346,30 @@ export function createHub(deps: HubDeps) {
         return
       }
       case 'text': {
+        // A resend of an accepted message (e.g. after a resume, maybe after the chat ended) is
+        // answered with the original receipt, never relayed twice.
+        const dup = s.sentIds?.get(frame.id) ?? s.sentIdsOld?.get(frame.id)
+        if (dup !== undefined) return sendJson(ws, dup)
         const p = partnerOf(s)
         if (!p) return refuse(ws, { code: 'not_in_chat', message: 'you are not in a chat' })
-        const dup = s.sentIds.get(frame.id)
-        if (dup) {
-          send(ws, { type: 'delivered', id: frame.id, seq: dup.seq, at: dup.at })
-          return
-        }
         const at = now()
-        deliver(p.id, { type: 'text', body: frame.body, at, from: 'stranger' })
-        deliver(s.id, { type: 'delivered', id: frame.id, at })
-        s.sentIds.set(frame.id, { seq: s.seq, at })
-        if (s.sentIds.size > SENT_IDS_KEPT) s.sentIds.delete(s.sentIds.keys().next().value!)
+        // The hot path: frames written straight to JSON, same as deliverTo would.
+        pushSequenced(p, encodeText(frame.body, at, ++p.seq))
+        const receipt = encodeDelivered(frame.id, at, ++s.seq)
+        pushSequenced(s, receipt)
+        if (!s.sentIds || s.sentIds.size >= SENT_IDS_KEPT) {
+          s.sentIdsOld = s.sentIds
+          s.sentIds = new Map()
+        }
+        s.sentIds.set(frame.id, receipt)
         metrics.inc('messages_relayed_total')
         for (const o of observers) o.onText?.(s.chat!.id, s.id, frame.body, at)
         return
       }
       case 'ack': {
         if (frame.seq > s.seq) return refuse(ws, { code: 'bad_frame', message: `ack: seq ${frame.seq} has not been sent yet (latest is ${s.seq})` })
-        let drop = 0
-        while (drop < s.outbox.length && s.outbox[drop]!.seq <= frame.seq) drop++
-        if (drop) s.outbox.splice(0, drop)
+        const drop = Math.min(s.outbox.length, frame.seq - (s.seq - s.outbox.length))
+        if (drop > 0) s.outbox.splice(0, drop)
         return
       }
     }
@@ -376,7 +392,8 @@ export function createHub(deps: HubDeps) {
       seq: 0,
       outbox: [],
       recent: new Map(),
-      sentIds: new Map(),
+      sentIds: null,
+      sentIdsOld: null,
       expiry: null,
     }
   }
@@ -387,11 +404,14 @@ export function createHub(deps: HubDeps) {
     if (s.chat) endChat(s, null, { by: 'server', reason: 'timeout' })
     leaveQueue(s)
     sessions.delete(s.id)
-    if (persistent) void cache.delete(cacheKey(s.id))
   }
 
-  /** `full` adds the unacked frames and relayed text ids: written on shutdown, when nothing else will be. */
-  function toSnapshot(s: Session, full: boolean): Snapshot {
+  /**
+   * Snapshots are written only by a graceful shutdown, when nothing can change afterwards. One
+   * taken mid-chat would be behind on `seq` and the outbox, and since clients drop frames whose
+   * seq they have seen, restoring it would silently lose messages; after a crash nothing resumes.
+   */
+  function toSnapshot(s: Session): Snapshot {
     const p = partnerOf(s)
     return {
       id: s.id,
@@ -403,23 +423,17 @@ export function createHub(deps: HubDeps) {
       chat: s.chat && p ? { id: s.chat.id, partner: p.id, common: s.chat.common, startedAt: s.chat.startedAt } : null,
       lastChat: s.lastChat,
       seq: s.seq,
-      outbox: full ? s.outbox : [],
+      outbox: s.outbox,
       recent: [...s.recent],
-      ...(full && { sent: [...s.sentIds], full: true }),
+      sent: [...(s.sentIdsOld ?? []), ...(s.sentIds ?? [])],
     }
-  }
-
-  function snapshot(s: Session) {
-    if (!persistent) return
-    void cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, false)), snapshotTtl)
   }
 
   async function loadSnapshot(id: string): Promise<Snapshot | null> {
     const raw = await bulk(() => cache.get(cacheKey(id)))
     if (!raw) return null
     try {
-      const snap = JSON.parse(raw) as Snapshot
-      return snap.full ? snap : null
+      return JSON.parse(raw) as Snapshot
     } catch {
       return null
     }
@@ -435,7 +449,7 @@ export function createHub(deps: HubDeps) {
     s.seq = snap.seq
     s.outbox = snap.outbox
     s.recent = new Map(snap.recent)
-    s.sentIds = new Map(snap.sent ?? [])
+    s.sentIds = snap.sent.length ? new Map(snap.sent) : null
     sessions.set(s.id, s)
     s.expiry = setTimeout(() => expire(s), config.resumeWindowMs)
     // Used once: this process now owns the session, and a stale copy must never come back later.
@@ -504,7 +518,7 @@ export function createHub(deps: HubDeps) {
         existing.ipHash = d.ipHash
         d.session = existing
         send(ws, { type: 'hello', session: existing.id, resumed: true, online: connected, limits })
-        for (const f of existing.outbox) send(ws, f)
+        for (const json of existing.outbox) sendJson(ws, json)
         const p = partnerOf(existing)
         if (p) {
           if (p.ws) send(p.ws, { type: 'partner', state: 'back' })
@@ -514,6 +528,9 @@ export function createHub(deps: HubDeps) {
           existing.requeue = false
           // Through find(), not straight into the queue: a ban made while it was away must hold.
           void find(existing, ws, existing.interests, existing.random, false)
+        } else if (existing.state === 'queued') {
+          // Taken over from a live socket while waiting: the new socket has not been told.
+          send(ws, { type: 'queued', interests: existing.interests, random: existing.random })
         }
         metrics.inc('resumes_total')
         return
@@ -569,7 +586,6 @@ export function createHub(deps: HubDeps) {
         const p = partnerOf(s)
         if (p?.ws) send(p.ws, { type: 'partner', state: 'reconnecting' })
       }
-      snapshot(s)
       s.expiry = setTimeout(() => expire(s), config.resumeWindowMs)
     },
   }
@@ -656,11 +672,12 @@ export function createHub(deps: HubDeps) {
       const retryAfterMs = opts.retryAfterMs ?? 1000
       closing = true
       clearInterval(onlineTimer)
+      // Only a session whose state (and partner's) reached the cache can be promised a resume.
       const saved = new Set<string>()
       if (persistent) {
         await Promise.all(
           [...sessions.values()].map(async s => {
-            if (await bulk(() => cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s, true)), snapshotTtl))) saved.add(s.id)
+            if (await bulk(() => cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s)), snapshotTtl))) saved.add(s.id)
           }),
         )
       }

@@ -92,13 +92,12 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
     return undefined
   }
 
-  function index(w: Waiter) {
+  function indexInterests(w: Waiter) {
     for (const i of w.interests) {
       let set = byInterest.get(i)
       if (!set) byInterest.set(i, (set = new Set()))
       set.add(w)
     }
-    if (w.randomReady) randomReady.add(w)
   }
 
   function unindex(w: Waiter) {
@@ -113,7 +112,7 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
     w.timer = null
   }
 
-  function pair(w: Waiter, c: Waiter, random: boolean) {
+  function pair(w: Waiter, c: Waiter) {
     unindex(c)
     unindex(w)
     waiters.delete(c.id)
@@ -121,37 +120,36 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
     const mine = new Set(w.interests)
     const common = c.interests.filter(i => mine.has(i))
     // The longest-waiting side is `a`, so callers can treat it as the one who was waiting.
-    opts.onMatch({ a: c.id, b: w.id, common, random })
+    opts.onMatch({ a: c.id, b: w.id, common, random: common.length === 0 })
   }
 
-  /** Try to pair w now; on failure index it and schedule what could change that. */
-  function attempt(w: Waiter) {
+  /**
+   * Try to pair w now; if nobody fits, leave it waiting and set one timer for the next moment
+   * that could change that (its random fallback, or the end of a cool-down that blocked it).
+   * A waiter is indexed once, on enqueue: re-indexing would move it to the back of its interest
+   * queues and cost it its place as the longest waiting.
+   */
+  function attempt(w: Waiter, indexed: boolean) {
     const t = now()
     blockedUntil = 0
     const c = findByInterest(w, t) ?? (w.randomReady ? findRandom(w, t) : undefined)
-    if (c) return pair(w, c, !c.interests.some(i => w.interests.includes(i)))
-    index(w)
-    if (w.random && !w.randomReady) {
-      w.timer = setTimer(() => becomeRandomReady(w), Math.max(0, w.enqueuedAt + opts.fallbackMs - t))
-    } else if (blockedUntil > t) {
-      w.timer = setTimer(() => retry(w), blockedUntil - t + 1)
-    }
+    if (c) return pair(w, c)
+    if (!indexed) indexInterests(w)
+    if (w.randomReady) randomReady.add(w)
+    let at = Infinity
+    if (w.random && !w.randomReady) at = w.enqueuedAt + opts.fallbackMs
+    if (blockedUntil > t) at = Math.min(at, blockedUntil + 1)
+    if (at !== Infinity) w.timer = setTimer(() => wake(w), Math.max(0, at - t))
   }
 
-  function becomeRandomReady(w: Waiter) {
+  function wake(w: Waiter) {
     w.timer = null
     if (waiters.get(w.id) !== w) return
-    unindex(w)
-    w.randomReady = true
-    opts.onFallback?.(w.id)
-    attempt(w)
-  }
-
-  function retry(w: Waiter) {
-    w.timer = null
-    if (waiters.get(w.id) !== w) return
-    unindex(w)
-    attempt(w)
+    const becameReady = w.random && !w.randomReady && now() >= w.enqueuedAt + opts.fallbackMs
+    if (becameReady) w.randomReady = true
+    attempt(w, true)
+    // Only worth telling the client when the fallback did not pair it straight away.
+    if (becameReady && waiters.get(w.id) === w) opts.onFallback?.(w.id)
   }
 
   return {
@@ -170,7 +168,7 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
         timer: null,
       }
       waiters.set(w.id, w)
-      attempt(w)
+      attempt(w, false)
     },
     remove(id) {
       const w = waiters.get(id)

@@ -74,6 +74,41 @@ export class TestClient {
     return !this.frames.slice(start).some(f => f.type === type)
   }
 
+  /** Frames received so far; pass the result to since() to see only what came after. */
+  mark(): number {
+    return this.frames.length
+  }
+
+  since(mark: number): ServerFrame[] {
+    return this.frames.slice(mark)
+  }
+
+  /** Waits until a frame of `type` has arrived after `mark` (whatever next() consumed). */
+  async after<T extends ServerFrame['type']>(mark: number, type: T, timeoutMs = 3000): Promise<FrameOf<T>> {
+    const until = Date.now() + timeoutMs
+    for (;;) {
+      const f = this.frames.slice(mark).find(x => x.type === type)
+      if (f) return f as FrameOf<T>
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for ${type}; got ${JSON.stringify(this.frames.slice(-5))}`)
+      const left = until - Date.now()
+      if (left <= 0) throw new Error(`timed out waiting for ${type}; last frames ${JSON.stringify(this.frames.slice(-5))}`)
+      await new Promise<void>(resolve => {
+        const t = setTimeout(resolve, left)
+        this.waiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+  }
+
+  /** The highest seq received so far (what a client would acknowledge). */
+  lastSeq(): number {
+    let max = 0
+    for (const f of this.frames) if ('seq' in f && typeof f.seq === 'number' && f.seq > max) max = f.seq
+    return max
+  }
+
   all<T extends ServerFrame['type']>(type: T): FrameOf<T>[] {
     return this.frames.filter(f => f.type === type) as FrameOf<T>[]
   }

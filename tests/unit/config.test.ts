@@ -1,0 +1,137 @@
+import { describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { ConfigError, loadConfig } from '../../api/config'
+
+const ROOT = resolve(import.meta.dir, '../..')
+
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`)
+}
+
+describe('config', () => {
+  test('defaults match the contract', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({
+      host: '0.0.0.0',
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      dataDir: './data',
+      databaseUrl: null,
+      memcachedServers: null,
+      wsPath: '/chat',
+      allowedOrigins: ['http://localhost:3000'],
+      trustedProxies: [],
+      matchFallbackMs: 8000,
+      repairCooldownMs: 30_000,
+      resumeWindowMs: 60_000,
+      maxTextLength: 2000,
+      maxUploadBytes: 1_048_576,
+      mediaLinkTtlSeconds: 1800,
+      mediaRetentionSeconds: 1800,
+      mediaSweepCron: '* * * * *',
+      logLevel: 'info',
+      metricsEnabled: true,
+    })
+    // A frame must fit the longest text (up to 6 bytes per UTF-16 unit when JSON-escaped).
+    expect(c.maxFrameBytes).toBeGreaterThanOrEqual(c.maxTextLength * 6)
+  })
+
+  test('values are read, trimmed and derived', () => {
+    const c = loadConfig({
+      HOST: ' 127.0.0.1 ',
+      PORT: '8080',
+      DATABASE_URL: 'mysql://u:p@db:3306/app',
+      MEMCACHED_SERVERS: '10.0.0.1:11211, cache:11212',
+      ALLOWED_ORIGINS: 'https://a.example/, https://b.example:8443',
+      TRUSTED_PROXIES: 'loopback, 10.0.0.2, ::1',
+      MATCH_FALLBACK_MS: '0',
+      METRICS_ENABLED: 'off',
+      LOG_LEVEL: 'silent',
+      MEDIA_LINK_TTL_SECONDS: '60',
+      MAX_TEXT_LENGTH: '10',
+    })
+    expect(c.host).toBe('127.0.0.1')
+    expect(c.memcachedServers).toBe('10.0.0.1:11211,cache:11212')
+    expect(c.publicUrl).toBe('http://127.0.0.1:8080')
+    expect(c.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443'])
+    expect(c.trustedProxies).toEqual(['loopback', '10.0.0.2', '::1'])
+    expect(c.matchFallbackMs).toBe(0)
+    expect(c.metricsEnabled).toBe(false)
+    // retention follows the link lifetime unless set
+    expect(c.mediaRetentionSeconds).toBe(60)
+    // the frame limit never drops below 16 KiB
+    expect(c.maxFrameBytes).toBe(16 * 1024)
+    expect(loadConfig({ PUBLIC_URL: 'https://chat.example.com/some/path' }).allowedOrigins).toEqual(['https://chat.example.com'])
+    expect(loadConfig({ PORT: '' }).port).toBe(3000) // empty means unset
+  })
+
+  test('each bad value stops start-up with a message naming its variable', () => {
+    const bad: Array<[string, string]> = [
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['PORT', '3.5'],
+      ['PUBLIC_URL', 'not a url'],
+      ['PUBLIC_URL', 'ftp://x.example'],
+      ['DATABASE_URL', 'postgres://x/y'],
+      ['MEMCACHED_SERVERS', 'localhost'],
+      ['MEMCACHED_SERVERS', '127.0.0.1:11211,oops'],
+      ['MEMCACHED_SERVERS', '[::1]:11211'], // memjs cannot parse IPv6 literals
+      ['CACHE_TIMEOUT_MS', '5'],
+      ['WS_PATH', 'chat'],
+      ['WS_PATH', '/chat?x=1'],
+      ['ALLOWED_ORIGINS', 'https://ok.example,nope'],
+      ['TRUSTED_PROXIES', '10.0.0.0/8'],
+      ['TRUSTED_PROXIES', 'proxy.internal'],
+      ['MATCH_FALLBACK_MS', '-1'],
+      ['REPAIR_COOLDOWN_MS', 'soon'],
+      ['RESUME_WINDOW_MS', '1e3'],
+      ['RESUME_BUFFER_FRAMES', '1'],
+      ['MAX_TEXT_LENGTH', '0'],
+      ['MAX_FRAME_BYTES', '100'],
+      ['ONLINE_BROADCAST_MS', '10'],
+      ['MAX_UPLOAD_BYTES', '0'],
+      ['UPLOAD_TICKET_TTL_SECONDS', 'x'],
+      ['MEDIA_LINK_TTL_SECONDS', '0'],
+      ['MEDIA_RETENTION_SECONDS', '-5'],
+      ['MEDIA_SWEEP_CRON', 'every minute'],
+      ['MEDIA_SWEEP_CRON', '* * *'],
+      ['MAX_VOICE_SECONDS', '0'],
+      ['SECRET', 'short'],
+      ['REPORT_BAN_THRESHOLD', '0'],
+      ['REPORT_BAN_WINDOW_SECONDS', 'x'],
+      ['BAN_SECONDS', 'x'],
+      ['RATE_TEXT_PER_SECOND', '0'],
+      ['RATE_TEXT_BURST', 'x'],
+      ['RATE_FINDS_PER_MINUTE', 'x'],
+      ['RATE_TICKETS_PER_MINUTE', 'x'],
+      ['RATE_REPORTS_PER_HOUR', 'x'],
+      ['MAX_CONNECTIONS_PER_IP', '0'],
+      ['ABUSE_STRIKES_BEFORE_CLOSE', '0'],
+      ['SHUTDOWN_TIMEOUT_MS', '1'],
+      ['LOG_LEVEL', 'verbose'],
+      ['METRICS_ENABLED', 'maybe'],
+    ]
+    for (const [name, value] of bad) {
+      const err = refusal({ [name]: value })
+      expect({ name, variable: err.variable }).toEqual({ name, variable: name })
+      expect(err.message).toStartWith(`config: ${name} `)
+    }
+  })
+
+  test('.env.example documents exactly the variables config reads', () => {
+    const example = readFileSync(resolve(ROOT, '.env.example'), 'utf8')
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map(m => m[1]!))
+    const source = readFileSync(resolve(ROOT, 'api/config.ts'), 'utf8')
+    const read = new Set([...source.matchAll(/\b(?:raw|int|bool|list)\(env, '([A-Z0-9_]+)'/g)].map(m => m[1]!))
+    expect(read.size).toBeGreaterThan(30)
+    expect([...read].filter(n => !documented.has(n))).toEqual([])
+    expect([...documented].filter(n => !read.has(n))).toEqual([])
+  })
+})
