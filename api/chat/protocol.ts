@@ -3,7 +3,7 @@
 // `import type`, so the schemas never reach its bundle.
 import { z } from 'zod'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest } from './interests'
-import { cleanText } from './text'
+import { cleanText, NEEDS_CLEANING } from './text'
 
 // ---------- errors ----------
 
@@ -144,9 +144,11 @@ export function acceptHotFrame(type: string, data: Record<string, unknown>, maxT
       const { id, body } = data
       if (typeof id !== 'string' || id.length < 1 || id.length > 64) return null
       if (typeof body !== 'string' || body.length < 1 || body.length > maxTextLength) return null
+      // Same cleaning as the schema's transform; most texts have nothing to clean, so test first.
+      const clean = NEEDS_CLEANING.test(body) ? cleanText(body) : body
       // \S is exactly what trim() keeps: not blank.
-      if (!NOT_BLANK.test(body)) return null
-      return { type: 'text', id, body }
+      if (!NOT_BLANK.test(clean)) return null
+      return { type: 'text', id, body: clean }
     }
     case 'typing':
       return typeof data.active === 'boolean' ? { type: 'typing', active: data.active } : null

@@ -2,13 +2,13 @@
 // find/next/leave that must leave the hub consistent.
 import { afterAll, describe, expect, test } from 'bun:test'
 import { allowAll } from '../../api/chat/guard'
-import { startTestApp, type TestApp } from '../support/app'
+import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
 import { pair, TestClient } from '../support/ws-client'
 
 const apps: TestApp[] = []
 const clients: TestClient[] = []
 async function start(env: Record<string, string>, opts: Parameters<typeof startTestApp>[1] = {}) {
-  const app = await startTestApp(env, opts)
+  const app = await startTestApp({ ...LIFTED_LIMITS, ...env }, opts)
   apps.push(app)
   return app
 }

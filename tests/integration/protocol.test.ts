@@ -1,7 +1,7 @@
 // Every row of the wire contract, driven over real WebSockets against the real server.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ERROR_CODES } from '../../api/chat/protocol'
-import { startTestApp, type TestApp } from '../support/app'
+import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
 import { pair, type TestClient } from '../support/ws-client'
 
 let app: TestApp
@@ -14,7 +14,7 @@ const client = async () => {
 const interest = () => 'i-' + Math.random().toString(36).slice(2, 10)
 
 beforeAll(async () => {
-  app = await startTestApp({ MAX_TEXT_LENGTH: '100', MATCH_FALLBACK_MS: '60000', REPAIR_COOLDOWN_MS: '60000' })
+  app = await startTestApp({ ...LIFTED_LIMITS, MAX_TEXT_LENGTH: '100', MATCH_FALLBACK_MS: '60000', REPAIR_COOLDOWN_MS: '60000' })
 })
 afterAll(async () => {
   for (const c of open) c.close()
@@ -255,7 +255,7 @@ describe('errors', () => {
 
 describe('online', () => {
   test('connected clients get online count updates', async () => {
-    const own = await startTestApp({ ONLINE_BROADCAST_MS: '100' })
+    const own = await startTestApp({ ...LIFTED_LIMITS, ONLINE_BROADCAST_MS: '100' })
     try {
       const a = await own.client()
       expect(a.frames[0]).toMatchObject({ type: 'hello', online: 1 })

@@ -1,6 +1,6 @@
 // Resume: a dropped client comes back with ?resume= and loses nothing; past the window it does not.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { startTestApp, type TestApp } from '../support/app'
+import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
 import { pair, TestClient } from '../support/ws-client'
 
 let app: TestApp
@@ -10,7 +10,7 @@ const client = async (resume?: string) => track(await app.client(resume ? { resu
 const interest = () => 'r-' + Math.random().toString(36).slice(2, 10)
 
 beforeAll(async () => {
-  app = await startTestApp({ RESUME_WINDOW_MS: '1000', MATCH_FALLBACK_MS: '60000' })
+  app = await startTestApp({ ...LIFTED_LIMITS, RESUME_WINDOW_MS: '1000', MATCH_FALLBACK_MS: '60000' })
 })
 afterAll(async () => {
   for (const c of open) c.close()
@@ -152,7 +152,7 @@ describe('resume within the window', () => {
 
 describe('the resume buffer', () => {
   test('holds the last RESUME_BUFFER_FRAMES unacknowledged frames; acks free exactly what they cover', async () => {
-    const own = await startTestApp({ RESUME_BUFFER_FRAMES: '10' })
+    const own = await startTestApp({ ...LIFTED_LIMITS, RESUME_BUFFER_FRAMES: '10' })
     try {
       const { a, b } = await pair(() => own.client().then(track), interest())
       for (let i = 0; i < 30; i++) b.send({ type: 'text', id: `o${i}`, body: `overflow ${i}` })

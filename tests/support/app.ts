@@ -8,6 +8,19 @@ import { createLogger } from '../../api/log'
 import { backend } from './backend'
 import { TestClient } from './ws-client'
 
+/**
+ * Rate and connection limits lifted far above what a test sends. Suites about the protocol, the
+ * matchmaker and resume open many sockets from 127.0.0.1 and send bursts; the limits themselves
+ * are tested with their defaults in rate-limits.test.ts and bad-input.test.ts.
+ */
+export const LIFTED_LIMITS: Record<string, string> = {
+  MAX_CONNECTIONS_PER_IP: '100000',
+  RATE_TEXT_PER_SECOND: '100000',
+  RATE_TEXT_BURST: '100000',
+  RATE_FINDS_PER_MINUTE: '100000',
+  RATE_TICKETS_PER_MINUTE: '100000',
+}
+
 export interface TestApp extends RunningApp {
   wsUrl: string
   dataDir: string
