@@ -1,0 +1,23 @@
+import type { ComponentChildren } from 'preact'
+
+export function Brand({ as: Tag = 'p' }: { as?: 'p' | 'h1' }) {
+  return (
+    <Tag class="brand">
+      <img src="/icon-192.png" alt="" width={30} height={30} />
+      leetChat
+    </Tag>
+  )
+}
+
+export function OnlineCount({ count, live }: { count: number | null; live: boolean }) {
+  return (
+    <span class="online">
+      <span class={live ? 'dot' : 'dot off'} aria-hidden="true" />
+      {live && count !== null ? `${count.toLocaleString()} online` : 'Not connected'}
+    </span>
+  )
+}
+
+export function TopBar({ children }: { children: ComponentChildren }) {
+  return <header class="topbar">{children}</header>
+}
