@@ -211,6 +211,8 @@ export class ChatController {
         setSession(e.hello.session)
         this.set({ limits: e.hello.limits, count: e.hello.online })
         if (!e.hello.resumed) this.sessionLost(e.lost)
+        // The server says `partner: reconnecting` right after a resume if the partner is still away.
+        else this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
         return
       }
       case 'restart':

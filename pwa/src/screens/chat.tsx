@@ -7,7 +7,7 @@ import { Message } from '../components/message'
 import { Composer } from '../components/composer'
 import { ImageViewer, ReportDialog } from '../components/dialogs'
 import { ConnectionStrip } from '../components/status'
-import { TopBar } from '../components/topbar'
+import { Brand, TopBar } from '../components/topbar'
 import { Icon } from '../components/icons'
 
 const CONFIRM_MS = 3000
@@ -75,7 +75,10 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   return (
     <div class="screen">
       <TopBar>
-        <div class="who chat-top">
+        <div class="wide-only chat-top">
+          <Brand />
+        </div>
+        <div class="who">
           <strong>Stranger</strong>
           <small class={chat.typing && !ended ? 'typing' : ''}>{subtitle}</small>
         </div>

@@ -30,7 +30,7 @@ export function Home({ state, offer, onStart }: Props) {
       .catch(() => setPopular([]))
   }, [state.conn === 'open'])
 
-  const suggestions = popular.filter(p => !interests.includes(p)).slice(0, 8)
+  const suggestions = popular.filter(p => !interests.includes(p)).slice(0, 6)
   const chosen = normaliseInterests([...interests, ...text.split(",")]).filter(i => i.length <= MAX_INTEREST_LENGTH).slice(0, MAX_INTERESTS)
   const canStart = chosen.length > 0 || random
 
