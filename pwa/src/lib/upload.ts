@@ -8,7 +8,7 @@ import { bytes } from './format'
 /** The server's allow-list (media issue): anything else is refused before uploading. */
 const ALLOWED: Record<MediaKind, string[]> = {
   image: ['image/jpeg', 'image/png', 'image/webp', 'image/gif'],
-  audio: ['audio/webm', 'audio/ogg', 'audio/mp4', 'audio/mpeg', 'audio/aac', 'audio/x-m4a'],
+  audio: ['audio/webm', 'audio/ogg', 'audio/opus', 'audio/mp4', 'audio/x-m4a', 'audio/m4a', 'audio/aac', 'audio/mpeg', 'audio/mp3'],
   file: ['application/pdf', 'text/plain'],
 }
 export const ACCEPT = [...ALLOWED.image, ...ALLOWED.audio, ...ALLOWED.file, '.pdf', '.txt'].join(',')
