@@ -62,6 +62,18 @@ test('a held mic records a voice note the other stranger can play; sliding away 
   await expect(a.page.locator('.recording')).toContainText('0:01')
   await a.page.getByRole('button', { name: 'Send voice note' }).click()
   await expect(b.page.getByRole('button', { name: /voice note from the stranger/ })).toHaveCount(2, { timeout: 15_000 })
+
+  // A finger (phones): the same hold-to-talk through touch input.
+  const cdp = await a.context.newCDPSession(a.page)
+  await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 })
+  const m = (await a.page.getByRole('button', { name: /Record a voice note/ }).boundingBox())!
+  const finger = { x: m.x + m.width / 2, y: m.y + m.height / 2 }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [finger] })
+  await expect(a.page.getByText('Release to send · slide away to cancel')).toBeVisible()
+  await expect(a.page.locator('.recording')).toContainText('0:01')
+  await a.page.waitForTimeout(400)
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
+  await expect(b.page.getByRole('button', { name: /voice note from the stranger/ })).toHaveCount(3, { timeout: 15_000 })
   await a.context.close()
   await b.context.close()
 })

@@ -71,7 +71,7 @@ test('a reload without network shows the app shell in an offline state', async (
   await page.reload()
   await expect(page.getByRole('heading', { name: /Talk to a stranger/ })).toBeVisible()
   await expect(page.getByText("You're offline.")).toBeVisible()
-  await expect(page.getByText('Not connected')).toBeVisible()
+  await expect(page.getByText('Offline', { exact: true })).toBeVisible()
   // Any app path works offline too (navigation fallback to the shell).
   await page.goto('/some/deep/link')
   await expect(page.getByRole('heading', { name: /Talk to a stranger/ })).toBeVisible()

@@ -1,3 +1,4 @@
+import type { ConnState } from '../lib/socket'
 import type { ComponentChildren } from 'preact'
 
 export function Brand({ as: Tag = 'p' }: { as?: 'p' | 'h1' }) {
@@ -9,11 +10,12 @@ export function Brand({ as: Tag = 'p' }: { as?: 'p' | 'h1' }) {
   )
 }
 
-export function OnlineCount({ count, live }: { count: number | null; live: boolean }) {
+export function OnlineCount({ count, conn }: { count: number | null; conn: ConnState }) {
+  const live = conn === 'open' && count !== null
   return (
     <span class="online">
       <span class={live ? 'dot' : 'dot off'} aria-hidden="true" />
-      {live && count !== null ? `${count.toLocaleString()} online` : 'Not connected'}
+      {live ? `${count.toLocaleString()} online` : conn === 'offline' ? 'Offline' : 'Connecting…'}
     </span>
   )
 }

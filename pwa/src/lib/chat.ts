@@ -210,13 +210,13 @@ export class ChatController {
       case 'session': {
         setSession(e.hello.session)
         this.set({ limits: e.hello.limits, count: e.hello.online })
-        if (!e.hello.resumed) this.sessionLost(e.lost)
+        if (!e.hello.resumed) this.sessionLost(e.lost ? 'The connection was lost for too long, so the chat ended.' : null)
         // The server says `partner: reconnecting` right after a resume if the partner is still away.
         else this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
         return
       }
       case 'restart':
-        return this.sessionLost(true)
+        return this.sessionLost('The server restarted, so the chat ended. Sorry about that.')
       case 'replaced':
         return this.set({ replaced: true, notice: 'leetChat is open in another tab, so this one has stopped.' })
       case 'frame':
@@ -224,12 +224,12 @@ export class ChatController {
     }
   }
 
-  /** A fresh session: a chat that was open is over, a search starts again. */
-  private sessionLost(wasLost: boolean) {
+  /** A fresh session: a chat that was open is over (said with `why`), a search starts again. */
+  private sessionLost(why: string | null) {
     const c = this.state.chat
     if (c && !c.ended) {
       this.endChat({ by: 'server', reason: 'timeout' })
-      this.set({ notice: wasLost ? 'The connection was lost for too long, so the chat ended.' : null })
+      if (why) this.set({ notice: why })
     }
     if (this.state.phase === 'searching') this.socket.control({ type: 'find', ...this.wanted })
   }
@@ -267,7 +267,8 @@ export class ChatController {
       case 'media':
         return this.onMedia(f.media, f.from === 'you')
       case 'partner':
-        return this.patchChat(c => ({ ...c, partnerAway: f.state === 'reconnecting' }))
+        // A partner who dropped is not typing any more.
+        return this.patchChat(c => ({ ...c, partnerAway: f.state === 'reconnecting', typing: f.state === 'reconnecting' ? false : c.typing }))
       case 'ended': {
         const c = this.state.chat
         // Our own next/leave already moved the screen on.

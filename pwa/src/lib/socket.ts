@@ -69,6 +69,7 @@ export class ChatSocket {
     this.ws = null
     ws?.close(1000, 'bye')
     this.session = null
+    this.state = 'connecting' // quietly: the app resets its own view on stop
   }
 
   /** find / next / leave: kept until the socket is open, so a tap while reconnecting still counts. */

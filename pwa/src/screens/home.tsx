@@ -47,7 +47,7 @@ export function Home({ state, offer, onStart }: Props) {
       <TopBar>
         <Brand />
         <span class="spacer" />
-        <OnlineCount count={state.count} live={state.conn === 'open'} />
+        <OnlineCount count={state.count} conn={state.conn} />
       </TopBar>
       <ConnectionStrip conn={state.conn} />
       <main class="scroll">

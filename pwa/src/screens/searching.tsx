@@ -10,7 +10,7 @@ export function Searching({ state, search, onCancel }: { state: State; search: S
       <TopBar>
         <Brand />
         <span class="spacer" />
-        <OnlineCount count={state.count} live={state.conn === 'open'} />
+        <OnlineCount count={state.count} conn={state.conn} />
       </TopBar>
       <ConnectionStrip conn={state.conn} />
       <main class="searching">
