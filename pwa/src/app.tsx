@@ -2,7 +2,7 @@
 // (notices, the update prompt, the screen-reader announcer).
 import { useEffect, useState } from 'preact/hooks'
 import type { ChatController, State } from './lib/chat'
-import { currentOffer, watchInstall, type InstallOffer } from './lib/install'
+import { onInstallOffer, type InstallOffer } from './lib/install'
 import { registerServiceWorker } from './lib/update'
 import { Home } from './screens/home'
 import { Searching } from './screens/searching'
@@ -31,8 +31,7 @@ export function App({ ctl }: { ctl: ChatController }) {
 
   useEffect(() => {
     registerServiceWorker(fn => setReload(() => fn))
-    watchInstall(setOffer)
-    setOffer(currentOffer())
+    onInstallOffer(setOffer)
     void loadChat().then(() => setChatLoaded(true))
   }, [])
 

@@ -29,8 +29,8 @@ export function currentOffer(): InstallOffer {
   return null
 }
 
-export function watchInstall(onChange: (o: InstallOffer) => void) {
-  listener = onChange
+/** Called at start-up, before the first render: Chromium may fire the event early. */
+export function captureInstallPrompt() {
   addEventListener('beforeinstallprompt', e => {
     e.preventDefault() // keep the mini-infobar away; we offer it on the home screen instead
     deferred = e as InstallPromptEvent
@@ -40,6 +40,12 @@ export function watchInstall(onChange: (o: InstallOffer) => void) {
     deferred = null
     listener?.(null)
   })
+}
+
+/** The home screen follows the offer (one listener: there is one app). */
+export function onInstallOffer(fn: (o: InstallOffer) => void) {
+  listener = fn
+  fn(currentOffer())
 }
 
 export async function promptInstall() {

@@ -23,7 +23,7 @@ export function micMessage(p: MicProblem): string {
     case 'missing':
       return 'No microphone was found on this device.'
     case 'unsupported':
-      return "This browser can't record voice notes."
+      return isSecureContext ? "This browser can't record voice notes." : 'Voice notes need a secure (https) connection to this site.'
     default:
       return "The microphone couldn't be started. Try again."
   }
