@@ -67,8 +67,6 @@ for (const [size, viewport] of [
     await say(a.page, 'mostly jazz, and some lo-fi while I study. you?')
     await say(b.page, 'same here. any album you would recommend? something with a long name like https://example.com/averyveryveryveryveryveryverylongunbrokenlinkthatmustwrap')
     await expect(bubbles(a.page, false)).toHaveCount(2)
-    await composer(b.page).pressSequentially('Kind of Blue')
-    await expect(a.page.getByText('Stranger is typing…')).toBeVisible()
     await expect(a.page.locator('.msg.mine .tick.delivered')).toHaveCount(1)
 
     // The composer is on screen and nothing overflows, even with a long unbroken link.
@@ -80,10 +78,12 @@ for (const [size, viewport] of [
     expect(await overflowing(b.page)).toEqual([])
     expect(await axeViolations(b.page)).toEqual([]) // dark theme contrast too
 
+    // The stranger starts typing a reply: that is the picture.
     await a.page.locator('.banner').click()
+    await composer(b.page).pressSequentially('Kind of Blue')
+    await expect(a.page.getByText('Stranger is typing…')).toBeVisible()
     await a.page.screenshot({ path: `${SHOTS}chat-${size}.png` })
     await expect(bubbles(b.page, true)).toHaveCount(2)
-    await b.page.locator('.banner').click()
     await b.page.screenshot({ path: `${SHOTS}chat-${size}-dark.png` })
     await a.context.close()
     await b.context.close()
