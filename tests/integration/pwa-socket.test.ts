@@ -117,3 +117,21 @@ test('past the resume window a new session starts and the old one is reported lo
   expect(a.socket.dropUnconfirmed()).toEqual([])
   await b.until('b new session', () => b.sessions().length === 2)
 })
+
+test('a text the server refuses is reported as refused (by id) and not resent; the next one goes through', async () => {
+  const [a, b] = await pairProbes({ MAX_TEXT_LENGTH: '10' })
+  a.socket.text('ok1', 'short')
+  a.socket.text('long', 'far longer than ten characters')
+  a.socket.text('ok2', 'short too')
+  await a.until('refused', () => a.events.some(e => e.type === 'refused'))
+  expect(a.events.filter(e => e.type === 'refused')).toEqual([{ type: 'refused', id: 'long' }])
+  await a.until('delivered', () => a.frames('delivered').length === 2)
+  expect(a.frames('delivered').map(d => d.id)).toEqual(['ok1', 'ok2'])
+  await b.until('texts', () => b.frames('text').length === 2)
+  // Not resent after a resume: only unconfirmed texts the server never answered are.
+  setOnline(false)
+  setOnline(true)
+  await a.until('resumed', () => a.sessions().length === 2)
+  await Bun.sleep(200)
+  expect(b.frames('text').map(t => t.body)).toEqual(['short', 'short too'])
+})

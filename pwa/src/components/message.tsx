@@ -6,11 +6,14 @@ import { Icon } from './icons'
 
 interface Props {
   item: Item
+  /** the chat is still open (a refused text can be retried) */
+  open: boolean
   onView(url: string, alt: string): void
   onDismiss(key: string): void
+  onRetry(key: string): void
 }
 
-export function Message({ item, onView, onDismiss }: Props) {
+export function Message({ item, open, onView, onDismiss, onRetry }: Props) {
   const who = item.mine ? 'You' : 'Stranger'
   return (
     <li class={item.mine ? 'msg mine' : 'msg'}>
@@ -21,6 +24,11 @@ export function Message({ item, onView, onDismiss }: Props) {
       <div class="meta">
         <time dateTime={new Date(item.at).toISOString()}>{time(item.at)}</time>
         {item.kind === 'text' && item.mine && <Tick status={item.status ?? 'sending'} />}
+        {item.kind === 'text' && item.status === 'failed' && open && (
+          <button type="button" class="link" onClick={() => onRetry(item.key)}>
+            Retry
+          </button>
+        )}
       </div>
     </li>
   )

@@ -154,6 +154,15 @@ export class ChatController {
     return true
   }
 
+  /** Sends a refused text again (same id: the server never accepted it). */
+  retry(key: string) {
+    const c = this.state.chat
+    const item = c?.items.find(i => i.key === key)
+    if (!c || c.ended || item?.kind !== 'text' || item.status !== 'failed') return
+    this.socket.text(key, item.body)
+    this.patchChat(x => ({ ...x, items: x.items.map(i => (i.key === key && i.kind === 'text' ? { ...i, status: 'sending' as const } : i)) }))
+  }
+
   typing(active: boolean) {
     if (this.state.chat && !this.state.chat.ended) this.socket.typing(active)
   }
@@ -221,6 +230,11 @@ export class ChatController {
         return this.set({ replaced: true, notice: 'leetChat is open in another tab, so this one has stopped.' })
       case 'frame':
         return this.onFrame(e.frame)
+      case 'refused':
+        return this.patchChat(c => ({
+          ...c,
+          items: c.items.map(i => (i.kind === 'text' && i.key === e.id && i.status === 'sending' ? { ...i, status: 'failed' as const } : i)),
+        }))
     }
   }
 

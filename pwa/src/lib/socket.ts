@@ -14,11 +14,15 @@ export type SocketEvent =
   | { type: 'restart' }
   /** This session was taken over by another tab or device (close 4001): stay quiet. */
   | { type: 'replaced' }
+  /** The server refused one of our texts (rate limit, bad input): it will not be resent. */
+  | { type: 'refused'; id: string }
 
 const ACK_DELAY_MS = 1000
 const ACK_EVERY = 32
 const CONNECT_TIMEOUT_MS = 10_000
 const BACKOFF_MS = [300, 1000, 2000, 4000, 8000]
+/** Error codes the server answers a refused `text` with. */
+const REFUSES_TEXT = new Set(['rate_limited', 'bad_frame', 'too_large', 'not_in_chat'])
 
 export class ChatSocket {
   session: string | null = null
@@ -36,6 +40,11 @@ export class ChatSocket {
   private unconfirmed = new Map<string, string>()
   /** Control frames (find, next, leave) asked for while disconnected; sent once open. */
   private queued: ClientFrameInput[] = []
+  /**
+   * Texts written on this connection and not yet answered, oldest first. The server answers in
+   * order, so an error frame that refuses a text refers to the oldest one here.
+   */
+  private inflight: string[] = []
 
   constructor(
     private readonly url: string,
@@ -83,7 +92,12 @@ export class ChatSocket {
 
   text(id: string, body: string) {
     this.unconfirmed.set(id, body)
-    if (this.connected) this.write({ type: 'text', id, body })
+    if (this.connected) this.writeText(id, body)
+  }
+
+  private writeText(id: string, body: string) {
+    this.inflight.push(id)
+    this.write({ type: 'text', id, body })
   }
 
   /** Typing state is ephemeral: dropped when not connected. */
@@ -95,6 +109,7 @@ export class ChatSocket {
   dropUnconfirmed(): string[] {
     const ids = [...this.unconfirmed.keys()]
     this.unconfirmed.clear()
+    this.inflight = []
     return ids
   }
 
@@ -188,9 +203,17 @@ export class ChatSocket {
         this.lastSeq = frame.seq
         this.scheduleAck()
       }
-      if (frame.type === 'delivered') this.unconfirmed.delete(frame.id)
+      if (frame.type === 'delivered') {
+        this.unconfirmed.delete(frame.id)
+        this.inflight = this.inflight.filter(id => id !== frame.id)
+      }
     }
     this.emit({ type: 'frame', frame })
+    if (frame.type === 'error' && REFUSES_TEXT.has(frame.code) && this.inflight.length) {
+      const id = this.inflight.shift()!
+      this.unconfirmed.delete(id)
+      this.emit({ type: 'refused', id })
+    }
   }
 
   private onHello(hello: HelloFrame) {
@@ -205,7 +228,8 @@ export class ChatSocket {
     this.attempt = 0
     this.setState('open')
     this.emit({ type: 'session', hello, lost })
-    for (const [id, body] of this.unconfirmed) this.write({ type: 'text', id, body })
+    this.inflight = []
+    for (const [id, body] of this.unconfirmed) this.writeText(id, body)
     for (const f of this.queued.splice(0)) this.write(f)
   }
 

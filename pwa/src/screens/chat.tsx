@@ -104,7 +104,14 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
             )}
           </li>
           {chat.items.map(item => (
-            <Message key={item.key} item={item} onView={(url, alt) => setViewing({ url, alt })} onDismiss={k => ctl.dismiss(k)} />
+            <Message
+              key={item.key}
+              item={item}
+              open={!ended}
+              onView={(url, alt) => setViewing({ url, alt })}
+              onDismiss={k => ctl.dismiss(k)}
+              onRetry={k => ctl.retry(k)}
+            />
           ))}
         </ol>
       </div>
