@@ -135,3 +135,15 @@ test('a text the server refuses is reported as refused (by id) and not resent; t
   await Bun.sleep(200)
   expect(b.frames('text').map(t => t.body)).toEqual(['short', 'short too'])
 })
+
+test('a graceful restart: the shutdown frame tells the socket whether the session survives', async () => {
+  const [a] = await pairProbes()
+  const resumable = app!.services.cache.kind !== 'memory'
+  const session = a.socket.session
+  const stopping = app!.stop()
+  await a.until('disconnected', () => a.events.some(e => e.type === 'state' && e.state !== 'open'))
+  await stopping
+  // In-process state dies with the process: the chat is over and the next connection starts afresh.
+  expect(a.events.some(e => e.type === 'restart')).toBe(!resumable)
+  expect(a.socket.session).toBe(resumable ? session : null)
+})
