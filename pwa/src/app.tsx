@@ -1,0 +1,112 @@
+// The shell: picks the screen for the current phase and shows what floats above every screen
+// (notices, the update prompt, the screen-reader announcer).
+import { useEffect, useState } from 'preact/hooks'
+import type { ChatController, State } from './lib/chat'
+import { onInstallOffer, type InstallOffer } from './lib/install'
+import { registerServiceWorker } from './lib/update'
+import { Home } from './screens/home'
+import { Searching } from './screens/searching'
+import { Icon } from './components/icons'
+
+const NOTICE_MS = 6000
+
+// The chat screen (composer, recorder, players, dialogs) is its own chunk: the home screen paints
+// without it, and it is fetched (from the service worker's precache once installed) right after.
+type ChatScreenType = typeof import('./screens/chat').ChatScreen
+let ChatScreen: ChatScreenType | null = null
+const loadChat = () => import('./screens/chat').then(m => (ChatScreen = m.ChatScreen))
+
+function useController(ctl: ChatController): State {
+  const [, tick] = useState(0)
+  useEffect(() => ctl.subscribe(() => tick(n => n + 1)), [ctl])
+  return ctl.get()
+}
+
+export function App({ ctl }: { ctl: ChatController }) {
+  const state = useController(ctl)
+  const [reload, setReload] = useState<(() => void) | null>(null)
+  const [offer, setOffer] = useState<InstallOffer>(null)
+  const [local, setLocal] = useState<string | null>(null)
+  const [, setChatLoaded] = useState(false)
+
+  useEffect(() => {
+    registerServiceWorker(fn => setReload(() => fn))
+    onInstallOffer(setOffer)
+    void loadChat().then(() => setChatLoaded(true))
+  }, [])
+
+  // A new screen: move focus to its heading so keyboard and screen-reader users start there.
+  useEffect(() => {
+    const h = document.querySelector<HTMLElement>('main h1')
+    if (h && state.phase !== 'chat') h.focus({ preventScroll: true })
+  }, [state.phase])
+
+  // Unread stranger messages show in the tab title while the app is in the background.
+  const count = state.chat?.items.filter(i => !i.mine).length ?? 0
+  const [seen, setSeen] = useState(0)
+  useEffect(() => {
+    const sync = () => document.visibilityState === 'visible' && setSeen(count)
+    sync()
+    document.addEventListener('visibilitychange', sync)
+    return () => document.removeEventListener('visibilitychange', sync)
+  }, [count])
+  const unread = Math.max(0, count - seen)
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) leetChat` : 'leetChat'
+  }, [unread])
+
+  const notice = local ?? state.notice
+  useEffect(() => {
+    if (!notice) return
+    const t = setTimeout(() => {
+      setLocal(null)
+      ctl.clearNotice()
+    }, NOTICE_MS)
+    return () => clearTimeout(t)
+  }, [notice])
+
+  return (
+    <div class="app">
+      {state.phase === 'searching' && state.search ? (
+        <Searching state={state} search={state.search} onCancel={() => ctl.home()} />
+      ) : state.phase === 'chat' && state.chat ? (
+        ChatScreen ? (
+          <ChatScreen state={state} chat={state.chat} ctl={ctl} onNotice={setLocal} />
+        ) : (
+          <div class="screen" aria-busy="true" />
+        )
+      ) : (
+        <Home state={state} offer={offer} onStart={(i, r) => ctl.find(i, r)} />
+      )}
+      <div class="toasts">
+        {notice && (
+          <div class="toast" role="status">
+            <p>{notice}</p>
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="Dismiss"
+              onClick={() => {
+                setLocal(null)
+                ctl.clearNotice()
+              }}
+            >
+              <Icon name="x" />
+            </button>
+          </div>
+        )}
+        {reload && (
+          <div class="toast" role="alert">
+            <p>A new version is ready{state.chat && !state.chat.ended ? ' (reloading ends this chat)' : ''}.</p>
+            <button type="button" class="btn primary" onClick={reload}>
+              Reload
+            </button>
+          </div>
+        )}
+      </div>
+      <div class="sr-only" aria-live="polite" aria-atomic="true">
+        {state.announce}
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,131 @@
+// The composer: attach, text, and send (or the mic when the field is empty). Enter sends on
+// devices with a fine pointer (desktop); Shift+Enter adds a line. On phones Enter adds a line
+// and the send button sends.
+import { useEffect, useRef, useState } from 'preact/hooks'
+import type { ChatController } from '../lib/chat'
+import { ACCEPT } from '../lib/upload'
+import { duration } from '../lib/format'
+import { Icon } from './icons'
+import { useVoice } from './voice'
+
+const TYPING_IDLE_MS = 3000
+const desktop = () => matchMedia('(pointer: fine)').matches
+
+interface Props {
+  ctl: ChatController
+  maxLength: number
+  maxVoiceSeconds: number
+  onProblem(message: string): void
+}
+
+export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) {
+  const [text, setText] = useState('')
+  const field = useRef<HTMLTextAreaElement>(null)
+  const picker = useRef<HTMLInputElement>(null)
+  const typing = useRef<{ on: boolean; timer?: ReturnType<typeof setTimeout> }>({ on: false })
+  const voice = useVoice(maxVoiceSeconds, n => void ctl.sendVoice(n.blob, n.mime), onProblem)
+
+  const stopTyping = () => {
+    clearTimeout(typing.current.timer)
+    if (typing.current.on) ctl.typing(false)
+    typing.current.on = false
+  }
+  useEffect(() => stopTyping, [])
+  useEffect(() => {
+    if (desktop()) field.current?.focus()
+  }, [])
+
+  function onInput(e: Event) {
+    const v = (e.currentTarget as HTMLTextAreaElement).value
+    setText(v)
+    if (!v.trim()) return stopTyping()
+    if (!typing.current.on) ctl.typing(true)
+    typing.current.on = true
+    clearTimeout(typing.current.timer)
+    typing.current.timer = setTimeout(stopTyping, TYPING_IDLE_MS)
+  }
+
+  function send(e?: Event) {
+    e?.preventDefault()
+    if (!text.trim()) return
+    if (ctl.send(text)) {
+      setText('')
+      stopTyping()
+    }
+    field.current?.focus()
+  }
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && desktop()) send(e)
+  }
+
+  function onPick(e: Event) {
+    const input = e.currentTarget as HTMLInputElement
+    for (const f of Array.from(input.files ?? [])) void ctl.attach(f)
+    input.value = ''
+  }
+
+  const recording = voice.state !== 'idle'
+  const lines = Math.min(5, text.split('\n').length)
+
+  return (
+    <form class="composer" onSubmit={send} aria-label="Send a message">
+      {recording ? (
+        <>
+          <button type="button" class="icon-btn" aria-label="Cancel voice note" onClick={voice.cancel}>
+            <Icon name="trash" />
+          </button>
+          <div class={voice.cancelArmed ? 'recording cancel' : 'recording'} role="status">
+            <span class="red" aria-hidden="true" />
+            <span>
+              {duration(voice.elapsed)} / {duration(voice.maxSeconds)}
+            </span>
+            <span class="hint">
+              {voice.state === 'opening'
+                ? 'Starting microphone…'
+                : voice.cancelArmed
+                  ? 'Release to cancel'
+                  : voice.mode === 'toggle'
+                    ? 'Tap the mic to send'
+                    : 'Release to send · slide away to cancel'}
+            </span>
+          </div>
+        </>
+      ) : (
+        <>
+          <button type="button" class="icon-btn" aria-label="Attach a photo or file" onClick={() => picker.current?.click()}>
+            <Icon name="clip" />
+          </button>
+          <input ref={picker} class="sr-only" type="file" accept={ACCEPT} tabIndex={-1} aria-hidden="true" onChange={onPick} />
+          <textarea
+            ref={field}
+            value={text}
+            rows={lines}
+            maxLength={maxLength}
+            placeholder="Message"
+            aria-label="Message"
+            enterkeyhint={desktop() ? 'send' : 'enter'}
+            onInput={onInput}
+            onKeyDown={onKeyDown}
+            onBlur={stopTyping}
+          />
+        </>
+      )}
+      {text.trim() && !recording ? (
+        <button type="submit" class="icon-btn send" aria-label="Send">
+          <Icon name="send" />
+        </button>
+      ) : (
+        <button
+          type="button"
+          class={recording ? 'icon-btn mic rec' : 'icon-btn mic'}
+          aria-label={recording ? 'Send voice note' : 'Record a voice note (hold, or click to start)'}
+          aria-pressed={recording}
+          {...voice.handlers}
+        >
+          <Icon name="mic" />
+        </button>
+      )}
+    </form>
+  )
+}

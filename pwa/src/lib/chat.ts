@@ -1,0 +1,363 @@
+// The app's state machine: turns server frames and the user's actions into one immutable state
+// the screens render. Screens call the actions; nothing else talks to the socket.
+import type { EndedBy, EndReason, Limits, MediaInfo, MediaKind, ServerFrame } from '../../../api/chat/protocol'
+import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
+import { errorMessage, setSession, trpc } from './trpc'
+import type { Prepared } from './upload'
+import { list } from './format'
+
+export interface TextItem {
+  kind: 'text'
+  key: string
+  mine: boolean
+  body: string
+  at: number
+  /** own messages only */
+  status?: 'sending' | 'delivered' | 'failed'
+}
+export interface MediaItem {
+  kind: 'media'
+  key: string
+  mine: boolean
+  at: number
+  media: MediaInfo
+}
+export interface UploadItem {
+  kind: 'upload'
+  key: string
+  mine: true
+  at: number
+  name: string
+  size: number
+  media: MediaKind
+  progress: number
+  error: string | null
+}
+export type Item = TextItem | MediaItem | UploadItem
+
+export interface Chat {
+  id: string
+  common: string[]
+  items: Item[]
+  typing: boolean
+  partnerAway: boolean
+  ended: { by: EndedBy; reason: EndReason } | null
+  reported: boolean
+}
+
+export interface Search {
+  interests: string[]
+  random: boolean
+  /** the random fallback has started */
+  fallback: boolean
+}
+
+export type Phase = 'home' | 'searching' | 'chat'
+
+export interface State {
+  conn: ConnState
+  /** people connected right now */
+  count: number | null
+  limits: Limits | null
+  phase: Phase
+  search: Search | null
+  chat: Chat | null
+  /** a passing message (refusals, errors) */
+  notice: string | null
+  /** the latest event worth announcing to screen readers */
+  announce: string
+  /** another tab took over this session */
+  replaced: boolean
+}
+
+export type ReportReason = 'spam' | 'abuse' | 'sexual' | 'minor' | 'other'
+
+let counter = 0
+const newId = () => `${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+
+export class ChatController {
+  private state: State = {
+    conn: 'connecting',
+    count: null,
+    limits: null,
+    phase: 'home',
+    search: null,
+    chat: null,
+    notice: null,
+    announce: '',
+    replaced: false,
+  }
+  private listeners = new Set<() => void>()
+  private socket: ChatSocket
+  private wanted = { interests: [] as string[], random: true }
+  private uploads = new Map<string, AbortController>()
+
+  constructor(url = chatUrl()) {
+    this.socket = new ChatSocket(url, e => this.onSocket(e))
+  }
+
+  get = () => this.state
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  start() {
+    this.socket.start()
+  }
+
+  /** Leaving the page: a deliberate goodbye, so a partner is not left waiting for a resume. */
+  stop() {
+    this.socket.stop()
+    this.set({ phase: 'home', chat: null, search: null, conn: 'connecting' })
+  }
+
+  // ---------- actions ----------
+
+  find(interests: string[], random: boolean) {
+    this.wanted = { interests, random }
+    this.abortUploads()
+    this.socket.dropUnconfirmed()
+    this.socket.control({ type: 'find', interests, random })
+    this.set({ phase: 'searching', search: { interests, random, fallback: false }, chat: null, notice: null, announce: 'Looking for a stranger…' })
+  }
+
+  /** New stranger: ends an open chat (the server re-queues us with the same interests). */
+  next() {
+    const c = this.state.chat
+    if (c && !c.ended) {
+      this.abortUploads()
+      this.socket.dropUnconfirmed()
+      this.socket.control({ type: 'next' })
+      this.set({ phase: 'searching', search: { ...this.wanted, fallback: false }, chat: null, notice: null, announce: 'Looking for a new stranger…' })
+    } else {
+      this.find(this.wanted.interests, this.wanted.random)
+    }
+  }
+
+  /** Back to the home screen, leaving the queue or an open chat. */
+  home() {
+    const { phase, chat } = this.state
+    if (phase === 'searching' || (chat && !chat.ended)) this.socket.control({ type: 'leave' })
+    this.abortUploads()
+    this.socket.dropUnconfirmed()
+    this.set({ phase: 'home', search: null, chat: null, announce: '' })
+  }
+
+  send(body: string): boolean {
+    const c = this.state.chat
+    if (!c || c.ended || !body.trim()) return false
+    const id = newId()
+    this.socket.text(id, body)
+    this.addItem({ kind: 'text', key: id, mine: true, body, at: Date.now(), status: 'sending' })
+    return true
+  }
+
+  /** Sends a refused text again (same id: the server never accepted it). */
+  retry(key: string) {
+    const c = this.state.chat
+    const item = c?.items.find(i => i.key === key)
+    if (!c || c.ended || item?.kind !== 'text' || item.status !== 'failed') return
+    this.socket.text(key, item.body)
+    this.patchChat(x => ({ ...x, items: x.items.map(i => (i.key === key && i.kind === 'text' ? { ...i, status: 'sending' as const } : i)) }))
+  }
+
+  typing(active: boolean) {
+    if (this.state.chat && !this.state.chat.ended) this.socket.typing(active)
+  }
+
+  /** Checks then uploads a picked file; a refusal is shown as a notice before any upload starts. */
+  async attach(file: File) {
+    const limits = this.state.limits
+    if (!limits || !this.state.chat || this.state.chat.ended) return
+    const { prepare } = await import('./upload')
+    const p = await prepare(file, limits)
+    if ('error' in p) return this.set({ notice: p.error })
+    await this.uploadPrepared(p)
+  }
+
+  async sendVoice(blob: Blob, mime: string) {
+    const limits = this.state.limits
+    if (!limits || !this.state.chat || this.state.chat.ended) return
+    if (blob.size > limits.maxUploadBytes) return this.set({ notice: 'That voice note is too long to send. Keep it shorter.' })
+    const ext = mime.includes('mp4') ? 'm4a' : mime.includes('ogg') ? 'ogg' : 'webm'
+    await this.uploadPrepared({ blob, mime, kind: 'audio', name: `voice-note.${ext}` })
+  }
+
+  dismiss(key: string) {
+    this.uploads.get(key)?.abort()
+    this.patchChat(c => ({ ...c, items: c.items.filter(i => i.key !== key) }))
+  }
+
+  /** Reports the current (or just-ended) stranger, then ends the chat. Throws a readable message. */
+  async report(reason: ReportReason, note: string, includeTranscript: boolean) {
+    try {
+      await trpc.reports.create.mutate({ reason, ...(note.trim() && { note: note.trim() }), includeTranscript })
+    } catch (err) {
+      throw new Error(errorMessage(err, "The report couldn't be sent. Try again."))
+    }
+    const c = this.state.chat
+    if (c && !c.ended) {
+      this.socket.control({ type: 'leave' })
+      this.endChat({ by: 'you', reason: 'reported' })
+    }
+    this.patchChat(x => ({ ...x, reported: true }))
+    this.set({ announce: 'Thanks, your report was sent. The chat has ended.' })
+  }
+
+  clearNotice() {
+    if (this.state.notice) this.set({ notice: null })
+  }
+
+  // ---------- socket ----------
+
+  private onSocket(e: SocketEvent) {
+    switch (e.type) {
+      case 'state':
+        return this.set({ conn: e.state })
+      case 'session': {
+        setSession(e.hello.session)
+        this.set({ limits: e.hello.limits, count: e.hello.online })
+        if (!e.hello.resumed) this.sessionLost(e.lost ? 'The connection was lost for too long, so the chat ended.' : null)
+        // The server says `partner: reconnecting` right after a resume if the partner is still away.
+        else this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
+        return
+      }
+      case 'restart':
+        return this.sessionLost('The server restarted, so the chat ended. Sorry about that.')
+      case 'replaced':
+        return this.set({ replaced: true, notice: 'leetChat is open in another tab, so this one has stopped.' })
+      case 'frame':
+        return this.onFrame(e.frame)
+      case 'refused':
+        return this.patchChat(c => ({
+          ...c,
+          items: c.items.map(i => (i.kind === 'text' && i.key === e.id && i.status === 'sending' ? { ...i, status: 'failed' as const } : i)),
+        }))
+    }
+  }
+
+  /** A fresh session: a chat that was open is over (said with `why`), a search starts again. */
+  private sessionLost(why: string | null) {
+    const c = this.state.chat
+    if (c && !c.ended) {
+      this.endChat({ by: 'server', reason: 'timeout' })
+      if (why) this.set({ notice: why })
+    }
+    if (this.state.phase === 'searching') this.socket.control({ type: 'find', ...this.wanted })
+  }
+
+  private onFrame(f: ServerFrame) {
+    switch (f.type) {
+      case 'online':
+        return this.set({ count: f.count })
+      case 'queued':
+        if (this.state.phase !== 'searching') return
+        return this.set({
+          search: { interests: f.interests, random: f.random, fallback: Boolean(f.fallback) },
+          ...(f.fallback && { announce: 'No one with your interests yet. Looking for a random stranger.' }),
+        })
+      case 'matched':
+        // We may have cancelled while the match was made; the server ends it on our `leave`.
+        if (this.state.phase !== 'searching') return
+        return this.set({
+          phase: 'chat',
+          search: null,
+          chat: { id: f.chat, common: f.common, items: [], typing: false, partnerAway: false, ended: null, reported: false },
+          announce: f.common.length ? `You're chatting with a stranger. You both like ${list(f.common)}.` : "You're chatting with a stranger.",
+        })
+      case 'text':
+        if (!this.state.chat || this.state.chat.ended) return
+        this.addItem({ kind: 'text', key: `s${f.seq}`, mine: false, body: f.body, at: f.at })
+        return this.patchChat(c => ({ ...c, typing: false }))
+      case 'delivered':
+        return this.patchChat(c => ({
+          ...c,
+          items: c.items.map(i => (i.kind === 'text' && i.key === f.id && i.status !== 'delivered' ? { ...i, status: 'delivered' as const } : i)),
+        }))
+      case 'typing':
+        return this.patchChat(c => (c.ended ? c : { ...c, typing: f.active }))
+      case 'media':
+        return this.onMedia(f.media, f.from === 'you')
+      case 'partner':
+        // A partner who dropped is not typing any more.
+        return this.patchChat(c => ({ ...c, partnerAway: f.state === 'reconnecting', typing: f.state === 'reconnecting' ? false : c.typing }))
+      case 'ended': {
+        const c = this.state.chat
+        // Our own next/leave already moved the screen on.
+        if (!c || c.ended) return
+        this.endChat({ by: f.by, reason: f.reason })
+        return this.set({ announce: f.by === 'stranger' ? 'Stranger has left the chat.' : 'The chat has ended.' })
+      }
+      case 'error':
+        if (f.code === 'not_in_chat') return // raced with the chat ending; the `ended` frame says it
+        if (f.code === 'banned') this.set({ phase: 'home', search: null })
+        return this.set({ notice: f.message })
+    }
+  }
+
+  private onMedia(media: MediaInfo, mine: boolean) {
+    const c = this.state.chat
+    if (!c || (c.ended && !mine)) return
+    const item: MediaItem = { kind: 'media', key: `m${media.id}`, mine, at: Date.now(), media }
+    if (c.items.some(i => i.key === item.key)) return
+    // Our upload's placeholder turns into the real thing where it stood.
+    const idx = mine ? c.items.findIndex(i => i.kind === 'upload' && !i.error && i.size === media.size) : -1
+    if (idx >= 0) {
+      this.uploads.delete(c.items[idx]!.key)
+      const items = c.items.slice()
+      items[idx] = item
+      this.patchChat(x => ({ ...x, items }))
+    } else this.addItem(item)
+    if (!mine) this.set({ announce: `Stranger sent ${media.kind === 'image' ? 'a photo' : media.kind === 'audio' ? 'a voice note' : 'a file'}.` })
+  }
+
+  private endChat(ended: { by: EndedBy; reason: EndReason }) {
+    const failed = new Set(this.socket.dropUnconfirmed())
+    this.abortUploads()
+    this.patchChat(c => ({
+      ...c,
+      ended,
+      typing: false,
+      partnerAway: false,
+      items: c.items.map(i => (i.kind === 'text' && failed.has(i.key) ? { ...i, status: 'failed' as const } : i)),
+    }))
+  }
+
+  private async uploadPrepared(p: Prepared) {
+    const key = `u${newId()}`
+    const ctl = new AbortController()
+    this.uploads.set(key, ctl)
+    this.addItem({ kind: 'upload', key, mine: true, at: Date.now(), name: p.name, size: p.blob.size, media: p.kind, progress: 0, error: null })
+    const update = (patch: Partial<UploadItem>) =>
+      this.patchChat(c => ({ ...c, items: c.items.map(i => (i.key === key && i.kind === 'upload' ? { ...i, ...patch } : i)) }))
+    try {
+      const { upload } = await import('./upload')
+      await upload(p, progress => update({ progress }), ctl.signal)
+      update({ progress: 1 })
+    } catch (err) {
+      if (!ctl.signal.aborted) update({ error: (err as Error).message })
+    }
+  }
+
+  private abortUploads() {
+    for (const c of this.uploads.values()) c.abort()
+    this.uploads.clear()
+  }
+
+  // ---------- state ----------
+
+  private addItem(item: Item) {
+    this.patchChat(c => ({ ...c, items: [...c.items, item] }))
+  }
+
+  private patchChat(fn: (c: Chat) => Chat) {
+    if (this.state.chat) this.set({ chat: fn(this.state.chat) })
+  }
+
+  private set(patch: Partial<State>) {
+    this.state = { ...this.state, ...patch }
+    for (const l of this.listeners) l()
+  }
+}

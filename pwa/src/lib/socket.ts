@@ -1,0 +1,273 @@
+// The one chat WebSocket: reconnects with back-off, resumes the same session (?resume=), drops
+// frames it has already seen (by seq), acknowledges in batches, and resends its own texts that
+// were never confirmed (same id, so the server answers `delivered` instead of relaying twice).
+import type { ClientFrameInput, HelloFrame, ServerFrame } from '../../../api/chat/protocol'
+
+export type ConnState = 'connecting' | 'open' | 'reconnecting' | 'offline'
+
+export type SocketEvent =
+  | { type: 'frame'; frame: ServerFrame }
+  | { type: 'state'; state: ConnState }
+  /** A session started; `lost` when it replaced one we could not resume (the old chat is gone). */
+  | { type: 'session'; hello: HelloFrame; lost: boolean }
+  /** The server restarted without keeping sessions: any chat is over. */
+  | { type: 'restart' }
+  /** This session was taken over by another tab or device (close 4001): stay quiet. */
+  | { type: 'replaced' }
+  /** The server refused one of our texts (rate limit, bad input): it will not be resent. */
+  | { type: 'refused'; id: string }
+
+const ACK_DELAY_MS = 1000
+const ACK_EVERY = 32
+const CONNECT_TIMEOUT_MS = 10_000
+const BACKOFF_MS = [300, 1000, 2000, 4000, 8000]
+/** Error codes the server answers a refused `text` with. */
+const REFUSES_TEXT = new Set(['rate_limited', 'bad_frame', 'too_large', 'not_in_chat'])
+
+export class ChatSocket {
+  session: string | null = null
+  private ws: WebSocket | null = null
+  private state: ConnState = 'connecting'
+  private lastSeq = 0
+  private ackedSeq = 0
+  private ackTimer: ReturnType<typeof setTimeout> | undefined
+  private retryTimer: ReturnType<typeof setTimeout> | undefined
+  private connectTimer: ReturnType<typeof setTimeout> | undefined
+  private attempt = 0
+  private nextDelay: number | null = null
+  private stopped = true
+  /** Own texts not yet confirmed by `delivered`: resent on resume. */
+  private unconfirmed = new Map<string, string>()
+  /** Control frames (find, next, leave) asked for while disconnected; sent once open. */
+  private queued: ClientFrameInput[] = []
+  /**
+   * Texts written on this connection and not yet answered, oldest first. The server answers in
+   * order, so an error frame that refuses a text refers to the oldest one here.
+   */
+  private inflight: string[] = []
+
+  constructor(
+    private readonly url: string,
+    private readonly emit: (e: SocketEvent) => void,
+  ) {}
+
+  get connected(): boolean {
+    return this.state === 'open'
+  }
+
+  start() {
+    if (!this.stopped) return
+    this.stopped = false
+    addEventListener('online', this.onOnline)
+    addEventListener('offline', this.onOffline)
+    document.addEventListener('visibilitychange', this.onVisibility)
+    this.connect()
+  }
+
+  /** A deliberate goodbye (close 1000): the server ends any chat at once. */
+  stop() {
+    this.stopped = true
+    removeEventListener('online', this.onOnline)
+    removeEventListener('offline', this.onOffline)
+    document.removeEventListener('visibilitychange', this.onVisibility)
+    clearTimeout(this.retryTimer)
+    clearTimeout(this.ackTimer)
+    clearTimeout(this.connectTimer)
+    this.flushAck()
+    const ws = this.ws
+    this.ws = null
+    ws?.close(1000, 'bye')
+    this.session = null
+    this.state = 'connecting' // quietly: the app resets its own view on stop
+  }
+
+  /** find / next / leave: kept until the socket is open, so a tap while reconnecting still counts. */
+  control(frame: ClientFrameInput) {
+    if (this.connected) this.write(frame)
+    else {
+      // Only the latest intent matters (find then leave while offline = leave).
+      this.queued = [frame]
+    }
+  }
+
+  text(id: string, body: string) {
+    this.unconfirmed.set(id, body)
+    if (this.connected) this.writeText(id, body)
+  }
+
+  private writeText(id: string, body: string) {
+    this.inflight.push(id)
+    this.write({ type: 'text', id, body })
+  }
+
+  /** Typing state is ephemeral: dropped when not connected. */
+  typing(active: boolean) {
+    if (this.connected) this.write({ type: 'typing', active })
+  }
+
+  /** Forget texts of a chat that is over: they can no longer be delivered. */
+  dropUnconfirmed(): string[] {
+    const ids = [...this.unconfirmed.keys()]
+    this.unconfirmed.clear()
+    this.inflight = []
+    return ids
+  }
+
+  private write(frame: ClientFrameInput) {
+    this.ws?.send(JSON.stringify(frame))
+  }
+
+  private setState(s: ConnState) {
+    if (this.state === s) return
+    this.state = s
+    this.emit({ type: 'state', state: s })
+  }
+
+  private connect() {
+    clearTimeout(this.retryTimer)
+    if (this.stopped || this.ws) return
+    if (!navigator.onLine) return this.setState('offline')
+    const url = this.session ? `${this.url}?resume=${encodeURIComponent(this.session)}` : this.url
+    const ws = new WebSocket(url)
+    this.ws = ws
+    // A socket stuck in CONNECTING (captive portal, half-open network) is abandoned.
+    this.connectTimer = setTimeout(() => {
+      if (this.ws === ws && ws.readyState === WebSocket.CONNECTING) this.drop(ws)
+    }, CONNECT_TIMEOUT_MS)
+    ws.onmessage = e => {
+      if (this.ws !== ws || typeof e.data !== 'string') return
+      let frame: ServerFrame
+      try {
+        frame = JSON.parse(e.data) as ServerFrame
+      } catch {
+        return
+      }
+      this.receive(frame)
+    }
+    ws.onclose = e => {
+      if (this.ws !== ws) return
+      this.ws = null
+      clearTimeout(this.connectTimer)
+      if (e.code === 4001) {
+        this.stopped = true
+        this.setState('offline')
+        this.emit({ type: 'replaced' })
+        return
+      }
+      this.scheduleReconnect()
+    }
+  }
+
+  /** Gives up on a socket we believe dead and goes through the normal reconnect path. */
+  private drop(ws: WebSocket) {
+    if (this.ws !== ws) return
+    this.ws = null
+    clearTimeout(this.connectTimer)
+    // Not 1000: for the server this is a dropped connection, so the chat waits for our resume.
+    try {
+      ws.close(4000, 'client reconnecting')
+    } catch {
+      /* already closing */
+    }
+    this.scheduleReconnect()
+  }
+
+  private scheduleReconnect() {
+    if (this.stopped) return
+    if (!navigator.onLine) return this.setState('offline')
+    this.setState('reconnecting')
+    const base = this.nextDelay ?? BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!
+    this.nextDelay = null
+    this.attempt++
+    // Jitter so a restarted server is not hit by every client in the same millisecond.
+    this.retryTimer = setTimeout(() => this.connect(), base * (0.75 + Math.random() * 0.5))
+  }
+
+  private receive(frame: ServerFrame) {
+    if (frame.type === 'hello') return this.onHello(frame)
+    if (frame.type === 'shutdown') {
+      this.nextDelay = frame.retryAfterMs
+      this.attempt = 0
+      if (!frame.resumable) {
+        // Nothing survives this restart: start afresh afterwards.
+        this.session = null
+        this.unconfirmed.clear()
+        this.emit({ type: 'restart' })
+      }
+      return
+    }
+    if ('seq' in frame && typeof frame.seq === 'number') {
+      // `delivered` is idempotent (matched by id) and a resent text is answered with its original seq.
+      if (frame.seq <= this.lastSeq && frame.type !== 'delivered') return
+      if (frame.seq > this.lastSeq) {
+        this.lastSeq = frame.seq
+        this.scheduleAck()
+      }
+      if (frame.type === 'delivered') {
+        this.unconfirmed.delete(frame.id)
+        this.inflight = this.inflight.filter(id => id !== frame.id)
+      }
+    }
+    this.emit({ type: 'frame', frame })
+    if (frame.type === 'error' && REFUSES_TEXT.has(frame.code) && this.inflight.length) {
+      const id = this.inflight.shift()!
+      this.unconfirmed.delete(id)
+      this.emit({ type: 'refused', id })
+    }
+  }
+
+  private onHello(hello: HelloFrame) {
+    clearTimeout(this.connectTimer)
+    const lost = this.session !== null && !hello.resumed
+    if (!hello.resumed) {
+      this.lastSeq = 0
+      this.ackedSeq = 0
+      this.unconfirmed.clear()
+    }
+    this.session = hello.session
+    this.attempt = 0
+    this.setState('open')
+    this.emit({ type: 'session', hello, lost })
+    this.inflight = []
+    for (const [id, body] of this.unconfirmed) this.writeText(id, body)
+    for (const f of this.queued.splice(0)) this.write(f)
+  }
+
+  private scheduleAck() {
+    if (this.lastSeq - this.ackedSeq >= ACK_EVERY) return this.flushAck()
+    this.ackTimer ??= setTimeout(() => this.flushAck(), ACK_DELAY_MS)
+  }
+
+  private flushAck() {
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    if (this.lastSeq <= this.ackedSeq || !this.connected || this.ws?.readyState !== WebSocket.OPEN) return
+    this.write({ type: 'ack', seq: this.lastSeq })
+    this.ackedSeq = this.lastSeq
+  }
+
+  private onOnline = () => {
+    if (this.stopped) return
+    this.attempt = 0
+    if (!this.ws) this.connect()
+  }
+
+  /** The network is gone: the socket cannot be trusted (it may linger half-open), so drop it now. */
+  private onOffline = () => {
+    if (this.ws) this.drop(this.ws)
+    this.setState('offline')
+  }
+
+  private onVisibility = () => {
+    if (document.visibilityState === 'hidden') return this.flushAck()
+    // Back in the foreground (phones freeze background tabs): reconnect at once, no back-off.
+    if (!this.ws && !this.stopped) {
+      this.attempt = 0
+      this.connect()
+    }
+  }
+}
+
+export function chatUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat`
+}

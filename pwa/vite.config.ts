@@ -1,0 +1,62 @@
+// Builds the PWA into pwa/dist (served by api/static.ts). generateSW precaches the app shell;
+// the server's live paths are never cached and never answered with the shell.
+import { defineConfig } from 'vite'
+import preact from '@preact/preset-vite'
+import { VitePWA } from 'vite-plugin-pwa'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('.', import.meta.url))
+
+/** Paths the server answers itself: a navigation there must reach the network, not the shell. */
+export const LIVE_PATHS = /^\/(?:chat|trpc|upload|media|healthz|readyz|metrics)(?:[/?#]|$)/
+
+export default defineConfig({
+  root,
+  base: '/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // Every browser that can run this app supports <link rel=modulepreload>.
+    modulePreload: { polyfill: false },
+    reportCompressedSize: false,
+  },
+  plugins: [
+    preact({ devToolsEnabled: false, prefreshEnabled: false }),
+    VitePWA({
+      strategies: 'generateSW',
+      // Registered by src/lib/update.ts through workbox-window (no inline script: CSP script-src 'self').
+      injectRegister: null,
+      registerType: 'prompt',
+      includeAssets: ['favicon-48.png', 'apple-touch-icon.png'],
+      manifest: {
+        id: '/',
+        name: 'leetChat — talk to strangers who like what you like',
+        short_name: 'leetChat',
+        description: 'Anonymous one-to-one chat with strangers who share your interests. Text, photos and voice notes.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        orientation: 'portrait',
+        background_color: '#f6f6fb',
+        theme_color: '#4f46e5',
+        categories: ['social'],
+        icons: [
+          { src: '/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: [LIVE_PATHS],
+        // Nothing is cached at run time: chat, tRPC, uploads and media always go to the network.
+        runtimeCaching: [],
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        skipWaiting: false,
+      },
+    }),
+  ],
+})

@@ -1,0 +1,90 @@
+// Shared steps for the browser tests: open the app in a fresh context (a fresh device), pick
+// interests, start, pair two strangers.
+import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+
+export const PHONE = { width: 360, height: 740 }
+export const DESKTOP = { width: 1280, height: 800 }
+
+export interface Device {
+  context: BrowserContext
+  page: Page
+}
+
+/** An interest no other test uses, so tests running side by side never pair with each other. */
+export function uniqueInterest(tag: string): string {
+  return `${tag}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+}
+
+export async function openApp(browser: Browser, opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<Device> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? PHONE, colorScheme: opts.colorScheme ?? 'light' })
+  const page = await context.newPage()
+  page.on('pageerror', err => console.error(`[page error] ${err.message}`))
+  await page.goto('/')
+  // Connected: the online count comes from the socket's hello.
+  await expect(page.getByText(/\d+ online/)).toBeVisible()
+  return { context, page }
+}
+
+export async function addInterests(page: Page, interests: string[]) {
+  const input = page.getByLabel('Your interests')
+  for (const i of interests) {
+    await input.fill(i)
+    await input.press('Enter')
+  }
+}
+
+/** Chooses interests, sets the random toggle, presses Start. */
+export async function start(page: Page, interests: string[], random = false) {
+  await addInterests(page, interests)
+  const toggle = page.getByRole('switch', { name: /random strangers/ })
+  await toggle.setChecked(random)
+  await page.getByRole('button', { name: 'Start chatting' }).click()
+}
+
+/** Two strangers sharing `shared`, both on the chat screen. */
+export async function pair(browser: Browser, shared: string, opts: { a?: Parameters<typeof openApp>[1]; b?: Parameters<typeof openApp>[1] } = {}): Promise<[Device, Device]> {
+  const a = await openApp(browser, opts.a)
+  const b = await openApp(browser, opts.b)
+  await start(a.page, [shared])
+  await expect(a.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  await start(b.page, [shared])
+  for (const d of [a, b]) await expect(banner(d.page)).toContainText(`you both like ${shared}`)
+  return [a, b]
+}
+
+export const composer = (page: Page): Locator => page.getByRole('textbox', { name: 'Message' })
+export const banner = (page: Page): Locator => page.locator('.banner')
+export const bubbles = (page: Page, mine: boolean): Locator => page.locator(mine ? '.msg.mine .bubble' : '.msg:not(.mine) .bubble')
+
+export async function say(page: Page, text: string) {
+  await composer(page).fill(text)
+  await page.getByRole('button', { name: 'Send', exact: true }).click()
+}
+
+/** axe-core's serious and critical findings on the page (injected with evaluate, so a CSP cannot block it). */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+  await page.evaluate(source)
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe
+    return axe.run(document, { resultTypes: ['violations'] })
+  })
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)
+}
+
+/** Elements sticking out past the right edge of the viewport (the 360 px check). */
+export async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth
+    const out: string[] = []
+    if (document.documentElement.scrollWidth > width) out.push(`document is ${document.documentElement.scrollWidth}px wide`)
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('body *'))) {
+      const r = el.getBoundingClientRect()
+      if (r.width === 0 || el.closest('.sr-only')) continue
+      if (r.right > width + 1 || r.left < -1) out.push(`${el.tagName.toLowerCase()}.${el.className} spans ${Math.round(r.left)}..${Math.round(r.right)}`)
+    }
+    return out
+  })
+}

@@ -1,0 +1,91 @@
+// Phone and desktop layouts: nothing sticks out at 360 px, the composer stays on screen, and the
+// screenshots the README shows are taken here (tests/e2e/screenshots/).
+import { expect, test, type Page } from '@playwright/test'
+import { fileURLToPath } from 'node:url'
+import { addInterests, axeViolations, banner, bubbles, composer, DESKTOP, openApp, overflowing, PHONE, say } from './helpers'
+
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
+const POPULAR = ['music', 'movies', 'gaming', 'anime', 'travel', 'books', 'photography']
+
+// Both tests search for "music": run them one after the other.
+test.describe.configure({ mode: 'serial' })
+
+/** Real finds through the chat socket, so interests.popular has something to suggest. */
+async function seedPopular(page: Page) {
+  await page.evaluate(async interests => {
+    const ws = new WebSocket(`ws://${location.host}/chat`)
+    const next = (type: string) =>
+      new Promise<void>(resolve => {
+        const on = (e: MessageEvent) => {
+          if (JSON.parse(String(e.data)).type === type) {
+            ws.removeEventListener('message', on)
+            resolve()
+          }
+        }
+        ws.addEventListener('message', on)
+      })
+    await next('hello')
+    for (let i = 0; i < 4; i++) {
+      const queued = next('queued')
+      ws.send(JSON.stringify({ type: 'find', interests, random: false }))
+      await queued
+    }
+    ws.send(JSON.stringify({ type: 'leave' }))
+    ws.close(1000)
+  }, POPULAR)
+}
+
+for (const [size, viewport] of [
+  ['phone', PHONE],
+  ['desktop', DESKTOP],
+] as const) {
+  test(`${size} (${viewport.width}×${viewport.height}): home and chat fit, composer visible, screenshots`, async ({ browser }) => {
+    const a = await openApp(browser, { viewport })
+    const b = await openApp(browser, { viewport, colorScheme: 'dark' })
+    await seedPopular(b.page)
+
+    // Home.
+    await a.page.reload()
+    await expect(a.page.getByText(/\d+ online/)).toBeVisible()
+    await addInterests(a.page, ['music', 'jazz'])
+    await expect(a.page.getByRole('button', { name: 'Add movies' })).toBeVisible() // suggestion from interests.popular
+    expect(await overflowing(a.page)).toEqual([])
+    await a.page.getByRole('heading', { level: 1 }).click() // no focus ring or caret in the picture
+    await a.page.screenshot({ path: `${SHOTS}home-${size}.png` })
+
+    // Searching, then chat.
+    await a.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
+    await a.page.getByRole('button', { name: 'Start chatting' }).click()
+    await expect(a.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+    expect(await overflowing(a.page)).toEqual([])
+    await addInterests(b.page, ['music', 'movies'])
+    await b.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
+    await b.page.getByRole('button', { name: 'Start chatting' }).click()
+    for (const d of [a, b]) await expect(banner(d.page)).toContainText('you both like music')
+
+    await say(b.page, 'hey! you like music too. what are you listening to lately?')
+    await say(a.page, 'mostly jazz, and some lo-fi while I study. you?')
+    await say(b.page, 'same here. any album you would recommend? something with a long name like https://example.com/averyveryveryveryveryveryverylongunbrokenlinkthatmustwrap')
+    await expect(bubbles(a.page, false)).toHaveCount(2)
+    await expect(a.page.locator('.msg.mine .tick.delivered')).toHaveCount(1)
+
+    // The composer is on screen and nothing overflows, even with a long unbroken link.
+    await expect(composer(a.page)).toBeInViewport({ ratio: 1 })
+    const box = (await composer(a.page).boundingBox())!
+    expect(box.y + box.height).toBeLessThanOrEqual(viewport.height)
+    expect(box.x + box.width).toBeLessThanOrEqual(viewport.width)
+    expect(await overflowing(a.page)).toEqual([])
+    expect(await overflowing(b.page)).toEqual([])
+    expect(await axeViolations(b.page)).toEqual([]) // dark theme contrast too
+
+    // The stranger starts typing a reply: that is the picture.
+    await a.page.locator('.banner').click()
+    await composer(b.page).pressSequentially('Kind of Blue')
+    await expect(a.page.getByText('Stranger is typing…')).toBeVisible()
+    await a.page.screenshot({ path: `${SHOTS}chat-${size}.png` })
+    await expect(bubbles(b.page, true)).toHaveCount(2)
+    await b.page.screenshot({ path: `${SHOTS}chat-${size}-dark.png` })
+    await a.context.close()
+    await b.context.close()
+  })
+}

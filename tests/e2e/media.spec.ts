@@ -1,0 +1,99 @@
+// Attachments and voice notes. The photo and voice tests need the media server (media.ticket,
+// PUT upload, signed /media links); the refusal test runs entirely in the browser.
+import { expect, test } from '@playwright/test'
+import { fileURLToPath } from 'node:url'
+import { bubbles, openApp, pair, say, uniqueInterest } from './helpers'
+
+const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
+
+test('a photo sent by one stranger shows as a preview on the other side and opens full size', async ({ browser }) => {
+  const [a, b] = await pair(browser, uniqueInterest('photo'))
+  await a.page.locator('input[type=file]').setInputFiles(PHOTO)
+  // The sender sees it too once the server has it.
+  await expect(a.page.getByRole('img', { name: 'Photo from you' })).toBeVisible()
+  const preview = b.page.getByRole('img', { name: 'Photo from the stranger' })
+  await expect(preview).toBeVisible()
+  await expect.poll(() => preview.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBe(512)
+
+  await b.page.getByRole('button', { name: 'Open photo from the stranger' }).click()
+  const viewer = b.page.getByRole('dialog', { name: 'Photo from the stranger' })
+  await expect(viewer).toBeVisible()
+  await viewer.getByRole('button', { name: 'Close photo' }).click()
+  await expect(viewer).toBeHidden()
+  await a.context.close()
+  await b.context.close()
+})
+
+test('a held mic records a voice note the other stranger can play; sliding away cancels; a click toggles', async ({ browser }) => {
+  const [a, b] = await pair(browser, uniqueInterest('voice'))
+  const mic = a.page.getByRole('button', { name: /Record a voice note/ })
+  const box = (await mic.boundingBox())!
+  const cx = box.x + box.width / 2
+  const cy = box.y + box.height / 2
+
+  // Slide away: nothing is sent.
+  await a.page.mouse.move(cx, cy)
+  await a.page.mouse.down()
+  await expect(a.page.getByText('Release to send · slide away to cancel')).toBeVisible()
+  await a.page.mouse.move(cx - 160, cy, { steps: 5 })
+  await expect(a.page.getByText('Release to cancel')).toBeVisible()
+  await a.page.mouse.up()
+  await expect(a.page.getByRole('button', { name: /Record a voice note/ })).toBeVisible()
+
+  // Hold for about a second and a half, release: sent.
+  await a.page.mouse.move(cx, cy)
+  await a.page.mouse.down()
+  await expect(a.page.getByText('Release to send · slide away to cancel')).toBeVisible()
+  await expect(a.page.locator('.recording')).toContainText('0:01')
+  await a.page.waitForTimeout(600)
+  await a.page.mouse.up()
+
+  const play = b.page.getByRole('button', { name: 'Play voice note from the stranger' })
+  await expect(play).toBeVisible({ timeout: 15_000 })
+  const audio = b.page.locator('.player audio')
+  // Duration is known (MediaRecorder webm files need a probe for it) and playback advances.
+  await expect.poll(() => audio.evaluate(el => (el as HTMLAudioElement).duration), { timeout: 10_000 }).toBeGreaterThan(0.8)
+  await play.click()
+  await expect.poll(() => audio.evaluate(el => (el as HTMLAudioElement).currentTime), { timeout: 10_000 }).toBeGreaterThan(0.2)
+
+  // Click to start, click to stop (desktop).
+  await a.page.getByRole('button', { name: /Record a voice note/ }).click()
+  await expect(a.page.getByText('Tap the mic to send')).toBeVisible()
+  await expect(a.page.locator('.recording')).toContainText('0:01')
+  await a.page.getByRole('button', { name: 'Send voice note' }).click()
+  await expect(b.page.getByRole('button', { name: /voice note from the stranger/ })).toHaveCount(2, { timeout: 15_000 })
+
+  // A finger (phones): the same hold-to-talk through touch input.
+  const cdp = await a.context.newCDPSession(a.page)
+  await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 })
+  const m = (await a.page.getByRole('button', { name: /Record a voice note/ }).boundingBox())!
+  const finger = { x: m.x + m.width / 2, y: m.y + m.height / 2 }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [finger] })
+  await expect(a.page.getByText('Release to send · slide away to cancel')).toBeVisible()
+  await expect(a.page.locator('.recording')).toContainText('0:01')
+  await a.page.waitForTimeout(400)
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
+  await expect(b.page.getByRole('button', { name: /voice note from the stranger/ })).toHaveCount(3, { timeout: 15_000 })
+  await a.context.close()
+  await b.context.close()
+})
+
+test('over-cap and refused files get a clear message before any upload starts', async ({ browser }) => {
+  const [a, b] = await pair(browser, uniqueInterest('files'))
+  const uploads: string[] = []
+  a.page.on('request', r => {
+    if (r.url().includes('/trpc/media.ticket') || r.method() === 'PUT') uploads.push(r.url())
+  })
+  const picker = a.page.locator('input[type=file]')
+  await picker.setInputFiles({ name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(3 * 1024 * 1024, 1) })
+  await expect(a.page.getByText('“notes.pdf” is 3.0 MB; the limit is 1.0 MB.')).toBeVisible()
+  await picker.setInputFiles({ name: 'page.html', mimeType: 'text/html', buffer: Buffer.from('<script>alert(1)</script>') })
+  await expect(a.page.getByText(/“page.html” can't be sent/)).toBeVisible()
+  await expect(a.page.locator('.upload')).toHaveCount(0)
+  expect(uploads).toEqual([])
+  // The chat goes on.
+  await say(a.page, 'still here')
+  await expect(bubbles(b.page, false)).toHaveText(['still here'])
+  await a.context.close()
+  await b.context.close()
+})

@@ -1,0 +1,85 @@
+// Browser tests: the real app (bun api/main.ts serving pwa/dist) driven by Debian's chromium.
+// The port is a free one found here and kept in the environment, so the runner and its workers
+// (which load this file again) agree on it.
+import { defineConfig } from '@playwright/test'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+process.env.LEETCHAT_E2E_PORT ||= String(await freePort())
+process.env.LEETCHAT_E2E_DATA ||= mkdtempSync(join(tmpdir(), 'leetchat-e2e-'))
+const port = Number(process.env.LEETCHAT_E2E_PORT)
+const origin = `http://127.0.0.1:${port}`
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: '*.spec.ts',
+  outputDir: '../../test-results',
+  // Generous: the machine's two cores are shared with other work, and each test drives two browsers.
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 2,
+  retries: 0,
+  reporter: 'list',
+  use: {
+    baseURL: origin,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    },
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    command: 'node_modules/.bin/bun api/main.ts',
+    cwd: '../..',
+    url: `${origin}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: origin,
+      ALLOWED_ORIGINS: origin,
+      DATA_DIR: process.env.LEETCHAT_E2E_DATA,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      // Quick fallback so the "matched at random" state is reached within a test.
+      MATCH_FALLBACK_MS: '1500',
+      // Every browser in these tests comes from 127.0.0.1: lift the per-address limits.
+      MAX_CONNECTIONS_PER_IP: '500',
+      RATE_FINDS_PER_MINUTE: '1000',
+      RATE_TICKETS_PER_MINUTE: '1000',
+      RATE_REPORTS_PER_HOUR: '1000',
+      REPORT_BAN_THRESHOLD: '1000',
+    },
+  },
+})
