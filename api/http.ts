@@ -24,7 +24,7 @@ const TRPC_MAX_BATCH = 16
 export function createHttpApp(services: Services, opts: { staticRoot?: string } = {}) {
   const { log, db, cache, config, metrics, drain } = services
   const app = new Hono<HttpEnv>()
-  const serveStatic = createStaticHandler(opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist'))
+  const serveStatic = createStaticHandler(opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist'), { wsPath: services.config.wsPath })
   const readiness = createReadiness({ db, cache, closing: () => drain.draining || services.hub.closing })
 
   app.use('*', accessLog(log, metrics, config.wsPath))

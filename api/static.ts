@@ -19,11 +19,18 @@ const TYPES: Record<string, string> = {
 }
 
 const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>leetChat</title><body style="font-family:system-ui;margin:2rem"><h1>leetChat</h1>
+<title>leetChat</title><body><h1>leetChat</h1>
 <p>The server is running, but the web app has not been built. Run <code>npm run build</code> and reload.</p></body>`
 
-export function createStaticHandler(root: string) {
+const WS_PATH_META = /(<meta name="leetchat-ws-path" content=")[^"]*(")/
+
+export function createStaticHandler(root: string, opts: { wsPath?: string } = {}) {
   const base = resolve(root)
+  const wsPath = opts.wsPath ?? '/chat'
+  const htmlHeaders = { 'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-cache' }
+  // The PWA learns the WebSocket path from the page itself, so WS_PATH needs no rebuild.
+  const page = async (file: string) => new Response((await Bun.file(file).text()).replace(WS_PATH_META, `$1${wsPath}$2`), { headers: htmlHeaders })
+
   return async (pathname: string, acceptsHtml: boolean): Promise<Response | null> => {
     let rel: string
     try {
@@ -36,6 +43,7 @@ export function createStaticHandler(root: string) {
     if (file !== base && !file.startsWith(base + sep)) return null
     const f = Bun.file(file)
     if (await f.exists()) {
+      if (extname(file) === '.html') return page(file)
       const name = file.slice(base.length)
       const immutable = name.startsWith(`${sep}assets${sep}`)
       return new Response(f, {
@@ -47,7 +55,7 @@ export function createStaticHandler(root: string) {
     }
     if (!acceptsHtml || extname(rel) !== '') return null
     const index = join(base, 'index.html')
-    if (existsSync(index)) return new Response(Bun.file(index), { headers: { 'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-cache' } })
-    return new Response(PLACEHOLDER, { headers: { 'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-cache' } })
+    if (existsSync(index)) return page(index)
+    return new Response(PLACEHOLDER, { headers: htmlHeaders })
   }
 }

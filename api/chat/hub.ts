@@ -521,8 +521,11 @@ export function createHub(deps: HubDeps) {
         for (const json of existing.outbox) sendJson(ws, json)
         const p = partnerOf(existing)
         if (p) {
-          if (p.ws) send(p.ws, { type: 'partner', state: 'back' })
-          else send(ws, { type: 'partner', state: 'reconnecting' })
+          // Both sides learn the partner's state: the resumer may have missed a drop and return.
+          if (p.ws) {
+            send(p.ws, { type: 'partner', state: 'back' })
+            send(ws, { type: 'partner', state: 'back' })
+          } else send(ws, { type: 'partner', state: 'reconnecting' })
         }
         if (existing.requeue && existing.state === 'idle') {
           existing.requeue = false

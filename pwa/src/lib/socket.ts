@@ -269,5 +269,7 @@ export class ChatSocket {
 }
 
 export function chatUrl(): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat`
+  // The server writes its WS_PATH into the page it serves; /chat is the contract's default.
+  const path = document.querySelector<HTMLMetaElement>('meta[name="leetchat-ws-path"]')?.content || '/chat'
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`
 }
