@@ -1,5 +1,6 @@
 import type { ConnState } from '../lib/socket'
 import type { ComponentChildren } from 'preact'
+import { ConnectionStrip } from './status'
 
 export function Brand({ as: Tag = 'p' }: { as?: 'p' | 'h1' }) {
   return (
@@ -22,4 +23,18 @@ export function OnlineCount({ count, conn }: { count: number | null; conn: ConnS
 
 export function TopBar({ children }: { children: ComponentChildren }) {
   return <header class="topbar">{children}</header>
+}
+
+/** The header of the screens outside a chat (home, searching): brand, online count, connection. */
+export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnState }) {
+  return (
+    <>
+      <TopBar>
+        <Brand />
+        <span class="spacer" />
+        <OnlineCount count={count} conn={conn} />
+      </TopBar>
+      <ConnectionStrip conn={conn} />
+    </>
+  )
 }

@@ -6,8 +6,7 @@ import { load, save } from '../lib/storage'
 import { trpc } from '../lib/trpc'
 import { dismissInstall, promptInstall, type InstallOffer } from '../lib/install'
 import { InterestInput } from '../components/interest-input'
-import { Brand, OnlineCount, TopBar } from '../components/topbar'
-import { ConnectionStrip } from '../components/status'
+import { LobbyHeader } from '../components/topbar'
 
 interface Props {
   state: State
@@ -44,12 +43,7 @@ export function Home({ state, offer, onStart }: Props) {
 
   return (
     <div class="screen">
-      <TopBar>
-        <Brand />
-        <span class="spacer" />
-        <OnlineCount count={state.count} conn={state.conn} />
-      </TopBar>
-      <ConnectionStrip conn={state.conn} />
+      <LobbyHeader count={state.count} conn={state.conn} />
       <main class="scroll">
         <form class="home" onSubmit={start}>
           <div class="hero">

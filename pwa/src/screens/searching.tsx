@@ -1,18 +1,12 @@
 // Searching: what we are looking for, a way to cancel, and a word when the random fallback starts.
 import type { Search, State } from '../lib/chat'
-import { Brand, OnlineCount, TopBar } from '../components/topbar'
-import { ConnectionStrip } from '../components/status'
+import { LobbyHeader } from '../components/topbar'
 
 export function Searching({ state, search, onCancel }: { state: State; search: Search; onCancel(): void }) {
   const { interests, random, fallback } = search
   return (
     <div class="screen">
-      <TopBar>
-        <Brand />
-        <span class="spacer" />
-        <OnlineCount count={state.count} conn={state.conn} />
-      </TopBar>
-      <ConnectionStrip conn={state.conn} />
+      <LobbyHeader count={state.count} conn={state.conn} />
       <main class="searching">
         <div class="radar" aria-hidden="true">
           <img src="/icon-192.png" alt="" width={56} height={56} />
