@@ -11,7 +11,20 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger
 }
 
-export function createLogger(level: Level | 'silent' = 'info', base: Record<string, unknown> = {}, write: (line: string) => void = line => process.stdout.write(line + '\n')): Logger {
+/**
+ * stdout as a log sink that can never take the server down: a reader that went away (a closed
+ * pipe: EPIPE) loses log lines, not the process.
+ */
+function writeStdout(line: string) {
+  try {
+    process.stdout.write(line + '\n')
+  } catch {
+    // nowhere left to report it
+  }
+}
+process.stdout.on?.('error', () => {})
+
+export function createLogger(level: Level | 'silent' = 'info', base: Record<string, unknown> = {}, write: (line: string) => void = writeStdout): Logger {
   const min = ORDER[level]
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return

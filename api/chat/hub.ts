@@ -683,9 +683,10 @@ export function createHub(deps: HubDeps) {
             if (await bulk(() => cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s)), snapshotTtl))) saved.add(s.id)
           }),
         )
+        // With the in-process cache nothing is expected to survive; only a failed save is news.
+        const lost = sessions.size - saved.size
+        if (lost > 0) log.warn('sessions not saved for resume', { sessions: lost, cache: cache.kind })
       }
-      const lost = sessions.size - saved.size
-      if (lost > 0) log.warn('sessions not saved for resume', { sessions: lost, cache: cache.kind })
       const closed = new Promise<void>(resolve => {
         allClosed = resolve
         if (connected === 0) resolve()

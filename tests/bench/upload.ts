@@ -20,21 +20,28 @@ const server = Bun.spawn([process.execPath, resolve(import.meta.dir, '../../api/
 })
 
 async function listeningUrl(): Promise<string> {
+  const reader = server.stdout.getReader()
   const decoder = new TextDecoder()
   let buffered = ''
-  for await (const chunk of server.stdout) {
-    buffered += decoder.decode(chunk)
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error('server exited before listening')
+    buffered += decoder.decode(value)
     for (const line of buffered.split('\n')) {
       if (!line.startsWith('{')) continue
       try {
         const rec = JSON.parse(line)
-        if (rec.msg === 'listening') return rec.url as string
+        if (rec.msg !== 'listening') continue
+        // Keep draining the pipe: the server's later log lines need a reader.
+        void (async () => {
+          while (!(await reader.read()).done) {}
+        })()
+        return rec.url as string
       } catch {
         // a partial line; wait for the rest
       }
     }
   }
-  throw new Error('server exited before listening')
 }
 
 function percentile(sorted: number[], p: number): number {
