@@ -51,6 +51,5 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
       return Response.json({ error: { code: 'internal', message: 'internal error' } }, { status: 500 })
     },
   })
-  hub.attach(server)
   return server
 }

@@ -2,7 +2,7 @@
 // Everything a session receives goes through `deliver`, the one seam a multi-node setup would
 // replace with a broker publish. Sequenced frames stay in the session's outbox until the client
 // acknowledges them, so a client that reconnects with ?resume= gets exactly what it missed.
-import type { Server, ServerWebSocket } from 'bun'
+import type { ServerWebSocket } from 'bun'
 import type { Cache } from '../cache'
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
@@ -160,7 +160,6 @@ export function createHub(deps: HubDeps) {
   const snapshotTtl = Math.ceil(config.resumeWindowMs / 1000) + 30
   const bulk = limitConcurrency(CACHE_CONCURRENCY)
 
-  let server: Server<WsData> | null = null
   let connected = 0
   let chats = 0
   let lastOnlineSent = -1
@@ -229,10 +228,14 @@ export function createHub(deps: HubDeps) {
     }
   }
 
+  // A loop over live sessions rather than a pub/sub topic: a socket subscribed to any topic pays
+  // on every send (Bun must keep topic and direct frames in order), and this runs at most once
+  // per ONLINE_BROADCAST_MS, only when the count changed.
   function broadcastOnline() {
-    if (!server || connected === lastOnlineSent) return
+    if (connected === lastOnlineSent) return
     lastOnlineSent = connected
-    server.publish('online', JSON.stringify({ type: 'online', count: connected }))
+    const json = JSON.stringify({ type: 'online', count: connected })
+    for (const s of sessions.values()) if (s.ws) sendJson(s.ws, json)
   }
 
   // ---------- chats ----------
@@ -504,7 +507,6 @@ export function createHub(deps: HubDeps) {
       const d = ws.data
       connected++
       metrics.inc('connections_total')
-      ws.subscribe('online')
       const existing = d.resume ? sessions.get(d.resume) : undefined
       if (existing) {
         if (existing.ws && existing.ws !== ws) {
@@ -609,9 +611,6 @@ export function createHub(deps: HubDeps) {
 
   return {
     websocket,
-    attach(srv: Server<WsData>) {
-      server = srv
-    },
     restore,
     session(id: string): SessionView | null {
       const s = sessions.get(id)
