@@ -17,17 +17,11 @@ export interface Cache {
   close(): Promise<void>
 }
 
-/** Raw backends may reject or hang; `guarded` turns both into a resolved fallback value. */
-export interface RawCache {
-  readonly kind: Cache['kind']
-  get(key: string): Promise<string | null>
-  set(key: string, value: string, ttlSeconds: number): Promise<boolean>
-  add(key: string, value: string, ttlSeconds: number): Promise<boolean>
-  delete(key: string): Promise<boolean>
-  incr(key: string, by: number, ttlSeconds: number): Promise<number | null>
-  ping(): Promise<boolean>
-  close(): Promise<void>
-}
+/**
+ * A backend (memory.ts, memcached.ts): the same methods, but its calls may reject or hang;
+ * `guarded` turns both into a resolved fallback value, which is what makes it a Cache.
+ */
+export type RawCache = Cache
 
 export type CacheErrorListener = (op: string, err: unknown) => void
 
