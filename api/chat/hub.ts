@@ -92,6 +92,8 @@ interface Session {
    */
   sentIds: Map<string, string> | null
   sentIdsOld: Map<string, string> | null
+  /** Interests this session already counted towards `popular`: one person counts once. */
+  counted: Set<string>
   expiry: ReturnType<typeof setTimeout> | null
 }
 
@@ -138,6 +140,7 @@ interface Snapshot {
 }
 
 const SENT_IDS_KEPT = 256
+const MAX_COUNTED_INTERESTS = 64
 /** Cache calls in flight at once for restores and shutdown saves (see concurrency.ts). */
 const CACHE_CONCURRENCY = 32
 const cacheKey = (id: string) => `leetchat:s:${id}`
@@ -323,7 +326,13 @@ export function createHub(deps: HubDeps) {
     // Something happened while we waited (leave, another find, a dropped socket): that wins.
     if (epoch !== s.epoch || s.ws !== ws) return
     if (refusal) return refuse(ws, refusal)
-    if (record) popular.record(interests)
+    if (record) {
+      const fresh = interests.filter(i => !s.counted.has(i))
+      // Bounded: a session that keeps changing interests stops counting, it does not grow.
+      if (s.counted.size < MAX_COUNTED_INTERESTS) for (const i of fresh) s.counted.add(i)
+      else fresh.length = 0
+      popular.record(fresh)
+    }
     queue(s)
   }
 
@@ -397,6 +406,7 @@ export function createHub(deps: HubDeps) {
       recent: new Map(),
       sentIds: null,
       sentIdsOld: null,
+      counted: new Set(),
       expiry: null,
     }
   }

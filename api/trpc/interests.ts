@@ -1,9 +1,15 @@
 import { z } from 'zod'
 import { publicProcedure, router } from './trpc'
 
+/**
+ * An interest is suggested to everyone only once this many people used it lately: what one
+ * person types (a name, a handle) is never advertised to strangers.
+ */
+export const POPULAR_MIN_PEOPLE = 3
+
 export const interestsRouter = router({
   /** The interests most used lately, for suggestions on the home screen. */
   popular: publicProcedure
     .input(z.object({ limit: z.number().int().min(1).max(50).optional() }).optional())
-    .query(({ ctx, input }) => ctx.services.popular.top(input?.limit ?? 12)),
+    .query(({ ctx, input }) => ctx.services.popular.top(input?.limit ?? 12, POPULAR_MIN_PEOPLE)),
 })

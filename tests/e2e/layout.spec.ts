@@ -10,28 +10,31 @@ const POPULAR = ['music', 'movies', 'gaming', 'anime', 'travel', 'books', 'photo
 // Both tests search for "music": run them one after the other.
 test.describe.configure({ mode: 'serial' })
 
-/** Real finds through the chat socket, so interests.popular has something to suggest. */
+/**
+ * Real finds through the chat socket, so interests.popular has something to suggest: the server
+ * suggests an interest only once three different people (sessions) used it.
+ */
 async function seedPopular(page: Page) {
   await page.evaluate(async interests => {
-    const ws = new WebSocket(`ws://${location.host}/chat`)
-    const next = (type: string) =>
-      new Promise<void>(resolve => {
-        const on = (e: MessageEvent) => {
-          if (JSON.parse(String(e.data)).type === type) {
-            ws.removeEventListener('message', on)
-            resolve()
+    for (let person = 0; person < 3; person++) {
+      const ws = new WebSocket(`ws://${location.host}/chat`)
+      const next = (type: string) =>
+        new Promise<void>(resolve => {
+          const on = (e: MessageEvent) => {
+            if (JSON.parse(String(e.data)).type === type) {
+              ws.removeEventListener('message', on)
+              resolve()
+            }
           }
-        }
-        ws.addEventListener('message', on)
-      })
-    await next('hello')
-    for (let i = 0; i < 4; i++) {
+          ws.addEventListener('message', on)
+        })
+      await next('hello')
       const queued = next('queued')
       ws.send(JSON.stringify({ type: 'find', interests, random: false }))
       await queued
+      ws.send(JSON.stringify({ type: 'leave' }))
+      ws.close(1000)
     }
-    ws.send(JSON.stringify({ type: 'leave' }))
-    ws.close(1000)
   }, POPULAR)
 }
 

@@ -49,3 +49,11 @@ describe('popular interests', () => {
     expect(all.some(x => x.name === 'dropped')).toBe(false)
   })
 })
+
+test('top() can leave out what fewer than minCount used', () => {
+  const p = createPopularInterests(() => 0)
+  p.record(['jazz'])
+  p.record(['jazz'])
+  p.record(['jazz', 'my-own-name'])
+  expect(p.top(10, 3)).toEqual([{ name: 'jazz', count: 3 }])
+})
