@@ -1,6 +1,7 @@
 // The one place that reads environment variables. Everything else receives a typed Config.
 // A bad value stops start-up with a message that names the variable, so an operator never
 // runs with a silently ignored setting.
+import { randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
 
 export interface Config {
@@ -14,6 +15,15 @@ export interface Config {
   /** Unset → in-process cache; host:port[,host:port] → memcached. */
   memcachedServers: string | null
   cacheTimeoutMs: number
+  /** Unset → single node (nothing shared); redis://… → one node of a cluster sharing this Redis. */
+  redisUrl: string | null
+  /** Prepended to every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string
+  /** This process's name in the cluster; random per start unless set. */
+  nodeId: string
+  nodeHeartbeatMs: number
+  /** A node whose heartbeat key is older than this is dead (its sessions are cleaned up). */
+  nodeTtlMs: number
   wsPath: string
   allowedOrigins: string[]
   trustedProxies: string[]
@@ -127,6 +137,19 @@ export function loadConfig(env: Env = {}): Config {
     memcachedServers = list.join(',')
   }
 
+  const redisUrl = raw(env, 'REDIS_URL') ?? null
+  if (redisUrl && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', `must look like redis://host:6379[/db] (or rediss:// for TLS), got "${redisUrl}"`)
+  }
+  const redisPrefix = raw(env, 'REDIS_PREFIX') ?? 'leetchat:'
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', `must be 1–64 letters, digits or _ : . -, got "${redisPrefix}"`)
+  const nodeId = raw(env, 'NODE_ID') ?? randomBytes(6).toString('hex')
+  if (!/^[\w.-]{1,64}$/.test(nodeId)) throw new ConfigError('NODE_ID', `must be 1–64 letters, digits or _ . -, got "${nodeId}"`)
+  const nodeHeartbeatMs = int(env, 'NODE_HEARTBEAT_MS', 1000, 50, 60_000)
+  const nodeTtlMs = int(env, 'NODE_TTL_MS', 3000, 100, 600_000)
+  // A TTL shorter than two beats declares a healthy node dead on one late heartbeat.
+  if (nodeTtlMs < nodeHeartbeatMs * 2) throw new ConfigError('NODE_TTL_MS', `must be at least twice NODE_HEARTBEAT_MS (${nodeHeartbeatMs}), got ${nodeTtlMs}`)
+
   const wsPath = raw(env, 'WS_PATH') ?? '/chat'
   if (!/^\/[\w\-/]*$/.test(wsPath)) throw new ConfigError('WS_PATH', `must be a path starting with /, got "${wsPath}"`)
 
@@ -164,6 +187,11 @@ export function loadConfig(env: Env = {}): Config {
     databaseUrl,
     memcachedServers,
     cacheTimeoutMs: int(env, 'CACHE_TIMEOUT_MS', 250, 10, 10_000),
+    redisUrl,
+    redisPrefix,
+    nodeId,
+    nodeHeartbeatMs,
+    nodeTtlMs,
     wsPath,
     allowedOrigins,
     trustedProxies,

@@ -25,6 +25,10 @@ describe('config', () => {
       dataDir: './data',
       databaseUrl: null,
       memcachedServers: null,
+      redisUrl: null,
+      redisPrefix: 'leetchat:',
+      nodeHeartbeatMs: 1000,
+      nodeTtlMs: 3000,
       wsPath: '/chat',
       allowedOrigins: ['http://localhost:3000'],
       trustedProxies: [],
@@ -39,6 +43,10 @@ describe('config', () => {
       logLevel: 'info',
       metricsEnabled: true,
     })
+    // A fresh random node id per start unless NODE_ID is set.
+    expect(c.nodeId).toMatch(/^[0-9a-f]{12}$/)
+    expect(loadConfig({}).nodeId).not.toBe(c.nodeId)
+    expect(loadConfig({ NODE_ID: 'web-1', REDIS_URL: 'redis://10.0.0.5:6379/2', REDIS_PREFIX: 'lc:' })).toMatchObject({ nodeId: 'web-1', redisUrl: 'redis://10.0.0.5:6379/2', redisPrefix: 'lc:' })
     // A frame must fit the longest text (up to 6 bytes per UTF-16 unit when JSON-escaped).
     expect(c.maxFrameBytes).toBeGreaterThanOrEqual(c.maxTextLength * 6)
   })
@@ -84,6 +92,13 @@ describe('config', () => {
       ['MEMCACHED_SERVERS', '127.0.0.1:11211,oops'],
       ['MEMCACHED_SERVERS', '[::1]:11211'], // memjs cannot parse IPv6 literals
       ['CACHE_TIMEOUT_MS', '5'],
+      ['REDIS_URL', '127.0.0.1:6379'],
+      ['REDIS_URL', 'memcached://x:1'],
+      ['REDIS_PREFIX', 'has space'],
+      ['NODE_ID', 'a/b'],
+      ['NODE_HEARTBEAT_MS', '10'],
+      ['NODE_TTL_MS', '1500'], // less than two heartbeats
+      ['NODE_TTL_MS', 'x'],
       ['WS_PATH', 'chat'],
       ['WS_PATH', '/chat?x=1'],
       ['ALLOWED_ORIGINS', 'https://ok.example,nope'],
