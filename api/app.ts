@@ -4,9 +4,7 @@ import type { Server } from 'bun'
 import type { Config } from './config'
 import { openDatabase } from '../db'
 import { openCache } from './cache'
-import { createHub, matchEvents } from './chat/hub'
-import { createLocalBackend } from './chat/local-backend'
-import { createLocalMatchQueue } from './chat/local-match-queue'
+import { createChatCore } from './chat-core'
 import type { WsData } from './chat/socket-adapter'
 import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
@@ -69,14 +67,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const base = { config, db, cache, log, metrics, secrets, popular, now, drain }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
-  // One node: sessions, mailboxes and the queue in process memory.
-  let connectedHere = () => 0
-  const backend = createLocalBackend({ cache, log, now, resumeWindowMs: config.resumeWindowMs, resumeBufferFrames: config.resumeBufferFrames, connected: () => connectedHere() })
-  const matches = matchEvents()
-  const queue = createLocalMatchQueue({ fallbackMs: config.matchFallbackMs, events: matches.events, now })
-  const hub = createHub({ config, backend, queue, guard, log, metrics, popular, now })
-  matches.bind(hub.matchHandlers)
-  connectedHere = () => hub.online
+  const { hub } = createChatCore({ config, cache, guard, log, metrics, popular, now, cluster: null })
   const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
   hub.observe(transcripts.observer)
   const reports = createReportStore(db.db)
