@@ -63,11 +63,41 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
   return openSqlite(join(opts.dataDir, 'leetchat.sqlite'))
 }
 
+const MIGRATE_LOCK_WAIT_S = 30
+
+/**
+ * Applies the migrations while holding a server-wide named lock, so that several nodes starting
+ * at once on a fresh database do not all run them (the losers crashed with "table exists"): one
+ * migrates, the others wait for the lock, then find nothing left to do. The lock is per database
+ * (test runs on other databases of the same server are not held up) and belongs to one pooled
+ * connection; it is released when that connection ends, even if this process dies mid-way.
+ */
+async function migrateUnderLock(pool: mysql.Pool, db: Db, database: string) {
+  const lockName = `leetchat_migrate:${database}`.slice(0, 64)
+  const conn = await pool.getConnection()
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [lockName, MIGRATE_LOCK_WAIT_S])
+    if (rows[0]?.got !== 1) throw new Error(`another node held the migration lock for more than ${MIGRATE_LOCK_WAIT_S} s`)
+    try {
+      await migrateMysql(db, { migrationsFolder: join(MIGRATIONS, 'mysql') })
+    } finally {
+      await conn.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => {})
+    }
+  } finally {
+    conn.release()
+  }
+}
+
 async function openMysql(url: string): Promise<OpenDatabase> {
   const pool = mysql.createPool({ uri: url, connectionLimit: 10, connectTimeout: 5000, enableKeepAlive: true })
   const db = drizzleMysql({ client: pool, schema: mysqlSchema, mode: 'default' })
-  await migrateMysql(db, { migrationsFolder: join(MIGRATIONS, 'mysql') })
   const u = new URL(url)
+  try {
+    await migrateUnderLock(pool, db, decodeURIComponent(u.pathname.slice(1)))
+  } catch (err) {
+    await pool.end().catch(() => {})
+    throw err
+  }
   return {
     db,
     dialect: 'mysql',

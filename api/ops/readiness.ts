@@ -9,15 +9,17 @@ export interface Readiness {
   ok: boolean
   database: boolean
   cache: boolean
+  /** Only on a node of a cluster (REDIS_URL set): Redis answers. */
+  redis?: boolean
   closing: boolean
 }
 
-export function createReadiness(deps: { db: OpenDatabase; cache: Cache; closing: () => boolean; timeoutMs?: number }) {
+export function createReadiness(deps: { db: OpenDatabase; cache: Cache; redis?: { ping(timeoutMs?: number): Promise<boolean> } | null; closing: () => boolean; timeoutMs?: number }) {
   const timeoutMs = deps.timeoutMs ?? 1000
   return async function check(): Promise<Readiness> {
     // The cache is already bounded by CACHE_TIMEOUT_MS (api/cache/cache.ts); the database by timeoutMs.
-    const [database, cache] = await Promise.all([deps.db.ping(timeoutMs), deps.cache.ping()])
+    const [database, cache, redis] = await Promise.all([deps.db.ping(timeoutMs), deps.cache.ping(), deps.redis ? deps.redis.ping(timeoutMs) : null])
     const closing = deps.closing()
-    return { ok: database && cache && !closing, database, cache, closing }
+    return { ok: database && cache && redis !== false && !closing, database, cache, ...(redis === null ? {} : { redis }), closing }
   }
 }
