@@ -5,6 +5,7 @@ import type { Config } from './config'
 import { openDatabase } from '../db'
 import { openCache } from './cache'
 import { createChatCore } from './chat-core'
+import type { RedisBackend } from './cluster/redis-backend'
 import type { WsData } from './chat/socket-adapter'
 import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
@@ -74,6 +75,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }, redis)
   const popular = createPopularInterests(now)
   const drain = createDrain()
+  let reclaim = () => {}
   const cluster: Cluster | null = redis
     ? {
         redis,
@@ -83,14 +85,19 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
           ttlMs: config.nodeTtlMs,
           connected: () => hub.online,
           onError: quietly(log, 'node heartbeat failed'),
-          onLapsed: () => log.warn('this node missed its heartbeat TTL; peers may have treated it as dead', { nodeId: config.nodeId }),
+          onLapsed: () => {
+            log.warn('this node missed its heartbeat TTL; peers may have treated it as dead', { nodeId: config.nodeId })
+            // Its sessions may have been held as a dead node's: take back the connected ones.
+            reclaim()
+          },
         }),
       }
     : null
   const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
-  const { hub } = createChatCore({ config, cache, guard, log, metrics, popular, now, cluster: null })
+  const { hub, backend } = createChatCore({ config, cache, guard, log, metrics, popular, now, cluster })
+  reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
   const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
   hub.observe(transcripts.observer)
   const reports = createReportStore(db.db)

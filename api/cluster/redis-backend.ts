@@ -349,8 +349,6 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       return s
     },
     async restore(id) {
-      const here = sessions.get(id)
-      if (here?.conn) return true
       if (!/^[\w-]{16,64}$/.test(id)) return false
       await subscribed
       const c: Claiming = { early: [] }
@@ -365,7 +363,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         claiming.delete(id)
       }
       if (!reply) return false
-      const s = fromRecord(id, reply[0])
+      // Taken over on this same node: keep the object (the hub closes its old socket with 4001).
+      const s = sessions.get(id) ?? fromRecord(id, reply[0])
       sessions.set(id, s)
       const replay = reply[1]
       let last = replay.length ? seqOf(replay[replay.length - 1]!) : 0
