@@ -6,6 +6,7 @@ import { openDatabase } from '../db'
 import { openCache } from './cache'
 import { createChatCore } from './chat-core'
 import type { RedisBackend } from './cluster/redis-backend'
+import { createRedisMatchQueue } from './cluster/redis-match-queue'
 import type { WsData } from './chat/socket-adapter'
 import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
@@ -96,7 +97,19 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
-  const { hub, backend } = createChatCore({ config, cache, guard, log, metrics, popular, now, cluster })
+  const { hub, backend } = createChatCore({
+    config,
+    cache,
+    guard,
+    log,
+    metrics,
+    popular,
+    now,
+    cluster,
+    clusterQueue: cluster
+      ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
+      : undefined,
+  })
   reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
   const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
   hub.observe(transcripts.observer)

@@ -73,7 +73,8 @@ export function createChatRules(deps: ChatRulesDeps) {
       s.mailbox?.forgetIds()
       return true
     }
-    if (s.chat?.id !== ctl.chat) return false
+    // Already applied here (the ending side applies it at once, before its own frame returns).
+    if (s.chat?.id !== ctl.chat) return s.lastChat?.id === ctl.chat && s.lastChat.endedAt === ctl.at
     s.state = 'idle'
     s.chat = null
     s.epoch++
@@ -103,7 +104,12 @@ export function createChatRules(deps: ChatRulesDeps) {
   /** Ends the chat of session `selfId` (`chat` as it knows it): it is told `mine`, the partner `theirs`. */
   function endChat(selfId: string, selfIpHash: string, chat: ChatRef, mine: Outcome | null, theirs: Outcome) {
     const at = now()
-    backend.push(selfId, mine && { type: 'ended', ...mine }, { t: 'ended', chat: chat.id, partnerId: chat.partnerId, partnerIpHash: chat.partnerIpHash, at })
+    const ended: Control = { t: 'ended', chat: chat.id, partnerId: chat.partnerId, partnerIpHash: chat.partnerIpHash, at }
+    // A local session changes state now, as the caller expects (a find that follows must see it
+    // idle); where its frame comes back through the backend, apply() finds it already done.
+    const self = backend.local(selfId)
+    if (self) apply(self, ended)
+    backend.push(selfId, mine && { type: 'ended', ...mine }, ended)
     backend.push(chat.partnerId, { type: 'ended', ...theirs }, { t: 'ended', chat: chat.id, partnerId: selfId, partnerIpHash: selfIpHash, at })
     void queue.cooldown(selfId, chat.partnerId, at + config.repairCooldownMs)
     metrics.inc('chats_ended_total', { reason: theirs.reason })
@@ -120,7 +126,9 @@ export function createChatRules(deps: ChatRulesDeps) {
     s.state = 'queued'
     s.epoch++
     backend.save(s)
-    if (s.conn) sendTo(s.conn, { type: 'queued', interests: s.interests, random: s.random })
+    // Through the backend like every frame for a session: on several nodes an `ended` pushed
+    // just before must reach the client first.
+    backend.send(s.id, JSON.stringify({ type: 'queued', interests: s.interests, random: s.random }))
     void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash }).catch(err => {
       log.error('could not join the queue', { err })
       leaveQueue(s)

@@ -98,7 +98,7 @@ export function createHub(deps: HubDeps) {
 
   function fallbackNotice(id: string) {
     const s = backend.local(id)
-    if (s?.conn) sendTo(s.conn, { type: 'queued', interests: s.interests, random: s.random, fallback: true })
+    if (s) backend.send(id, JSON.stringify({ type: 'queued', interests: s.interests, random: s.random, fallback: true }))
   }
 
   // A loop over live sessions rather than a pub/sub topic: a socket subscribed to any topic pays
