@@ -10,6 +10,10 @@ import { createRedisMatchQueue } from './cluster/redis-match-queue'
 import type { WsData } from './chat/socket-adapter'
 import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
+import { createRedisPopular } from './cluster/redis-popular'
+import { createAddressRisk, type StrikeSource } from './safety/address-risk'
+import { createSessionLimits } from './safety/session-limits'
+import { createSpamFilter } from './safety/spam'
 import { createHttpApp } from './http'
 import { createMediaSweeper, type Sweeper } from './media/sweeper'
 import { createLogger, type Logger } from './log'
@@ -32,7 +36,9 @@ export interface StartOptions {
   now?: () => number
   staticRoot?: string
   /** Replaces the safety guard (api/safety/chat-guard.ts), e.g. allowAll from chat/guard.ts. */
-  guard?: (services: Omit<Services, 'guard' | 'hub' | 'moderation'>) => ChatGuard
+  guard?: (services: Omit<Services, 'guard' | 'hub' | 'moderation' | 'risk' | 'sessionLimits'>) => ChatGuard
+  /** Extra per-address strike counts for quarantine (the image screening's flagCount). */
+  strikeSources?: StrikeSource[]
 }
 
 export interface RunningApp {
@@ -74,7 +80,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     lastCacheWarn = t
     quietCacheFailures = 0
   }, redis)
-  const popular = createPopularInterests(now)
+  const popular = redis
+    ? createRedisPopular(redis, { prefix: config.redisPrefix, perAddressHour: config.popularPerAddressHour, now, onError: quietly(log, 'popular interests call failed') })
+    : createPopularInterests({ perAddressHour: config.popularPerAddressHour, now })
+  // The image screening's per-address flags join the strikes here once it lands (see address-risk.ts).
+  const risk = createAddressRisk({ config, cache, metrics, strikeSources: opts.strikeSources })
+  const spam = createSpamFilter({ config, cache })
   const drain = createDrain()
   let reclaim = () => {}
   const cluster: Cluster | null = redis
@@ -96,7 +107,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     : null
   const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
-  const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
+  const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now, abuse: { cache, secrets, risk, spam } })
   const { hub, backend } = createChatCore({
     config,
     cache,
@@ -114,8 +125,24 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
   hub.observe(transcripts.observer)
   const reports = createReportStore(db.db)
-  const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now })
-  const services: Services = { ...base, guard, hub, moderation }
+  const moderation = createModeration({
+    config,
+    hub,
+    bans,
+    reports,
+    transcripts,
+    secrets,
+    log,
+    metrics,
+    now,
+    onReported(ipHash, distinctReporters) {
+      risk.note(ipHash, 'reported')
+      // Below the ban threshold (evaluate bans at it): paired only with other quarantined addresses.
+      if (config.quarantineReports > 0 && distinctReporters >= config.quarantineReports) void risk.quarantine(ipHash, 'reports')
+    },
+  })
+  const sessionLimits = createSessionLimits({ config, cache, metrics, held: hub.held, risk, onAdmitted: spam.seen, now })
+  const services: Services = { ...base, guard, hub, moderation, risk, sessionLimits }
   registerMetrics(metrics, hub, drain)
   await cluster?.nodes.start()
 

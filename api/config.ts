@@ -60,6 +60,35 @@ export interface Config {
   banCacheSeconds: number
   abuseStrikesBeforeClose: number
 
+  /** New sessions one address may open per minute (resumes do not count); cluster-wide through the cache. */
+  rateSessionsPerMinute: number
+  /** Sessions one address may hold on a node, connected plus resumable. */
+  maxSessionsPerIp: number
+  /** Sessions a node holds at most (connected plus resumable); past it new upgrades get 503. */
+  maxSessions: number
+  /** Proof of work before pairing: off, adaptive (new or risky addresses), always (every session's first find). */
+  powMode: 'off' | 'adaptive' | 'always'
+  /** Leading zero bits of SHA-256 a proof needs at no risk. */
+  powBits: number
+  /** The most a proof can need however risky the address. */
+  powMaxBits: number
+  /** How long a solved proof lets an address find without another (adaptive mode). */
+  powPassSeconds: number
+  /** Spam: the same text to this many distinct strangers within the window is refused (0 = off). */
+  spamRepeatStrangers: number
+  spamRepeatWindowSeconds: number
+  /** Spam: a link or contact handle from a new address within this many seconds of a chat's start is refused (0 = off). */
+  spamLinkGraceSeconds: number
+  /** Quarantine: this many distinct reporters (below the ban threshold) put an address in quarantine (0 = off). */
+  quarantineReports: number
+  /** Quarantine: this many strikes (spam refusals, image flags) within QUARANTINE_SECONDS do too (0 = off). */
+  quarantineStrikes: number
+  quarantineSeconds: number
+  /** A blocked stranger's address and the blocker's are never paired again for this long. */
+  blockSeconds: number
+  /** Popular interests: the most one address adds per hour (distinct names). */
+  popularPerAddressHour: number
+
   shutdownTimeoutMs: number
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   metricsEnabled: boolean
@@ -115,6 +144,35 @@ function origin(name: string, value: string): string {
 }
 
 const CRON_FIELD = /^[\d*/,\-A-Za-z?LW#]+$/
+
+const POW_MODES = ['off', 'adaptive', 'always'] as const
+
+/** Issue 12's limits (session churn, proof of work, spam, quarantine, blocks, popular). */
+function abuseLimits(env: Env) {
+  const powMode = (raw(env, 'POW_MODE') ?? 'adaptive') as Config['powMode']
+  if (!POW_MODES.includes(powMode)) throw new ConfigError('POW_MODE', `must be one of ${POW_MODES.join(', ')}, got "${powMode}"`)
+  const powBits = int(env, 'POW_BITS', 16, 1, 32)
+  const powMaxBits = int(env, 'POW_MAX_BITS', 22, 1, 32)
+  if (powMaxBits < powBits) throw new ConfigError('POW_MAX_BITS', `must be at least POW_BITS (${powBits}), got ${powMaxBits}`)
+  return {
+    // 120 a minute: a school or a carrier NAT behind one address opens far fewer than that.
+    rateSessionsPerMinute: int(env, 'RATE_SESSIONS_PER_MINUTE', 120, 1),
+    maxSessionsPerIp: int(env, 'MAX_SESSIONS_PER_IP', 200, 1),
+    maxSessions: int(env, 'MAX_SESSIONS', 50_000, 1),
+    powMode,
+    powBits,
+    powMaxBits,
+    powPassSeconds: int(env, 'POW_PASS_SECONDS', 3600, 1),
+    spamRepeatStrangers: int(env, 'SPAM_REPEAT_STRANGERS', 5, 0),
+    spamRepeatWindowSeconds: int(env, 'SPAM_REPEAT_WINDOW_SECONDS', 600, 1),
+    spamLinkGraceSeconds: int(env, 'SPAM_LINK_GRACE_SECONDS', 10, 0),
+    quarantineReports: int(env, 'QUARANTINE_REPORTS', 2, 0),
+    quarantineStrikes: int(env, 'QUARANTINE_STRIKES', 3, 0),
+    quarantineSeconds: int(env, 'QUARANTINE_SECONDS', 86_400, 1),
+    blockSeconds: int(env, 'BLOCK_SECONDS', 7 * 86_400, 1),
+    popularPerAddressHour: int(env, 'POPULAR_PER_ADDRESS_HOUR', 10, 1),
+  }
+}
 
 export function loadConfig(env: Env = {}): Config {
   const host = raw(env, 'HOST') ?? '0.0.0.0'
@@ -225,6 +283,8 @@ export function loadConfig(env: Env = {}): Config {
     ratePerIpFactor: int(env, 'RATE_PER_IP_FACTOR', 4, 1, 1000),
     banCacheSeconds: int(env, 'BAN_CACHE_SECONDS', 30, 0, 3600),
     abuseStrikesBeforeClose: int(env, 'ABUSE_STRIKES_BEFORE_CLOSE', 20, 1),
+
+    ...abuseLimits(env),
 
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     logLevel,

@@ -6,10 +6,17 @@ import type { HttpEnv } from './http'
 import { bunWebSocketHandlers, type WsData } from './chat/socket-adapter'
 import type { Services } from './services'
 import { clientIp } from './safety/client-ip'
-import { recordRequest } from './ops/access-log'
+import { recordRequest, refusalLog } from './ops/access-log'
+import type { Refusal } from './chat/guard'
 
 export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
-  const { config, hub, guard, secrets, log, metrics, drain } = services
+  const { config, hub, guard, secrets, log, metrics, drain, sessionLimits } = services
+  const refusedUpgrade = refusalLog(log, metrics, config.wsPath)
+
+  function refusalResponse(refusal: Refusal): Response {
+    const headers = refusal.retryAfterMs !== undefined ? { 'Retry-After': String(Math.ceil(refusal.retryAfterMs / 1000)) } : undefined
+    return Response.json({ error: { code: refusal.code, message: refusal.message, retryAfterMs: refusal.retryAfterMs } }, { status: refusal.status ?? 403, headers })
+  }
 
   async function upgrade(req: Request, server: Server<WsData>): Promise<Response | undefined> {
     if (hub.closing || drain.draining) return Response.json({ error: { code: 'shutting_down', message: 'server is restarting, retry shortly' } }, { status: 503, headers: { 'Retry-After': '1' } })
@@ -19,12 +26,17 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
     const ip = clientIp(server.requestIP(req)?.address, req.headers.get('x-forwarded-for'), config.trustedProxies)
     const info = { ip, ipHash: secrets.hashIp(ip), origin: req.headers.get('origin') }
     const refusal = guard.admitConnection(info)
-    if (refusal) {
-      const headers = refusal.retryAfterMs !== undefined ? { 'Retry-After': String(Math.ceil(refusal.retryAfterMs / 1000)) } : undefined
-      return Response.json({ error: { code: refusal.code, message: refusal.message, retryAfterMs: refusal.retryAfterMs } }, { status: refusal.status ?? 403, headers })
-    }
+    if (refusal) return refusalResponse(refusal)
     const resume = new URL(req.url).searchParams.get('resume')
-    if (resume) await hub.restore(resume)
+    // A resume of a session held here (or, with Redis, anywhere) is not a new session.
+    const resumed = resume ? await hub.restore(resume).catch(() => false) : false
+    if (!resumed) {
+      const over = await sessionLimits.admitNew(info.ipHash)
+      if (over) {
+        guard.releaseConnection(info)
+        return refusalResponse(over)
+      }
+    }
     const data: WsData = { ...info, resume, session: null, conn: null }
     if (server.upgrade(req, { data })) return undefined
     guard.releaseConnection(info)
@@ -41,7 +53,9 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
       if (pathname !== config.wsPath) return app.fetch(req, srv)
       const started = performance.now()
       return upgrade(req, srv).then(res => {
-        recordRequest(log, metrics, config.wsPath, req.method, pathname, res?.status ?? 101, started)
+        const status = res?.status ?? 101
+        if (status === 429 || status === 503) refusedUpgrade(req.method, pathname, status, started)
+        else recordRequest(log, metrics, config.wsPath, req.method, pathname, status, started)
         return res
       })
     },

@@ -11,6 +11,8 @@ import type { Drain } from './ops/drain'
 import type { Metrics } from './ops/metrics'
 import type { Moderation } from './safety/moderation'
 import type { Secrets } from './secrets'
+import type { AddressRisk } from './safety/address-risk'
+import type { SessionLimits } from './safety/session-limits'
 import type { OpenDatabase } from '../db'
 
 /** The node's part in a cluster (REDIS_URL set). */
@@ -35,5 +37,9 @@ export interface Services {
   drain: Drain
   secrets: Secrets
   popular: PopularInterests
+  /** Per-address risk, strikes and quarantine (issue 12), shared across nodes through the cache. */
+  risk: AddressRisk
+  /** Caps on new and held sessions, checked at the upgrade. */
+  sessionLimits: SessionLimits
   now: () => number
 }

@@ -4,7 +4,7 @@
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { Connection } from './connection'
-import type { ChatGuard, Refusal } from './guard'
+import { SCREENED_TEXTS, type ChatGuard, type Refusal } from './guard'
 import { newChatId } from '../ids'
 import type { ChatBackend, Control, Expired } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
@@ -15,7 +15,14 @@ import type { ChatRef, LocalSession } from './session'
 export interface ChatRulesConfig {
   repairCooldownMs: number
   abuseStrikesBeforeClose: number
+  /** A blocked pair of addresses is not paired again for this long. */
+  blockSeconds: number
 }
+
+/** `block` right after a chat still applies to it for this long (like a report). */
+export const BLOCK_AFTER_MS = 5 * 60_000
+/** A `next` this soon after being matched is a skip; many of them raise the address's risk. */
+const QUICK_SKIP_MS = 3000
 
 export interface HubObserver {
   onText?(chatId: string, fromSessionId: string, body: string, at: number): void
@@ -48,13 +55,23 @@ export function createChatRules(deps: ChatRulesDeps) {
     metrics.inc('frames_out_total')
   }
 
-  function refuse(s: LocalSession, conn: Connection, r: { code: ErrorCode; message: string; retryAfterMs?: number }) {
-    sendTo(conn, { type: 'error', code: r.code, message: r.message, ...(r.retryAfterMs !== undefined && { retryAfterMs: r.retryAfterMs }) })
+  function refuse(s: LocalSession, conn: Connection, r: { code: ErrorCode; message: string; retryAfterMs?: number; challenge?: Refusal['challenge'] }) {
+    sendTo(conn, {
+      type: 'error',
+      code: r.code,
+      message: r.message,
+      ...(r.retryAfterMs !== undefined && { retryAfterMs: r.retryAfterMs }),
+      ...(r.challenge && { challenge: r.challenge }),
+    })
     metrics.inc('errors_total', { code: r.code })
+    // Being asked for a proof is not a mistake of the client's.
+    if (r.code === 'proof_required') return
     // Strikes decay by one a second: a burst of mistakes is fine, sustained abuse is not.
     const t = now()
     s.strikes = Math.max(0, s.strikes - (t - s.strikesAt) / 1000) + 1
     s.strikesAt = t
+    // Once per connection (not per frame, which a flood would turn into a cache call each).
+    if (s.strikes > config.abuseStrikesBeforeClose / 2 && s.strikes - 1 <= config.abuseStrikesBeforeClose / 2) guard.noteRisk?.(s.ipHash, 'refused')
     if (s.strikes > config.abuseStrikesBeforeClose) {
       log.warn('closing abusive socket', { ipHash: s.ipHash, code: r.code })
       conn.close(1008, 'too many bad frames')
@@ -70,6 +87,7 @@ export function createChatRules(deps: ChatRulesDeps) {
       s.chat = ctl.chat
       s.requeue = false
       s.epoch++
+      s.chatTexts = 0
       s.mailbox?.forgetIds()
       return true
     }
@@ -122,14 +140,14 @@ export function createChatRules(deps: ChatRulesDeps) {
     return true
   }
 
-  function enqueue(s: LocalSession) {
+  function enqueue(s: LocalSession, pool = 'main') {
     s.state = 'queued'
     s.epoch++
     backend.save(s)
     // Through the backend like every frame for a session: on several nodes an `ended` pushed
     // just before must reach the client first.
     backend.send(s.id, JSON.stringify({ type: 'queued', interests: s.interests, random: s.random }))
-    void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash }).catch(err => {
+    void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash, pool }).catch(err => {
       log.error('could not join the queue', { err })
       leaveQueue(s)
       if (s.conn) sendTo(s.conn, { type: 'error', code: 'internal', message: 'could not join the queue, try again' })
@@ -148,29 +166,107 @@ export function createChatRules(deps: ChatRulesDeps) {
     if (interests.length === 0 && !random) {
       return refuse(s, conn, { code: 'bad_frame', message: 'find: give at least one interest or allow random strangers' })
     }
+    if (s.chat && now() - s.chat.startedAt < QUICK_SKIP_MS) guard.noteRisk?.(s.ipHash, 'skip')
     endLocal(s, { by: 'you', reason: 'next' }, { by: 'stranger', reason: 'next' })
     leaveQueue(s)
     s.interests = interests
     s.random = random
+    s.awaitingProof = false
     const epoch = ++s.epoch
     let refusal: Refusal | null
+    let pool = 'main'
+    const ctx = { sessionId: s.id, ipHash: s.ipHash }
     try {
-      refusal = await guard.checkFind({ sessionId: s.id, ipHash: s.ipHash })
+      ;[refusal, pool] = await Promise.all([guard.checkFind(ctx), guard.poolFor?.(ctx) ?? 'main'])
     } catch (err) {
       log.error('guard.checkFind failed', { err })
       refusal = { code: 'internal', message: 'could not join the queue, try again' }
     }
     // Something happened while we waited (leave, another find, a dropped socket): that wins.
     if (epoch !== s.epoch || s.conn !== conn) return
-    if (refusal) return refuse(s, conn, refusal)
+    if (refusal) {
+      s.awaitingProof = refusal.code === 'proof_required'
+      return refuse(s, conn, refusal)
+    }
     if (record) {
       const fresh = interests.filter(i => !s.counted.has(i))
       // Bounded: a session that keeps changing interests stops counting, it does not grow.
       if (s.counted.size < MAX_COUNTED_INTERESTS) for (const i of fresh) s.counted.add(i)
       else fresh.length = 0
-      popular.record(fresh)
+      popular.record(s.ipHash, fresh)
     }
-    enqueue(s)
+    enqueue(s, pool)
+  }
+
+  /** A proof of work answering the challenge of the last find: accepted, that find runs now. */
+  async function proof(s: LocalSession, conn: Connection, token: string, nonce: string) {
+    const r = guard.checkProof ? await guard.checkProof({ sessionId: s.id, ipHash: s.ipHash }, token, nonce) : { code: 'bad_proof' as const, message: 'proof: no proof of work is asked for here' }
+    if (s.conn !== conn) return
+    if (r) return refuse(s, conn, r)
+    if (!s.awaitingProof || s.state !== 'idle') return
+    return find(s, conn, s.interests, s.random)
+  }
+
+  /** Ends the chat like leave (or takes the one just ended) and keeps the two addresses apart. */
+  function block(s: LocalSession, conn: Connection) {
+    const t = now()
+    let partnerId: string
+    let partnerIpHash: string
+    if (s.chat) {
+      ;({ partnerId, partnerIpHash } = s.chat)
+      endLocal(s, { by: 'you', reason: 'left' }, { by: 'stranger', reason: 'left' })
+      s.epoch++
+    } else if (s.lastChat && t - s.lastChat.endedAt <= BLOCK_AFTER_MS) {
+      ;({ partnerId, partnerIpHash } = s.lastChat)
+    } else return refuse(s, conn, { code: 'not_in_chat', message: 'block: there is no current or recent chat' })
+    const until = t + config.blockSeconds * 1000
+    void queue.cooldown(s.id, partnerId, until).catch(err => log.error('block cool-down failed', { err }))
+    // Two people behind one address (a school) only keep their sessions apart: an address
+    // cool-down with itself would keep the blocker from everyone there.
+    if (partnerIpHash && partnerIpHash !== s.ipHash) {
+      void queue.cooldown(`ip:${s.ipHash}`, `ip:${partnerIpHash}`, until).catch(err => log.error('block cool-down failed', { err }))
+      guard.noteRisk?.(partnerIpHash, 'blocked')
+    }
+    metrics.inc('blocks_total')
+  }
+
+  /** The relay, past screening: what a text frame does while its chat is open. */
+  function relay(s: LocalSession, conn: Connection, id: string, body: string) {
+    if (s.conn !== conn) return
+    const chat = s.chat
+    if (!chat) return textOutsideChat(s, conn, id)
+    const at = now()
+    backend.relayText(s, chat.partnerId, id, body, at)
+    metrics.inc('messages_relayed_total')
+    for (const o of observers) o.onText?.(chat.id, s.id, body, at)
+  }
+
+  /** A text: the first few of a chat are screened (spam); while one is checked, later ones wait in order. */
+  function onText(s: LocalSession, conn: Connection, id: string, body: string): void | Promise<void> {
+    const chat = s.chat
+    if (!chat || s.chatTexts >= SCREENED_TEXTS || !guard.screenText) return relay(s, conn, id, body)
+    s.chatTexts++
+    const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, now())
+    if (!v) return relay(s, conn, id, body)
+    if (!('then' in v)) return refuse(s, conn, v)
+    return v.then(
+      r => (r ? (s.conn === conn ? refuse(s, conn, r) : undefined) : relay(s, conn, id, body)),
+      () => relay(s, conn, id, body),
+    )
+  }
+
+  /** Holds this session's later texts behind `p` (each new text chains on the latest gate). */
+  function gate(s: LocalSession, p: Promise<unknown>): Promise<void> {
+    const g: Promise<void> = p.then(
+      () => {
+        if (s.textGate === g) s.textGate = null
+      },
+      () => {
+        if (s.textGate === g) s.textGate = null
+      },
+    )
+    s.textGate = g
+    return g
   }
 
   // ---------- frames ----------
@@ -178,12 +274,13 @@ export function createChatRules(deps: ChatRulesDeps) {
   function onFrame(s: LocalSession, conn: Connection, frame: ClientFrame): void | Promise<void> {
     switch (frame.type) {
       case 'text': {
-        const chat = s.chat
-        if (!chat) return textOutsideChat(s, conn, frame.id)
-        const at = now()
-        backend.relayText(s, chat.partnerId, frame.id, frame.body, at)
-        metrics.inc('messages_relayed_total')
-        for (const o of observers) o.onText?.(chat.id, s.id, frame.body, at)
+        if (s.textGate) {
+          const { id, body } = frame
+          return void gate(s, s.textGate.then(() => onText(s, conn, id, body)))
+        }
+        if (!s.chat) return textOutsideChat(s, conn, frame.id)
+        const held = onText(s, conn, frame.id, frame.body)
+        if (held) gate(s, held)
         return
       }
       case 'typing':
@@ -205,7 +302,12 @@ export function createChatRules(deps: ChatRulesDeps) {
       case 'leave':
         if (!endLocal(s, { by: 'you', reason: 'left' }, { by: 'stranger', reason: 'left' })) leaveQueue(s)
         s.epoch++
+        s.awaitingProof = false
         return
+      case 'block':
+        return block(s, conn)
+      case 'proof':
+        return proof(s, conn, frame.token, frame.nonce)
     }
   }
 

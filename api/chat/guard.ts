@@ -1,6 +1,6 @@
 // The seam through which safety rules (origin, bans, rate limits) act on the chat hub. The hub
 // calls these at fixed points and knows nothing of how they decide.
-import type { ClientFrame, ErrorCode } from './protocol'
+import type { ClientFrame, ErrorCode, ProofChallenge } from './protocol'
 
 export interface Refusal {
   code: ErrorCode
@@ -8,7 +8,18 @@ export interface Refusal {
   retryAfterMs?: number
   /** HTTP status for refusals before the upgrade. */
   status?: number
+  /** With `proof_required`: what to solve. */
+  challenge?: ProofChallenge
 }
+
+/** What the chat rules know about a text when they ask for it to be screened. */
+export interface TextContext extends FrameContext {
+  partnerId: string
+  chatStartedAt: number
+}
+
+/** Behaviour the chat rules see that makes an address look riskier (see safety/address-risk.ts). */
+export type RuleRisk = 'refused' | 'skip' | 'blocked'
 
 export interface ConnectionInfo {
   ip: string
@@ -32,7 +43,21 @@ export interface ChatGuard {
   checkFind(ctx: FrameContext): Promise<Refusal | null>
   /** Rate limits for HTTP-side actions (upload tickets, reports). Synchronous and cheap. */
   checkAction(kind: 'ticket' | 'report', ctx: FrameContext): Refusal | null
+  /** The queue pool a find joins: 'main', or 'quarantine' for a soft-banned address. */
+  poolFor?(ctx: FrameContext): Promise<string>
+  /** A `proof` frame answering a `proof_required` challenge; null when accepted. */
+  checkProof?(ctx: FrameContext, token: string, nonce: string): Promise<Refusal | null>
+  /**
+   * The first few texts of each chat (spam heuristics). Must return null synchronously for
+   * almost every text; a promise holds this session's texts back until it settles.
+   */
+  screenText?(ctx: TextContext, body: string, at: number): Refusal | null | Promise<Refusal | null>
+  /** A risk signal the rules saw (fire and forget). */
+  noteRisk?(ipHash: string, kind: RuleRisk): void
 }
+
+/** How many texts at the start of each chat the rules hand to screenText. */
+export const SCREENED_TEXTS = 3
 
 export const allowAll: ChatGuard = {
   admitConnection: () => null,

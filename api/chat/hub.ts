@@ -25,6 +25,7 @@ export interface HubConfig {
   repairCooldownMs: number
   onlineBroadcastMs: number
   abuseStrikesBeforeClose: number
+  blockSeconds: number
 }
 
 export interface HubDeps {
@@ -62,6 +63,24 @@ export function createHub(deps: HubDeps) {
   const { sendTo } = rules
 
   let connected = 0
+  // Sessions this node holds in memory (connected, or on one node also resumable), per address:
+  // what the session caps at the upgrade read (safety/session-limits.ts), kept exact here rather
+  // than counted over every session on each upgrade.
+  const heldByIp = new Map<string, number>()
+  let heldTotal = 0
+  const hold = (ipHash: string) => {
+    heldTotal++
+    heldByIp.set(ipHash, (heldByIp.get(ipHash) ?? 0) + 1)
+  }
+  const release = (ipHash: string) => {
+    const n = (heldByIp.get(ipHash) ?? 0) - 1
+    if (n > 0) heldByIp.set(ipHash, n)
+    else heldByIp.delete(ipHash)
+    heldTotal = Math.max(0, heldTotal - 1)
+  }
+  // On one node a dropped socket's session stays in memory until it expires; with Redis it
+  // leaves this node's memory at once (it is held in Redis, and expiry may run on any node).
+  const heldUntilExpiry = backend.kind === 'local'
   let lastOnlineSent = -1
   let closing = false
   /** Resolved when the last socket has closed during shutdown. */
@@ -73,11 +92,15 @@ export function createHub(deps: HubDeps) {
       metrics.inc('frames_out_total')
     },
     apply: rules.apply,
-    expired: rules.expired,
+    expired(e) {
+      if (heldUntilExpiry) release(e.ipHash)
+      rules.expired(e)
+    },
     takenOver(s) {
       const old = s.conn
       s.conn = null
       backend.drop(s.id)
+      release(s.ipHash)
       old?.close(4001, 'resumed on another connection')
     },
     addressAction(ipHash, action) {
@@ -120,6 +143,7 @@ export function createHub(deps: HubDeps) {
     metrics.inc('connections_total')
     const existing = resumeId ? backend.local(resumeId) : undefined
     if (!existing) {
+      hold(conn.info.ipHash)
       const s = backend.create(newSessionToken(), conn.info.ipHash)
       s.conn = conn
       sendTo(conn, { type: 'hello', session: s.id, resumed: false, online: backend.online(), limits })
@@ -132,6 +156,11 @@ export function createHub(deps: HubDeps) {
       old.close(4001, 'resumed on another connection')
     }
     s.conn = conn
+    if (!heldUntilExpiry) hold(conn.info.ipHash)
+    else if (s.ipHash !== conn.info.ipHash) {
+      release(s.ipHash)
+      hold(conn.info.ipHash)
+    }
     s.ipHash = conn.info.ipHash
     s.strikes = 0
     const replay = backend.attach(s)
@@ -208,6 +237,7 @@ export function createHub(deps: HubDeps) {
     } else if (s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
     backend.save(s)
     backend.detach(s)
+    if (!heldUntilExpiry) release(s.ipHash)
   }
 
   // ---------- public surface ----------
@@ -249,6 +279,8 @@ export function createHub(deps: HubDeps) {
     notify(id: string, code: ErrorCode, message: string, retryAfterMs?: number) {
       backend.send(id, JSON.stringify({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))
     },
+    /** Sessions this node holds (connected or resumable), in all and for one address: O(1). */
+    held: (ipHash?: string) => (ipHash === undefined ? heldTotal : (heldByIp.get(ipHash) ?? 0)),
     /** Session ids of an address held by this node. */
     sessionsByIpHash(ipHash: string): string[] {
       const out: string[] = []

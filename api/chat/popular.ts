@@ -1,44 +1,99 @@
-// Counts interests used in `find` over a rolling window (hourly buckets, last 24 h), for the
-// `interests.popular` suggestions. In memory: it is a hint, not a record. The hub records each
-// interest once per session, so a count is a number of people.
-const BUCKET_MS = 3_600_000
-const BUCKETS = 24
-const MAX_NAMES_PER_BUCKET = 5000
+// Counts the interests used in `find` over a rolling window (hourly buckets, last 24 h), for the
+// `interests.popular` suggestions. It counts people, not sessions: distinct address hashes per
+// interest over the whole window, so three sockets (or three hours) of one address count once and
+// what one person types is never advertised to strangers, nor usable as an oracle for whether
+// someone typed a guessed word. Junk is kept from crowding real interests out: one address adds at
+// most POPULAR_PER_ADDRESS_HOUR names an hour, and a full bucket makes room by dropping a name only
+// one address used, never one several people share.
+//
+// In memory on one node (a hint, not a record); cluster/redis-popular.ts shares it across nodes.
+export const BUCKET_MS = 3_600_000
+export const BUCKETS = 24
+export const MAX_NAMES_PER_BUCKET = 5000
+/** Addresses remembered per name and hour; past it the count goes on without the set (the threshold decision is always exact). */
+const MAX_ADDRESSES_PER_NAME = 256
 
 export interface PopularInterests {
-  record(interests: readonly string[]): void
-  /** The most used, only those with at least `minCount` uses. */
-  top(limit: number, minCount?: number): Array<{ name: string; count: number }>
+  /** `ipHash` used `interests` in a find (fire and forget). */
+  record(ipHash: string, interests: readonly string[]): void
+  /** The most used, only those used by at least `minCount` distinct addresses. */
+  top(limit: number, minCount?: number): Promise<Array<{ name: string; count: number }>>
 }
 
-export function createPopularInterests(now: () => number = Date.now): PopularInterests {
-  const buckets = new Map<number, Map<string, number>>()
+interface Bucket {
+  /** name → addresses that used it this hour (null once past MAX_ADDRESSES_PER_NAME) and how many. */
+  names: Map<string, { ips: Set<string> | null; n: number }>
+  /** address → names it added this hour (its budget). */
+  byIp: Map<string, Set<string>>
+}
+
+export const rankPopular = (totals: Iterable<[string, number]>, limit: number, minCount: number) =>
+  [...totals]
+    .filter(([, count]) => count >= minCount)
+    .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+    .slice(0, limit)
+    .map(([name, count]) => ({ name, count }))
+
+export function createPopularInterests(opts: { perAddressHour?: number; now?: () => number } = {}): PopularInterests {
+  const now = opts.now ?? Date.now
+  const perAddress = opts.perAddressHour ?? 10
+  const buckets = new Map<number, Bucket>()
   const current = () => {
     const id = Math.floor(now() / BUCKET_MS)
     let b = buckets.get(id)
     if (!b) {
-      buckets.set(id, (b = new Map()))
+      buckets.set(id, (b = { names: new Map(), byIp: new Map() }))
       for (const k of buckets.keys()) if (k <= id - BUCKETS) buckets.delete(k)
     }
     return b
   }
+  /** Room for a new name in a full bucket: drop one name a single address used. */
+  function makeRoom(b: Bucket): boolean {
+    for (const [name, e] of b.names) {
+      if (e.n > 1) continue
+      b.names.delete(name)
+      return true
+    }
+    return false
+  }
   return {
-    record(interests) {
+    record(ipHash, interests) {
       const b = current()
+      let mine = b.byIp.get(ipHash)
       for (const i of interests) {
-        if (!b.has(i) && b.size >= MAX_NAMES_PER_BUCKET) continue
-        b.set(i, (b.get(i) ?? 0) + 1)
+        if (mine?.has(i)) continue
+        if ((mine?.size ?? 0) >= perAddress) break
+        let e = b.names.get(i)
+        if (!e) {
+          if (b.names.size >= MAX_NAMES_PER_BUCKET && !makeRoom(b)) continue
+          b.names.set(i, (e = { ips: new Set(), n: 0 }))
+        }
+        if (!mine) b.byIp.set(ipHash, (mine = new Set()))
+        mine.add(i)
+        e.n++
+        if (e.ips) {
+          e.ips.add(ipHash)
+          if (e.ips.size > MAX_ADDRESSES_PER_NAME) e.ips = null
+        }
       }
     },
-    top(limit, minCount = 1) {
+    async top(limit, minCount = 1) {
       current()
-      const total = new Map<string, number>()
-      for (const b of buckets.values()) for (const [k, v] of b) total.set(k, (total.get(k) ?? 0) + v)
-      return [...total]
-        .filter(([, count]) => count >= minCount)
-        .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
-        .slice(0, limit)
-        .map(([name, count]) => ({ name, count }))
+      const ips = new Map<string, Set<string>>()
+      const extra = new Map<string, number>()
+      for (const b of buckets.values()) {
+        for (const [name, e] of b.names) {
+          if (e.ips) {
+            let u = ips.get(name)
+            if (!u) ips.set(name, (u = new Set()))
+            for (const ip of e.ips) u.add(ip)
+          } else extra.set(name, (extra.get(name) ?? 0) + e.n)
+        }
+      }
+      const totals = new Map<string, number>()
+      for (const [name, u] of ips) totals.set(name, u.size)
+      for (const [name, n] of extra) totals.set(name, (totals.get(name) ?? 0) + n)
+      return rankPopular(totals, limit, minCount)
     },
   }
 }

@@ -5,6 +5,9 @@ import { z } from 'zod'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest } from './interests'
 import { cleanText, NEEDS_CLEANING } from './text'
 
+/** Longest proof-of-work token the server ever issues (they are about 90 characters). */
+const MAX_PROOF_TOKEN = 256
+
 // ---------- errors ----------
 
 /** Stable error codes: clients switch on these, so never rename one. */
@@ -21,6 +24,11 @@ export const ERROR_CODES = [
   'too_many_connections', // too many sockets from one address
   'internal', // the server failed; nothing the client did
   'unavailable', // a shared backend (Redis, for several nodes) is unreachable; retry shortly
+  'proof_required', // this find needs a proof of work first: solve `challenge`, answer with a `proof` frame
+  'bad_proof', // the proof was wrong, expired, already used or not for this session
+  'spam', // the message looks like spam (repeated to many strangers, or an early link) and was not sent
+  'too_many_sessions', // upgrade refused: this address opened or holds too many sessions (HTTP 429)
+  'server_full', // upgrade refused: the server holds as many sessions as it may (HTTP 503)
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
@@ -58,6 +66,14 @@ const typing = z.object({ type: z.literal('typing'), active: z.boolean() })
 const next = z.object({ type: z.literal('next') })
 const leave = z.object({ type: z.literal('leave') })
 const ack = z.object({ type: z.literal('ack'), seq: z.number().int().min(0) })
+/** Ends the chat like `leave` (or, right after one, applies to it) and never pairs the two addresses again. */
+const block = z.object({ type: z.literal('block') })
+/** The answer to a `proof_required` challenge: SHA-256(`${token}:${nonce}`) has `bits` leading zero bits. */
+const proof = z.object({
+  type: z.literal('proof'),
+  token: z.string().min(1).max(MAX_PROOF_TOKEN, 'proof: token is too long'),
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'nonce must be 1–32 letters, digits, _ or -'),
+})
 
 export type FindFrame = z.output<typeof find>
 export type TextFrame = z.output<ReturnType<typeof textFrame>>
@@ -68,6 +84,8 @@ export type ClientFrame =
   | z.output<typeof next>
   | z.output<typeof leave>
   | z.output<typeof ack>
+  | z.output<typeof block>
+  | z.output<typeof proof>
 /** What a client may write: `random` is optional on the wire. */
 export type ClientFrameInput =
   | z.input<typeof find>
@@ -76,8 +94,10 @@ export type ClientFrameInput =
   | z.input<typeof next>
   | z.input<typeof leave>
   | z.input<typeof ack>
+  | z.input<typeof block>
+  | z.input<typeof proof>
 
-export const CLIENT_FRAME_TYPES = ['find', 'text', 'typing', 'next', 'leave', 'ack'] as const
+export const CLIENT_FRAME_TYPES = ['find', 'text', 'typing', 'next', 'leave', 'ack', 'block', 'proof'] as const
 
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string }
 
@@ -99,6 +119,8 @@ export function createFrameParser(limits: ParserLimits, opts: { hotPath?: boolea
     next,
     leave,
     ack,
+    block,
+    proof,
   } as const
 
   return raw => {
@@ -161,6 +183,8 @@ export function acceptHotFrame(type: string, data: Record<string, unknown>, maxT
       return { type: 'next' }
     case 'leave':
       return { type: 'leave' }
+    case 'block':
+      return { type: 'block' }
     default:
       return null
   }
@@ -201,7 +225,16 @@ export type MediaFrame = { type: 'media'; seq: number; from: 'you' | 'stranger';
 export type PartnerFrame = { type: 'partner'; state: 'reconnecting' | 'back' }
 export type EndedFrame = { type: 'ended'; seq: number; by: EndedBy; reason: EndReason }
 export type OnlineFrame = { type: 'online'; count: number }
-export type ErrorFrame = { type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number }
+/** A proof-of-work challenge (with `proof_required`): find a nonce, send {type:'proof', token, nonce}. */
+export interface ProofChallenge {
+  /** Opaque, signed, single-use; bound to this session and address. */
+  token: string
+  /** Leading zero bits SHA-256(`${token}:${nonce}`) must have. */
+  bits: number
+  /** ms epoch after which the token is refused. */
+  expiresAt: number
+}
+export type ErrorFrame = { type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number; challenge?: ProofChallenge }
 /** Sent before a graceful restart: reconnect with ?resume= after a short pause. */
 export type ShutdownFrame = { type: 'shutdown'; resumable: boolean; retryAfterMs: number }
 

@@ -42,6 +42,12 @@ export interface LocalSession {
   /** Abuse strikes of the current connection (decay one a second). */
   strikes: number
   strikesAt: number
+  /** Texts sent in the current chat, counted up to SCREENED_TEXTS (spam screening). */
+  chatTexts: number
+  /** Set while a screened text is being checked: later texts wait behind it, in order. */
+  textGate: Promise<void> | null
+  /** The last find was answered with proof_required: an accepted proof runs it. */
+  awaitingProof: boolean
 }
 
 /** What other modules (tRPC, uploads, reports) may know about a session. */
@@ -70,6 +76,9 @@ export function newLocalSession(id: string, ipHash: string, mailbox: Mailbox | n
     counted: new Set(),
     strikes: 0,
     strikesAt: 0,
+    chatTexts: 0,
+    textGate: null,
+    awaitingProof: false,
   }
 }
 

@@ -79,7 +79,9 @@ local function eligible(w, cid)
   if cooled(w.id, cid) then return false end
   local cip = redis.call('HGET', wkey(cid), 'ip')
   if not cip then return false end
-  return not cooled(w.ip, cip)
+  -- Address cool-downs are keyed 'ip:<hash>', as in chat/local-match-queue.ts (blocks use them).
+  if w.ip == '' or cip == '' then return true end
+  return not cooled('ip:' .. w.ip, 'ip:' .. cip)
 end
 
 -- Rule 1: the longest-waiting eligible stranger sharing an interest (the first eligible entry of

@@ -31,6 +31,28 @@ export function recordRequest(log: Logger, metrics: Metrics, wsPath: string, met
   else log.info('http', fields)
 }
 
+/**
+ * Refused upgrades (429/503) as a flood produces them: every one counted, but at most one log
+ * line per `everyMs`, carrying how many were left out. One line per refusal would let a socket
+ * loop write the log full.
+ */
+export function refusalLog(log: Logger, metrics: Metrics, wsPath: string, everyMs = 1000) {
+  let last = 0
+  let quiet = 0
+  return (method: string, pathname: string, status: number, startedAt: number) => {
+    const t = performance.now()
+    if (t - last < everyMs) {
+      metrics.inc('http_requests_total', { route: routeOf(pathname, wsPath), status: String(status) })
+      quiet++
+      return
+    }
+    last = t
+    recordRequest(log, metrics, wsPath, method, pathname, status, startedAt)
+    if (quiet) log.info('http refusals not logged', { since: `${everyMs} ms`, count: quiet })
+    quiet = 0
+  }
+}
+
 export function accessLog(log: Logger, metrics: Metrics, wsPath: string): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now()

@@ -10,6 +10,11 @@ import { dbErrorCode } from '../../db/errors'
 import type { BanStore } from './bans'
 import { checkOrigin, originSet } from './origin'
 import { createRateLimiter, perHour, perMinute, perSecond, type RateLimiter } from './rate-limiter'
+import type { Cache } from '../cache'
+import type { Secrets } from '../secrets'
+import { extraBits, type AddressRisk } from './address-risk'
+import { issueChallenge, verifyProof } from './proof-of-work'
+import type { SpamFilter } from './spam'
 
 export type GuardConfig = Pick<
   Config,
@@ -21,7 +26,19 @@ export type GuardConfig = Pick<
   | 'rateTicketsPerMinute'
   | 'rateReportsPerHour'
   | 'ratePerIpFactor'
+  | 'powMode'
+  | 'powBits'
+  | 'powMaxBits'
+  | 'powPassSeconds'
 >
+
+/** Issue 12's rules: proof of work, quarantine, spam (absent in tests that build a bare guard). */
+export interface AbuseDeps {
+  cache: Cache
+  secrets: Secrets
+  risk: AddressRisk
+  spam: SpamFilter
+}
 
 export interface SafetyGuard extends ChatGuard {
   /** Sizes of the in-memory maps (tests and metrics check they stay bounded). */
@@ -32,13 +49,15 @@ export interface SafetyGuard extends ChatGuard {
 // spin the server with them either: they share a generous bucket this many times the text rate.
 const CONTROL_FACTOR = 4
 
-export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log: Logger; metrics: Metrics; now: () => number }): SafetyGuard {
-  const { config, bans, log, metrics, now } = deps
+export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log: Logger; metrics: Metrics; now: () => number; abuse?: AbuseDeps }): SafetyGuard {
+  const { config, bans, log, metrics, now, abuse } = deps
   const allowed = originSet(config.allowedOrigins)
   const f = config.ratePerIpFactor
   const connections = new Map<string, number>()
   metrics.describe('connections_refused_total', 'WebSocket upgrades refused by the guard, by code')
   metrics.describe('ban_lookup_errors_total', 'Ban lookups that failed (the find was let through)')
+  metrics.describe('proofs_total', 'Proof-of-work challenges issued and answers checked, by outcome')
+  metrics.describe('spam_refused_total', 'Texts refused as spam')
 
   const limiters = {
     text: createRateLimiter(perSecond(config.rateTextPerSecond, config.rateTextBurst)),
@@ -70,6 +89,29 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
   function refuseConnection(r: Refusal): Refusal {
     metrics.inc('connections_refused_total', { code: r.code })
     return r
+  }
+
+  /**
+   * Whether this find needs a proof first. adaptive: an address without a recent proof as hard as
+   * its risk asks (a new address always needs one); always: every session proves once. The bits
+   * grow with the risk score, so a pass earned at low risk stops covering a risky address.
+   */
+  async function proofNeeded(ctx: FrameContext): Promise<Refusal | null> {
+    if (!abuse || config.powMode === 'off') return null
+    const [score, sPass, aPass] = await Promise.all([
+      abuse.risk.score(ctx.ipHash),
+      abuse.cache.get(`pow:ok:s:${ctx.sessionId}`),
+      config.powMode === 'adaptive' ? abuse.cache.get(`pow:ok:a:${ctx.ipHash}`) : null,
+    ])
+    const bits = Math.min(config.powMaxBits, config.powBits + extraBits(score))
+    const pass = Math.max(Number(sPass) || 0, Number(aPass) || 0)
+    if (pass >= bits) return null
+    metrics.inc('proofs_total', { outcome: 'issued' })
+    return {
+      code: 'proof_required',
+      message: `solve the proof of work (${bits} bits) and send a proof frame; the search starts when it is accepted`,
+      challenge: issueChallenge(abuse.secrets, ctx, bits, now()),
+    }
   }
 
   return {
@@ -118,9 +160,43 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
         log.error('ban lookup failed', { code: dbErrorCode(err) })
         return null
       }
-      if (until === null) return null
-      const left = Math.max(1, until - now())
-      return { code: 'banned', message: `you are banned from meeting strangers for ${formatDuration(left)}`, retryAfterMs: left }
+      if (until !== null) {
+        const left = Math.max(1, until - now())
+        return { code: 'banned', message: `you are banned from meeting strangers for ${formatDuration(left)}`, retryAfterMs: left }
+      }
+      return proofNeeded(ctx)
+    },
+
+    async poolFor(ctx) {
+      return abuse && (await abuse.risk.quarantined(ctx.ipHash)) ? 'quarantine' : 'main'
+    },
+
+    async checkProof(ctx, token, nonce) {
+      if (!abuse || config.powMode === 'off') return { code: 'bad_proof', message: 'proof: no proof of work is asked for here' }
+      const r = await verifyProof(abuse.secrets, abuse.cache, ctx, token, nonce, now())
+      metrics.inc('proofs_total', { outcome: r.ok ? 'accepted' : 'refused' })
+      if (!r.ok) return { code: 'bad_proof', message: r.message }
+      const ttl = config.powPassSeconds
+      await Promise.all([
+        abuse.cache.set(`pow:ok:s:${ctx.sessionId}`, String(r.bits), ttl),
+        config.powMode === 'adaptive' ? abuse.cache.set(`pow:ok:a:${ctx.ipHash}`, String(r.bits), ttl) : null,
+      ])
+      return null
+    },
+
+    screenText(ctx, body, at) {
+      const v = abuse?.spam.check(ctx, body, at)
+      if (!v) return null
+      return v.then(why => {
+        if (!why) return null
+        metrics.inc('spam_refused_total')
+        void abuse!.risk.strike(ctx.ipHash, 'spam')
+        return { code: 'spam', message: `not sent: ${why} looks like spam` }
+      })
+    },
+
+    noteRisk(ipHash, kind) {
+      abuse?.risk.note(ipHash, kind)
     },
 
     checkAction(kind, ctx) {

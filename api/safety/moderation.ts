@@ -45,6 +45,8 @@ export interface ModerationDeps {
   log: Logger
   metrics: Metrics
   now: () => number
+  /** A report was stored against `ipHash` and it was not banned (quarantine, risk). */
+  onReported?: (ipHash: string, distinctReporters: number) => void
 }
 
 export function createModeration(deps: ModerationDeps): Moderation {
@@ -93,7 +95,10 @@ export function createModeration(deps: ModerationDeps): Moderation {
     // Reports made before the last ban (whoever made it) are not counted again.
     const since = Math.max(now() - config.reportBanWindowSeconds * 1000, last === null ? 0 : last + 1)
     const n = await reports.distinctReporters(ipHash, since)
-    if (n < config.reportBanThreshold) return false
+    if (n < config.reportBanThreshold) {
+      deps.onReported?.(ipHash, n)
+      return false
+    }
     await ban(ipHash, { seconds: config.banSeconds, reason: `${n} distinct reporters within ${config.reportBanWindowSeconds} s`, source: 'reports' })
     return true
   }

@@ -2,8 +2,9 @@ import { z } from 'zod'
 import { publicProcedure, router } from './trpc'
 
 /**
- * An interest is suggested to everyone only once this many people used it lately: what one
- * person types (a name, a handle) is never advertised to strangers.
+ * An interest is suggested to everyone only once this many people (distinct addresses, see
+ * chat/popular.ts) used it lately: what one person types (a name, a handle) is never advertised
+ * to strangers, however many sockets they open.
  */
 export const POPULAR_MIN_PEOPLE = 3
 

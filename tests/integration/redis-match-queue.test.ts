@@ -241,7 +241,8 @@ describe('Redis match queue: the matchmaker rules', () => {
 describe('Redis match queue: what the port adds', () => {
   test('a cool-down between address hashes keeps two sessions apart like one between session ids', async () => {
     const s = await setup()
-    await s.cooldown('hash-blocker', 'hash-victim', 60_000)
+    // Keyed like the in-process queue: 'ip:' + the address hash.
+    await s.cooldown('ip:hash-blocker', 'ip:hash-victim', 60_000)
     await s.enqueue('troll', ['x'], false, { ipHash: 'hash-blocker' })
     await s.enqueue('victim', ['x'], false, { ipHash: 'hash-victim' })
     expect(s.matches).toEqual([])

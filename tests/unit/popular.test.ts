@@ -1,59 +1,81 @@
 import { describe, expect, test } from 'bun:test'
-import { createPopularInterests } from '../../api/chat/popular'
+import { createPopularInterests, MAX_NAMES_PER_BUCKET } from '../../api/chat/popular'
 
 const HOUR = 3_600_000
 
 describe('popular interests', () => {
-  test('counts interests and ranks them, ties by name', () => {
-    const p = createPopularInterests(() => 5 * HOUR)
-    p.record(['jazz', 'chess'])
-    p.record(['jazz', 'go'])
-    p.record(['chess', 'jazz'])
-    p.record(['art'])
-    expect(p.top(10)).toEqual([
+  test('counts distinct addresses and ranks them, ties by name', async () => {
+    const p = createPopularInterests({ now: () => 5 * HOUR })
+    p.record('a', ['jazz', 'chess'])
+    p.record('b', ['jazz', 'go'])
+    p.record('c', ['chess', 'jazz'])
+    p.record('d', ['art'])
+    expect(await p.top(10)).toEqual([
       { name: 'jazz', count: 3 },
       { name: 'chess', count: 2 },
       { name: 'art', count: 1 },
       { name: 'go', count: 1 },
     ])
-    expect(p.top(2).map(x => x.name)).toEqual(['jazz', 'chess'])
+    expect((await p.top(2)).map(x => x.name)).toEqual(['jazz', 'chess'])
   })
 
-  test('counts roll over a 24-hour window', () => {
+  test('one address counts once, whatever its sockets or hours (hole 3: no oracle, no advertising)', async () => {
     let t = 100 * HOUR
-    const p = createPopularInterests(() => t)
-    p.record(['old'])
+    const p = createPopularInterests({ now: () => t })
+    for (let i = 0; i < 3; i++) p.record('one-address', ['my-secret-word'])
+    t += HOUR
+    p.record('one-address', ['my-secret-word'])
+    t += HOUR
+    p.record('one-address', ['my-secret-word'])
+    expect(await p.top(10, 3)).toEqual([])
+    expect(await p.top(10)).toEqual([{ name: 'my-secret-word', count: 1 }])
+  })
+
+  test('counts roll over a 24-hour window', async () => {
+    let t = 100 * HOUR
+    const p = createPopularInterests({ now: () => t })
+    p.record('a', ['old'])
     t += 12 * HOUR
-    p.record(['new', 'old'])
-    expect(p.top(5)).toEqual([
+    p.record('b', ['new', 'old'])
+    expect(await p.top(5)).toEqual([
       { name: 'old', count: 2 },
       { name: 'new', count: 1 },
     ])
     t += 12 * HOUR // the first hour has left the window
-    expect(p.top(5)).toEqual([
+    expect(await p.top(5)).toEqual([
       { name: 'new', count: 1 },
       { name: 'old', count: 1 },
     ])
     t += 24 * HOUR
-    expect(p.top(5)).toEqual([])
+    expect(await p.top(5)).toEqual([])
   })
 
-  test('an hour holds a bounded number of distinct names; known names still count', () => {
-    const p = createPopularInterests(() => 0)
-    p.record(['kept'])
-    for (let i = 0; i < 6000; i++) p.record([`spam-${i}`])
-    p.record(['kept', 'dropped'])
-    const all = p.top(10_000)
-    expect(all.length).toBe(5000)
-    expect(all[0]).toEqual({ name: 'kept', count: 2 })
-    expect(all.some(x => x.name === 'dropped')).toBe(false)
+  test('an address adds at most its hourly budget of names', async () => {
+    const p = createPopularInterests({ now: () => 0, perAddressHour: 10 })
+    for (let i = 0; i < 50; i++) p.record('junk-address', [`junk-${i}`])
+    expect((await p.top(100)).length).toBe(10)
+  })
+
+  test('junk from many addresses cannot crowd out interests several people share', async () => {
+    const p = createPopularInterests({ now: () => 0, perAddressHour: 10 })
+    for (const ip of ['r1', 'r2', 'r3']) p.record(ip, ['kept'])
+    // Enough addresses to fill the bucket several times over with names used once each.
+    for (let a = 0; a < (MAX_NAMES_PER_BUCKET / 10) * 2; a++) p.record(`bot-${a}`, Array.from({ length: 10 }, (_, i) => `spam-${a}-${i}`))
+    // A real interest arriving after the flood still gets in and counts.
+    for (const ip of ['r4', 'r5', 'r6']) p.record(ip, ['late-real'])
+    const all = await p.top(100_000)
+    expect(all.length).toBeLessThanOrEqual(MAX_NAMES_PER_BUCKET)
+    expect(all.slice(0, 2)).toEqual([
+      { name: 'kept', count: 3 },
+      { name: 'late-real', count: 3 },
+    ])
   })
 })
 
-test('top() can leave out what fewer than minCount used', () => {
-  const p = createPopularInterests(() => 0)
-  p.record(['jazz'])
-  p.record(['jazz'])
-  p.record(['jazz', 'my-own-name'])
-  expect(p.top(10, 3)).toEqual([{ name: 'jazz', count: 3 }])
+test('top() can leave out what fewer than minCount addresses used', async () => {
+  const p = createPopularInterests({ now: () => 0 })
+  p.record('a', ['jazz'])
+  p.record('b', ['jazz'])
+  p.record('c', ['jazz', 'my-own-name'])
+  expect(await p.top(10, 3)).toEqual([{ name: 'jazz', count: 3 }])
 })

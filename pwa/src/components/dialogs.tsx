@@ -48,10 +48,12 @@ const REASONS: Array<[ReportReason, string]> = [
 
 interface ReportProps {
   onSubmit(reason: ReportReason, note: string, includeTranscript: boolean): Promise<void>
+  /** Block without reporting: ends the chat, never matched again. */
+  onBlock?(): void
   onClose(): void
 }
 
-export function ReportDialog({ onSubmit, onClose }: ReportProps) {
+export function ReportDialog({ onSubmit, onBlock, onClose }: ReportProps) {
   const [reason, setReason] = useState<ReportReason | null>(null)
   const [note, setNote] = useState('')
   const [transcript, setTranscript] = useState(false)
@@ -93,7 +95,7 @@ export function ReportDialog({ onSubmit, onClose }: ReportProps) {
           <input type="checkbox" checked={transcript} onChange={e => setTranscript((e.currentTarget as HTMLInputElement).checked)} />
           Include this conversation so a moderator can read it
         </label>
-        <p class="hint">Reporting ends the chat. The stranger is not told who reported them.</p>
+        <p class="hint">Reporting ends the chat. The stranger is not told who reported them.{onBlock && ' Blocking ends it too, and you are never matched with them again.'}</p>
         {error && (
           <p class="hint error" role="alert">
             {error}
@@ -103,6 +105,18 @@ export function ReportDialog({ onSubmit, onClose }: ReportProps) {
           <button type="button" class="btn" onClick={onClose}>
             Cancel
           </button>
+          {onBlock && (
+            <button
+              type="button"
+              class="btn"
+              onClick={() => {
+                onBlock()
+                onClose()
+              }}
+            >
+              Just block
+            </button>
+          )}
           <button type="submit" class="btn danger" disabled={!reason || busy}>
             {busy ? 'Sending…' : 'Report and leave'}
           </button>

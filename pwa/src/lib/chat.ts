@@ -1,6 +1,6 @@
 // The app's state machine: turns server frames and the user's actions into one immutable state
 // the screens render. Screens call the actions; nothing else talks to the socket.
-import type { EndedBy, EndReason, Limits, MediaInfo, MediaKind, ServerFrame } from '../../../api/chat/protocol'
+import type { EndedBy, EndReason, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
 import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
 import { errorMessage, setSession, trpc } from './trpc'
 import type { Prepared } from './upload'
@@ -43,6 +43,8 @@ export interface Chat {
   partnerAway: boolean
   ended: { by: EndedBy; reason: EndReason } | null
   reported: boolean
+  /** Blocked: never matched with this stranger again. */
+  blocked?: boolean
 }
 
 export interface Search {
@@ -206,6 +208,31 @@ export class ChatController {
     this.set({ announce: 'Thanks, your report was sent. The chat has ended.' })
   }
 
+  /** Blocks the current (or just-ended) stranger: ends the chat and never pairs the two again. */
+  block() {
+    const c = this.state.chat
+    if (!c || c.blocked) return
+    this.socket.control({ type: 'block' })
+    if (!c.ended) {
+      this.abortUploads()
+      this.socket.dropUnconfirmed()
+      this.endChat({ by: 'you', reason: 'left' })
+    }
+    this.patchChat(x => ({ ...x, blocked: true }))
+    this.set({ announce: "Blocked. You won't be matched with this stranger again." })
+  }
+
+  /** A find that needs a proof of work: solved in a worker, then the server starts the search. */
+  private async prove(challenge: ProofChallenge) {
+    try {
+      const { solveProof } = await import('./pow')
+      const { nonce } = await solveProof(challenge)
+      if (this.state.phase === 'searching') this.socket.control({ type: 'proof', token: challenge.token, nonce })
+    } catch {
+      this.set({ notice: "Couldn't start the search. Try again." })
+    }
+  }
+
   clearNotice() {
     if (this.state.notice) this.set({ notice: null })
   }
@@ -292,6 +319,7 @@ export class ChatController {
       }
       case 'error':
         if (f.code === 'not_in_chat') return // raced with the chat ending; the `ended` frame says it
+        if (f.code === 'proof_required' && f.challenge) return void this.prove(f.challenge)
         if (f.code === 'banned') this.set({ phase: 'home', search: null })
         return this.set({ notice: f.message })
     }

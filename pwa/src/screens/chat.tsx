@@ -87,6 +87,11 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
             <Icon name="flag" />
           </button>
         )}
+        {!chat.blocked && (
+          <button type="button" class="btn small" aria-label="Block this stranger" title="Block: never matched again" onClick={() => ctl.block()}>
+            Block
+          </button>
+        )}
         <button type="button" class={armed ? 'btn small armed' : ended ? 'btn small primary' : 'btn small'} onClick={skip} aria-keyshortcuts="Escape">
           {armed ? 'Sure? Tap again' : 'New stranger'}
         </button>
@@ -144,7 +149,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
           <Composer ctl={ctl} maxLength={limits?.maxTextLength ?? 2000} maxVoiceSeconds={maxVoice} onProblem={onNotice} />
         )}
       </div>
-      {reporting && <ReportDialog onSubmit={(r, n, t) => ctl.report(r, n, t)} onClose={() => setReporting(false)} />}
+      {reporting && <ReportDialog onSubmit={(r, n, t) => ctl.report(r, n, t)} onBlock={chat.blocked ? undefined : () => ctl.block()} onClose={() => setReporting(false)} />}
       {viewing && <ImageViewer url={viewing.url} alt={viewing.alt} onClose={() => setViewing(null)} />}
     </div>
   )
