@@ -10,7 +10,7 @@ import { cpus } from 'node:os'
 import { startCluster } from '../support/cluster'
 import { TEST_REDIS_URL } from '../support/redis'
 import { median, fmt } from './stats'
-import { runLoad, startApp } from './servers'
+import { BENCH_ABUSE_OFF, runLoad, startApp } from './servers'
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def)
 const ROUNDS = num('BENCH_ROUNDS', 3)
@@ -49,7 +49,7 @@ try {
 
 const cluster = await startCluster({
   nodes: 3,
-  env: { LOG_LEVEL: 'warn', RATE_TEXT_PER_SECOND: '1000000000', RATE_TEXT_BURST: '1000000000', RATE_FINDS_PER_MINUTE: '1000000000', MAX_CONNECTIONS_PER_IP: '1000000000' },
+  env: { LOG_LEVEL: 'warn', RATE_TEXT_PER_SECOND: '1000000000', RATE_TEXT_BURST: '1000000000', RATE_FINDS_PER_MINUTE: '1000000000', MAX_CONNECTIONS_PER_IP: '1000000000', ...BENCH_ABUSE_OFF },
 })
 const redis = new Redis(process.env.TEST_REDIS_URL ?? TEST_REDIS_URL)
 const multi: Array<Relay & { redisCommands: number; redisCpuUs: number }> = []

@@ -52,6 +52,19 @@ export async function startBaseline(name: 'floor' | 'forwarder'): Promise<Runnin
   return { name, pid: proc.pid, port, url: `ws://127.0.0.1:${port}/`, origin: `http://127.0.0.1:${port}`, stop: stopper(proc) }
 }
 
+/**
+ * Issue 12's abuse rules, off for the load benches: they play thousands of clients from one
+ * address sending one text to many strangers, with no proof of work.
+ */
+export const BENCH_ABUSE_OFF: Record<string, string> = {
+  POW_MODE: 'off',
+  SPAM_REPEAT_STRANGERS: '0',
+  SPAM_LINK_GRACE_SECONDS: '0',
+  RATE_SESSIONS_PER_MINUTE: '1000000000',
+  MAX_SESSIONS_PER_IP: '1000000000',
+  MAX_SESSIONS: '1000000000',
+}
+
 export async function startApp(): Promise<RunningServer> {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'leetchat-bench-'))
@@ -69,6 +82,7 @@ export async function startApp(): Promise<RunningServer> {
     RATE_TEXT_BURST: '1000000000',
     RATE_FINDS_PER_MINUTE: '1000000000',
     MAX_CONNECTIONS_PER_IP: '1000000000',
+    ...BENCH_ABUSE_OFF,
   }
   delete env.DATABASE_URL
   delete env.MEMCACHED_SERVERS

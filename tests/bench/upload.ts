@@ -14,7 +14,7 @@ const SIZE = 1_000_000 // "1 MB", under the default 1 MiB cap
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leetchat-bench-'))
 const server = Bun.spawn([process.execPath, resolve(import.meta.dir, '../../api/main.ts')], {
-  env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_TICKETS_PER_MINUTE: '100000' },
+  env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_TICKETS_PER_MINUTE: '100000', POW_MODE: 'off' },
   stdout: 'pipe',
   stderr: 'inherit',
 })

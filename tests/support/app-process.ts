@@ -43,7 +43,8 @@ export async function spawnApp(env: Record<string, string>, timeoutMs = 15_000):
   const url = `http://${host}:${env.PORT}`
   const proc = Bun.spawn([BUN, 'api/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    // Proof of work off unless asked for: raw test clients find without solving (see tests/support/app.ts).
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', POW_MODE: 'off', ...env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
