@@ -201,6 +201,48 @@ const cases: Array<[string, () => Promise<void>]> = [
         for (const seq of [-1, 1.5, 1e308, '3', null]) await refused(c, { type: 'ack', seq }, 'bad_frame')
       }),
   ],
+  // Issue 12's frames: proof (of work) and block.
+  ['proof without token or nonce', refusedFrame({ type: 'proof' }, 'bad_frame')],
+  [
+    'proof with a token or nonce of the wrong type',
+    () =>
+      withClient(async c => {
+        for (const f of [
+          { type: 'proof', token: 42, nonce: 'a' },
+          { type: 'proof', token: 'v1.x', nonce: 7 },
+          { type: 'proof', token: ['v1'], nonce: 'a' },
+          { type: 'proof', token: null, nonce: null },
+        ])
+          await refused(c, f, 'bad_frame')
+      }),
+  ],
+  ['proof with an oversized token', refusedFrame({ type: 'proof', token: long(257), nonce: 'a' }, 'bad_frame')],
+  [
+    'proof with a nonce that is empty, too long, or not letters and digits',
+    () =>
+      withClient(async c => {
+        for (const nonce of ['', long(33), 'a b', '../..', '\u0000', 'é']) await refused(c, { type: 'proof', token: 'v1.16.1.a.b', nonce }, 'bad_frame')
+      }),
+  ],
+  [
+    'proof with a forged or garbage token (and none asked for)',
+    () =>
+      withClient(async c => {
+        for (const token of ['v1.16.9999999999999.AAAAAAAAAAAAAAAA.' + 'A'.repeat(43), 'v1.1.1.a.b', long(256), '__proto__']) await refused(c, { type: 'proof', token, nonce: 'abc' }, 'bad_proof')
+      }),
+  ],
+  ['block with no current or recent chat', refusedFrame({ type: 'block' }, 'not_in_chat')],
+  [
+    'block with junk fields during a chat ends it like leave',
+    () =>
+      chatting(async (a, b) => {
+        a.send({ type: 'block', seconds: 0, target: 'someone-else' })
+        expect(await a.next('ended')).toMatchObject({ by: 'you', reason: 'left' })
+        expect(await b.next('ended')).toMatchObject({ by: 'stranger', reason: 'left' })
+        expect(a.all('error')).toEqual([])
+      }),
+  ],
+  ['block with junk fields, outside a chat', refusedFrame({ type: 'block', partner: 'everyone', seconds: -1, __proto__: { x: 1 } }, 'not_in_chat')],
   // Size.
   ['a string frame over MAX_FRAME_BYTES', () => withClient(c => refused(c, long(app.services.config.maxFrameBytes) + 'x', 'too_large'))],
   ['multi-byte text over MAX_FRAME_BYTES in bytes but not in characters', () => withClient(c => refused(c, JSON.stringify({ type: 'text', id: 'a', body: '€'.repeat(6000) }), 'too_large'))],

@@ -31,6 +31,8 @@ const frameish = fc.record({
   body: fc.option(fc.oneof(anyText, fc.jsonValue()), { nil: undefined }),
   active: fc.option(fc.jsonValue(), { nil: undefined }),
   seq: fc.option(fc.oneof(fc.integer(), fc.double(), fc.jsonValue()), { nil: undefined }),
+  token: fc.option(fc.oneof(anyText, fc.jsonValue()), { nil: undefined }),
+  nonce: fc.option(fc.oneof(anyText, fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/), fc.jsonValue()), { nil: undefined }),
 })
 
 const interest = fc.string({ unit: 'grapheme', minLength: 1, maxLength: MAX_INTEREST_LENGTH }).filter(s => /[a-z0-9]/i.test(s))
@@ -45,6 +47,8 @@ const validFrame = fc.oneof(
   fc.record({ type: fc.constant('next') }),
   fc.record({ type: fc.constant('leave') }),
   fc.record({ type: fc.constant('ack'), seq: fc.nat() }),
+  fc.record({ type: fc.constant('block') }),
+  fc.record({ type: fc.constant('proof'), token: fc.string({ minLength: 1, maxLength: 256 }), nonce: fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/) }),
 )
 
 describe('frame parser fuzz', () => {

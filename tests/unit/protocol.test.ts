@@ -111,6 +111,14 @@ describe('frame parser: accepted frames', () => {
     expect(ok(p({ type: 'leave', why: 'bored' }))).toEqual({ type: 'leave' })
     expect(ok(p({ type: 'ack', seq: 12 }))).toEqual({ type: 'ack', seq: 12 })
   })
+
+  test('block takes no fields; proof takes a token and a nonce of letters, digits, _ and -', () => {
+    expect(ok(p({ type: 'block', who: 'x' }))).toEqual({ type: 'block' })
+    expect(ok(p({ type: 'proof', token: 'v1.16.1.a.b', nonce: 'a_Z-9', extra: 1 }))).toEqual({ type: 'proof', token: 'v1.16.1.a.b', nonce: 'a_Z-9' })
+    expect(code(p({ type: 'proof', token: 'v1', nonce: 'a b' }))).toBe('bad_frame')
+    expect(code(p({ type: 'proof', token: 'x'.repeat(257), nonce: 'a' }))).toBe('bad_frame')
+    expect(code(p({ type: 'proof', nonce: 'a' }))).toBe('bad_frame')
+  })
 })
 
 describe('interest normalisation (shared with the PWA)', () => {
@@ -143,11 +151,13 @@ describe('hot path for text, typing, ack, next and leave', () => {
   const seq = fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constantFrom(-0, 2 ** 53, 2 ** 53 - 1, 1e300, 0.5), anyValue)
   const frame = fc.record(
     {
-      type: fc.constantFrom('text', 'typing', 'ack', 'next', 'leave', 'find'),
+      type: fc.constantFrom('text', 'typing', 'ack', 'next', 'leave', 'find', 'block', 'proof'),
       id: fc.oneof(text, anyValue),
       body: fc.oneof(text, anyValue),
       active: fc.oneof(fc.boolean(), anyValue),
       seq,
+      token: fc.oneof(text, anyValue),
+      nonce: fc.oneof(text, fc.stringMatching(/^[A-Za-z0-9_-]{0,34}$/), anyValue),
       extra: anyValue,
     },
     { requiredKeys: ['type'] },
@@ -168,6 +178,8 @@ describe('hot path for text, typing, ack, next and leave', () => {
     expect(acceptHotFrame('typing', { type: 'typing', active: true }, 20)).toEqual({ type: 'typing', active: true })
     expect(acceptHotFrame('ack', { type: 'ack', seq: 7 }, 20)).toEqual({ type: 'ack', seq: 7 })
     expect(acceptHotFrame('next', { type: 'next' }, 20)).toEqual({ type: 'next' })
+    expect(acceptHotFrame('block', { type: 'block', x: 1 }, 20)).toEqual({ type: 'block' })
+    expect(acceptHotFrame('proof', { type: 'proof', token: 'a', nonce: 'b' }, 20)).toBeNull()
     expect(acceptHotFrame('text', { type: 'text', id: 'a', body: '   ' }, 20)).toBeNull()
     expect(acceptHotFrame('ack', { type: 'ack', seq: 1.5 }, 20)).toBeNull()
     expect(acceptHotFrame('find', { type: 'find', interests: [] }, 20)).toBeNull()
