@@ -1,11 +1,14 @@
 // Bench: how a well-behaved pair fares while abusers flood the same server.
 //
-//   bun tests/bench/abuse.ts [--seconds 10] [--pairs 5] [--bots 32]
+//   bun tests/bench/abuse.ts [--seconds 10] [--pairs 5] [--bots 32] [--churn-seconds 30] [--churn-only]
 //
 // Starts the real server (bun api/main.ts, embedded backends) in its own process, then measures
 // the relay latency of well-behaved pairs (one message every 250 ms each, under the default text
 // limit) twice: alone, and while a second process runs abuse bots that flood texts, garbage and
-// `next` loops and reconnect as soon as they are thrown out. Prints figures; asserts nothing.
+// `next` loops and reconnect as soon as they are thrown out. Then the session-churn attack (issue
+// 12, hole 1): one address opening and dropping sockets in a loop against a fresh server with
+// the default limits, printing the server's RSS over time, sessions held, upgrades accepted and
+// refused, and the access-log lines written. Prints figures; asserts nothing.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -20,9 +23,16 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '5' },
     bots: { type: 'string', default: '32' },
     abuser: { type: 'string' }, // internal: run as the abuser process against this ws URL
+    'churn-seconds': { type: 'string', default: '30' },
+    'churn-only': { type: 'boolean', default: false },
   },
 })
 const seconds = Number(values.seconds)
+
+if (values['churn-only']) {
+  console.log(await churnAttack(Number(values['churn-seconds'])))
+  process.exit(0)
+}
 
 if (values.abuser) {
   await runAbuser(values.abuser, Number(values.bots), seconds)
@@ -213,13 +223,90 @@ async function guardCost(): Promise<string> {
   )
 }
 
+/** VmRSS of a process in MB, from /proc. */
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : NaN
+  } catch {
+    return NaN
+  }
+}
+
+/**
+ * Hole 1: one address opens sockets and drops them without a goodbye, as fast as it can (16 at
+ * a time), against a fresh server with the default limits and LOG_LEVEL=info. Every dropped
+ * session would be held for the resume window; the caps must keep RSS flat.
+ */
+async function churnAttack(secs: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'leetchat-churn-'))
+  const p = await freePort()
+  const srv = Bun.spawn([process.execPath, 'api/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(p), DATA_DIR: dir, LOG_LEVEL: 'info', TRUSTED_PROXIES: 'loopback', POW_MODE: 'off' },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  let logLines = 0
+  void (async () => {
+    const dec = new TextDecoder()
+    for await (const chunk of srv.stdout) logLines += (dec.decode(chunk).match(/\n/g) ?? []).length
+  })()
+  const url = `ws://127.0.0.1:${p}/chat`
+  try {
+    for (let i = 0; ; i++) {
+      if (await fetch(`http://127.0.0.1:${p}/healthz`).then(r => r.ok, () => false)) break
+      if (i > 200) throw new Error('server did not start')
+      await Bun.sleep(25)
+    }
+    await Bun.sleep(300)
+    const rss0 = rssMb(srv.pid)
+    const logs0 = logLines
+    const st = { opened: 0, refused: 0 }
+    const samples: number[] = []
+    const until = Date.now() + secs * 1000
+    const sampler = setInterval(() => samples.push(rssMb(srv.pid)), 1000)
+    const worker = async () => {
+      while (Date.now() < until) {
+        const ws = new WebSocket(url, { headers: { 'x-forwarded-for': '172.29.0.1' } } as unknown as string[])
+        const ok = await new Promise<boolean>(r => {
+          ws.onopen = () => r(true)
+          ws.onerror = () => r(false)
+          ws.onclose = () => r(false)
+        })
+        if (ok) {
+          st.opened++
+          ws.close(4000, 'churn') // not a goodbye: the session is held for the resume window
+        } else st.refused++
+      }
+    }
+    await Promise.all(Array.from({ length: 16 }, worker))
+    clearInterval(sampler)
+    await Bun.sleep(500)
+    const metrics = await fetch(`http://127.0.0.1:${p}/metrics`).then(r => r.text(), () => '')
+    const held = /^leetchat_sessions(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? '?'
+    const rss1 = rssMb(srv.pid)
+    return (
+      `session churn, ${secs} s from one address (16 sockets at a time, each dropped without a goodbye; default limits): ` +
+      `${st.opened} upgrades accepted, ${st.refused} refused; sessions held at the end ${held}; ` +
+      `server RSS ${rss0.toFixed(0)} MB before, max ${Math.max(...samples).toFixed(0)} MB during, ${rss1.toFixed(0)} MB after; ` +
+      `${logLines - logs0} log lines written`
+    )
+  } finally {
+    srv.kill('SIGTERM')
+    await srv.exited
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const pairs = Number(values.pairs)
 const bots = Number(values.bots)
 const dataDir = mkdtempSync(join(tmpdir(), 'leetchat-bench-'))
 const port = await freePort()
 const server = Bun.spawn([process.execPath, 'api/main.ts'], {
   cwd: ROOT,
-  env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'error', TRUSTED_PROXIES: 'loopback', MATCH_FALLBACK_MS: '60000' },
+  // No proof of work: the bots are raw scripts that would (and could) solve it, but this measures the rate limits.
+  env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'error', TRUSTED_PROXIES: 'loopback', MATCH_FALLBACK_MS: '60000', POW_MODE: 'off' },
   stdout: 'ignore',
   stderr: 'inherit',
 })
@@ -256,6 +343,7 @@ try {
   const errs = Object.entries(abuse.errors ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')
   const closes = Object.entries(abuse.closes ?? {}).map(([k, v]) => `${k}×${v}`).join(', ')
   console.log(`abusers: ${abuse.framesSent} frames sent over ${abuse.connects} connections (${abuse.refusedUpgrades} upgrades refused); errors back: ${errs}; closes: ${closes}`)
+  console.log(await churnAttack(Number(values['churn-seconds'])))
 } finally {
   server.kill('SIGTERM')
   await server.exited

@@ -226,7 +226,10 @@ export class ChatController {
   private async prove(challenge: ProofChallenge) {
     try {
       const { solveProof } = await import('./pow')
-      const { nonce } = await solveProof(challenge)
+      const t0 = performance.now()
+      const { nonce, hashes, ms } = await solveProof(challenge)
+      // What it cost this device (read by tests/e2e/pow.spec.ts; harmless anywhere else).
+      performance.measure('leetchat:proof-of-work', { start: t0, detail: { bits: challenge.bits, hashes, hashMs: ms } })
       if (this.state.phase === 'searching') this.socket.control({ type: 'proof', token: challenge.token, nonce })
     } catch {
       this.set({ notice: "Couldn't start the search. Try again." })
