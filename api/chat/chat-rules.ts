@@ -244,8 +244,9 @@ export function createChatRules(deps: ChatRulesDeps) {
   /** A text: the first few of a chat are screened (spam); while one is checked, later ones wait in order. */
   function onText(s: LocalSession, conn: Connection, id: string, body: string): void | Promise<void> {
     const chat = s.chat
-    if (!chat || s.chatTexts >= SCREENED_TEXTS || !guard.screenText) return relay(s, conn, id, body)
+    if (!chat || s.chatTexts >= SCREENED_TEXTS) return relay(s, conn, id, body)
     s.chatTexts++
+    if (!guard.screenText) return relay(s, conn, id, body)
     const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, now())
     if (!v) return relay(s, conn, id, body)
     if (!('then' in v)) return refuse(s, conn, v)
@@ -253,6 +254,14 @@ export function createChatRules(deps: ChatRulesDeps) {
       r => (r ? (s.conn === conn ? refuse(s, conn, r) : undefined) : relay(s, conn, id, body)),
       () => relay(s, conn, id, body),
     )
+  }
+
+  /** A text at the start of a chat, outside one, or while an earlier one is being screened. */
+  function slowText(s: LocalSession, conn: Connection, id: string, body: string) {
+    if (s.textGate) return void gate(s, s.textGate.then(() => onText(s, conn, id, body)))
+    if (!s.chat) return textOutsideChat(s, conn, id)
+    const held = onText(s, conn, id, body)
+    if (held) gate(s, held)
   }
 
   /** Holds this session's later texts behind `p` (each new text chains on the latest gate). */
@@ -274,14 +283,16 @@ export function createChatRules(deps: ChatRulesDeps) {
   function onFrame(s: LocalSession, conn: Connection, frame: ClientFrame): void | Promise<void> {
     switch (frame.type) {
       case 'text': {
-        if (s.textGate) {
-          const { id, body } = frame
-          return void gate(s, s.textGate.then(() => onText(s, conn, id, body)))
+        const chat = s.chat
+        // The hot path, as before screening existed: nothing held back, past the screened start.
+        if (chat && s.textGate === null && s.chatTexts >= SCREENED_TEXTS) {
+          const at = now()
+          backend.relayText(s, chat.partnerId, frame.id, frame.body, at)
+          metrics.inc('messages_relayed_total')
+          for (const o of observers) o.onText?.(chat.id, s.id, frame.body, at)
+          return
         }
-        if (!s.chat) return textOutsideChat(s, conn, frame.id)
-        const held = onText(s, conn, frame.id, frame.body)
-        if (held) gate(s, held)
-        return
+        return slowText(s, conn, frame.id, frame.body)
       }
       case 'typing':
         // Typing state is ephemeral: dropped when there is no live partner to show it to.
