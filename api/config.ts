@@ -152,7 +152,7 @@ function abuseLimits(env: Env) {
   const powMode = (raw(env, 'POW_MODE') ?? 'adaptive') as Config['powMode']
   if (!POW_MODES.includes(powMode)) throw new ConfigError('POW_MODE', `must be one of ${POW_MODES.join(', ')}, got "${powMode}"`)
   const powBits = int(env, 'POW_BITS', 16, 1, 32)
-  const powMaxBits = int(env, 'POW_MAX_BITS', 22, 1, 32)
+  const powMaxBits = int(env, 'POW_MAX_BITS', 20, 1, 32)
   if (powMaxBits < powBits) throw new ConfigError('POW_MAX_BITS', `must be at least POW_BITS (${powBits}), got ${powMaxBits}`)
   return {
     // 120 a minute: a school or a carrier NAT behind one address opens far fewer than that.

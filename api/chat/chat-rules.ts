@@ -23,6 +23,8 @@ export interface ChatRulesConfig {
 export const BLOCK_AFTER_MS = 5 * 60_000
 /** A `next` this soon after being matched is a skip; many of them raise the address's risk. */
 const QUICK_SKIP_MS = 3000
+/** Skipping fast is also what people do; only a habit of it counts (and people share addresses). */
+const QUICK_SKIPS_PER_NOTE = 5
 
 export interface HubObserver {
   onText?(chatId: string, fromSessionId: string, body: string, at: number): void
@@ -166,7 +168,7 @@ export function createChatRules(deps: ChatRulesDeps) {
     if (interests.length === 0 && !random) {
       return refuse(s, conn, { code: 'bad_frame', message: 'find: give at least one interest or allow random strangers' })
     }
-    if (s.chat && now() - s.chat.startedAt < QUICK_SKIP_MS) guard.noteRisk?.(s.ipHash, 'skip')
+    if (s.chat && now() - s.chat.startedAt < QUICK_SKIP_MS && ++s.quickSkips % QUICK_SKIPS_PER_NOTE === 0) guard.noteRisk?.(s.ipHash, 'skip')
     endLocal(s, { by: 'you', reason: 'next' }, { by: 'stranger', reason: 'next' })
     leaveQueue(s)
     s.interests = interests

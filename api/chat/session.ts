@@ -46,6 +46,8 @@ export interface LocalSession {
   chatTexts: number
   /** Set while a screened text is being checked: later texts wait behind it, in order. */
   textGate: Promise<void> | null
+  /** `next`s within seconds of a match in this session; every QUICK_SKIPS_PER_NOTE-th raises the address's risk. */
+  quickSkips: number
   /** The last find was answered with proof_required: an accepted proof runs it. */
   awaitingProof: boolean
 }
@@ -79,6 +81,7 @@ export function newLocalSession(id: string, ipHash: string, mailbox: Mailbox | n
     chatTexts: 0,
     textGate: null,
     awaitingProof: false,
+    quickSkips: 0,
   }
 }
 
