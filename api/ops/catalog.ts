@@ -28,6 +28,13 @@ export const COUNTERS = {
   reports_total: 'Reports stored, by reason',
   bans_total: 'Bans made, by source (reports or operator)',
   ban_lookup_errors_total: 'Ban lookups that failed (the find was let through)',
+  sessions_refused_total: 'New sessions refused at the upgrade, by code (too_many_sessions, server_full)',
+  proofs_total: 'Proof-of-work challenges issued and answers checked, by outcome',
+  spam_refused_total: 'Texts refused as spam',
+  risk_notes_total: 'Risk signals noted against addresses, by kind',
+  strikes_total: 'Strikes counted against addresses, by why',
+  quarantines_total: 'Addresses put in quarantine, by cause',
+  blocks_total: 'Blocks of a stranger',
 } as const
 
 export type CounterName = keyof typeof COUNTERS

@@ -158,6 +158,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
 function endedText(chat: Chat): string {
   const e = chat.ended!
   if (chat.reported || e.reason === 'reported') return 'You reported this stranger. The chat has ended.'
+  if (chat.blocked) return "You blocked this stranger. You won't be matched again."
   if (e.by === 'stranger') return 'Stranger has left.'
   if (e.reason === 'banned') return 'This chat was ended by a moderator.'
   if (e.reason === 'timeout') return 'The connection was lost, so the chat ended.'
