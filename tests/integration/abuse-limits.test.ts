@@ -343,6 +343,7 @@ describe('block this stranger', () => {
     const c = await person(app)
     c.send({ type: 'find', interests: [interest], random: true })
     const m = await c.next('matched')
+    await until(() => a2.all('matched').length + b2.all('matched').length > 0)
     expect([a2.all('matched')[0]?.chat, b2.all('matched')[0]?.chat]).toContain(m.chat)
     for (const x of [a, b, a2, b2, c]) x.close()
   })
