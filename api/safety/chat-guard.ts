@@ -48,6 +48,9 @@ export interface SafetyGuard extends ChatGuard {
 // typing/leave/ack are cheap and not in the contract's limits, but a socket must not be able to
 // spin the server with them either: they share a generous bucket this many times the text rate.
 const CONTROL_FACTOR = 4
+/** How long (and for how many sessions) this node itself remembers an accepted proof. */
+const PROVEN_HERE_MS = 60_000
+const PROVEN_HERE_MAX = 10_000
 
 export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log: Logger; metrics: Metrics; now: () => number; abuse?: AbuseDeps }): SafetyGuard {
   const { config, bans, log, metrics, now, abuse } = deps
@@ -98,6 +101,10 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
    */
   async function proofNeeded(ctx: FrameContext): Promise<Refusal | null> {
     if (!abuse || config.powMode === 'off') return null
+    // Accepted here moments ago: the find that follows a proof must not be asked again, even
+    // when the cache that should hold the pass is failing.
+    const fresh = provenHere.get(ctx.sessionId)
+    if (fresh !== undefined && fresh > now()) return null
     const [score, sPass, aPass] = await Promise.all([
       abuse.risk.score(ctx.ipHash),
       abuse.cache.get(`pow:ok:s:${ctx.sessionId}`),
@@ -113,6 +120,9 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
       challenge: issueChallenge(abuse.secrets, ctx, bits, now()),
     }
   }
+
+  /** Sessions whose proof this node accepted lately → until when that counts (bounded). */
+  const provenHere = new Map<string, number>()
 
   return {
     admitConnection(info: ConnectionInfo) {
@@ -176,6 +186,8 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
       const r = await verifyProof(abuse.secrets, abuse.cache, ctx, token, nonce, now())
       metrics.inc('proofs_total', { outcome: r.ok ? 'accepted' : 'refused' })
       if (!r.ok) return { code: 'bad_proof', message: r.message }
+      if (provenHere.size >= PROVEN_HERE_MAX) provenHere.clear()
+      provenHere.set(ctx.sessionId, now() + PROVEN_HERE_MS)
       const ttl = config.powPassSeconds
       await Promise.all([
         abuse.cache.set(`pow:ok:s:${ctx.sessionId}`, String(r.bits), ttl),

@@ -57,7 +57,10 @@ export async function verifyProof(secrets: Secrets, cache: Cache, b: ProofBindin
   if (leadingZeroBits(createHash('sha256').update(`${token}:${nonce}`).digest()) < bits) return { ok: false, message: 'proof: the nonce does not solve the challenge' }
   // Last, so a wrong nonce cannot burn a token; `add` is atomic on every cache backend.
   const ttl = Math.max(1, Math.ceil((expiresAt - now) / 1000) + 1)
-  if (!(await cache.add(`pow:used:${salt}`, '1', ttl))) return { ok: false, message: 'proof: this challenge was already used' }
+  const used = `pow:used:${salt}`
+  // add is false when the key exists, and also when the cache failed: only the first is a replay
+  // (during a cache outage proofs are let through rather than nobody new being able to pair).
+  if (!(await cache.add(used, '1', ttl)) && (await cache.get(used)) !== null) return { ok: false, message: 'proof: this challenge was already used' }
   return { ok: true, bits }
 }
 

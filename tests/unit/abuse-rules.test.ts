@@ -2,6 +2,7 @@
 // difficulty curve.
 import { describe, expect, test } from 'bun:test'
 import { openCache } from '../../api/cache'
+import { guarded, type RawCache } from '../../api/cache/cache'
 import { loadConfig } from '../../api/config'
 import { createMetrics } from '../../api/ops/metrics'
 import { createSecrets } from '../../api/secrets'
@@ -41,6 +42,13 @@ describe('proof of work', () => {
     expect(await verifyProof(createSecrets('o'.repeat(40)), cache(), who, ch.token, nonce, t)).toMatchObject({ ok: false })
     const easier = ch.token.replace('v1.8.', 'v1.1.')
     expect(await verifyProof(secrets, cache(), who, easier, solveChallenge({ token: easier, bits: 1 }), t)).toMatchObject({ ok: false })
+  })
+
+  test('during a cache outage a proof is let through (a replay cannot be told apart, nobody is locked out)', async () => {
+    const fail = () => Promise.reject(new Error('down'))
+    const down = guarded({ kind: 'memcached', get: fail, set: fail, add: fail, delete: fail, incr: fail, ping: fail, close: async () => {} } as RawCache, 50)
+    const ch = issueChallenge(secrets, who, 6, 1_800_000_000_000)
+    expect(await verifyProof(secrets, down, who, ch.token, solveChallenge(ch), 1_800_000_000_000)).toEqual({ ok: true, bits: 6 })
   })
 
   test('difficulty: +2 bits each time the risk score doubles past 4', () => {
