@@ -135,10 +135,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     log,
     metrics,
     now,
-    onReported(ipHash, distinctReporters) {
+    async onReported(ipHash, distinctReporters) {
       risk.note(ipHash, 'reported')
       // Below the ban threshold (evaluate bans at it): paired only with other quarantined addresses.
-      if (config.quarantineReports > 0 && distinctReporters >= config.quarantineReports) void risk.quarantine(ipHash, 'reports')
+      if (config.quarantineReports > 0 && distinctReporters >= config.quarantineReports) await risk.quarantine(ipHash, 'reports')
     },
   })
   const sessionLimits = createSessionLimits({ config, cache, metrics, held: hub.held, risk, onAdmitted: spam.seen, now })

@@ -46,7 +46,7 @@ export interface ModerationDeps {
   metrics: Metrics
   now: () => number
   /** A report was stored against `ipHash` and it was not banned (quarantine, risk). */
-  onReported?: (ipHash: string, distinctReporters: number) => void
+  onReported?: (ipHash: string, distinctReporters: number) => void | Promise<void>
 }
 
 export function createModeration(deps: ModerationDeps): Moderation {
@@ -96,7 +96,8 @@ export function createModeration(deps: ModerationDeps): Moderation {
     const since = Math.max(now() - config.reportBanWindowSeconds * 1000, last === null ? 0 : last + 1)
     const n = await reports.distinctReporters(ipHash, since)
     if (n < config.reportBanThreshold) {
-      deps.onReported?.(ipHash, n)
+      // Awaited: once the report call returns, the reported address's next find sees it.
+      await deps.onReported?.(ipHash, n)
       return false
     }
     await ban(ipHash, { seconds: config.banSeconds, reason: `${n} distinct reporters within ${config.reportBanWindowSeconds} s`, source: 'reports' })
