@@ -83,8 +83,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const popular = redis
     ? createRedisPopular(redis, { prefix: config.redisPrefix, perAddressHour: config.popularPerAddressHour, now, onError: quietly(log, 'popular interests call failed') })
     : createPopularInterests({ perAddressHour: config.popularPerAddressHour, now })
-  // The image screening's per-address flags join the strikes here once it lands (see address-risk.ts).
-  const risk = createAddressRisk({ config, cache, metrics, strikeSources: opts.strikeSources })
+  // Read at every quarantine decision, so a source made later can still be pushed in: the image
+  // screening's per-address flags join here once it lands,
+  //   strikeSources.push(ipHash => screening.flagCount(ipHash))
+  // (and a flag may call risk.strike(ipHash, 'image') to count at once; see address-risk.ts).
+  const strikeSources: StrikeSource[] = [...(opts.strikeSources ?? [])]
+  const risk = createAddressRisk({ config, cache, metrics, strikeSources })
   const spam = createSpamFilter({ config, cache })
   const drain = createDrain()
   let reclaim = () => {}
