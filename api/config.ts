@@ -24,6 +24,8 @@ export interface Config {
   nodeHeartbeatMs: number
   /** A node whose heartbeat key is older than this is dead (its sessions are cleaned up). */
   nodeTtlMs: number
+  /** Not used by the app: the nodes ops/nginx/render.ts balances over (empty → this HOST:PORT). */
+  upstreams: string[]
   wsPath: string
   allowedOrigins: string[]
   trustedProxies: string[]
@@ -150,6 +152,11 @@ export function loadConfig(env: Env = {}): Config {
   // A TTL shorter than two beats declares a healthy node dead on one late heartbeat.
   if (nodeTtlMs < nodeHeartbeatMs * 2) throw new ConfigError('NODE_TTL_MS', `must be at least twice NODE_HEARTBEAT_MS (${nodeHeartbeatMs}), got ${nodeTtlMs}`)
 
+  const upstreams = list(env, 'UPSTREAMS')
+  for (const u of upstreams) {
+    if (!/^(?:[\w.-]+|\[[\da-fA-F:]+\]):\d{1,5}$/.test(u)) throw new ConfigError('UPSTREAMS', `expects host:port[,host:port] (IPv6 as [::1]:3000), got "${u}"`)
+  }
+
   const wsPath = raw(env, 'WS_PATH') ?? '/chat'
   if (!/^\/[\w\-/]*$/.test(wsPath)) throw new ConfigError('WS_PATH', `must be a path starting with /, got "${wsPath}"`)
 
@@ -192,6 +199,7 @@ export function loadConfig(env: Env = {}): Config {
     nodeId,
     nodeHeartbeatMs,
     nodeTtlMs,
+    upstreams,
     wsPath,
     allowedOrigins,
     trustedProxies,

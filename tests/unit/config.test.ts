@@ -47,6 +47,7 @@ describe('config', () => {
     expect(c.nodeId).toMatch(/^[0-9a-f]{12}$/)
     expect(loadConfig({}).nodeId).not.toBe(c.nodeId)
     expect(loadConfig({ NODE_ID: 'web-1', REDIS_URL: 'redis://10.0.0.5:6379/2', REDIS_PREFIX: 'lc:' })).toMatchObject({ nodeId: 'web-1', redisUrl: 'redis://10.0.0.5:6379/2', redisPrefix: 'lc:' })
+    expect(loadConfig({ UPSTREAMS: '127.0.0.1:3000, 127.0.0.1:3001,[::1]:3002' }).upstreams).toEqual(['127.0.0.1:3000', '127.0.0.1:3001', '[::1]:3002'])
     // A frame must fit the longest text (up to 6 bytes per UTF-16 unit when JSON-escaped).
     expect(c.maxFrameBytes).toBeGreaterThanOrEqual(c.maxTextLength * 6)
   })
@@ -99,6 +100,8 @@ describe('config', () => {
       ['NODE_HEARTBEAT_MS', '10'],
       ['NODE_TTL_MS', '1500'], // less than two heartbeats
       ['NODE_TTL_MS', 'x'],
+      ['UPSTREAMS', '127.0.0.1'],
+      ['UPSTREAMS', '127.0.0.1:3000,http://x:1'],
       ['WS_PATH', 'chat'],
       ['WS_PATH', '/chat?x=1'],
       ['ALLOWED_ORIGINS', 'https://ok.example,nope'],

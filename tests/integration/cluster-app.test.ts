@@ -1,0 +1,83 @@
+// The app as a node of a cluster (REDIS_URL set), in-process: what works across nodes before the
+// chat core is cluster-aware — the Redis cache, the shared secret, upload tickets, /readyz.
+import { afterEach, describe, expect, test } from 'bun:test'
+import { createTicketStore } from '../../api/media/tickets'
+import { startTestApp, type TestApp } from '../support/app'
+import { deletePrefix, startRedis, TEST_REDIS_URL, testPrefix } from '../support/redis'
+import { grantTicket } from '../support/media'
+import { pair } from '../support/ws-client'
+
+const cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f()
+})
+
+async function node(env: Record<string, string>): Promise<TestApp> {
+  // MEMCACHED_SERVERS empty = unset, so the cache is Redis on either test backend.
+  const app = await startTestApp({ MEMCACHED_SERVERS: '', NODE_HEARTBEAT_MS: '100', NODE_TTL_MS: '400', ...env })
+  cleanup.push(() => app.close())
+  return app
+}
+
+async function readyz(app: TestApp) {
+  const r = await fetch(app.url + '/readyz')
+  return { status: r.status, body: await r.json() }
+}
+
+describe('a node of a cluster', () => {
+  test('two nodes share the cache and one secret; a ticket issued on one is claimed on the other', async () => {
+    const prefix = testPrefix('app')
+    cleanup.push(() => deletePrefix(TEST_REDIS_URL, prefix))
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix }
+    const [a, b] = [await node({ ...env, NODE_ID: 'a' }), await node({ ...env, NODE_ID: 'b' })]
+    for (const n of [a, b]) {
+      expect(n.services.cache.kind).toBe('redis')
+      expect(await readyz(n)).toEqual({ status: 200, body: { ok: true, database: true, cache: true, redis: true, closing: false } })
+    }
+    // Separate DATA_DIRs here, yet one secret: links and address hashes agree.
+    expect(b.services.secrets.hashIp('198.51.100.7')).toBe(a.services.secrets.hashIp('198.51.100.7'))
+    expect(b.services.secrets.verify('media', 'k', a.services.secrets.sign('media', 'k'))).toBe(true)
+    // Both see each other alive.
+    expect((await a.services.cluster!.nodes.liveNodes()).map(n => n.id)).toEqual(['a', 'b'])
+
+    // A chat on node a asks for a ticket there; node b's ticket store (its cache) redeems it.
+    const { a: x, chat } = await pair(() => a.client())
+    const t = await grantTicket(a, x.session, { kind: 'image', mime: 'image/png', size: 10, name: 'p.png' })
+    const token = t.uploadUrl.split('/').pop()!
+    const onB = createTicketStore({ cache: b.services.cache, now: Date.now, ttlSeconds: 300 })
+    const claim = await onB.claim(token, x.session, chat)
+    expect(claim).toMatchObject({ ok: true, ticket: { sessionId: x.session, chatId: chat, mime: 'image/png' } })
+    // Single use across nodes too.
+    const onA = createTicketStore({ cache: a.services.cache, now: Date.now, ttlSeconds: 300 })
+    expect(await onA.claim(token, x.session, chat)).toMatchObject({ ok: false, code: 'ticket_used' })
+  })
+
+  test('Redis away: /readyz says redis false (503) within about a second, and ready again once it is back', async () => {
+    const redis = await startRedis()
+    cleanup.push(() => redis.stop())
+    const app = await node({ REDIS_URL: redis.url, REDIS_PREFIX: testPrefix('app') })
+    expect((await readyz(app)).status).toBe(200)
+    await redis.stop()
+    const t0 = performance.now()
+    const down = await readyz(app)
+    expect(down.status).toBe(503)
+    expect(down.body).toMatchObject({ ok: false, redis: false, cache: false, database: true })
+    expect(performance.now() - t0).toBeLessThan(1500)
+    await redis.start()
+    const end = Date.now() + 5000
+    let up = await readyz(app)
+    while (up.status !== 200 && Date.now() < end) {
+      await Bun.sleep(50)
+      up = await readyz(app)
+    }
+    expect(up.body).toEqual({ ok: true, database: true, cache: true, redis: true, closing: false })
+  })
+
+  test('a node does not start when its Redis does not answer', async () => {
+    const redis = await startRedis()
+    await redis.stop()
+    const t0 = performance.now()
+    await expect(startTestApp({ MEMCACHED_SERVERS: '', REDIS_URL: redis.url })).rejects.toThrow(/did not answer/)
+    expect(performance.now() - t0).toBeLessThan(8000) // waits up to 5 s for a Redis starting alongside
+  }, 15_000)
+})
