@@ -130,9 +130,10 @@ export function createChatRules(deps: ChatRulesDeps) {
     // just before must reach the client first.
     backend.send(s.id, JSON.stringify({ type: 'queued', interests: s.interests, random: s.random }))
     void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash }).catch(err => {
-      log.error('could not join the queue', { err })
+      log.warn('could not join the queue', { err: (err as Error)?.message })
       leaveQueue(s)
-      if (s.conn) sendTo(s.conn, { type: 'error', code: 'internal', message: 'could not join the queue, try again' })
+      // The queue is shared (Redis) and unreachable: a stable code the client can retry on.
+      if (s.conn) refuse(s, s.conn, { code: 'unavailable', message: 'matching is briefly unavailable; try again in a few seconds', retryAfterMs: 2000 })
     })
   }
 

@@ -285,10 +285,26 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       if (n !== null) online = n
     })
   }, 1000)
+  /**
+   * A detach that failed (Redis away) is retried until it lands: otherwise the record would claim
+   * a socket on this node forever and never expire.
+   */
+  const undetached = new Map<string, number>()
+  function detachInRedis(id: string, deadline: number) {
+    undetached.delete(id)
+    run.detach([k.s(id), k.exp, k.ns(me)], [id, me, deadline]).catch(err => {
+      fail('detach')(err)
+      if (!sessions.has(id)) undetached.set(id, deadline)
+    })
+  }
+  function retryDetaches() {
+    for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
+  }
   let expiring = false
   const expiryTimer = setInterval(() => {
     if (expiring || closed) return
     expiring = true
+    if (undetached.size) retryDetaches()
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
@@ -396,7 +412,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     detach(s) {
       sessions.delete(s.id)
       pending.delete(s.id)
-      run.detach([k.s(s.id), k.exp, k.ns(me)], [s.id, me, now() + opts.resumeWindowMs]).catch(fail('detach'))
+      detachInRedis(s.id, now() + opts.resumeWindowMs)
     },
     drop(id) {
       sessions.delete(id)

@@ -81,3 +81,29 @@ describe('a node of a cluster', () => {
     expect(performance.now() - t0).toBeLessThan(8000) // waits up to 5 s for a Redis starting alongside
   }, 15_000)
 })
+
+describe('Redis down under a live cluster node', () => {
+  test('finds and texts are refused with `unavailable`, nothing crashes, and new chats work once Redis is back', async () => {
+    const redis = await startRedis()
+    cleanup.push(() => redis.stop())
+    const app = await node({ REDIS_URL: redis.url, REDIS_PREFIX: testPrefix('down'), NODE_ID: 'down-a' })
+    const { a, b } = await pair(() => app.client())
+    a.send({ type: 'text', id: 'up', body: 'before' })
+    expect((await b.next('text')).body).toBe('before')
+    await redis.stop()
+    a.send({ type: 'text', id: 'down', body: 'during' })
+    expect((await a.next('error')).code).toBe('unavailable')
+    const c = await app.client()
+    c.send({ type: 'find', interests: ['anything'] })
+    expect((await c.next('error', 4000)).code).toBe('unavailable')
+    expect((await fetch(app.url + '/healthz')).status).toBe(200)
+    await redis.start()
+    // The restarted Redis is empty (no persistence here): new sessions pair and chat again.
+    const end = Date.now() + 8000
+    while ((await fetch(app.url + '/readyz')).status !== 200 && Date.now() < end) await Bun.sleep(100)
+    const fresh = await pair(() => app.client())
+    fresh.a.send({ type: 'text', id: 'again', body: 'after' })
+    expect((await fresh.b.next('text')).body).toBe('after')
+    for (const x of [a, b, c, fresh.a, fresh.b]) x.ws.close()
+  }, 30_000)
+})
