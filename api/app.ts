@@ -7,6 +7,8 @@ import { openCache } from './cache'
 import { createChatCore } from './chat-core'
 import type { RedisBackend } from './cluster/redis-backend'
 import { createRedisMatchQueue } from './cluster/redis-match-queue'
+import { createAddressConnections } from './cluster/address-connections'
+import { withClusterConnectionCap } from './chat/guard'
 import type { WsData } from './chat/socket-adapter'
 import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
@@ -96,7 +98,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     : null
   const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
-  const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
+  const nodeGuard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
+  // Several nodes: the per-address connection cap is counted across all of them too.
+  const guard = cluster
+    ? withClusterConnectionCap(nodeGuard, createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }), config.maxConnectionsPerIp)
+    : nodeGuard
   const { hub, backend } = createChatCore({
     config,
     cache,

@@ -107,3 +107,26 @@ describe('Redis down under a live cluster node', () => {
     for (const x of [a, b, c, fresh.a, fresh.b]) x.ws.close()
   }, 30_000)
 })
+
+describe('per-address connection cap across nodes', () => {
+  test('MAX_CONNECTIONS_PER_IP counts the sockets of one address on every node', async () => {
+    const prefix = testPrefix('cap')
+    cleanup.push(() => deletePrefix(TEST_REDIS_URL, prefix))
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, MAX_CONNECTIONS_PER_IP: '3' }
+    const [a, b] = [await node({ ...env, NODE_ID: 'cap-a' }), await node({ ...env, NODE_ID: 'cap-b' })]
+    const from = { 'x-forwarded-for': '203.0.113.50' }
+    const open = [await a.client({ headers: from }), await a.client({ headers: from }), await b.client({ headers: from })]
+    const refused = await fetch(b.url + '/chat', { headers: { ...from, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } })
+    expect(refused.status).toBe(429)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('too_many_connections')
+    // Another address is not affected, and a closed socket frees its slot on any node.
+    const other = await b.client({ headers: { 'x-forwarded-for': '203.0.113.51' } })
+    open[0]!.close()
+    await open[0]!.waitClose()
+    const end = Date.now() + 3000
+    let again: Awaited<ReturnType<typeof b.client>> | null = null
+    while (!again && Date.now() < end) again = await b.client({ headers: from }).catch(() => null)
+    expect(again).not.toBeNull()
+    for (const x of [...open.slice(1), other, again!]) x.ws.close()
+  })
+})
