@@ -112,13 +112,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     popular,
     now,
     cluster,
+    transcriptKeepMs: JUST_ENDED_MS,
     clusterQueue: cluster
       ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
       : undefined,
   })
   reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
-  const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
-  hub.observe(transcripts.observer)
+  // One node: the last lines of each chat in memory. Several: in Redis, written by the relay
+  // script, so a report taken by any node can include the conversation.
+  const rb = backend.kind === 'redis' ? (backend as RedisBackend) : null
+  const memoryTranscripts = rb ? null : createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
+  if (memoryTranscripts) hub.observe(memoryTranscripts.observer)
+  const transcripts = rb ? { lines: (chatId: string) => rb.transcript(chatId) } : memoryTranscripts!
   const reports = createReportStore(db.db)
   const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now })
   const services: Services = { ...base, guard, hub, moderation }
@@ -139,7 +144,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sweeper,
     url,
     stop() {
-      stopping ??= shutdown(services, server, sweeper).finally(() => transcripts.close())
+      stopping ??= shutdown(services, server, sweeper).finally(() => memoryTranscripts?.close())
       return stopping
     },
   }

@@ -29,6 +29,8 @@ export interface RedisBackendOptions {
   resumeBufferFrames: number
   /** Sockets open on this node. */
   connected: () => number
+  /** How long a chat's last lines stay readable for a report after its last message. */
+  transcriptKeepMs: number
   /** Told when a relayed text was refused because the chat is over (the sender's view lagged). */
   onRelayRefused?: (s: LocalSession, code: 'not_in_chat' | 'unavailable') => void
   now?: () => number
@@ -64,7 +66,7 @@ return 1
 
 // The relay: stranger text to \`to\`, receipt to \`from\`, resend ids. 1 relayed, 2 duplicate, 0 not in that chat.
 // KEYS: s from, ob from, sent from, s to, ob to · ARGV: prefix, from, to, chat id, client id JSON,
-// client id, body JSON, at, max frames
+// client id, body JSON, at, max frames, transcript lines kept, transcript keep ms
 const RELAY = `
 local dup = redis.call('HGET', KEYS[3], ARGV[6])
 local fnode = redis.call('HGET', KEYS[1], 'node')
@@ -88,6 +90,11 @@ redis.call('LTRIM', KEYS[2], -max, -1)
 if redis.call('HLEN', KEYS[3]) >= 512 then redis.call('DEL', KEYS[3]) end
 redis.call('HSET', KEYS[3], ARGV[6], rj)
 if fnode and fnode ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. fnode, 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
+-- The chat's last lines, for a report that includes the conversation (read by whichever node takes it).
+local tr = ARGV[1] .. 'tr:' .. ARGV[4]
+redis.call('RPUSH', tr, '{"from":"' .. ARGV[2] .. '","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. '}')
+redis.call('LTRIM', tr, -tonumber(ARGV[10]), -1)
+redis.call('PEXPIRE', tr, tonumber(ARGV[11]))
 return 1
 `
 
@@ -176,6 +183,8 @@ return out
 `
 
 const EXPIRY_POLL_MS = 500
+/** Lines of a chat kept for reports (as the in-process transcripts keep). */
+const TRANSCRIPT_LINES = 30
 const EXPIRY_BATCH = 200
 
 interface Claiming {
@@ -184,6 +193,8 @@ interface Claiming {
 }
 
 export interface RedisBackend extends ChatBackend {
+  /** The last lines of a chat (any node's), oldest first; null when none are kept. */
+  transcript(chatId: string): Promise<Array<{ from: string; body: string; at: number }> | null>
   /** Called when the node's heartbeat lapsed: re-assert ownership of every connected session. */
   reclaim(): Promise<void>
   /** The queue is made after the backend: sessions of a dead node leave it through this. */
@@ -443,7 +454,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     relayText(from, to, clientId, body, at) {
       const chat = from.chat?.id ?? ''
       run
-        .relay([k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)], [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames])
+        .relay([k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)], [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames, TRANSCRIPT_LINES, opts.transcriptKeepMs])
         .then(
           r => {
             if (r === 0) opts.onRelayRefused?.(from, 'not_in_chat')
@@ -506,6 +517,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       for (const id of ids) m.hset(k.s(id), 'node', me).zrem(k.exp, id).sadd(k.ns(me), id)
       await m.exec()
       log.warn('heartbeat lapsed; sessions reclaimed', { sessions: ids.length })
+    },
+    async transcript(chatId) {
+      if (!/^[\w-]{8,64}$/.test(chatId)) return null
+      const raw = await redis.cmd.lrange(`${P}tr:${chatId}`, 0, -1)
+      return raw.length ? raw.map(l => JSON.parse(l) as { from: string; body: string; at: number }) : null
     },
     useQueue(remove) {
       queueRemoval = remove

@@ -40,7 +40,8 @@ export interface ModerationDeps {
   hub: Hub
   bans: BanStore
   reports: ReportStore
-  transcripts: Transcripts
+  /** The in-memory transcripts (one node) or the cluster's (Redis): lines may come back later. */
+  transcripts: { lines(chatId: string): ReturnType<Transcripts['lines']> | Promise<ReturnType<Transcripts['lines']>> }
   secrets: Secrets
   log: Logger
   metrics: Metrics
@@ -69,8 +70,8 @@ export function createModeration(deps: ModerationDeps): Moderation {
     return null
   }
 
-  function transcriptOf(chatId: string, reporterId: string): TranscriptLine[] | null {
-    const lines = transcripts.lines(chatId)
+  async function transcriptOf(chatId: string, reporterId: string): Promise<TranscriptLine[] | null> {
+    const lines = await transcripts.lines(chatId)
     if (!lines?.length) return null
     return lines.map(l => ({ from: l.from === reporterId ? 'reporter' : 'reported', body: l.body, at: l.at }))
   }
@@ -124,7 +125,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
         reportedIpHash: t.partnerIpHash,
         reason: input.reason,
         note: note || null,
-        transcript: input.includeTranscript ? transcriptOf(t.chatId, reporter.id) : null,
+        transcript: input.includeTranscript ? await transcriptOf(t.chatId, reporter.id) : null,
         createdAt: now(),
       }
       const stored = await reports.insert(record).catch((err: unknown) => {
