@@ -4,7 +4,10 @@ import type { Server } from 'bun'
 import type { Config } from './config'
 import { openDatabase } from '../db'
 import { openCache } from './cache'
-import { createHub, type WsData } from './chat/hub'
+import { createChatCore } from './chat-core'
+import type { RedisBackend } from './cluster/redis-backend'
+import { createRedisMatchQueue } from './cluster/redis-match-queue'
+import type { WsData } from './chat/socket-adapter'
 import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
 import { createHttpApp } from './http'
@@ -73,6 +76,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }, redis)
   const popular = createPopularInterests(now)
   const drain = createDrain()
+  let reclaim = () => {}
   const cluster: Cluster | null = redis
     ? {
         redis,
@@ -82,14 +86,31 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
           ttlMs: config.nodeTtlMs,
           connected: () => hub.online,
           onError: quietly(log, 'node heartbeat failed'),
-          onLapsed: () => log.warn('this node missed its heartbeat TTL; peers may have treated it as dead', { nodeId: config.nodeId }),
+          onLapsed: () => {
+            log.warn('this node missed its heartbeat TTL; peers may have treated it as dead', { nodeId: config.nodeId })
+            // Its sessions may have been held as a dead node's: take back the connected ones.
+            reclaim()
+          },
         }),
       }
     : null
   const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
-  const hub = createHub({ config, cache, guard, log, metrics, popular, now })
+  const { hub, backend } = createChatCore({
+    config,
+    cache,
+    guard,
+    log,
+    metrics,
+    popular,
+    now,
+    cluster,
+    clusterQueue: cluster
+      ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
+      : undefined,
+  })
+  reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
   const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
   hub.observe(transcripts.observer)
   const reports = createReportStore(db.db)

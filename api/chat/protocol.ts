@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'forbidden_origin', // upgrade from an Origin not allowed
   'too_many_connections', // too many sockets from one address
   'internal', // the server failed; nothing the client did
+  'unavailable', // a shared backend (Redis, for several nodes) is unreachable; retry shortly
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

@@ -39,7 +39,7 @@ export function createUploadHandler(deps: UploadDeps) {
     if (length !== undefined && /^\d+$/.test(length) && Number(length) > config.maxUploadBytes) return fail(413, 'too_large', tooLarge)
 
     const token = bearer(c.req.header('authorization'))
-    const session = token ? hub.session(token) : null
+    const session = token ? await hub.lookup(token) : null
     if (!session) return fail(401, 'no_session', 'send Authorization: Bearer <session> with the token from hello')
     const body = c.req.raw.body
     if (!body || length === '0') return fail(400, 'empty_upload', 'the upload has no body')
@@ -79,7 +79,7 @@ export function createUploadHandler(deps: UploadDeps) {
       const link = links.create(id)
       const media: MediaInfo = { id, kind: ticket.kind, mime: inspection.mime, size: written.size, name: ticket.name, url: link.url, expiresAt: link.expiresAt }
 
-      if (!hub.shareMedia(session.id, ticket.chatId, media)) {
+      if (!(await hub.shareMedia(session.id, ticket.chatId, media))) {
         // The chat ended while the bytes were arriving: nobody may ever see this file.
         return fail(409, 'chat_ended', 'the chat ended before the upload finished')
       }

@@ -78,13 +78,9 @@ export function createModeration(deps: ModerationDeps): Moderation {
   async function ban(ipHash: string, b: { seconds: number; reason: string; source: string }) {
     const { expiresAt } = await bans.add(ipHash, b)
     const left = Math.max(1, expiresAt - now())
+    // Counted on this node; the ban itself reaches every node.
     const ids = hub.sessionsByIpHash(ipHash)
-    for (const id of ids) {
-      hub.endChat(id, { by: 'server', reason: 'banned' }, { by: 'stranger', reason: 'banned' })
-      // A queued (or queued-then-dropped) session must not be matched any more either.
-      hub.leaveQueue(id)
-      hub.notify(id, 'banned', `you are banned from meeting strangers for ${formatDuration(left)}`, left)
-    }
+    await hub.banAddress(ipHash, left, `you are banned from meeting strangers for ${formatDuration(left)}`)
     metrics.inc('bans_total', { source: b.source })
     log.warn('ip hash banned', { ipHash, source: b.source, seconds: b.seconds, sessions: ids.length })
     return { expiresAt, sessions: ids.length }
@@ -138,7 +134,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
       if (stored === 'duplicate') return { ok: false, code: 'already_reported', message: 'you already reported this chat' }
       metrics.inc('reports_total', { reason: input.reason })
       // The reporter leaves; the reported side is told the stranger left, not that it was reported.
-      if (t.current) hub.endChat(reporter.id, { by: 'you', reason: 'reported' }, { by: 'stranger', reason: 'left' })
+      if (t.current) await hub.endChat(reporter.id, { by: 'you', reason: 'reported' }, { by: 'stranger', reason: 'left' })
       let banned = false
       if (t.partnerIpHash && t.partnerIpHash !== reporter.ipHash) {
         try {
