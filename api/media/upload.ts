@@ -39,7 +39,8 @@ export function createUploadHandler(deps: UploadDeps) {
     if (length !== undefined && /^\d+$/.test(length) && Number(length) > config.maxUploadBytes) return fail(413, 'too_large', tooLarge)
 
     const token = bearer(c.req.header('authorization'))
-    const session = token ? await hub.lookup(token) : null
+    // A session held here answers at once; one on another node (several nodes) is looked up.
+    const session = token ? (hub.session(token) ?? (await hub.lookup(token))) : null
     if (!session) return fail(401, 'no_session', 'send Authorization: Bearer <session> with the token from hello')
     const body = c.req.raw.body
     if (!body || length === '0') return fail(400, 'empty_upload', 'the upload has no body')
