@@ -12,6 +12,9 @@ import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
 import { createHttpApp } from './http'
 import { createMediaSweeper, type Sweeper } from './media/sweeper'
+import { createMediaRecords } from './media/records'
+import { createImageScreen, screeningOff } from './media/screen'
+import { createScreenStrikes } from './media/strikes'
 import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { registerMetrics } from './ops/catalog'
@@ -94,7 +97,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         }),
       }
     : null
-  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain }
+  // The classifier's worker starts on the first image, not here (model load time and RAM).
+  const screening = {
+    screen: config.screenImages ? createImageScreen({ threshold: config.screenThreshold, timeoutMs: config.screenTimeoutMs, log, metrics }) : screeningOff,
+    strikes: createScreenStrikes(cache, config.screenStrikeWindowSeconds),
+  }
+  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain, screening }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
   const { hub, backend } = createChatCore({
@@ -114,7 +122,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
   hub.observe(transcripts.observer)
   const reports = createReportStore(db.db)
-  const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now })
+  const mediaRecords = createMediaRecords(db.db)
+  const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now, flaggedImages: mediaRecords.flaggedImages })
   const services: Services = { ...base, guard, hub, moderation }
   registerMetrics(metrics, hub, drain)
   await cluster?.nodes.start()
@@ -133,7 +142,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sweeper,
     url,
     stop() {
-      stopping ??= shutdown(services, server, sweeper).finally(() => transcripts.close())
+      stopping ??= shutdown(services, server, sweeper).finally(() => {
+        transcripts.close()
+        return screening.screen.close()
+      })
       return stopping
     },
   }
