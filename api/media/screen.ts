@@ -22,7 +22,7 @@ export interface ScreenVerdict {
   flagged: boolean
   labels?: ScreenLabels
   /** Why there is no verdict: the image is flagged, but it is not the uploader's fault. */
-  unscreened?: 'timeout' | 'busy' | 'undecodable' | 'unavailable'
+  unscreened?: 'timeout' | 'busy' | 'undecodable' | 'crashed' | 'unavailable'
   /** Time spent in the classifier (decode + inference), when it answered. */
   ms?: number
 }
@@ -100,7 +100,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
     const w = new Worker(workerUrl)
     worker = w
     const t0 = performance.now()
-    loadTimer = setTimeout(() => stop(w, 'the screening model did not load in time', true), loadTimeoutMs)
+    loadTimer = setTimeout(() => stop(w, 'the screening model did not load in time', 'load'), loadTimeoutMs)
     w.addEventListener('message', (e: MessageEvent<WorkerMessage>) => {
       if (w !== worker) return
       const m = e.data
@@ -111,7 +111,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
         log.info('image screening ready', { loadMs: Math.round(m.loadMs), startMs: Math.round(performance.now() - t0) })
         pump()
       } else if (m.type === 'failed') {
-        stop(w, `the screening model could not be loaded: ${m.error}`, true)
+        stop(w, `the screening model could not be loaded: ${m.error}`, 'load')
       } else if (m.type === 'result' && busy?.job.id === m.id) {
         const { job, watchdog } = busy
         clearTimeout(watchdog)
@@ -129,14 +129,15 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
     })
     // An uncaught exception in the thread, or the thread exiting: replace it on the next image.
     // Dying before it was ready counts as a failed load, so a broken install cannot spin.
-    w.addEventListener('error', e => stop(w, `screening worker crashed: ${e.message}`, !ready))
-    w.addEventListener('close', () => stop(w, 'screening worker exited', !ready))
+    w.addEventListener('error', e => stop(w, `screening worker crashed: ${e.message}`, ready ? 'crashed' : 'load'))
+    w.addEventListener('close', () => stop(w, 'screening worker exited', ready ? 'crashed' : 'load'))
     // The thread must not keep a stopping process (a CLI, a test) alive on its own.
     ;(w as Worker & { unref?(): void }).unref?.()
   }
 
-  /** Retires worker `w` (once) and fails what it was doing; `loadFailed` pauses retries. */
-  function stop(w: Worker, why: string, loadFailed: boolean) {
+  /** Retires worker `w` (once) and fails the image it was on; a failed load pauses retries. */
+  function stop(w: Worker, why: string, kind: 'hung' | 'crashed' | 'load') {
+    const loadFailed = kind === 'load'
     if (w !== worker) return
     worker = null
     ready = false
@@ -148,7 +149,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
     log.error(why, loadFailed ? { retryInMs: retryAfterMs } : {})
     if (busy) {
       clearTimeout(busy.watchdog)
-      busy.job.settle(unscreened(loadFailed ? 'unavailable' : 'timeout'))
+      busy.job.settle(unscreened(kind === 'hung' ? 'timeout' : kind === 'crashed' ? 'crashed' : 'unavailable'))
       busy = null
     }
     if (loadFailed) {
@@ -175,7 +176,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
     const w = worker!
     // One image running past the whole timeout means a hung thread (a decoder loop, a stuck
     // inference): end it, the next image gets a fresh one.
-    busy = { job, watchdog: setTimeout(() => stop(w, 'screening worker hung on an image; restarting it', false), timeoutMs) }
+    busy = { job, watchdog: setTimeout(() => stop(w, 'screening worker hung on an image; restarting it', 'hung'), timeoutMs) }
     w.postMessage({ id: job.id, path: job.path, mime: job.mime })
   }
 
