@@ -81,8 +81,6 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
   const maxQueue = opts.maxQueue ?? 32
   const retryAfterMs = opts.retryAfterMs ?? 30_000
   const loadTimeoutMs = opts.loadTimeoutMs ?? 30_000
-  metrics.describe('media_screened_total', 'Images screened, by result (passed, flagged, or unscreened:<why>)')
-  metrics.describe('media_screen_worker_restarts_total', 'Screening workers replaced after a crash, a hang or a failed load')
 
   const queue: Job[] = []
   let worker: Worker | null = null
