@@ -167,7 +167,16 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
         for (const j of queue.splice(0)) j.settle(unscreened('unavailable'))
         return
       }
-      spawn()
+      try {
+        spawn()
+      } catch (err) {
+        // Bun reports a missing script as an error event; anything thrown here is a failed load too.
+        log.error('could not start the screening worker', { err, retryInMs: retryAfterMs })
+        worker = null
+        downUntil = performance.now() + retryAfterMs
+        for (const j of queue.splice(0)) j.settle(unscreened('unavailable'))
+        return
+      }
     }
     if (!ready) return
     queue.shift()

@@ -120,6 +120,20 @@ describe('failures never block an upload', () => {
     expect(metrics.value('media_screen_worker_restarts_total')).toBe(1)
   })
 
+  test('a model load that never finishes: uploads still get their answer at the timeout, and the load is cut off', async () => {
+    const { s, metrics } = pool({ workerUrl: new URL('../support/screen-workers/never-ready.ts', import.meta.url), timeoutMs: 200, loadTimeoutMs: 500, retryAfterMs: 60_000 })
+    expect(await s.screen('score:0', 'image/png')).toEqual({ score: null, flagged: true, unscreened: 'timeout' })
+    await Bun.sleep(400)
+    expect(metrics.value('media_screen_worker_restarts_total')).toBe(1)
+    expect(lines.some(l => /did not load in time/.test(String(l.msg)))).toBe(true)
+    expect(await s.screen('score:0', 'image/png')).toMatchObject({ unscreened: 'unavailable' })
+  })
+
+  test('a worker script that is not there (a broken deploy) is a failed load too', async () => {
+    const { s } = pool({ workerUrl: new URL('../support/screen-workers/missing.ts', import.meta.url), retryAfterMs: 60_000 })
+    expect(await s.screen('score:0', 'image/png')).toEqual({ score: null, flagged: true, unscreened: 'unavailable' })
+  })
+
   test('past the queue bound an image is flagged unscreened at once instead of waiting', async () => {
     const { s } = pool({ maxQueue: 2, timeoutMs: 2000 })
     await s.screen('score:0', 'image/png')
