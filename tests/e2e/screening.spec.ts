@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { landscapeJpeg } from '../support/images'
-import { banner, start, uniqueInterest, type Device } from './helpers'
+import { axeViolations, banner, start, uniqueInterest, type Device } from './helpers'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 let server: ChildProcess
@@ -98,6 +98,7 @@ test('a flagged photo reaches the stranger blurred behind "Tap to view"; a tap r
   expect(box.width).toBeGreaterThan(60)
   expect(box.height).toBeGreaterThan(40)
   await b.page.screenshot({ path: fileURLToPath(new URL('screenshots/flagged-photo-phone.png', import.meta.url)) })
+  expect(await axeViolations(b.page)).toEqual([])
 
   await reveal.click()
   const photo = b.page.getByRole('img', { name: 'Photo from the stranger' })
