@@ -14,6 +14,9 @@ import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
 import { createHttpApp } from './http'
 import { createMediaSweeper, type Sweeper } from './media/sweeper'
+import { createMediaRecords } from './media/records'
+import { createImageScreen, screeningOff } from './media/screen'
+import { createScreenStrikes } from './media/strikes'
 import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { registerMetrics } from './ops/catalog'
@@ -96,7 +99,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         }),
       }
     : null
-  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain }
+  // The classifier's worker starts on the first image, not here (model load time and RAM).
+  const screening = {
+    screen: config.screenImages ? createImageScreen({ threshold: config.screenThreshold, timeoutMs: config.screenTimeoutMs, log, metrics }) : screeningOff,
+    strikes: createScreenStrikes(cache, config.screenStrikeWindowSeconds),
+  }
+  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain, screening }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const nodeGuard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
   // Several nodes: the per-address connection cap is counted across all of them too.
@@ -125,7 +133,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   if (memoryTranscripts) hub.observe(memoryTranscripts.observer)
   const transcripts = rb ? { lines: (chatId: string) => rb.transcript(chatId) } : memoryTranscripts!
   const reports = createReportStore(db.db)
-  const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now })
+  const mediaRecords = createMediaRecords(db.db)
+  const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now, flaggedImages: mediaRecords.flaggedImages })
   const services: Services = { ...base, guard, hub, moderation }
   registerMetrics(metrics, hub, drain)
   await cluster?.nodes.start()
@@ -144,7 +153,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sweeper,
     url,
     stop() {
-      stopping ??= shutdown(services, server, sweeper).finally(() => memoryTranscripts?.close())
+      stopping ??= shutdown(services, server, sweeper).finally(() => {
+        memoryTranscripts?.close()
+        return screening.screen.close()
+      })
       return stopping
     },
   }

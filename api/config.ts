@@ -44,6 +44,14 @@ export interface Config {
   mediaRetentionSeconds: number
   mediaSweepCron: string
   maxVoiceSeconds: number
+  /** Classify every uploaded image (api/media/screen.ts) before the partner sees it. */
+  screenImages: boolean
+  /** An image whose porn + hentai + sexy probability is at least this is flagged (0 flags every image). */
+  screenThreshold: number
+  /** Longest an upload waits for its verdict; past it the image is flagged unscreened (fail closed). */
+  screenTimeoutMs: number
+  /** Flagged images count against the uploader's IP hash for this long (fixed window from the first). */
+  screenStrikeWindowSeconds: number
   /** HMAC secret for media links and IP hashes; null → generated once and kept in dataDir. */
   secret: string | null
 
@@ -98,6 +106,13 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(v)) return true
   if (/^(0|false|no|off)$/i.test(v)) return false
   throw new ConfigError(name, `must be true or false, got "${v}"`)
+}
+
+function fraction(env: Env, name: string, def: number): number {
+  const v = raw(env, name)
+  if (v === undefined) return def
+  if (!/^(0|1|0?\.\d+|1\.0*)$/.test(v)) throw new ConfigError(name, `must be a number from 0 to 1 like 0.7, got "${v}"`)
+  return Number(v)
 }
 
 function list(env: Env, name: string): string[] {
@@ -219,6 +234,10 @@ export function loadConfig(env: Env = {}): Config {
     mediaRetentionSeconds: int(env, 'MEDIA_RETENTION_SECONDS', mediaLinkTtlSeconds, 1),
     mediaSweepCron,
     maxVoiceSeconds: int(env, 'MAX_VOICE_SECONDS', 120, 1),
+    screenImages: bool(env, 'SCREEN_IMAGES', true),
+    screenThreshold: fraction(env, 'SCREEN_THRESHOLD', 0.7),
+    screenTimeoutMs: int(env, 'SCREEN_TIMEOUT_MS', 5000, 100, 120_000),
+    screenStrikeWindowSeconds: int(env, 'SCREEN_STRIKE_WINDOW_SECONDS', 86_400, 60),
     secret,
 
     reportBanThreshold: int(env, 'REPORT_BAN_THRESHOLD', 3, 1),

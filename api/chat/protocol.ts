@@ -186,6 +186,12 @@ export interface MediaInfo {
   url: string
   /** ms epoch */
   expiresAt: number
+  /**
+   * Images only, when the server screens images (SCREEN_IMAGES): true = show it blurred behind
+   * "Tap to view" (the screen found it explicit, or could not judge it in time); false = passed.
+   * Absent = not screened.
+   */
+  flagged?: boolean
 }
 
 export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned'

@@ -1,6 +1,7 @@
 // PUT /upload/:ticket — the second step of an upload. The ticket is redeemed before a byte is
 // read; the body is streamed to a temp file with the real byte count enforced; the content is
-// sniffed; only then is it stored, recorded, and announced to both sides of the chat.
+// sniffed; an image is screened (api/media/screen.ts); only then is it stored, recorded, and
+// announced to both sides of the chat.
 import type { Context } from 'hono'
 import type { MediaInfo } from '../chat/protocol'
 import type { HttpEnv } from '../http'
@@ -25,7 +26,7 @@ type Status = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 500 | 503
 
 export function createUploadHandler(deps: UploadDeps) {
   const { services, tickets, storage, records, links } = deps
-  const { config, hub, log, metrics, now } = services
+  const { config, hub, log, metrics, now, screening } = services
 
   return async (c: Context<HttpEnv>) => {
     const fail = (status: Status, code: string, message: string) => {
@@ -61,6 +62,15 @@ export function createUploadHandler(deps: UploadDeps) {
       const inspection = await inspectUpload(written.tmp, written.size, ticket, { maxVoiceSeconds: config.maxVoiceSeconds })
       if (!inspection.ok) return fail(inspection.status, inspection.code, inspection.message)
 
+      // Before anyone sees a link. Always settles within SCREEN_TIMEOUT_MS (no verdict → flagged).
+      const screened = ticket.kind === 'image' && screening.screen.enabled
+      const verdict = screened ? await screening.screen.screen(written.tmp, inspection.mime) : null
+      if (verdict?.flagged && verdict.score !== null) {
+        // A real verdict counts against the address; "could not screen in time" does not.
+        const strikes = await screening.strikes.record(session.ipHash)
+        log.info('image flagged', { ipHash: session.ipHash, score: Number(verdict.score.toFixed(3)), strikes })
+      }
+
       key = await storage.commit(written.tmp)
       const id = newMediaId()
       const createdAt = now()
@@ -76,9 +86,12 @@ export function createUploadHandler(deps: UploadDeps) {
         uploader: session.id,
         createdAt,
         expiresAt: createdAt + config.mediaRetentionSeconds * 1000,
+        flagged: verdict?.flagged ?? false,
+        screenScore: verdict?.score ?? null,
       })
       const link = links.create(id)
       const media: MediaInfo = { id, kind: ticket.kind, mime: inspection.mime, size: written.size, name: ticket.name, url: link.url, expiresAt: link.expiresAt }
+      if (verdict) media.flagged = verdict.flagged
 
       if (!(await hub.shareMedia(session.id, ticket.chatId, media))) {
         // The chat ended while the bytes were arriving: nobody may ever see this file.

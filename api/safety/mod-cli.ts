@@ -50,7 +50,8 @@ function ipHashArg(v: string | undefined): string {
 function reportLine(r: Report): string {
   const note = r.note ? `  note: ${printable(r.note.length > 60 ? r.note.slice(0, 59) + '…' : r.note)}` : ''
   const tr = r.transcript ? `  transcript: ${r.transcript.length} lines` : ''
-  return `#${r.id}  ${iso(r.createdAt)}  ${r.reason.padEnd(6)}  reported ${r.reportedIpHash || '(unknown)'}  by ${r.reporterIpHash}${tr}${note}`
+  const fl = r.flaggedImages ? `  flagged images: ${r.flaggedImages}` : ''
+  return `#${r.id}  ${iso(r.createdAt)}  ${r.reason.padEnd(6)}  reported ${r.reportedIpHash || '(unknown)'}  by ${r.reporterIpHash}${fl}${tr}${note}`
 }
 
 function reportDetail(r: Report): string {
@@ -64,6 +65,7 @@ function reportDetail(r: Report): string {
     `  reported session: ${r.reportedSession}`,
     `  reporter ip hash: ${r.reporterIpHash}`,
     `  reporter session: ${r.reporterSession}`,
+    `  flagged images:   ${r.flaggedImages} (sent by the reported side, flagged by the image screen)`,
   ]
   if (!r.transcript) out.push('  transcript:       (not attached)')
   else {

@@ -46,6 +46,8 @@ export interface ModerationDeps {
   log: Logger
   metrics: Metrics
   now: () => number
+  /** Screen-flagged images `uploader` sent in `chatId` (api/media/records.ts); stored with the report. */
+  flaggedImages?: (chatId: string, uploader: string) => Promise<number>
 }
 
 export function createModeration(deps: ModerationDeps): Moderation {
@@ -117,6 +119,13 @@ export function createModeration(deps: ModerationDeps): Moderation {
       const t = target(reporter)
       if (!t) return { ok: false, code: 'nothing_to_report', message: 'there is no current or recent chat to report' }
       const note = input.note === undefined ? '' : cleanText(input.note).trim().slice(0, MAX_NOTE_LENGTH)
+      // Best effort: a failed lookup must not lose the report.
+      const flaggedImages = deps.flaggedImages
+        ? await deps.flaggedImages(t.chatId, t.partnerId).catch((err: unknown) => {
+            log.error('counting flagged images for a report failed', { code: dbErrorCode(err) })
+            return 0
+          })
+        : 0
       const record: NewReport = {
         chatId: t.chatId,
         reporterSession: sessionRef(reporter.id),
@@ -126,6 +135,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
         reason: input.reason,
         note: note || null,
         transcript: input.includeTranscript ? await transcriptOf(t.chatId, reporter.id) : null,
+        flaggedImages,
         createdAt: now(),
       }
       const stored = await reports.insert(record).catch((err: unknown) => {

@@ -1,5 +1,5 @@
 // SQLite tables: the same tables, columns and TS property names as mysql.ts (see there).
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 export const media = sqliteTable(
   'media',
@@ -14,6 +14,8 @@ export const media = sqliteTable(
     uploader: text('uploader').notNull(),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
+    flagged: integer('flagged', { mode: 'boolean' }).notNull().default(false),
+    screenScore: real('screen_score'),
   },
   t => [index('media_expires_idx').on(t.expiresAt)],
 )
@@ -30,6 +32,7 @@ export const reports = sqliteTable(
     reason: text('reason').notNull(),
     note: text('note'),
     transcript: text('transcript'),
+    flaggedImages: integer('flagged_images').notNull().default(0),
     createdAt: integer('created_at').notNull(),
   },
   t => [

@@ -8,6 +8,8 @@ import { join } from 'node:path'
 import type { ErrorCode } from '../../api/chat/protocol'
 import type { SafetyGuard } from '../../api/safety/chat-guard'
 import { startTestApp, type TestApp } from '../support/app'
+import { png } from '../support/media-files'
+import { send } from '../support/media'
 import { freshIp, fromIp, healthyPair, meet, person } from '../support/people'
 import type { TestClient } from '../support/ws-client'
 
@@ -40,7 +42,8 @@ async function drained(timeoutMs = 3000) {
 
 beforeAll(async () => {
   // A short resume window so dropped sessions leave quickly and "nothing left behind" is checkable.
-  app = await startTestApp({ RESUME_WINDOW_MS: '100', MATCH_FALLBACK_MS: '60000' })
+  // Image screening on (its worker's heap is its own, so the heap check still sees this thread).
+  app = await startTestApp({ RESUME_WINDOW_MS: '100', MATCH_FALLBACK_MS: '60000', SCREEN_IMAGES: 'on' })
   secret = readFileSync(join(app.dataDir, 'secret'), 'utf8').trim()
   for (let i = 0; i < 3; i++) await healthyPair(app)
   await drained()
@@ -473,7 +476,40 @@ const cases: Array<[string, () => Promise<void>]> = [
       }
     },
   ],
+  // Image screening: a file that sniffs as an image but cannot be judged goes out blurred (flagged,
+  // no score), is no strike against the sender, and the classifier keeps serving the next image.
+  ['an image with a valid PNG signature and header but no pixel data (screening)', () => unjudgeable(png(64, 64).slice(0, 33))],
+  ['a PNG declaring a 30000×30000 canvas, a decompression bomb (screening)', () => unjudgeable(pngHeaderOnly(30_000, 30_000))],
+  ['a JPEG that is its start marker and then noise (screening)', () => unjudgeable(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...crypto.getRandomValues(new Uint8Array(2000))]), 'image/jpeg')],
 ]
+
+/** A PNG signature and IHDR for a w×h RGBA canvas, then an empty IEND: what a bomb's header says. */
+function pngHeaderOnly(w: number, h: number): Uint8Array {
+  const whole = png(1, 1)
+  const out = whole.slice()
+  const v = new DataView(out.buffer)
+  v.setUint32(16, w)
+  v.setUint32(20, h)
+  v.setUint32(29, Bun.hash.crc32(out.subarray(12, 29)))
+  return out
+}
+
+async function unjudgeable(bytes: Uint8Array, mime = 'image/png') {
+  await chatting(async (a, b) => {
+    const t0 = performance.now()
+    const res = await send(app, a.session, 'image', mime, bytes)
+    // The sniffer reads only the signature: these reach the screen.
+    expect(res.status).toBe(201)
+    // Bounded well below SCREEN_TIMEOUT_MS: the decoder refuses quickly, nothing hangs.
+    expect(performance.now() - t0).toBeLessThan(4000)
+    expect((await b.next('media', 10_000)).media.flagged).toBe(true)
+    expect((await a.next('media')).media.flagged).toBe(true)
+    expect(await app.services.screening.strikes.flagCount(app.services.secrets.hashIp((a as TestClient & { ip: string }).ip))).toBe(0)
+    const ok = await send(app, a.session, 'image', 'image/png', png(48, 48))
+    expect(ok.json?.media?.flagged).toBe(false)
+    await b.next('media', 10_000)
+  })
+}
 
 for (const [name, run] of cases) {
   test(name, async () => {
