@@ -42,6 +42,7 @@ export type ChatRules = ReturnType<typeof createChatRules>
 
 export function createChatRules(deps: ChatRulesDeps) {
   const { config, backend, queue, guard, popular, log, metrics, observers, now } = deps
+  const relayed = metrics.counter('messages_relayed_total')
 
   function sendTo(conn: Connection, frame: ServerFrame) {
     conn.send(JSON.stringify(frame))
@@ -183,7 +184,7 @@ export function createChatRules(deps: ChatRulesDeps) {
         if (!chat) return textOutsideChat(s, conn, frame.id)
         const at = now()
         backend.relayText(s, chat.partnerId, frame.id, frame.body, at)
-        metrics.inc('messages_relayed_total')
+        relayed.inc()
         for (const o of observers) o.onText?.(chat.id, s.id, frame.body, at)
         return
       }

@@ -61,6 +61,9 @@ export function createHub(deps: HubDeps) {
   const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now })
   const { sendTo } = rules
 
+  // Counted on every frame: handles, not name lookups.
+  const framesIn = metrics.counter('frames_in_total')
+  const framesOut = metrics.counter('frames_out_total')
   let connected = 0
   let lastOnlineSent = -1
   let closing = false
@@ -70,7 +73,7 @@ export function createHub(deps: HubDeps) {
   backend.wire({
     arrive(s, json) {
       s.conn!.send(json)
-      metrics.inc('frames_out_total')
+      framesOut.inc()
     },
     apply: rules.apply,
     expired: rules.expired,
@@ -166,7 +169,7 @@ export function createHub(deps: HubDeps) {
 
   function message(conn: Connection, s: LocalSession | null, raw: string | Uint8Array) {
     if (!s || closing || s.conn !== conn) return
-    metrics.inc('frames_in_total')
+    framesIn.inc()
     const r = parse(raw)
     if (!r.ok) return rules.refuse(s, conn, r)
     const refusal = guard.checkFrame({ sessionId: s.id, ipHash: s.ipHash }, r.frame)
