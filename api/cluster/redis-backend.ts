@@ -54,8 +54,7 @@ local json = ''
 if ARGV[3] ~= '' then
   local seq = redis.call('HINCRBY', s, 'seq', 1)
   json = string.sub(ARGV[3], 1, -2) .. ',"seq":' .. seq .. '}'
-  redis.call('RPUSH', KEYS[2], json)
-  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1)
+  if redis.call('RPUSH', KEYS[2], json) > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1) end
 end
 local node = redis.call('HGET', s, 'node')
 if node and node ~= '' then
@@ -69,31 +68,35 @@ return 1
 // client id, body JSON, at, max frames, transcript lines kept, transcript keep ms
 const RELAY = `
 local dup = redis.call('HGET', KEYS[3], ARGV[6])
-local fnode = redis.call('HGET', KEYS[1], 'node')
+local f = redis.call('HMGET', KEYS[1], 'node', 'cid')
 if dup then
-  if fnode and fnode ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. fnode, 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
+  if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
   return 2
 end
-if redis.call('HGET', KEYS[1], 'cid') ~= ARGV[4] or redis.call('HGET', KEYS[4], 'cid') ~= ARGV[4] then return 0 end
+if f[2] ~= ARGV[4] then return 0 end
+local t = redis.call('HMGET', KEYS[4], 'node', 'cid')
+if t[2] ~= ARGV[4] then return 0 end
 local max = tonumber(ARGV[9])
+-- RPUSH answers the new length: trim only when past the bound (almost never with acks).
 local tseq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
 local tj = '{"type":"text","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. ',"from":"stranger","seq":' .. tseq .. '}'
-redis.call('RPUSH', KEYS[5], tj)
-redis.call('LTRIM', KEYS[5], -max, -1)
-local tnode = redis.call('HGET', KEYS[4], 'node')
-if tnode and tnode ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. tnode, 'F' .. ARGV[3] .. '\\n\\n' .. tj) end
+if redis.call('RPUSH', KEYS[5], tj) > max then redis.call('LTRIM', KEYS[5], -max, -1) end
+if t[1] and t[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. t[1], 'F' .. ARGV[3] .. '\\n\\n' .. tj) end
 local fseq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local rj = '{"type":"delivered","id":' .. ARGV[5] .. ',"at":' .. ARGV[8] .. ',"seq":' .. fseq .. '}'
-redis.call('RPUSH', KEYS[2], rj)
-redis.call('LTRIM', KEYS[2], -max, -1)
--- Two generations would be exact; a cap is enough to keep a chatty session bounded.
-if redis.call('HLEN', KEYS[3]) >= 512 then redis.call('DEL', KEYS[3]) end
+if redis.call('RPUSH', KEYS[2], rj) > max then redis.call('LTRIM', KEYS[2], -max, -1) end
 redis.call('HSET', KEYS[3], ARGV[6], rj)
-if fnode and fnode ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. fnode, 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
+-- Two generations would be exact; a cap, looked at every 64th receipt, keeps a chatty session bounded.
+if fseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
+  redis.call('DEL', KEYS[3])
+  redis.call('HSET', KEYS[3], ARGV[6], rj)
+end
+if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
 -- The chat's last lines, for a report that includes the conversation (read by whichever node takes it).
 local tr = ARGV[1] .. 'tr:' .. ARGV[4]
-redis.call('RPUSH', tr, '{"from":"' .. ARGV[2] .. '","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. '}')
-redis.call('LTRIM', tr, -tonumber(ARGV[10]), -1)
+if redis.call('RPUSH', tr, '{"from":"' .. ARGV[2] .. '","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. '}') > tonumber(ARGV[10]) then
+  redis.call('LTRIM', tr, -tonumber(ARGV[10]), -1)
+end
 redis.call('PEXPIRE', tr, tonumber(ARGV[11]))
 return 1
 `
