@@ -49,14 +49,22 @@ export function createUploadHandler(deps: UploadDeps) {
     const claim = await tickets.claim(c.req.param('ticket') ?? '', session.id, session.chat?.id ?? null)
     if (!claim.ok) return fail(claim.status, claim.code, claim.message)
     const { ticket } = claim
+    // The ticket was granted for the size the client declared (media.ticket checks it against
+    // MAX_UPLOAD_BYTES); more bytes than that are refused, counted as they arrive.
+    const cap = Math.min(config.maxUploadBytes, ticket.size)
+    const overTicket = () => fail(413, 'larger_than_ticket', `this upload ticket was for ${ticket.size} bytes; ask for a new ticket with the real size`)
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) > cap) return overTicket()
 
     let tmp: string | null = null
     // Set while a stored file or row exists that no chat has been told about; undone in finally.
     let key: string | null = null
     let rowId: string | null = null
     try {
-      const written = await storage.write(body, config.maxUploadBytes)
-      if (!written.ok) return written.reason === 'too_large' ? fail(413, 'too_large', tooLarge) : fail(400, 'upload_aborted', 'the upload was interrupted')
+      const written = await storage.write(body, cap)
+      if (!written.ok) {
+        if (written.reason === 'aborted') return fail(400, 'upload_aborted', 'the upload was interrupted')
+        return cap < config.maxUploadBytes ? overTicket() : fail(413, 'too_large', tooLarge)
+      }
       tmp = written.tmp
       if (written.size === 0) return fail(400, 'empty_upload', 'the upload is empty')
       const inspection = await inspectUpload(written.tmp, written.size, ticket, { maxVoiceSeconds: config.maxVoiceSeconds })
