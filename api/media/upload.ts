@@ -22,6 +22,9 @@ export interface UploadDeps {
   links: MediaLinks
 }
 
+/** File-system errors that mean "storage is full or read-only", not a bug: answered 503. */
+const STORAGE_REFUSED = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO'])
+
 type Status = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 500 | 503
 
 export function createUploadHandler(deps: UploadDeps) {
@@ -110,6 +113,12 @@ export function createUploadHandler(deps: UploadDeps) {
       metrics.inc('upload_bytes_total', undefined, written.size)
       return c.json({ media }, 201)
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException | null)?.code
+      if (code && STORAGE_REFUSED.has(code)) {
+        // Only the code: the error's message names our absolute path. /readyz turns 503 as well.
+        log.error('upload could not be written', { code })
+        return fail(503, 'storage_unavailable', 'uploads cannot be stored right now (the server is out of space or its storage is read-only), try again later')
+      }
       log.error('upload failed', { err })
       return fail(500, 'internal', 'the upload could not be stored, try again')
     } finally {
