@@ -24,7 +24,9 @@ afterEach(async () => {
 
 function mount(dir: string, options: string) {
   execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir])
-  cleanup.push(() => execFileSync('umount', ['-l', dir]))
+  cleanup.push(() => {
+    execFileSync('umount', ['-l', dir])
+  })
 }
 const remount = (dir: string, mode: 'ro' | 'rw') => execFileSync('mount', ['-o', `remount,${mode}`, dir])
 
