@@ -24,6 +24,15 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 // over the whole message costs several times more, and most messages with emoji have few fillers.
 const FILLER = /[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0]|\udb40[\udc00-\udc7f\udd00-\uddef]/g
 const PICTOGRAPHIC = /^\p{Extended_Pictographic}$/u
+// The \p{} test is the costly step, and a message repeats the same few emoji: remember the answer
+// per code point (0 unknown, 1 no, 2 yes). A fixed 1.1 MB table, so no input can make it grow.
+let pictographic: Uint8Array | null = null
+function isPictographic(cp: number): boolean {
+  pictographic ??= new Uint8Array(0x110000)
+  let known = pictographic[cp]!
+  if (known === 0) pictographic[cp] = known = PICTOGRAPHIC.test(String.fromCodePoint(cp)) ? 2 : 1
+  return known === 2
+}
 const BLACK_FLAG = '\u{1f3f4}'
 // gbeng, gbsct, gbwls + cancel tag: the only recommended subdivision flags.
 const FLAG_TAGS = ['\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}', '\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}', '\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}\u{e007f}']
@@ -43,9 +52,10 @@ function stripFillers(s: string): string {
       }
     } else if (f === '\ufe0f' || f === '\ufe0e') {
       const low = s.charCodeAt(at - 1)
-      const before = low >= 0xdc00 && low <= 0xdfff ? s.slice(at - 2, at) : s.slice(at - 1, at)
-      if (PICTOGRAPHIC.test(before)) continue
-      if (f === '\ufe0f' && s[at + 1] === '\u20e3' && /^[#*0-9]$/.test(before)) continue // keycap
+      const before = low >= 0xdc00 && low <= 0xdfff && at >= 2 ? s.codePointAt(at - 2)! : low
+      if (at >= 1 && isPictographic(before)) continue
+      // A keycap: # * or a digit, VS16, U+20E3.
+      if (f === '\ufe0f' && s.charCodeAt(at + 1) === 0x20e3 && (before === 0x23 || before === 0x2a || (before >= 0x30 && before <= 0x39))) continue
     }
     out += s.slice(from, at)
     from = at + f.length
