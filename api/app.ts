@@ -60,7 +60,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const secret = redis
     ? await loadSharedSecret(config.secret, config.dataDir, redis, () => log.warn('DATA_DIR/secret differed from the cluster secret in Redis; replaced it'))
     : loadSecret(config.secret, config.dataDir)
-  const secrets = createSecrets(secret)
+  const secrets = createSecrets(secret, { ipv6Prefix: config.ipv6Prefix })
   const db = await openDatabase(config).catch(async err => {
     await redis?.close()
     throw err

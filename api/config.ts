@@ -29,6 +29,8 @@ export interface Config {
   wsPath: string
   allowedOrigins: string[]
   trustedProxies: string[]
+  /** Per-address rules key IPv6 clients on this many leading bits (64: one subscriber's /64). */
+  ipv6Prefix: number
 
   matchFallbackMs: number
   repairCooldownMs: number
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = {}): Config {
     wsPath,
     allowedOrigins,
     trustedProxies,
+    ipv6Prefix: int(env, 'IPV6_PREFIX', 64, 16, 128),
 
     matchFallbackMs: int(env, 'MATCH_FALLBACK_MS', 8000, 0),
     repairCooldownMs: int(env, 'REPAIR_COOLDOWN_MS', 30_000, 0),

@@ -22,6 +22,9 @@ export interface UploadDeps {
   links: MediaLinks
 }
 
+/** File-system errors that mean "storage is full or read-only", not a bug: answered 503. */
+const STORAGE_REFUSED = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO'])
+
 type Status = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 500 | 503
 
 export function createUploadHandler(deps: UploadDeps) {
@@ -49,14 +52,22 @@ export function createUploadHandler(deps: UploadDeps) {
     const claim = await tickets.claim(c.req.param('ticket') ?? '', session.id, session.chat?.id ?? null)
     if (!claim.ok) return fail(claim.status, claim.code, claim.message)
     const { ticket } = claim
+    // The ticket was granted for the size the client declared (media.ticket checks it against
+    // MAX_UPLOAD_BYTES); more bytes than that are refused, counted as they arrive.
+    const cap = Math.min(config.maxUploadBytes, ticket.size)
+    const overTicket = () => fail(413, 'larger_than_ticket', `this upload ticket was for ${ticket.size} bytes; ask for a new ticket with the real size`)
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) > cap) return overTicket()
 
     let tmp: string | null = null
     // Set while a stored file or row exists that no chat has been told about; undone in finally.
     let key: string | null = null
     let rowId: string | null = null
     try {
-      const written = await storage.write(body, config.maxUploadBytes)
-      if (!written.ok) return written.reason === 'too_large' ? fail(413, 'too_large', tooLarge) : fail(400, 'upload_aborted', 'the upload was interrupted')
+      const written = await storage.write(body, cap)
+      if (!written.ok) {
+        if (written.reason === 'aborted') return fail(400, 'upload_aborted', 'the upload was interrupted')
+        return cap < config.maxUploadBytes ? overTicket() : fail(413, 'too_large', tooLarge)
+      }
       tmp = written.tmp
       if (written.size === 0) return fail(400, 'empty_upload', 'the upload is empty')
       const inspection = await inspectUpload(written.tmp, written.size, ticket, { maxVoiceSeconds: config.maxVoiceSeconds })
@@ -102,6 +113,12 @@ export function createUploadHandler(deps: UploadDeps) {
       metrics.inc('upload_bytes_total', undefined, written.size)
       return c.json({ media }, 201)
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException | null)?.code
+      if (code && STORAGE_REFUSED.has(code)) {
+        // Only the code: the error's message names our absolute path. /readyz turns 503 as well.
+        log.error('upload could not be written', { code })
+        return fail(503, 'storage_unavailable', 'uploads cannot be stored right now (the server is out of space or its storage is read-only), try again later')
+      }
       log.error('upload failed', { err })
       return fail(500, 'internal', 'the upload could not be stored, try again')
     } finally {

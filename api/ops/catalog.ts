@@ -28,6 +28,7 @@ export const COUNTERS = {
   // Counted by the safety code (api/safety), listed here so the README's table is complete.
   connections_refused_total: 'WebSocket upgrades refused by the guard, by code',
   reports_total: 'Reports stored, by reason',
+  reports_failed_total: 'Reports that could not be stored (the chat was ended anyway)',
   bans_total: 'Bans made, by source (reports or operator)',
   ban_lookup_errors_total: 'Ban lookups that failed (the find was let through)',
 } as const

@@ -9,6 +9,7 @@ import { openDatabase } from '../../db'
 import { dbErrorCode } from '../../db/errors'
 import { openCache } from '../cache'
 import { createSecrets, loadSecret } from '../secrets'
+import { addressKey } from './client-ip'
 import { createBanStore, type Ban } from './bans'
 import { createReportStore, type Report } from './report-store'
 
@@ -105,8 +106,8 @@ export async function runModCli(argv: string[], env: Record<string, string | und
 
   if (command === 'hash-ip') {
     if (!arg) throw new UsageError('give an address, e.g. hash-ip 203.0.113.7')
-    const hash = createSecrets(loadSecret(config.secret, config.dataDir)).hashIp(arg.trim())
-    print({ ip: arg.trim(), ipHash: hash }, () => hash)
+    const hash = createSecrets(loadSecret(config.secret, config.dataDir), { ipv6Prefix: config.ipv6Prefix }).hashIp(arg.trim())
+    print({ ip: arg.trim(), key: addressKey(arg.trim(), config.ipv6Prefix), ipHash: hash }, () => hash)
     return 0
   }
   if (!['reports', 'report', 'ban', 'unban', 'bans'].includes(command)) throw new UsageError(`unknown command "${printable(command)}"`)

@@ -25,7 +25,7 @@ export interface ReportInput {
   includeTranscript?: boolean
 }
 
-export type ReportOutcome = { ok: true; banned: boolean } | { ok: false; code: 'nothing_to_report' | 'already_reported'; message: string }
+export type ReportOutcome = { ok: true; banned: boolean } | { ok: false; code: 'nothing_to_report' | 'already_reported' | 'report_not_stored'; message: string }
 
 export interface Moderation {
   report(reporter: SessionView, input: ReportInput): Promise<ReportOutcome>
@@ -138,14 +138,25 @@ export function createModeration(deps: ModerationDeps): Moderation {
         flaggedImages,
         createdAt: now(),
       }
-      const stored = await reports.insert(record).catch((err: unknown) => {
+      // The reporter leaves, whether or not the report can be stored: someone who reports wants
+      // out of the chat now. The reported side is told the stranger left, not that it was reported.
+      const leave = async () => {
+        if (t.current) await hub.endChat(reporter.id, { by: 'you', reason: 'reported' }, { by: 'stranger', reason: 'left' })
+      }
+      let stored: Awaited<ReturnType<ReportStore['insert']>>
+      try {
+        stored = await reports.insert(record)
+      } catch (err) {
         // The driver's message carries the query parameters (note, transcript): keep them out of logs.
-        throw new Error(`storing the report failed (${dbErrorCode(err)})`)
-      })
+        log.error('storing a report failed', { code: dbErrorCode(err) })
+        metrics.inc('reports_failed_total')
+        await leave()
+        // The chat is now the reporter's last chat, so reporting it again works for JUST_ENDED_MS.
+        return { ok: false, code: 'report_not_stored', message: 'the chat was ended, but your report could not be saved; please report it again in a moment' }
+      }
       if (stored === 'duplicate') return { ok: false, code: 'already_reported', message: 'you already reported this chat' }
       metrics.inc('reports_total', { reason: input.reason })
-      // The reporter leaves; the reported side is told the stranger left, not that it was reported.
-      if (t.current) await hub.endChat(reporter.id, { by: 'you', reason: 'reported' }, { by: 'stranger', reason: 'left' })
+      await leave()
       let banned = false
       if (t.partnerIpHash && t.partnerIpHash !== reporter.ipHash) {
         try {

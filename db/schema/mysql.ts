@@ -58,3 +58,12 @@ export const bans = mysqlTable(
   },
   t => [index('bans_ip_idx').on(t.ipHash, t.expiresAt)],
 )
+
+/**
+ * One row that /readyz rewrites (at most every few seconds) to prove the database still takes
+ * writes: a read-only or full database answers `select 1` but fails every report and upload.
+ */
+export const health = mysqlTable('health', {
+  id: int('id').primaryKey(),
+  checkedAt: bigint('checked_at', { mode: 'number' }).notNull(),
+})

@@ -53,3 +53,9 @@ export const bans = sqliteTable(
   },
   t => [index('bans_ip_idx').on(t.ipHash, t.expiresAt)],
 )
+
+/** See mysql.ts: the one row /readyz rewrites to prove the database still takes writes. */
+export const health = sqliteTable('health', {
+  id: integer('id').primaryKey(),
+  checkedAt: integer('checked_at').notNull(),
+})

@@ -32,7 +32,7 @@ describe('a node of a cluster', () => {
     const [a, b] = [await node({ ...env, NODE_ID: 'a' }), await node({ ...env, NODE_ID: 'b' })]
     for (const n of [a, b]) {
       expect(n.services.cache.kind).toBe('redis')
-      expect(await readyz(n)).toEqual({ status: 200, body: { ok: true, database: true, cache: true, redis: true, closing: false } })
+      expect(await readyz(n)).toEqual({ status: 200, body: { ok: true, database: true, cache: true, redis: true, closing: false, databaseWritable: true, mediaWritable: true } })
     }
     // Separate DATA_DIRs here, yet one secret: links and address hashes agree.
     expect(b.services.secrets.hashIp('198.51.100.7')).toBe(a.services.secrets.hashIp('198.51.100.7'))
@@ -70,7 +70,7 @@ describe('a node of a cluster', () => {
       await Bun.sleep(50)
       up = await readyz(app)
     }
-    expect(up.body).toEqual({ ok: true, database: true, cache: true, redis: true, closing: false })
+    expect(up.body).toEqual({ ok: true, database: true, cache: true, redis: true, closing: false, databaseWritable: true, mediaWritable: true })
   })
 
   test('a node does not start when its Redis does not answer', async () => {
