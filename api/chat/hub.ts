@@ -177,16 +177,17 @@ export function createHub(deps: HubDeps) {
       metrics.inc('rate_limited_total', { frame: r.frame.type })
       return rules.refuse(s, conn, refusal)
     }
-    const fail = (err: unknown) => {
-      log.error('frame handler failed', { err, type: r.frame.type })
-      sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame' })
-    }
     try {
       const p = rules.onFrame(s, conn, r.frame)
-      if (p) p.catch(fail)
+      if (p) p.catch(err => frameFailed(conn, r.frame.type, err))
     } catch (err) {
-      fail(err)
+      frameFailed(conn, r.frame.type, err)
     }
+  }
+
+  function frameFailed(conn: Connection, type: string, err: unknown) {
+    log.error('frame handler failed', { err, type })
+    sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame' })
   }
 
   function close(conn: Connection, s: LocalSession | null, code: number) {
