@@ -185,6 +185,11 @@ export interface MediaInfo {
   url: string
   /** ms epoch */
   expiresAt: number
+  /** images: pixel size from the file's header, when it could be read (reserve the box) */
+  width?: number
+  height?: number
+  /** audio: length probed from the container, when it states one (WebM from Chrome has no header for it) */
+  durationMs?: number
 }
 
 export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned'

@@ -60,6 +60,12 @@ export function createUploadHandler(deps: UploadDeps) {
       const inspection = await inspectUpload(written.tmp, written.size, ticket, { maxVoiceSeconds: config.maxVoiceSeconds })
       if (!inspection.ok) return fail(inspection.status, inspection.code, inspection.message)
 
+      // What the client needs to lay the item out before it loads (null when the header did not say).
+      const shape = {
+        width: inspection.image?.width ?? null,
+        height: inspection.image?.height ?? null,
+        durationMs: inspection.seconds === null ? null : Math.round(inspection.seconds * 1000),
+      }
       key = await storage.commit(written.tmp)
       const id = newMediaId()
       const createdAt = now()
@@ -75,9 +81,10 @@ export function createUploadHandler(deps: UploadDeps) {
         uploader: session.id,
         createdAt,
         expiresAt: createdAt + config.mediaRetentionSeconds * 1000,
+        ...shape,
       })
       const link = links.create(id)
-      const media: MediaInfo = { id, kind: ticket.kind, mime: inspection.mime, size: written.size, name: ticket.name, url: link.url, expiresAt: link.expiresAt }
+      const media: MediaInfo = { id, kind: ticket.kind, mime: inspection.mime, size: written.size, name: ticket.name, url: link.url, expiresAt: link.expiresAt, ...present(shape) }
 
       if (!hub.shareMedia(session.id, ticket.chatId, media)) {
         // The chat ended while the bytes were arriving: nobody may ever see this file.
@@ -96,4 +103,15 @@ export function createUploadHandler(deps: UploadDeps) {
       if (key) await storage.remove(key).catch(() => false)
     }
   }
+}
+
+/** Only the fields that are known: absent, not null, in the `media` frame. */
+function present(shape: { width: number | null; height: number | null; durationMs: number | null }): Pick<MediaInfo, 'width' | 'height' | 'durationMs'> {
+  const out: Pick<MediaInfo, 'width' | 'height' | 'durationMs'> = {}
+  if (shape.width !== null && shape.height !== null) {
+    out.width = shape.width
+    out.height = shape.height
+  }
+  if (shape.durationMs !== null) out.durationMs = shape.durationMs
+  return out
 }

@@ -10,6 +10,8 @@ import type { SafetyGuard } from '../../api/safety/chat-guard'
 import { startTestApp, type TestApp } from '../support/app'
 import { freshIp, fromIp, healthyPair, meet, person } from '../support/people'
 import type { TestClient } from '../support/ws-client'
+import { send } from '../support/media'
+import { png } from '../support/media-files'
 
 // Generous on purpose: this catches leaks (a session, a socket or a buffer kept per bad input),
 // not allocator noise.
@@ -463,6 +465,22 @@ const cases: Array<[string, () => Promise<void>]> = [
         expect(r.text).not.toContain(secret)
       }
     },
+  ],
+  [
+    'a photo whose header claims an absurd pixel size',
+    () =>
+      chatting(async (a, b) => {
+        // 100 000 × 100 000 (and 0 × 2): stored, but no box is reserved from a made-up size.
+        for (const [w, h] of [[100_000, 100_000], [0, 2]] as const) {
+          const forged = png(2, 2)
+          new DataView(forged.buffer).setUint32(16, w)
+          new DataView(forged.buffer).setUint32(20, h)
+          const r = await send(app, a.session, 'image', 'image/png', forged, 'forged.png')
+          expect(r.status).toBe(201)
+          const m = (await b.next('media')).media
+          expect([m.width, m.height]).toEqual([undefined, undefined])
+        }
+      }),
   ],
   [
     'uploads to garbage tickets',
