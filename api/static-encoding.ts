@@ -45,10 +45,10 @@ export async function precompressed(file: string, accepted: Encoding[]): Promise
 }
 
 /** Compressed bodies of rewritten pages, by content (a handful of pages, each a few KB). */
-const pageCache = new Map<string, Partial<Record<Encoding, Uint8Array>>>()
+const pageCache = new Map<string, Partial<Record<Encoding, Uint8Array<ArrayBuffer>>>>()
 const PAGE_CACHE_MAX = 32
 
-export function compressPage(body: string, encoding: Encoding): Uint8Array {
+export function compressPage(body: string, encoding: Encoding): Uint8Array<ArrayBuffer> {
   let entry = pageCache.get(body)
   if (!entry) {
     if (pageCache.size >= PAGE_CACHE_MAX) pageCache.clear()
@@ -56,5 +56,5 @@ export function compressPage(body: string, encoding: Encoding): Uint8Array {
     pageCache.set(body, entry)
   }
   return (entry[encoding] ??=
-    encoding === 'br' ? new Uint8Array(brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } })) : new Uint8Array(gzipSync(body, { level: 9 })))
+    Uint8Array.from(encoding === 'br' ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }) : gzipSync(body, { level: 9 })))
 }

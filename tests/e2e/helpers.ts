@@ -35,12 +35,29 @@ export async function addInterests(page: Page, interests: string[]) {
   }
 }
 
-/** Chooses interests, sets the random toggle, presses Start. */
+/** Chooses interests, sets the random toggle, presses Start (and accepts the rules, the first time). */
 export async function start(page: Page, interests: string[], random = false) {
   await addInterests(page, interests)
   const toggle = page.getByRole('switch', { name: /random strangers/ })
   await toggle.setChecked(random)
-  await page.getByRole('button', { name: 'Start chatting' }).click()
+  await pressStart(page)
+}
+
+export const rulesGate = (page: Page): Locator => page.getByRole('dialog', { name: 'Before you start' })
+
+/** Presses Start; on a device that has not seen it yet, the one-time rules gate comes first: accept it. */
+export async function pressStart(page: Page, how: 'click' | 'tap' = 'click') {
+  await page.getByRole('button', { name: 'Start chatting' })[how]()
+  const searching = page.getByRole('heading', { name: /Looking for a stranger…|Finding a random stranger…/ })
+  await expect(rulesGate(page).or(searching).or(banner(page))).toBeVisible()
+  if (await rulesGate(page).isVisible()) await acceptRules(page)
+}
+
+export async function acceptRules(page: Page) {
+  const gate = rulesGate(page)
+  await gate.getByRole('checkbox', { name: /I am 18 or older/ }).check()
+  await gate.getByRole('button', { name: 'Agree and start' }).click()
+  await expect(gate).toBeHidden()
 }
 
 /** Two strangers sharing `shared`, both on the chat screen. */

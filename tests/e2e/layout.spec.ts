@@ -2,7 +2,7 @@
 // screenshots the README shows are taken here (tests/e2e/screenshots/).
 import { expect, test, type Page } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
-import { addInterests, axeViolations, banner, bubbles, composer, DESKTOP, openApp, overflowing, PHONE, say } from './helpers'
+import { addInterests, axeViolations, banner, bubbles, composer, DESKTOP, openApp, overflowing, PHONE, pressStart, say } from './helpers'
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
 const POPULAR = ['music', 'movies', 'gaming', 'anime', 'travel', 'books', 'photography']
@@ -58,12 +58,12 @@ for (const [size, viewport] of [
 
     // Searching, then chat.
     await a.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
-    await a.page.getByRole('button', { name: 'Start chatting' }).click()
+    await pressStart(a.page)
     await expect(a.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
     expect(await overflowing(a.page)).toEqual([])
     await addInterests(b.page, ['music', 'movies'])
     await b.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
-    await b.page.getByRole('button', { name: 'Start chatting' }).click()
+    await pressStart(b.page)
     for (const d of [a, b]) await expect(banner(d.page)).toContainText('you both like music')
 
     await say(b.page, 'hey! you like music too. what are you listening to lately?')

@@ -1,6 +1,9 @@
 import type { ConnState } from '../lib/socket'
 import type { ComponentChildren } from 'preact'
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { canInstall, onCanInstall, promptInstall } from '../lib/install'
 import { ConnectionStrip } from './status'
+import { Icon } from './icons'
 
 export function Brand({ as: Tag = 'p' }: { as?: 'p' | 'h1' }) {
   return (
@@ -25,7 +28,7 @@ export function TopBar({ children }: { children: ComponentChildren }) {
   return <header class="topbar">{children}</header>
 }
 
-/** The header of the screens outside a chat (home, searching): brand, online count, connection. */
+/** The header of the screens outside a chat (home, searching): brand, online count, connection, menu. */
 export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnState }) {
   return (
     <>
@@ -33,8 +36,43 @@ export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnS
         <Brand />
         <span class="spacer" />
         <OnlineCount count={count} conn={conn} />
+        <Menu />
       </TopBar>
       <ConnectionStrip conn={conn} />
     </>
+  )
+}
+
+/** The ⋮ menu: the rules, and Install whenever the browser allows it (also after "Not now"). */
+function Menu() {
+  const [installable, setInstallable] = useState(canInstall)
+  const ref = useRef<HTMLDetailsElement>(null)
+  useEffect(() => onCanInstall(setInstallable), [])
+  // A tap anywhere else closes it.
+  useEffect(() => {
+    const close = (e: Event) => ref.current?.open && !ref.current.contains(e.target as Node) && (ref.current.open = false)
+    document.addEventListener('pointerdown', close)
+    return () => document.removeEventListener('pointerdown', close)
+  }, [])
+  return (
+    <details class="menu" ref={ref}>
+      <summary class="icon-btn" aria-label="Menu" title="Menu">
+        <Icon name="more" />
+      </summary>
+      <div class="menu-list">
+        {installable && (
+          <button
+            type="button"
+            onClick={() => {
+              ref.current!.open = false
+              void promptInstall()
+            }}
+          >
+            Install app
+          </button>
+        )}
+        <a href="/rules">Rules</a>
+      </div>
+    </details>
   )
 }
