@@ -47,7 +47,7 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
       setCut(v.length - maxLength)
       v = v.slice(0, maxLength)
       el.value = v
-    }
+    } else if (!v) setCut(0)
     setText(v)
     if (!v.trim()) return stopTyping()
     if (!typing.current.on) ctl.typing(true)
@@ -116,7 +116,7 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
               ) : (
                 <>
                   <span class="wide">Release to send · slide away to cancel</span>
-                  <span class="narrow">Slide away to cancel</span>
+                  <span class="narrow">Slide to cancel</span>
                 </>
               )}
             </span>

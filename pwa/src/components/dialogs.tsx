@@ -1,7 +1,7 @@
 // Modal dialogs on the native <dialog> element: focus is trapped and restored by the browser,
 // Esc closes them, and so does the back button (lib/back.ts).
 import type { ComponentChildren } from 'preact'
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { ReportReason } from '../lib/chat'
 import { pushBack } from '../lib/back'
 import { Icon } from './icons'
@@ -17,7 +17,8 @@ interface ModalProps {
 
 export function Modal({ class: cls, label, onClose, children, back = true }: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null)
-  useEffect(() => {
+  // Layout effect: the history entry exists as soon as the dialog does, so an early back closes it.
+  useLayoutEffect(() => {
     const d = ref.current!
     if (!d.open) d.showModal()
     const release = back ? pushBack(() => d.open && d.close()) : () => {}
@@ -43,14 +44,15 @@ export function Modal({ class: cls, label, onClose, children, back = true }: Mod
 export function ImageViewer({ url, alt, onClose }: { url: string; alt: string; onClose(): void }) {
   return (
     <Modal class="viewer" label={alt} onClose={onClose}>
-      <form method="dialog" class="viewer-body">
-        <button class="viewer-photo" aria-label={`Close ${alt.toLowerCase()}`} tabIndex={-1}>
-          <img src={url} alt={alt} />
-        </button>
-        <button class="icon-btn close" aria-label="Close photo" autoFocus>
-          <Icon name="x" />
-        </button>
-      </form>
+      {/* A tap anywhere closes it (keyboards have Esc and the close button). */}
+      <div class="viewer-body" onClick={e => (e.currentTarget as HTMLElement).closest('dialog')?.close()}>
+        <img src={url} alt={alt} />
+        <form method="dialog">
+          <button class="icon-btn close" aria-label="Close photo" autoFocus>
+            <Icon name="x" />
+          </button>
+        </form>
+      </div>
     </Modal>
   )
 }

@@ -46,33 +46,42 @@ export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnS
 /** The ⋮ menu: the rules, and Install whenever the browser allows it (also after "Not now"). */
 function Menu() {
   const [installable, setInstallable] = useState(canInstall)
-  const ref = useRef<HTMLDetailsElement>(null)
+  const [open, setOpen] = useState(false)
+  const ref = useRef<HTMLDivElement>(null)
   useEffect(() => onCanInstall(setInstallable), [])
-  // A tap anywhere else closes it.
+  // A tap anywhere else, or Esc, closes it.
   useEffect(() => {
-    const close = (e: Event) => ref.current?.open && !ref.current.contains(e.target as Node) && (ref.current.open = false)
-    document.addEventListener('pointerdown', close)
-    return () => document.removeEventListener('pointerdown', close)
-  }, [])
+    if (!open) return
+    const away = (e: Event) => !ref.current?.contains(e.target as Node) && setOpen(false)
+    const esc = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false)
+    document.addEventListener('pointerdown', away)
+    document.addEventListener('keydown', esc)
+    return () => {
+      document.removeEventListener('pointerdown', away)
+      document.removeEventListener('keydown', esc)
+    }
+  }, [open])
   return (
-    <details class="menu" ref={ref}>
-      <summary class="icon-btn" aria-label="Menu" title="Menu">
+    <div class="menu" ref={ref}>
+      <button type="button" class="icon-btn" aria-label="Menu" title="Menu" aria-expanded={open} aria-controls="app-menu" onClick={() => setOpen(!open)}>
         <Icon name="more" />
-      </summary>
-      <div class="menu-list">
-        {installable && (
-          <button
-            type="button"
-            onClick={() => {
-              ref.current!.open = false
-              void promptInstall()
-            }}
-          >
-            Install app
-          </button>
-        )}
-        <a href="/rules">Rules</a>
-      </div>
-    </details>
+      </button>
+      {open && (
+        <div class="menu-list" id="app-menu">
+          {installable && (
+            <button
+              type="button"
+              onClick={() => {
+                setOpen(false)
+                void promptInstall()
+              }}
+            >
+              Install app
+            </button>
+          )}
+          <a href="/rules">Rules</a>
+        </div>
+      )}
+    </div>
   )
 }

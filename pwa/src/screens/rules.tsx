@@ -19,7 +19,7 @@ export function Rules() {
           <h2>What is not allowed</h2>
           <ul>
             <li>Harassment, threats, hate or bullying.</li>
-            <li>Sexual content or requests; anything sexual involving a minor is reported to the authorities.</li>
+            <li>Sexual content or requests, and anything sexual involving a minor.</li>
             <li>Spam, scams, advertising, or links to malware.</li>
             <li>Sharing someone else's personal details or private photos.</li>
             <li>Anything illegal where you or the stranger live.</li>
