@@ -361,3 +361,17 @@ test('the rules gate comes once per device before the first chat, and links to t
   await expect(gate).toBeHidden()
   await context.close()
 })
+
+test("when the stranger's connection is lost for good, the chat says so about them", async ({ browser }) => {
+  // Waits out the server's resume window (RESUME_WINDOW_MS, 60 s by default).
+  test.setTimeout(150_000)
+  const [a, b] = await pair(browser, uniqueInterest('gone'))
+  await say(a.page, 'my battery is dying')
+  await expect(bubbles(b.page, false)).toHaveText(['my battery is dying'])
+  await a.context.setOffline(true)
+  await a.context.close() // the phone died: no goodbye, no resume
+  await expect(b.page.getByText('Stranger is reconnecting…')).toBeVisible()
+  await expect(b.page.getByText("The stranger's connection was lost, so the chat ended.")).toBeVisible({ timeout: 90_000 })
+  await expect(b.page.getByText(/Your connection/)).toBeHidden()
+  await b.context.close()
+})
