@@ -77,6 +77,7 @@ export interface State {
 
 /** What the tab keeps for a reload (tab-memory.ts). */
 interface Kept {
+  limits: Limits | null
   phase: Phase
   search: Search | null
   chat: Chat | null
@@ -116,7 +117,7 @@ export class ChatController {
       // in flight lost their bytes with the page.
       const chat = kept.chat && { ...kept.chat, typing: false, items: kept.chat.items.filter(i => i.kind !== 'upload') }
       this.wanted = kept.wanted
-      this.state = { ...this.state, phase: kept.phase, search: kept.search, chat, conn: navigator.onLine ? 'connecting' : 'offline' }
+      this.state = { ...this.state, limits: kept.limits ?? null, phase: kept.phase, search: kept.search, chat, conn: navigator.onLine ? 'connecting' : 'offline' }
       setSession(kept.socket.session)
     }
   }
@@ -438,8 +439,8 @@ export class ChatController {
 
   private persist() {
     this.persistQueued = false
-    const { phase, search, chat } = this.state
-    const kept: Kept = { phase, search, chat: chat && { ...chat, items: chat.items.filter(i => i.kind !== 'upload') }, wanted: this.wanted }
+    const { limits, phase, search, chat } = this.state
+    const kept: Kept = { limits, phase, search, chat: chat && { ...chat, items: chat.items.filter(i => i.kind !== 'upload') }, wanted: this.wanted }
     remember({ ...kept, socket: this.socket.memory() })
   }
 }
