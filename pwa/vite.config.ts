@@ -4,7 +4,7 @@ import { defineConfig } from 'vite'
 import preact from '@preact/preset-vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { fileURLToPath } from 'node:url'
-import { precompress } from './vite-precompress'
+import { precompress } from './vite-precompress.ts'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
