@@ -104,7 +104,8 @@ export function App({ ctl }: { ctl: ChatController }) {
         )}
         {reload && (
           <div class="toast" role="alert">
-            <p>A new version is ready{state.chat && !state.chat.ended ? ' (reloading ends this chat)' : ''}.</p>
+            {/* A reload keeps an open chat (the tab resumes it), so no warning is needed. */}
+            <p>A new version is ready.</p>
             <button type="button" class="btn primary" onClick={reload}>
               Reload
             </button>
