@@ -4,23 +4,33 @@ import type { Server } from 'bun'
 import type { Config } from './config'
 import { openDatabase } from '../db'
 import { openCache } from './cache'
-import { createHub, type WsData } from './chat/hub'
+import { createChatCore } from './chat-core'
+import type { RedisBackend } from './cluster/redis-backend'
+import { createRedisMatchQueue } from './cluster/redis-match-queue'
+import { createAddressConnections } from './cluster/address-connections'
+import { withClusterConnectionCap } from './chat/guard'
+import type { WsData } from './chat/socket-adapter'
 import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
 import { createHttpApp } from './http'
 import { createMediaSweeper, type Sweeper } from './media/sweeper'
+import { createMediaRecords } from './media/records'
+import { createImageScreen, screeningOff } from './media/screen'
+import { createScreenStrikes } from './media/strikes'
 import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { registerMetrics } from './ops/catalog'
 import { createDrain } from './ops/drain'
-import { createSecrets, loadSecret } from './secrets'
+import { createSecrets, loadSecret, loadSharedSecret } from './secrets'
+import { createNodeHeartbeat } from './cluster/nodes'
+import { describeRedisUrl, openRedis } from './cluster/redis'
 import { createBanStore } from './safety/bans'
 import { createChatGuard } from './safety/chat-guard'
 import { createModeration, JUST_ENDED_MS } from './safety/moderation'
 import { createReportStore } from './safety/report-store'
 import { createTranscripts } from './safety/transcripts'
 import { serve } from './server'
-import type { Services } from './services'
+import type { Cluster, Services } from './services'
 
 export interface StartOptions {
   log?: Logger
@@ -45,8 +55,16 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const log = opts.log ?? createLogger(config.logLevel)
   const now = opts.now ?? Date.now
   const metrics = createMetrics()
-  const secrets = createSecrets(loadSecret(config.secret, config.dataDir))
-  const db = await openDatabase(config)
+  // Cluster mode: Redis first, because the secret (and the cache) may come from it.
+  const redis = config.redisUrl ? await openRedis({ url: config.redisUrl, prefix: config.redisPrefix, onError: quietly(log, 'redis connection error') }) : null
+  const secret = redis
+    ? await loadSharedSecret(config.secret, config.dataDir, redis, () => log.warn('DATA_DIR/secret differed from the cluster secret in Redis; replaced it'))
+    : loadSecret(config.secret, config.dataDir)
+  const secrets = createSecrets(secret, { ipv6Prefix: config.ipv6Prefix })
+  const db = await openDatabase(config).catch(async err => {
+    await redis?.close()
+    throw err
+  })
   // During an outage every call fails: the metric counts each one, the log says so every 5 s.
   let lastCacheWarn = 0
   let quietCacheFailures = 0
@@ -60,24 +78,71 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     log.warn('cache call failed', { op, err, alsoFailedSinceLastWarning: quietCacheFailures })
     lastCacheWarn = t
     quietCacheFailures = 0
-  })
+  }, redis)
   const popular = createPopularInterests(now)
   const drain = createDrain()
-  const base = { config, db, cache, log, metrics, secrets, popular, now, drain }
+  let reclaim = () => {}
+  const cluster: Cluster | null = redis
+    ? {
+        redis,
+        nodes: createNodeHeartbeat(redis, {
+          nodeId: config.nodeId,
+          heartbeatMs: config.nodeHeartbeatMs,
+          ttlMs: config.nodeTtlMs,
+          connected: () => hub.online,
+          onError: quietly(log, 'node heartbeat failed'),
+          onLapsed: () => {
+            log.warn('this node missed its heartbeat TTL; peers may have treated it as dead', { nodeId: config.nodeId })
+            // Its sessions may have been held as a dead node's: take back the connected ones.
+            reclaim()
+          },
+        }),
+      }
+    : null
+  // The classifier's worker starts on the first image, not here (model load time and RAM).
+  const screening = {
+    screen: config.screenImages ? createImageScreen({ threshold: config.screenThreshold, timeoutMs: config.screenTimeoutMs, log, metrics }) : screeningOff,
+    strikes: createScreenStrikes(cache, config.screenStrikeWindowSeconds),
+  }
+  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain, screening }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
-  const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
-  const hub = createHub({ config, cache, guard, log, metrics, popular, now })
-  const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
-  hub.observe(transcripts.observer)
+  const nodeGuard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now })
+  // Several nodes: the per-address connection cap is counted across all of them too.
+  const guard = cluster
+    ? withClusterConnectionCap(nodeGuard, createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }), config.maxConnectionsPerIp)
+    : nodeGuard
+  const { hub, backend } = createChatCore({
+    config,
+    cache,
+    guard,
+    log,
+    metrics,
+    popular,
+    now,
+    cluster,
+    transcriptKeepMs: JUST_ENDED_MS,
+    clusterQueue: cluster
+      ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
+      : undefined,
+  })
+  reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
+  // One node: the last lines of each chat in memory. Several: in Redis, written by the relay
+  // script, so a report taken by any node can include the conversation.
+  const rb = backend.kind === 'redis' ? (backend as RedisBackend) : null
+  const memoryTranscripts = rb ? null : createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
+  if (memoryTranscripts) hub.observe(memoryTranscripts.observer)
+  const transcripts = rb ? { lines: (chatId: string) => rb.transcript(chatId) } : memoryTranscripts!
   const reports = createReportStore(db.db)
-  const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now })
+  const mediaRecords = createMediaRecords(db.db)
+  const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now, flaggedImages: mediaRecords.flaggedImages })
   const services: Services = { ...base, guard, hub, moderation }
   registerMetrics(metrics, hub, drain)
+  await cluster?.nodes.start()
 
   const app = createHttpApp(services, { staticRoot: opts.staticRoot })
   const server = serve(services, app)
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
-  log.info('listening', { url, database: db.describe, cache: cache.kind })
+  log.info('listening', { url, database: db.describe, cache: cache.kind, ...(config.redisUrl ? { redis: describeRedisUrl(config.redisUrl), nodeId: config.nodeId } : {}) })
   const sweeper = createMediaSweeper(services)
   sweeper.start(config.mediaSweepCron)
 
@@ -88,9 +153,25 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sweeper,
     url,
     stop() {
-      stopping ??= shutdown(services, server, sweeper).finally(() => transcripts.close())
+      stopping ??= shutdown(services, server, sweeper).finally(() => {
+        memoryTranscripts?.close()
+        return screening.screen.close()
+      })
       return stopping
     },
+  }
+}
+
+/** A warning at most every 5 s while a backend keeps failing (an outage fails every call). */
+function quietly(log: Logger, msg: string): (err: unknown) => void {
+  let last = 0
+  let quiet = 0
+  return err => {
+    const t = Date.now()
+    if (t - last < 5000) return void quiet++
+    log.warn(msg, { err, alsoFailedSinceLastWarning: quiet })
+    last = t
+    quiet = 0
   }
 }
 
@@ -127,7 +208,14 @@ async function shutdown(services: Services, server: Server<WsData>, sweeper: Swe
   await Promise.race([listenerClosed, sleep(Math.min(250, left() / 4))])
   void server.stop(true)
   await Promise.race([sweeperStopped, sleep(left() / 2)])
-  const closed = await Promise.race([Promise.allSettled([db.close(), cache.close()]).then(() => true), sleep(left() - 100).then(() => false)])
+  // A node that stopped gracefully leaves the cluster at once (a killed one is found dead by its TTL).
+  await Promise.race([services.cluster?.nodes.stop({ leave: true }), sleep(Math.min(500, left() / 4))])
+  const closed = await Promise.race([
+    Promise.allSettled([db.close(), cache.close()])
+      .then(() => services.cluster?.redis.close())
+      .then(() => true),
+    sleep(left() - 100).then(() => false),
+  ])
   if (!closed) log.warn('database or cache did not close in time')
   log.info('drained', { uploadsMs, hubMs, totalMs: mark() })
 }

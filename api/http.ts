@@ -6,7 +6,7 @@ import { trpcServer } from '@hono/trpc-server'
 import type { Server } from 'bun'
 import { resolve } from 'node:path'
 import type { Services } from './services'
-import type { WsData } from './chat/hub'
+import type { WsData } from './chat/socket-adapter'
 import { appRouter } from './trpc/router'
 import { createContext } from './trpc/context'
 import { createStaticHandler } from './static'
@@ -25,7 +25,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
   const { log, db, cache, config, metrics, drain } = services
   const app = new Hono<HttpEnv>()
   const serveStatic = createStaticHandler(opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist'), { wsPath: services.config.wsPath })
-  const readiness = createReadiness({ db, cache, closing: () => drain.draining || services.hub.closing })
+  const readiness = createReadiness({ db, cache, redis: services.cluster?.redis, mediaDir: resolve(config.dataDir, 'media'), closing: () => drain.draining || services.hub.closing })
 
   app.use('*', accessLog(log, metrics, config.wsPath))
   // Uploads in progress are waited for on shutdown; new ones are refused once it has begun.

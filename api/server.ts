@@ -3,7 +3,7 @@
 import type { Server } from 'bun'
 import type { Hono } from 'hono'
 import type { HttpEnv } from './http'
-import type { WsData } from './chat/hub'
+import { bunWebSocketHandlers, type WsData } from './chat/socket-adapter'
 import type { Services } from './services'
 import { clientIp } from './safety/client-ip'
 import { recordRequest } from './ops/access-log'
@@ -18,14 +18,19 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
     }
     const ip = clientIp(server.requestIP(req)?.address, req.headers.get('x-forwarded-for'), config.trustedProxies)
     const info = { ip, ipHash: secrets.hashIp(ip), origin: req.headers.get('origin') }
-    const refusal = guard.admitConnection(info)
+    let refusal = guard.admitConnection(info)
+    if (!refusal && guard.admitAcrossNodes) {
+      refusal = await guard.admitAcrossNodes(info)
+      // Counted on this node by admitConnection but refused by the cluster: give the slot back.
+      if (refusal) guard.releaseConnection({ ...info })
+    }
     if (refusal) {
       const headers = refusal.retryAfterMs !== undefined ? { 'Retry-After': String(Math.ceil(refusal.retryAfterMs / 1000)) } : undefined
       return Response.json({ error: { code: refusal.code, message: refusal.message, retryAfterMs: refusal.retryAfterMs } }, { status: refusal.status ?? 403, headers })
     }
     const resume = new URL(req.url).searchParams.get('resume')
     if (resume) await hub.restore(resume)
-    const data: WsData = { ...info, resume, session: null, strikes: 0, strikesAt: 0 }
+    const data: WsData = { ...info, resume, session: null, conn: null }
     if (server.upgrade(req, { data })) return undefined
     guard.releaseConnection(info)
     return Response.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed' } }, { status: 400 })
@@ -45,7 +50,7 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
         return res
       })
     },
-    websocket: hub.websocket,
+    websocket: bunWebSocketHandlers(hub, config),
     error(err) {
       log.error('unhandled request error', { err })
       return Response.json({ error: { code: 'internal', message: 'internal error' } }, { status: 500 })

@@ -35,11 +35,15 @@ export function acceptedEncodings(header: string | undefined): Encoding[] {
  */
 export async function precompressed(file: string, accepted: Encoding[]): Promise<{ encoding: Encoding; path: string } | null> {
   if (!accepted.length) return null
-  const original = Bun.file(file).lastModified
-  for (const encoding of accepted) {
-    const path = file + SUFFIX[encoding]
-    const f = Bun.file(path)
-    if ((await f.exists()) && f.lastModified >= original) return { encoding, path }
+  try {
+    const original = Bun.file(file).lastModified
+    for (const encoding of accepted) {
+      const path = file + SUFFIX[encoding]
+      const f = Bun.file(path)
+      if ((await f.exists()) && f.lastModified >= original) return { encoding, path }
+    }
+  } catch {
+    // A name the file system refuses with the suffix added: send the file as it is.
   }
   return null
 }

@@ -49,9 +49,19 @@ export function createStaticHandler(root: string, opts: { wsPath?: string } = {}
     if (rel.includes('\0')) return null
     const file = normalize(join(base, rel.endsWith('/') ? rel + 'index.html' : rel))
     if (file !== base && !file.startsWith(base + sep)) return null
-    const f = Bun.file(file)
-    if (await f.exists()) {
-      if (extname(file) === '.html') return page(file, acceptEncoding)
+    // A path the file system refuses (ENAMETOOLONG for a 6 KB path, EACCES…) is simply not here:
+    // null → 404, nothing logged (the error would carry our absolute path). Bun.file itself
+    // throws on an over-long path, hence both inside the try.
+    let f: ReturnType<typeof Bun.file>
+    let exists: boolean
+    try {
+      f = Bun.file(file)
+      exists = await f.exists()
+    } catch {
+      return null
+    }
+    if (exists) {
+      if (extname(file) === '.html') return page(file, acceptEncoding).catch(() => null)
       const name = file.slice(base.length)
       const immutable = name.startsWith(`${sep}assets${sep}`)
       const headers: Record<string, string> = {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what the test suite talks to is on this machine: MariaDB (running, with a test user),
-# memcached and chromium binaries (the runner starts its own memcached). Installs missing Debian
+# Redis (running on 127.0.0.1:6379; tests use their own key prefixes and never flush it), memcached
+# and chromium binaries (the runner starts its own memcached). Installs missing Debian
 # packages when run as root; otherwise says what to install. Safe to run again.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ command -v memcached >/dev/null 2>&1 || need+=(memcached)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -39,4 +41,16 @@ CREATE USER IF NOT EXISTS 'leetchat'@'127.0.0.1' IDENTIFIED BY 'leetchat';
 GRANT ALL PRIVILEGES ON `leetchat\_%`.* TO 'leetchat'@'localhost';
 GRANT ALL PRIVILEGES ON `leetchat\_%`.* TO 'leetchat'@'127.0.0.1';
 SQL
-echo "ensure-services: MariaDB, memcached and chromium are ready"
+# Redis without persistence, loopback only (the Debian package's service may not be started here).
+redis_up() { [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }
+if ! redis_up; then
+  echo "ensure-services: starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 50); do
+    redis_up && break
+    sleep 0.1
+  done
+  redis_up || { echo "ensure-services: Redis did not start" >&2; exit 1; }
+fi
+
+echo "ensure-services: MariaDB, Redis, memcached and chromium are ready"

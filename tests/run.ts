@@ -13,6 +13,8 @@ import { startMemcached } from './support/memcached'
 const ROOT = resolve(import.meta.dir, '..')
 const BUN = process.execPath
 const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://leetchat:leetchat@127.0.0.1:3306'
+// The machine's Redis (tests/ensure-services.sh starts it); suites use their own key prefixes.
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 interface Outcome {
   suite: string
@@ -28,7 +30,7 @@ const outcomes: Outcome[] = []
 const scratch = mkdtempSync(join(tmpdir(), 'leetchat-run-'))
 
 async function run(cmd: string[], env: Record<string, string>): Promise<number> {
-  const p = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'inherit', stderr: 'inherit' })
+  const p = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, TEST_REDIS_URL: REDIS_URL, ...env }, stdout: 'inherit', stderr: 'inherit' })
   return p.exited
 }
 

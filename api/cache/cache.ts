@@ -1,10 +1,10 @@
 // The small key/value interface behind which shared state lives (session snapshots, rate-limit
-// counters, ban lookups). In-process by default, memcached in production. Callers treat the cache
+// counters, ban lookups). In-process by default; memcached or Redis in production. Callers treat the cache
 // as best-effort: every method resolves (never rejects) and a failure reads as a miss, so a
 // memcached outage degrades features instead of dropping chats.
 
 export interface Cache {
-  readonly kind: 'memory' | 'memcached'
+  readonly kind: 'memory' | 'memcached' | 'redis'
   get(key: string): Promise<string | null>
   set(key: string, value: string, ttlSeconds: number): Promise<boolean>
   /** Store only if absent; true when this call stored it. */
@@ -18,7 +18,7 @@ export interface Cache {
 }
 
 /**
- * A backend (memory.ts, memcached.ts): the same methods, but its calls may reject or hang;
+ * A backend (memory.ts, memcached.ts, redis.ts): the same methods, but its calls may reject or hang;
  * `guarded` turns both into a resolved fallback value, which is what makes it a Cache.
  */
 export type RawCache = Cache

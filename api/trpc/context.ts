@@ -17,8 +17,8 @@ export function bearer(header: string | undefined | null): string | null {
   return m ? m[1]! : null
 }
 
-export function createContext(services: Services, c: HonoContext, peer: string | null): Context {
+export async function createContext(services: Services, c: HonoContext, peer: string | null): Promise<Context> {
   const token = bearer(c.req.header('authorization'))
   const ip = clientIp(peer, c.req.header('x-forwarded-for'), services.config.trustedProxies)
-  return { services, session: token ? services.hub.session(token) : null, ipHash: services.secrets.hashIp(ip) }
+  return { services, session: token ? await services.hub.lookup(token) : null, ipHash: services.secrets.hashIp(ip) }
 }

@@ -13,6 +13,10 @@ interface Args {
   measureMs: number
   serverPid: number
   origin?: string
+  /** Several nodes of one cluster: pair k puts its two clients on nodes k and k+1 (mod n). */
+  urls?: string[]
+  /** Every node's pid, for server CPU (default: serverPid). */
+  serverPids?: number[]
 }
 
 const a = args<Args>()
@@ -36,7 +40,8 @@ async function makePair(k: number): Promise<[BenchSocket, BenchSocket]> {
     const y = await open(a.url, headers)
     return [x, y]
   }
-  const [x, y] = await Promise.all([open(a.url, headers), open(a.url, headers)])
+  const urls = a.urls ?? [a.url]
+  const [x, y] = await Promise.all([open(urls[k % urls.length]!, headers), open(urls[(k + 1) % urls.length]!, headers)])
   await Promise.all([x.waitFor('{"type":"hello"'), y.waitFor('{"type":"hello"')])
   const topic = `bench-${k}-${Math.random().toString(36).slice(2, 8)}`
   x.ws.send(JSON.stringify({ type: 'find', interests: [topic], random: false }))
@@ -93,10 +98,12 @@ for (const c of clients) {
 for (const c of clients) sendNext(c)
 await Bun.sleep(a.warmupMs)
 measuring = true
-const cpu0 = cpuMicros(a.serverPid)
+const pids = a.serverPids ?? [a.serverPid]
+const cpuAll = () => pids.reduce((n, pid) => n + cpuMicros(pid), 0)
+const cpu0 = cpuAll()
 const t0 = performance.now()
 await Bun.sleep(a.measureMs)
-const cpu1 = cpuMicros(a.serverPid)
+const cpu1 = cpuAll()
 const seconds = (performance.now() - t0) / 1000
 measuring = false
 running = false

@@ -3,6 +3,7 @@ import type { Item, MediaItem, UploadItem } from '../lib/chat'
 import { bytes, time } from '../lib/format'
 import { AudioPlayer } from './audio-player'
 import { Icon } from './icons'
+import { Screened } from './screened'
 
 interface Props {
   item: Item
@@ -71,9 +72,11 @@ function Media({ item, onView }: { item: MediaItem; onView(url: string, alt: str
     const alt = `Photo from ${from}`
     return (
       <div class="bubble media">
-        <button type="button" class="thumb" aria-label={`Open ${alt.toLowerCase()}`} onClick={() => onView(m.url, alt)}>
-          <img src={m.url} alt={alt} loading="lazy" decoding="async" {...thumbBox(m.width, m.height)} />
-        </button>
+        <Screened flagged={m.flagged === true} mine={item.mine}>
+          <button type="button" class="thumb" aria-label={`Open ${alt.toLowerCase()}`} onClick={() => onView(m.url, alt)}>
+            <img src={m.url} alt={alt} loading="lazy" decoding="async" {...thumbBox(m.width, m.height)} />
+          </button>
+        </Screened>
       </div>
     )
   }

@@ -1,0 +1,247 @@
+// The chat backend of a single node: every session, mailbox and expiry timer in process memory,
+// delivery by function call. Graceful restarts hand sessions to the next process through the
+// cache (memcached), as snapshots written only at shutdown: a snapshot taken mid-chat would be
+// behind on seq and restoring it would make clients drop new frames, so after a crash nothing
+// resumes and the client gets a fresh session instead of a chat with holes.
+import type { Cache } from '../cache'
+import type { Logger } from '../log'
+import { limitConcurrency } from './concurrency'
+import { Mailbox } from './mailbox'
+import type { AddressAction, ChatBackend, Control, Inbox } from './ports/chat-backend'
+import { encodeDelivered, encodeSequenced, encodeText, type SequencedFrameInput } from './protocol'
+import { newLocalSession, viewOf, type ChatRef, type LastChat, type LocalSession, type SessionState } from './session'
+
+export interface LocalBackendOptions {
+  cache: Cache
+  log: Logger
+  resumeWindowMs: number
+  resumeBufferFrames: number
+  /** Sockets open on this process (the online count). */
+  connected: () => number
+  now?: () => number
+}
+
+interface Snapshot {
+  id: string
+  ipHash: string
+  state: SessionState
+  interests: string[]
+  random: boolean
+  requeue: boolean
+  chat: ChatRef | null
+  lastChat: LastChat | null
+  seq: number
+  outbox: string[]
+  sent: Array<[string, string]>
+}
+
+/** Cache calls in flight at once for restores and shutdown saves (see concurrency.ts). */
+const CACHE_CONCURRENCY = 32
+const cacheKey = (id: string) => `leetchat:s:${id}`
+
+export interface LocalBackend extends ChatBackend {
+  /** Every session held (connected or waiting for a resume). */
+  readonly held: number
+}
+
+export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
+  const { cache, log } = opts
+  const now = opts.now ?? Date.now
+  const sessions = new Map<string, LocalSession>()
+  const expiries = new Map<string, ReturnType<typeof setTimeout>>()
+  const bulk = limitConcurrency(CACHE_CONCURRENCY)
+  // Snapshots only help when the cache outlives this process.
+  const persistent = cache.kind !== 'memory'
+  const snapshotTtl = Math.ceil(opts.resumeWindowMs / 1000) + 30
+  let inbox!: Inbox
+
+  const mailboxOf = (s: LocalSession) => s.mailbox!
+
+  function keep(s: LocalSession, json: string) {
+    mailboxOf(s).keep(json)
+    if (s.conn) inbox.arrive(s, json)
+  }
+
+  function clearExpiry(id: string) {
+    const t = expiries.get(id)
+    if (t !== undefined) clearTimeout(t)
+    expiries.delete(id)
+  }
+
+  function hold(s: LocalSession) {
+    clearExpiry(s.id)
+    expiries.set(
+      s.id,
+      setTimeout(() => {
+        expiries.delete(s.id)
+        if (s.conn || sessions.get(s.id) !== s) return
+        inbox.expired({ id: s.id, ipHash: s.ipHash, chat: s.chat })
+        sessions.delete(s.id)
+      }, opts.resumeWindowMs),
+    )
+  }
+
+  function toSnapshot(s: LocalSession): Snapshot {
+    const mb = mailboxOf(s)
+    return {
+      id: s.id,
+      ipHash: s.ipHash,
+      state: s.state,
+      interests: s.interests,
+      random: s.random,
+      requeue: s.requeue || s.state === 'queued',
+      chat: s.chat,
+      lastChat: s.lastChat,
+      seq: mb.seq,
+      outbox: mb.outbox,
+      sent: mb.sentIds(),
+    }
+  }
+
+  async function loadSnapshot(id: string): Promise<Snapshot | null> {
+    const raw = await bulk(() => cache.get(cacheKey(id)))
+    if (!raw) return null
+    try {
+      return JSON.parse(raw) as Snapshot
+    } catch {
+      return null
+    }
+  }
+
+  function fromSnapshot(snap: Snapshot): LocalSession {
+    const mb = new Mailbox(opts.resumeBufferFrames)
+    mb.seq = snap.seq
+    mb.outbox = snap.outbox
+    mb.restoreIds(snap.sent)
+    const s = newLocalSession(snap.id, snap.ipHash, mb)
+    s.interests = snap.interests
+    s.random = snap.random
+    s.requeue = snap.requeue
+    s.lastChat = snap.lastChat
+    sessions.set(s.id, s)
+    hold(s)
+    // Used once: this process now owns the session, and a stale copy must never come back later.
+    void cache.delete(cacheKey(s.id))
+    return s
+  }
+
+  const backend: LocalBackend = {
+    kind: 'local',
+    wire(i) {
+      inbox = i
+    },
+    local: id => sessions.get(id),
+    all: () => sessions.values(),
+    create(id, ipHash) {
+      const s = newLocalSession(id, ipHash, new Mailbox(opts.resumeBufferFrames))
+      sessions.set(id, s)
+      return s
+    },
+    /** Brings a session (and its chat partner) back from the shared cache after a graceful restart. */
+    async restore(id) {
+      if (sessions.has(id)) return true
+      if (!persistent || !/^[\w-]{16,64}$/.test(id)) return false
+      const snap = await loadSnapshot(id)
+      if (!snap || sessions.has(id)) return sessions.has(id)
+      const s = fromSnapshot(snap)
+      const chat = snap.chat
+      if (chat) {
+        let p = sessions.get(chat.partnerId)
+        if (!p) {
+          const ps = await loadSnapshot(chat.partnerId)
+          p = sessions.get(chat.partnerId) ?? (ps && ps.chat?.id === chat.id ? fromSnapshot(ps) : undefined)
+        }
+        if (p && (!p.chat || p.chat.id === chat.id)) {
+          for (const [x, ref] of [
+            [s, chat],
+            [p, p.chat ?? { ...chat, partnerId: s.id, partnerIpHash: s.ipHash }],
+          ] as const) {
+            x.chat = ref
+            x.state = 'chatting'
+          }
+        } else {
+          // The partner's state is gone: the chat cannot continue.
+          s.chat = chat
+          s.state = 'chatting'
+          backend.push(s.id, { type: 'ended', by: 'server', reason: 'timeout' }, { t: 'ended', chat: chat.id, partnerId: chat.partnerId, partnerIpHash: chat.partnerIpHash, at: now() })
+        }
+      }
+      log.info('session restored from cache', { chat: Boolean(s.chat) })
+      return true
+    },
+    attach(s) {
+      clearExpiry(s.id)
+      return mailboxOf(s).outbox.slice()
+    },
+    connected: id => Boolean(sessions.get(id)?.conn),
+    detach(s) {
+      hold(s)
+    },
+    drop(id) {
+      clearExpiry(id)
+      sessions.delete(id)
+    },
+    push(to, frame, ctl?: Control) {
+      const s = sessions.get(to)
+      if (!s) return
+      if (ctl && !inbox.apply(s, ctl)) return
+      if (frame) keep(s, encodeSequenced(frame as SequencedFrameInput, ++mailboxOf(s).seq))
+    },
+    send(to, json) {
+      const s = sessions.get(to)
+      if (s?.conn) inbox.arrive(s, json)
+    },
+    relayText(from, to, clientId, body, at) {
+      const mb = mailboxOf(from)
+      // A resend of an accepted message (e.g. after a resume) is answered with the original
+      // receipt, never relayed twice.
+      const dup = mb.receipt(clientId)
+      if (dup !== undefined) {
+        if (from.conn) inbox.arrive(from, dup)
+        return
+      }
+      const p = sessions.get(to)
+      if (p) keep(p, encodeText(body, at, ++mailboxOf(p).seq))
+      const receipt = encodeDelivered(clientId, at, ++mb.seq)
+      keep(from, receipt)
+      mb.remember(clientId, receipt)
+    },
+    receipt: (s, clientId) => mailboxOf(s).receipt(clientId),
+    ack: (s, seq) => mailboxOf(s).ack(seq),
+    save() {},
+    async view(id) {
+      const s = sessions.get(id)
+      return s ? viewOf(s) : null
+    },
+    async addressAction(ipHash, action: AddressAction) {
+      inbox.addressAction(ipHash, action)
+    },
+    online: () => opts.connected(),
+    get held() {
+      return sessions.size
+    },
+    /** Writes every session with its unacked frames to the cache (only when it outlives this process). */
+    async persistAll() {
+      const saved = new Set<string>()
+      for (const id of [...expiries.keys()]) clearExpiry(id)
+      // A chat resumes only if both sides' state made it to the cache.
+      const resumable = (id: string) => {
+        const p = sessions.get(id)?.chat?.partnerId
+        return saved.has(id) && (!p || saved.has(p))
+      }
+      if (!persistent) return resumable
+      await Promise.all(
+        [...sessions.values()].map(async s => {
+          if (await bulk(() => cache.set(cacheKey(s.id), JSON.stringify(toSnapshot(s)), snapshotTtl))) saved.add(s.id)
+        }),
+      )
+      const lost = sessions.size - saved.size
+      if (lost > 0) log.warn('sessions not saved for resume', { sessions: lost, cache: cache.kind })
+      return resumable
+    },
+    async close() {
+      for (const id of [...expiries.keys()]) clearExpiry(id)
+    },
+  }
+  return backend
+}

@@ -1,0 +1,86 @@
+// A session as this node holds it: the socket (if any), where it stands (idle, queued, chatting)
+// and who its partner is. A chat is two session ids, never two objects: the partner may live on
+// another node. Sequenced frames live in the session's mailbox (mailbox.ts on one node; Redis on
+// several), not here.
+import type { Connection } from './connection'
+import type { Mailbox } from './mailbox'
+
+export type SessionState = 'idle' | 'queued' | 'chatting'
+
+export interface ChatRef {
+  id: string
+  partnerId: string
+  partnerIpHash: string
+  common: string[]
+  startedAt: number
+}
+
+export interface LastChat {
+  id: string
+  partnerId: string
+  partnerIpHash: string
+  endedAt: number
+}
+
+export interface LocalSession {
+  id: string
+  conn: Connection | null
+  ipHash: string
+  state: SessionState
+  interests: string[]
+  random: boolean
+  /** Was in the queue when the socket dropped: re-queue on resume. */
+  requeue: boolean
+  /** Bumped by every state change, so a find that awaited the guard can tell it is stale. */
+  epoch: number
+  chat: ChatRef | null
+  lastChat: LastChat | null
+  /** On one node: seq, outbox and resend ids. On several the mailbox lives in Redis. */
+  mailbox: Mailbox | null
+  /** Interests this session already counted towards `popular`: one person counts once. */
+  counted: Set<string>
+  /** Abuse strikes of the current connection (decay one a second). */
+  strikes: number
+  strikesAt: number
+}
+
+/** What other modules (tRPC, uploads, reports) may know about a session. */
+export interface SessionView {
+  id: string
+  ipHash: string
+  connected: boolean
+  state: SessionState
+  chat: { id: string; partnerId: string; partnerIpHash: string; common: string[] } | null
+  lastChat: LastChat | null
+}
+
+export function newLocalSession(id: string, ipHash: string, mailbox: Mailbox | null): LocalSession {
+  return {
+    id,
+    conn: null,
+    ipHash,
+    state: 'idle',
+    interests: [],
+    random: true,
+    requeue: false,
+    epoch: 0,
+    chat: null,
+    lastChat: null,
+    mailbox,
+    counted: new Set(),
+    strikes: 0,
+    strikesAt: 0,
+  }
+}
+
+export function viewOf(s: LocalSession): SessionView {
+  const c = s.chat
+  return {
+    id: s.id,
+    ipHash: s.ipHash,
+    connected: s.conn !== null,
+    state: s.state,
+    chat: c ? { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common } : null,
+    lastChat: s.lastChat,
+  }
+}

@@ -1,0 +1,542 @@
+// The chat backend of a cluster: sessions, mailboxes and delivery in Redis, so any node can pair,
+// relay to and resume any session. A session's record is a hash; its unacknowledged frames a
+// list (they outlive a killed node); its node's channel carries every frame for it.
+//
+// Why frames take seq in Redis, not on the recipient's node: a node that pushes to a session on a
+// node that just died would otherwise lose the frame. Each push is one Lua script that takes the
+// next seq, appends the frame to the outbox and publishes it to the node holding the socket (if
+// any) — atomic, so seqs and publishes are in the same order, and a frame is either in the outbox
+// or was never accepted. The relay's hot path is one script for both frames of a message.
+//
+// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, cid, pid, chat,
+// last, seq} · P ob:<id> list · P sent:<id> hash clientId → receipt · P ns:<node> set of its
+// sessions · P exp zset of held sessions by deadline. Channels: P n:<node> (frames, takeovers),
+// P all (actions for every node, e.g. bans).
+import type { Logger } from '../log'
+import type { Metrics } from '../ops/metrics'
+import type { AddressAction, ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
+import type { SequencedFrameInput } from '../chat/protocol'
+import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type SessionState, type SessionView } from '../chat/session'
+import type { NodeHeartbeat } from './nodes'
+import { defineScript, type RedisConnections } from './redis'
+
+export interface RedisBackendOptions {
+  redis: RedisConnections
+  nodes: NodeHeartbeat
+  log: Logger
+  metrics: Metrics
+  resumeWindowMs: number
+  resumeBufferFrames: number
+  /** Sockets open on this node. */
+  connected: () => number
+  /** How long a chat's last lines stay readable for a report after its last message. */
+  transcriptKeepMs: number
+  /** Told when a relayed text was refused because the chat is over (the sender's view lagged). */
+  onRelayRefused?: (s: LocalSession, code: 'not_in_chat' | 'unavailable') => void
+  now?: () => number
+}
+
+// Pushes one sequenced frame (or only a state change) to a session and publishes it to its node.
+// KEYS: s, ob, sent · ARGV: prefix, id, frame JSON without seq ('' = none), ctl JSON ('' = none),
+// ctl type, chat id, partner id, chat/last JSON, max frames
+const PUSH = `
+local s = KEYS[1]
+if redis.call('EXISTS', s) == 0 then return 0 end
+local t = ARGV[5]
+if t == 'ended' then
+  if redis.call('HGET', s, 'cid') ~= ARGV[6] then return 0 end
+  redis.call('HSET', s, 'cid', '', 'pid', '', 'chat', '', 'state', 'idle', 'last', ARGV[8])
+elseif t == 'matched' then
+  redis.call('HSET', s, 'cid', ARGV[6], 'pid', ARGV[7], 'chat', ARGV[8], 'state', 'chatting', 'requeue', '0')
+  redis.call('DEL', KEYS[3])
+end
+local json = ''
+if ARGV[3] ~= '' then
+  local seq = redis.call('HINCRBY', s, 'seq', 1)
+  json = string.sub(ARGV[3], 1, -2) .. ',"seq":' .. seq .. '}'
+  if redis.call('RPUSH', KEYS[2], json) > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1) end
+end
+local node = redis.call('HGET', s, 'node')
+if node and node ~= '' then
+  redis.call('PUBLISH', ARGV[1] .. 'n:' .. node, 'F' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. json)
+end
+return 1
+`
+
+// The relay: stranger text to \`to\`, receipt to \`from\`, resend ids. 1 relayed, 2 duplicate, 0 not in that chat.
+// KEYS: s from, ob from, sent from, s to, ob to · ARGV: prefix, from, to, chat id, client id JSON,
+// client id, body JSON, at, max frames, transcript lines kept, transcript keep ms
+const RELAY = `
+local dup = redis.call('HGET', KEYS[3], ARGV[6])
+local f = redis.call('HMGET', KEYS[1], 'node', 'cid')
+if dup then
+  if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
+  return 2
+end
+if f[2] ~= ARGV[4] then return 0 end
+local t = redis.call('HMGET', KEYS[4], 'node', 'cid')
+if t[2] ~= ARGV[4] then return 0 end
+local max = tonumber(ARGV[9])
+-- RPUSH answers the new length: trim only when past the bound (almost never with acks).
+local tseq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
+local tj = '{"type":"text","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. ',"from":"stranger","seq":' .. tseq .. '}'
+if redis.call('RPUSH', KEYS[5], tj) > max then redis.call('LTRIM', KEYS[5], -max, -1) end
+if t[1] and t[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. t[1], 'F' .. ARGV[3] .. '\\n\\n' .. tj) end
+local fseq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local rj = '{"type":"delivered","id":' .. ARGV[5] .. ',"at":' .. ARGV[8] .. ',"seq":' .. fseq .. '}'
+if redis.call('RPUSH', KEYS[2], rj) > max then redis.call('LTRIM', KEYS[2], -max, -1) end
+redis.call('HSET', KEYS[3], ARGV[6], rj)
+-- Two generations would be exact; a cap, looked at every 64th receipt, keeps a chatty session bounded.
+if fseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
+  redis.call('DEL', KEYS[3])
+  redis.call('HSET', KEYS[3], ARGV[6], rj)
+end
+if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
+-- The chat's last lines, for a report that includes the conversation (read by whichever node takes it).
+local tr = ARGV[1] .. 'tr:' .. ARGV[4]
+if redis.call('RPUSH', tr, '{"from":"' .. ARGV[2] .. '","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. '}') > tonumber(ARGV[10]) then
+  redis.call('LTRIM', tr, -tonumber(ARGV[10]), -1)
+end
+redis.call('PEXPIRE', tr, tonumber(ARGV[11]))
+return 1
+`
+
+// KEYS: s · ARGV: prefix, id, json
+const SEND = `
+local node = redis.call('HGET', KEYS[1], 'node')
+if node and node ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. node, 'F' .. ARGV[2] .. '\\n\\n' .. ARGV[3]) return 1 end
+return 0
+`
+
+// KEYS: s, ob · ARGV: seq. Returns the latest seq when \`seq\` is beyond it, else -1.
+const ACK = `
+local cur = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local seq = tonumber(ARGV[1])
+if seq > cur then return cur end
+local len = redis.call('LLEN', KEYS[2])
+local drop = math.min(len, seq - (cur - len))
+if drop > 0 then redis.call('LTRIM', KEYS[2], drop, -1) end
+return -1
+`
+
+// Takes a session to this node. KEYS: s, ob, exp, ns mine · ARGV: prefix, id, me
+// Returns false when unknown, else {fields..., outbox}
+const CLAIM = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local old = redis.call('HGET', KEYS[1], 'node')
+redis.call('HSET', KEYS[1], 'node', ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[2])
+if old and old ~= '' and old ~= ARGV[3] then
+  redis.call('SREM', ARGV[1] .. 'ns:' .. old, ARGV[2])
+  redis.call('PUBLISH', ARGV[1] .. 'n:' .. old, 'T' .. ARGV[2])
+end
+return { redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1) }
+`
+
+// The socket left this node: hold the session until the deadline. KEYS: s, exp, ns mine · ARGV: id, me, deadline
+const DETACH = `
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'node', '')
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
+return 1
+`
+
+// Held sessions past their deadline, taken by exactly one node. KEYS: exp · ARGV: prefix, now, limit
+const EXPIRE = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  local s = ARGV[1] .. 's:' .. id
+  local f = redis.call('HMGET', s, 'node', 'ip', 'chat')
+  if f[1] == '' then
+    out[#out + 1] = id
+    out[#out + 1] = f[2] or ''
+    out[#out + 1] = f[3] or ''
+    redis.call('DEL', s, ARGV[1] .. 'ob:' .. id, ARGV[1] .. 'sent:' .. id)
+  end
+end
+return out
+`
+
+// A node died: hold its sessions for the resume window. KEYS: ns dead, exp · ARGV: prefix, dead, deadline
+// Returns pairs {id, partner id ('' when none), queued '1'/'0'}
+const ORPHAN = `
+local ids = redis.call('SMEMBERS', KEYS[1])
+local out = {}
+for _, id in ipairs(ids) do
+  local s = ARGV[1] .. 's:' .. id
+  if redis.call('HGET', s, 'node') == ARGV[2] then
+    redis.call('HSET', s, 'node', '')
+    redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), id)
+    local queued = '0'
+    if redis.call('HGET', s, 'state') == 'queued' then
+      redis.call('HSET', s, 'state', 'idle', 'requeue', '1')
+      queued = '1'
+    end
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', s, 'pid') or ''
+    out[#out + 1] = queued
+  end
+end
+redis.call('DEL', KEYS[1])
+return out
+`
+
+const EXPIRY_POLL_MS = 500
+/** Lines of a chat kept for reports (as the in-process transcripts keep). */
+const TRANSCRIPT_LINES = 30
+const EXPIRY_BATCH = 200
+
+interface Claiming {
+  /** Envelopes that arrived while the claim was in flight, processed once it answers. */
+  early: string[]
+}
+
+export interface RedisBackend extends ChatBackend {
+  /** The last lines of a chat (any node's), oldest first; null when none are kept. */
+  transcript(chatId: string): Promise<Array<{ from: string; body: string; at: number }> | null>
+  /** Called when the node's heartbeat lapsed: re-assert ownership of every connected session. */
+  reclaim(): Promise<void>
+  /** The queue is made after the backend: sessions of a dead node leave it through this. */
+  useQueue(remove: (id: string) => Promise<unknown>): void
+}
+
+export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
+  const { redis, nodes, log } = opts
+  const now = opts.now ?? Date.now
+  const P = redis.prefix
+  const me = nodes.nodeId
+  const myChannel = `${P}n:${me}`
+  const allChannel = `${P}all`
+  const k = { s: (id: string) => `${P}s:${id}`, ob: (id: string) => `${P}ob:${id}`, sent: (id: string) => `${P}sent:${id}`, ns: (node: string) => `${P}ns:${node}`, exp: `${P}exp` }
+  const run = {
+    push: defineScript(redis.cmd, PUSH),
+    relay: defineScript(redis.cmd, RELAY),
+    send: defineScript(redis.cmd, SEND),
+    ack: defineScript(redis.cmd, ACK),
+    claim: defineScript(redis.cmd, CLAIM),
+    detach: defineScript(redis.cmd, DETACH),
+    expire: defineScript(redis.cmd, EXPIRE),
+    orphan: defineScript(redis.cmd, ORPHAN),
+  }
+  const sessions = new Map<string, LocalSession>()
+  const claiming = new Map<string, Claiming>()
+  /** Frames that arrived for a claimed session before its socket opened (replayed on attach). */
+  const pending = new Map<string, string[]>()
+  let inbox!: Inbox
+  let online = 0
+  let closed = false
+
+  const fail = (what: string) => (err: unknown) => {
+    opts.metrics.inc('redis_errors_total', { op: what })
+    log.warn('redis call failed', { op: what, err: (err as Error)?.message })
+  }
+
+  // ---------- arriving frames ----------
+
+  function seqOf(json: string): number {
+    const i = json.lastIndexOf('"seq":')
+    return i < 0 ? 0 : parseInt(json.slice(i + 6), 10)
+  }
+
+  function onEnvelope(msg: string) {
+    const tag = msg.charCodeAt(0)
+    if (tag === 84 /* T */) {
+      const s = sessions.get(msg.slice(1))
+      if (s) inbox.takenOver(s)
+      return
+    }
+    const nl = msg.indexOf('\n')
+    const id = msg.slice(1, nl)
+    const c = claiming.get(id)
+    if (c) return void c.early.push(msg)
+    const s = sessions.get(id)
+    if (s) deliverEnvelope(s, msg, nl)
+  }
+
+  function deliverEnvelope(s: LocalSession, msg: string, nl: number) {
+    const nl2 = msg.indexOf('\n', nl + 1)
+    const ctl = msg.slice(nl + 1, nl2)
+    const json = msg.slice(nl2 + 1)
+    if (ctl && !inbox.apply(s, JSON.parse(ctl) as Control)) return
+    if (!json) return
+    if (s.conn) inbox.arrive(s, json)
+    else pending.get(s.id)?.push(json)
+  }
+
+  function onAll(msg: string) {
+    if (msg.charCodeAt(0) !== 65 /* A */) return
+    const nl = msg.indexOf('\n')
+    inbox.addressAction(msg.slice(1, nl), JSON.parse(msg.slice(nl + 1)) as AddressAction)
+  }
+
+  redis.sub.on('message', (channel: string, msg: string) => {
+    try {
+      if (channel === myChannel) onEnvelope(msg)
+      else if (channel === allChannel) onAll(msg)
+    } catch (err) {
+      log.error('bad cluster message', { err })
+    }
+  })
+  const subscribed = redis.sub.subscribe(myChannel, allChannel).catch(fail('subscribe'))
+
+  // ---------- held sessions: expiry and dead nodes ----------
+
+  async function expireDue() {
+    const out = (await run.expire([k.exp], [P, now(), EXPIRY_BATCH])) as string[]
+    for (let i = 0; i < out.length; i += 3) {
+      const chat = out[i + 2] ? (JSON.parse(out[i + 2]!) as ChatRef) : null
+      const e: Expired = { id: out[i]!, ipHash: out[i + 1]!, chat }
+      inbox.expired(e)
+    }
+  }
+  // Refreshed in the background: the hello frame and the online broadcast read it synchronously.
+  const onlineTimer = setInterval(() => {
+    void nodes.clusterOnline().then(n => {
+      if (n !== null) online = n
+    })
+  }, 1000)
+  /**
+   * A detach that failed (Redis away) is retried until it lands: otherwise the record would claim
+   * a socket on this node forever and never expire.
+   */
+  const undetached = new Map<string, number>()
+  function detachInRedis(id: string, deadline: number) {
+    undetached.delete(id)
+    run.detach([k.s(id), k.exp, k.ns(me)], [id, me, deadline]).catch(err => {
+      fail('detach')(err)
+      if (!sessions.has(id)) undetached.set(id, deadline)
+    })
+  }
+  function retryDetaches() {
+    for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
+  }
+  let expiring = false
+  const expiryTimer = setInterval(() => {
+    if (expiring || closed) return
+    expiring = true
+    if (undetached.size) retryDetaches()
+    expireDue()
+      .catch(fail('expire'))
+      .finally(() => (expiring = false))
+  }, EXPIRY_POLL_MS)
+
+  nodes.onNodeDead(async dead => {
+    const out = (await run.orphan([k.ns(dead), k.exp], [P, dead, now() + opts.resumeWindowMs])) as string[]
+    for (let i = 0; i < out.length; i += 3) {
+      const [id, partner, queued] = [out[i]!, out[i + 1]!, out[i + 2]!]
+      if (queued === '1') void queueRemoval?.(id)
+      if (partner) backend.send(partner, PARTNER_RECONNECTING)
+    }
+    if (out.length) log.warn('node died; its sessions are held for resume', { node: dead, sessions: out.length / 3 })
+  })
+  let queueRemoval: ((id: string) => Promise<unknown>) | null = null
+
+  // ---------- records ----------
+
+  function fromRecord(id: string, flat: string[]): LocalSession {
+    const f: Record<string, string> = {}
+    for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!
+    const s = newLocalSession(id, f.ip ?? '', null)
+    s.state = (f.state as SessionState) || 'idle'
+    s.interests = f.interests ? (JSON.parse(f.interests) as string[]) : []
+    s.random = f.random !== '0'
+    s.requeue = f.requeue === '1'
+    s.chat = f.chat ? (JSON.parse(f.chat) as ChatRef) : null
+    s.lastChat = f.last ? (JSON.parse(f.last) as LastChat) : null
+    if (s.state === 'chatting' && !s.chat) s.state = 'idle'
+    // A session that was queued on a node that went away is queued again on resume.
+    if (s.state === 'queued') {
+      s.state = 'idle'
+      s.requeue = true
+    }
+    return s
+  }
+
+  function recordFields(s: LocalSession): string[] {
+    return ['ip', s.ipHash, 'state', s.state, 'interests', JSON.stringify(s.interests), 'random', s.random ? '1' : '0', 'requeue', s.requeue ? '1' : '0']
+  }
+
+  const backend: RedisBackend = {
+    kind: 'redis',
+    wire(i) {
+      inbox = i
+    },
+    local: id => sessions.get(id),
+    all: () => sessions.values(),
+    create(id, ipHash) {
+      const s = newLocalSession(id, ipHash, null)
+      sessions.set(id, s)
+      redis.cmd
+        .multi()
+        .hset(k.s(id), 'node', me, 'seq', '0', ...recordFields(s))
+        .sadd(k.ns(me), id)
+        .exec()
+        .catch(fail('create'))
+      return s
+    },
+    async restore(id) {
+      if (!/^[\w-]{16,64}$/.test(id)) return false
+      await subscribed
+      const c: Claiming = { early: [] }
+      claiming.set(id, c)
+      let reply: [string[], string[]] | null
+      try {
+        reply = (await run.claim([k.s(id), k.ob(id), k.exp, k.ns(me)], [P, id, me])) as [string[], string[]] | null
+      } catch (err) {
+        fail('claim')(err)
+        reply = null
+      } finally {
+        claiming.delete(id)
+      }
+      if (!reply) return false
+      // Taken over on this same node: keep the object (the hub closes its old socket with 4001).
+      const s = sessions.get(id) ?? fromRecord(id, reply[0])
+      sessions.set(id, s)
+      const replay = reply[1]
+      let last = replay.length ? seqOf(replay[replay.length - 1]!) : 0
+      pending.set(id, replay)
+      // What arrived meanwhile, in order, without what the replay already holds.
+      for (const msg of c.early) {
+        if (msg.charCodeAt(0) !== 70) continue
+        const nl = msg.indexOf('\n')
+        const nl2 = msg.indexOf('\n', nl + 1)
+        const ctl = msg.slice(nl + 1, nl2)
+        const json = msg.slice(nl2 + 1)
+        if (ctl) inbox.apply(s, JSON.parse(ctl) as Control)
+        if (json && seqOf(json) > last) {
+          replay.push(json)
+          last = seqOf(json)
+        }
+      }
+      return true
+    },
+    attach(s) {
+      const replay = pending.get(s.id) ?? []
+      pending.delete(s.id)
+      return replay
+    },
+    async connected(id) {
+      const node = await redis.cmd.hget(k.s(id), 'node')
+      return Boolean(node)
+    },
+    detach(s) {
+      sessions.delete(s.id)
+      pending.delete(s.id)
+      detachInRedis(s.id, now() + opts.resumeWindowMs)
+    },
+    drop(id) {
+      sessions.delete(id)
+      pending.delete(id)
+    },
+    push(to, frame, ctl?: Control) {
+      let t = ''
+      let chat = ''
+      let partner = ''
+      let doc = ''
+      if (ctl?.t === 'matched') {
+        t = 'matched'
+        chat = ctl.chat.id
+        partner = ctl.chat.partnerId
+        doc = JSON.stringify(ctl.chat)
+      } else if (ctl?.t === 'ended') {
+        t = 'ended'
+        chat = ctl.chat
+        partner = ctl.partnerId
+        doc = JSON.stringify({ id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at } satisfies LastChat)
+      }
+      const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
+      run.push([k.s(to), k.ob(to), k.sent(to)], [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]).catch(fail('push'))
+    },
+    send(to, json) {
+      run.send([k.s(to)], [P, to, json]).catch(fail('send'))
+    },
+    relayText(from, to, clientId, body, at) {
+      const chat = from.chat?.id ?? ''
+      run
+        .relay([k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)], [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames, TRANSCRIPT_LINES, opts.transcriptKeepMs])
+        .then(
+          r => {
+            if (r === 0) opts.onRelayRefused?.(from, 'not_in_chat')
+          },
+          err => {
+            fail('relay')(err)
+            opts.onRelayRefused?.(from, 'unavailable')
+          },
+        )
+    },
+    async receipt(s, clientId) {
+      const r = await redis.cmd.hget(k.sent(s.id), clientId).catch(() => null)
+      return r ?? undefined
+    },
+    async ack(s, seq) {
+      const r = (await run.ack([k.s(s.id), k.ob(s.id)], [seq])) as number
+      return r >= 0 ? `ack: seq ${seq} has not been sent yet (latest is ${r})` : null
+    },
+    save(s) {
+      redis.cmd.hset(k.s(s.id), ...recordFields(s)).catch(fail('save'))
+    },
+    async view(id): Promise<SessionView | null> {
+      const here = sessions.get(id)
+      if (here) {
+        const c = here.chat
+        return { id, ipHash: here.ipHash, connected: here.conn !== null, state: here.state, chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common }, lastChat: here.lastChat }
+      }
+      if (!/^[\w-]{16,64}$/.test(id)) return null
+      const [node, ip, state, chat, last] = await redis.cmd.hmget(k.s(id), 'node', 'ip', 'state', 'chat', 'last')
+      if (ip === null) return null
+      const c = chat ? (JSON.parse(chat) as ChatRef) : null
+      return {
+        id,
+        ipHash: ip ?? '',
+        connected: Boolean(node),
+        state: (state as SessionState) || 'idle',
+        chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common },
+        lastChat: last ? (JSON.parse(last) as LastChat) : null,
+      }
+    },
+    async addressAction(ipHash, action) {
+      await redis.cmd.publish(allChannel, `A${ipHash}\n${JSON.stringify(action)}`)
+    },
+    online: () => Math.max(online, opts.connected()),
+    async persistAll() {
+      // Everything already lives in Redis: hold every local session for the resume window, so
+      // the client resumes on whichever node it reaches next.
+      await Promise.all(
+        [...sessions.values()].map(async s => {
+          await run.detach([k.s(s.id), k.exp, k.ns(me)], [s.id, me, now() + opts.resumeWindowMs]).catch(fail('detach'))
+          if (s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
+        }),
+      )
+      return () => true
+    },
+    async reclaim() {
+      const ids = [...sessions.values()].filter(s => s.conn).map(s => s.id)
+      if (!ids.length) return
+      const m = redis.cmd.multi()
+      for (const id of ids) m.hset(k.s(id), 'node', me).zrem(k.exp, id).sadd(k.ns(me), id)
+      await m.exec()
+      log.warn('heartbeat lapsed; sessions reclaimed', { sessions: ids.length })
+    },
+    async transcript(chatId) {
+      if (!/^[\w-]{8,64}$/.test(chatId)) return null
+      const raw = await redis.cmd.lrange(`${P}tr:${chatId}`, 0, -1)
+      return raw.length ? raw.map(l => JSON.parse(l) as { from: string; body: string; at: number }) : null
+    },
+    useQueue(remove) {
+      queueRemoval = remove
+    },
+    async close() {
+      closed = true
+      clearInterval(expiryTimer)
+      clearInterval(onlineTimer)
+      await redis.sub.unsubscribe(myChannel, allChannel).catch(() => {})
+    },
+  }
+  return backend
+}
+
+const PARTNER_RECONNECTING = JSON.stringify({ type: 'partner', state: 'reconnecting' })

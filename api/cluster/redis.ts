@@ -1,0 +1,167 @@
+// The Redis connections of one node of a cluster (REDIS_URL set): a command connection for
+// everything that answers, and a dedicated subscriber connection (a connection in SUBSCRIBE mode
+// can do nothing else). Every key and channel the cluster uses starts with REDIS_PREFIX.
+//
+// Client: ioredis, chosen over Bun's built-in RedisClient by tests/bench/redis-clients.ts.
+// Bun's client was faster (EVALSHA 39–40k/s vs 14–24k/s one at a time, 141k/s vs 66k/s with 100 in
+// flight; pub→sub p99 0.09 vs 0.56 ms), but after a Redis restart its subscriber connection came
+// back silently *without* its subscriptions (no event either), and it gives up reconnecting after
+// `maxRetries`. ioredis resubscribes by itself, reconnects forever with our back-off, and has
+// defineCommand (EVALSHA with a transparent reload after NOSCRIPT, e.g. after a Redis restart).
+// Either is far faster than matchmaking and delivery need (a find every few seconds per user).
+//
+// Failure behaviour (checked in tests/integration/redis-cluster.test.ts against a private Redis):
+// - no offline queue on the command connection: while Redis is away every command rejects at once
+//   instead of queueing without bound, so callers fail fast and degrade;
+// - maxRetriesPerRequest 0: a command in flight when the connection drops rejects rather than
+//   being replayed after reconnect (our Lua scripts must never run twice);
+// - commandTimeout: a Redis that accepts but never answers (frozen, wrong service) still
+//   rejects each command within COMMAND_TIMEOUT_MS;
+// - retryStrategy never gives up: when Redis returns, the node reconnects by itself.
+import Redis, { type RedisOptions } from 'ioredis'
+
+const COMMAND_TIMEOUT_MS = 2000
+const CONNECT_TIMEOUT_MS = 5000
+const PING_TIMEOUT_MS = 1000
+
+export interface RedisConnections {
+  /** REDIS_PREFIX: prepend it to every key and channel. */
+  readonly prefix: string
+  /** Commands, scripts and PUBLISH. */
+  readonly cmd: Redis
+  /** SUBSCRIBE only (ioredis resubscribes after a reconnect). */
+  readonly sub: Redis
+  /** True when Redis answers PING within `timeoutMs` (for /readyz); never rejects. */
+  ping(timeoutMs?: number): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface RedisOpenOptions {
+  url: string
+  prefix: string
+  /** Told about connection errors (ioredis emits one per failed reconnect attempt). */
+  onError?: (err: Error) => void
+  /** How long open() waits for the first connection before failing start-up. */
+  connectTimeoutMs?: number
+}
+
+function options(overrides: RedisOptions): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    keepAlive: 10_000,
+    // Reconnect forever: 50 ms, 100 ms, … at most 1 s between attempts.
+    retryStrategy: times => Math.min(50 * times, 1000),
+    ...overrides,
+  }
+}
+
+/** Resolves `fallback` when `p` has not settled within `ms`; never rejects. */
+function bounded<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise(resolve => {
+    const timer = setTimeout(() => resolve(fallback), ms)
+    p.then(
+      v => (clearTimeout(timer), resolve(v)),
+      () => (clearTimeout(timer), resolve(fallback)),
+    )
+  })
+}
+
+/**
+ * Opens both connections and waits until they are up: a node must not start serving when it
+ * cannot reach the Redis its cluster shares (start-up fails, systemd tries again).
+ */
+export async function openRedis(opts: RedisOpenOptions): Promise<RedisConnections> {
+  const onError = opts.onError ?? (() => {})
+  const cmd = new Redis(opts.url, options({ connectionName: 'leetchat-cmd' }))
+  // The subscriber may queue SUBSCRIBE until it is connected; ioredis replays subscriptions on reconnect.
+  const sub = new Redis(opts.url, options({ connectionName: 'leetchat-sub', enableOfflineQueue: true, commandTimeout: undefined }))
+  // Without a listener ioredis prints every failed reconnect attempt to stderr.
+  cmd.on('error', onError)
+  sub.on('error', onError)
+
+  // Wait for both to be ready, riding out refused attempts (Redis may be starting alongside us).
+  const timeout = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
+  let lastError: Error | null = null
+  const noteError = (e: Error) => void (lastError = e)
+  cmd.on('error', noteError)
+  sub.on('error', noteError)
+  const ready = (c: Redis) => new Promise<void>(resolve => (c.status === 'ready' ? resolve() : c.once('ready', () => resolve())))
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    cmd.connect().catch(noteError)
+    sub.connect().catch(noteError)
+    await Promise.race([
+      Promise.all([ready(cmd), ready(sub)]),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const why = lastError ? ` (${(lastError as Error).message})` : ''
+          reject(new Error(`Redis at ${describeRedisUrl(opts.url)} did not answer within ${timeout} ms${why}`))
+        }, timeout)
+      }),
+    ])
+  } catch (err) {
+    cmd.disconnect()
+    sub.disconnect()
+    throw err
+  } finally {
+    clearTimeout(timer)
+    cmd.off('error', noteError)
+    sub.off('error', noteError)
+  }
+
+  // One ping at a time: readiness probes arriving while one runs share its answer.
+  let pinging: Promise<boolean> | null = null
+  return {
+    prefix: opts.prefix,
+    cmd,
+    sub,
+    ping(timeoutMs = PING_TIMEOUT_MS) {
+      pinging ??= bounded(
+        cmd.ping().then(r => r === 'PONG'),
+        timeoutMs,
+        false,
+      ).finally(() => {
+        pinging = null
+      })
+      return pinging
+    },
+    async close() {
+      // QUIT lets Redis finish what was sent; a dead connection is simply dropped.
+      await Promise.allSettled([bounded(cmd.quit(), 500, 'OK'), bounded(sub.quit(), 500, 'OK')])
+      cmd.disconnect()
+      sub.disconnect()
+    },
+  }
+}
+
+export type Script = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>
+
+/**
+ * A Lua script called by its SHA1 (EVALSHA), sent in full (EVAL, which also caches it) only when
+ * Redis does not know it: the first call, or after Redis restarted empty.
+ */
+export function defineScript(cmd: Redis, lua: string): Script {
+  const sha = new Bun.CryptoHasher('sha1').update(lua).digest('hex')
+  return async (keys, args) => {
+    try {
+      return await cmd.evalsha(sha, keys.length, ...keys, ...args)
+    } catch (err) {
+      if (!/NOSCRIPT/.test((err as Error)?.message ?? '')) throw err
+      return cmd.eval(lua, keys.length, ...keys, ...args)
+    }
+  }
+}
+
+/** The URL without its password, for logs. */
+export function describeRedisUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`
+  } catch {
+    return 'redis://(unparsable)'
+  }
+}

@@ -1,0 +1,90 @@
+// Redis for tests. Two kinds:
+//  - the machine's shared Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379): tests never flush
+//    it, they use their own random key prefix (testPrefix) and delete only their keys;
+//  - a private redis-server on a free loopback port (startRedis), for tests that stop and restart
+//    Redis to check outage behaviour without touching anyone else's.
+import type { Subprocess } from 'bun'
+import { randomBytes } from 'node:crypto'
+import Redis from 'ioredis'
+import { freePort } from './memcached'
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** A key prefix no other run uses, e.g. `t:5f2c9a1be0:`. */
+export function testPrefix(label = 't'): string {
+  return `${label}:${randomBytes(5).toString('hex')}:`
+}
+
+/** Deletes every key under `prefix` on the shared Redis (SCAN, never FLUSH). */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await r.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+      cursor = next
+      if (keys.length) await r.unlink(...keys)
+    } while (cursor !== '0')
+  } finally {
+    r.disconnect()
+  }
+}
+
+/** True when a Redis answers at `url` (so suites can say clearly that it is missing). */
+export async function redisAnswers(url = TEST_REDIS_URL): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null })
+  try {
+    await r.connect()
+    return (await r.ping()) === 'PONG'
+  } catch {
+    return false
+  } finally {
+    r.disconnect()
+  }
+}
+
+export interface PrivateRedis {
+  url: string
+  port: number
+  stop(): Promise<void>
+  start(): Promise<void>
+}
+
+async function waitForPort(port: number, up: boolean, timeoutMs = 5000) {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
+      s => (s.end(), true),
+      () => false,
+    )
+    if (ok === up) return
+    await Bun.sleep(25)
+  }
+  throw new Error(`redis-server on ${port} did not ${up ? 'start' : 'stop'}`)
+}
+
+/** A private, non-persistent redis-server on a free loopback port. */
+export async function startRedis(port?: number): Promise<PrivateRedis> {
+  const p = port ?? (await freePort())
+  const bin = Bun.which('redis-server') ?? '/usr/bin/redis-server'
+  let proc: Subprocess | null = null
+  const r: PrivateRedis = {
+    url: `redis://127.0.0.1:${p}`,
+    port: p,
+    async start() {
+      if (proc) return
+      proc = Bun.spawn([bin, '--bind', '127.0.0.1', '--port', String(p), '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'ignore' })
+      await waitForPort(p, true)
+    },
+    async stop() {
+      if (!proc) return
+      proc.kill('SIGKILL')
+      await proc.exited
+      proc = null
+      await waitForPort(p, false)
+    },
+  }
+  await r.start()
+  return r
+}
