@@ -71,7 +71,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
   mountMediaRoutes(app, services)
 
   app.get('*', async c => {
-    const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'))
+    const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'), c.req.header('accept-encoding'))
     return res ?? c.json({ error: { code: 'not_found', message: 'not found' } }, 404)
   })
 

@@ -186,6 +186,11 @@ export interface MediaInfo {
   url: string
   /** ms epoch */
   expiresAt: number
+  /** images: pixel size from the file's header, when it could be read (reserve the box) */
+  width?: number
+  height?: number
+  /** audio: length probed from the container, when it states one (WebM from Chrome has no header for it) */
+  durationMs?: number
   /**
    * Images only, when the server screens images (SCREEN_IMAGES): true = show it blurred behind
    * "Tap to view" (the screen found it explicit, or could not judge it in time); false = passed.

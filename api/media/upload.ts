@@ -81,7 +81,12 @@ export function createUploadHandler(deps: UploadDeps) {
         const strikes = await screening.strikes.record(session.ipHash)
         log.info('image flagged', { ipHash: session.ipHash, score: Number(verdict.score.toFixed(3)), strikes })
       }
-
+      // What the client needs to lay the item out before it loads (null when the header did not say).
+      const shape = {
+        width: inspection.image?.width ?? null,
+        height: inspection.image?.height ?? null,
+        durationMs: inspection.seconds === null ? null : Math.round(inspection.seconds * 1000),
+      }
       key = await storage.commit(written.tmp)
       const id = newMediaId()
       const createdAt = now()
@@ -97,11 +102,12 @@ export function createUploadHandler(deps: UploadDeps) {
         uploader: session.id,
         createdAt,
         expiresAt: createdAt + config.mediaRetentionSeconds * 1000,
+        ...shape,
         flagged: verdict?.flagged ?? false,
         screenScore: verdict?.score ?? null,
       })
       const link = links.create(id)
-      const media: MediaInfo = { id, kind: ticket.kind, mime: inspection.mime, size: written.size, name: ticket.name, url: link.url, expiresAt: link.expiresAt }
+      const media: MediaInfo = { id, kind: ticket.kind, mime: inspection.mime, size: written.size, name: ticket.name, url: link.url, expiresAt: link.expiresAt, ...present(shape) }
       if (verdict) media.flagged = verdict.flagged
 
       if (!(await hub.shareMedia(session.id, ticket.chatId, media))) {
@@ -127,4 +133,15 @@ export function createUploadHandler(deps: UploadDeps) {
       if (key) await storage.remove(key).catch(() => false)
     }
   }
+}
+
+/** Only the fields that are known: absent, not null, in the `media` frame. */
+function present(shape: { width: number | null; height: number | null; durationMs: number | null }): Pick<MediaInfo, 'width' | 'height' | 'durationMs'> {
+  const out: Pick<MediaInfo, 'width' | 'height' | 'durationMs'> = {}
+  if (shape.width !== null && shape.height !== null) {
+    out.width = shape.width
+    out.height = shape.height
+  }
+  if (shape.durationMs !== null) out.durationMs = shape.durationMs
+  return out
 }

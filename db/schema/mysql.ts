@@ -16,6 +16,10 @@ export const media = mysqlTable(
     uploader: varchar('uploader', { length: 64 }).notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+    // Known from the upload's header (null when it did not say): images' pixel size, audio's length.
+    width: int('width'),
+    height: int('height'),
+    durationMs: int('duration_ms'),
     // Image screening (api/media/screen.ts): shown blurred; the model's score, null = no verdict.
     flagged: boolean('flagged').notNull().default(false),
     screenScore: double('screen_score'),

@@ -14,6 +14,10 @@ export const media = sqliteTable(
     uploader: text('uploader').notNull(),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
+    // Known from the upload's header (null when it did not say): images' pixel size, audio's length.
+    width: integer('width'),
+    height: integer('height'),
+    durationMs: integer('duration_ms'),
     flagged: integer('flagged', { mode: 'boolean' }).notNull().default(false),
     screenScore: real('screen_score'),
   },

@@ -542,6 +542,22 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'a photo whose header claims an absurd pixel size',
+    () =>
+      chatting(async (a, b) => {
+        // 100 000 × 100 000 (and 0 × 2): stored, but no box is reserved from a made-up size.
+        for (const [w, h] of [[100_000, 100_000], [0, 2]] as const) {
+          const forged = png(2, 2)
+          new DataView(forged.buffer).setUint32(16, w)
+          new DataView(forged.buffer).setUint32(20, h)
+          const r = await send(app, a.session, 'image', 'image/png', forged, 'forged.png')
+          expect(r.status).toBe(201)
+          const m = (await b.next('media')).media
+          expect([m.width, m.height]).toEqual([undefined, undefined])
+        }
+      }),
+  ],
+  [
     'uploads to garbage tickets',
     async () => {
       for (const p of ['/upload/garbage', '/upload/..%2f..%2fsecret', '/upload/%00', `/upload/${long(2000)}`]) {

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import http2 from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { loadConfig } from '../../api/config'
 import { renderNginxConfig, valuesFromConfig } from '../../ops/nginx/render'
 import { startTestApp, type TestApp } from '../support/app'
@@ -38,6 +39,7 @@ function fakeDist(root: string, who: string) {
   writeFileSync(join(dist, 'manifest.webmanifest'), JSON.stringify({ name: 'leetChat', who }))
   writeFileSync(join(dist, 'icon-192.png'), png(2, 2))
   writeFileSync(join(dist, 'assets', 'app-3f9a1c.js'), `console.log("${who}")`)
+  writeFileSync(join(dist, 'assets', 'app-3f9a1c.js.gz'), gzipSync(`console.log("${who}")`))
   return dist
 }
 
@@ -216,6 +218,11 @@ describe('nginx in front of the app', () => {
     }
     // HSTS once, whoever answered.
     for (const path of ['/', '/assets/app-3f9a1c.js', '/healthz']) expect((await get(path)).headers.get('strict-transport-security')).toBe('max-age=31536000')
+    // The build's .gz copy goes to clients that accept gzip (gzip_static), with Vary.
+    const gz = await get('/assets/app-3f9a1c.js', { headers: { 'accept-encoding': 'gzip' }, decompress: false } as RequestInit)
+    expect(gz.headers.get('content-encoding')).toBe('gzip')
+    expect(gz.headers.get('vary')).toContain('Accept-Encoding')
+    expect(gunzipSync(new Uint8Array(await gz.arrayBuffer())).toString()).toContain('disk')
     // A missing hashed asset is a 404, not the app shell.
     expect((await get('/assets/missing-000000.js')).status).toBe(404)
   })
