@@ -24,6 +24,8 @@ export interface OpenOptions {
   touch?: boolean
   /** the device already accepted the rules gate */
   rulesAccepted?: boolean
+  /** another server than the suite's (e.g. the cluster test's front) */
+  baseURL?: string
   /** called before the app loads (to watch its WebSocket from the start) */
   onPage?(page: Page): void
 }
@@ -33,6 +35,7 @@ export async function openApp(browser: Browser, opts: OpenOptions = {}): Promise
     viewport: opts.viewport ?? PHONE,
     colorScheme: opts.colorScheme ?? 'light',
     ...(opts.touch && { hasTouch: true, isMobile: true, deviceScaleFactor: 2 }),
+    ...(opts.baseURL && { baseURL: opts.baseURL }),
   })
   if (opts.rulesAccepted) await context.addInitScript(() => localStorage.setItem('leetchat.rulesAccepted', 'true'))
   const page = await context.newPage()
