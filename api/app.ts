@@ -7,6 +7,8 @@ import { openCache } from './cache'
 import { createChatCore } from './chat-core'
 import type { RedisBackend } from './cluster/redis-backend'
 import { createRedisMatchQueue } from './cluster/redis-match-queue'
+import { createAddressConnections } from './cluster/address-connections'
+import { withClusterConnectionCap } from './chat/guard'
 import type { WsData } from './chat/socket-adapter'
 import type { ChatGuard } from './chat/guard'
 import { createPopularInterests } from './chat/popular'
@@ -16,6 +18,9 @@ import { createSessionLimits } from './safety/session-limits'
 import { createSpamFilter } from './safety/spam'
 import { createHttpApp } from './http'
 import { createMediaSweeper, type Sweeper } from './media/sweeper'
+import { createMediaRecords } from './media/records'
+import { createImageScreen, screeningOff } from './media/screen'
+import { createScreenStrikes } from './media/strikes'
 import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { registerMetrics } from './ops/catalog'
@@ -61,7 +66,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const secret = redis
     ? await loadSharedSecret(config.secret, config.dataDir, redis, () => log.warn('DATA_DIR/secret differed from the cluster secret in Redis; replaced it'))
     : loadSecret(config.secret, config.dataDir)
-  const secrets = createSecrets(secret)
+  const secrets = createSecrets(secret, { ipv6Prefix: config.ipv6Prefix })
   const db = await openDatabase(config).catch(async err => {
     await redis?.close()
     throw err
@@ -83,10 +88,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const popular = redis
     ? createRedisPopular(redis, { prefix: config.redisPrefix, perAddressHour: config.popularPerAddressHour, now, onError: quietly(log, 'popular interests call failed') })
     : createPopularInterests({ perAddressHour: config.popularPerAddressHour, now })
-  // Read at every quarantine decision, so a source made later can still be pushed in: the image
-  // screening's per-address flags join here once it lands,
-  //   strikeSources.push(ipHash => screening.flagCount(ipHash))
-  // (and a flag may call risk.strike(ipHash, 'image') to count at once; see address-risk.ts).
+  // Read at every quarantine decision, so a source made later can still be pushed in (the image
+  // screening's flag counts are, below, once its strikes exist).
   const strikeSources: StrikeSource[] = [...(opts.strikeSources ?? [])]
   const risk = createAddressRisk({ config, cache, metrics, strikeSources })
   const spam = createSpamFilter({ config, cache })
@@ -109,9 +112,20 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         }),
       }
     : null
-  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain }
+  // The classifier's worker starts on the first image, not here (model load time and RAM).
+  const screening = {
+    screen: config.screenImages ? createImageScreen({ threshold: config.screenThreshold, timeoutMs: config.screenTimeoutMs, log, metrics }) : screeningOff,
+    strikes: createScreenStrikes(cache, config.screenStrikeWindowSeconds),
+  }
+  // Flagged images count as strikes towards quarantine (QUARANTINE_STRIKES), with our own.
+  strikeSources.push(ipHash => screening.strikes.flagCount(ipHash))
+  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain, screening }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
-  const guard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now, abuse: { cache, secrets, risk, spam } })
+  const nodeGuard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now, abuse: { cache, secrets, risk, spam } })
+  // Several nodes: the per-address connection cap is counted across all of them too.
+  const guard = cluster
+    ? withClusterConnectionCap(nodeGuard, createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }), config.maxConnectionsPerIp)
+    : nodeGuard
   const { hub, backend } = createChatCore({
     config,
     cache,
@@ -121,14 +135,20 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     popular,
     now,
     cluster,
+    transcriptKeepMs: JUST_ENDED_MS,
     clusterQueue: cluster
       ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
       : undefined,
   })
   reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
-  const transcripts = createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
-  hub.observe(transcripts.observer)
+  // One node: the last lines of each chat in memory. Several: in Redis, written by the relay
+  // script, so a report taken by any node can include the conversation.
+  const rb = backend.kind === 'redis' ? (backend as RedisBackend) : null
+  const memoryTranscripts = rb ? null : createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
+  if (memoryTranscripts) hub.observe(memoryTranscripts.observer)
+  const transcripts = rb ? { lines: (chatId: string) => rb.transcript(chatId) } : memoryTranscripts!
   const reports = createReportStore(db.db)
+  const mediaRecords = createMediaRecords(db.db)
   const moderation = createModeration({
     config,
     hub,
@@ -139,13 +159,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     log,
     metrics,
     now,
+    flaggedImages: mediaRecords.flaggedImages,
     async onReported(ipHash, distinctReporters) {
       risk.note(ipHash, 'reported')
       // Below the ban threshold (evaluate bans at it): paired only with other quarantined addresses.
       if (config.quarantineReports > 0 && distinctReporters >= config.quarantineReports) await risk.quarantine(ipHash, 'reports')
     },
   })
-  const sessionLimits = createSessionLimits({ config, cache, metrics, held: hub.held, risk, onAdmitted: spam.seen, now })
+  const sessionLimits = createSessionLimits({ config, cache, metrics, held: hub.heldBy, risk, onAdmitted: spam.seen, now })
   const services: Services = { ...base, guard, hub, moderation, risk, sessionLimits }
   registerMetrics(metrics, hub, drain)
   await cluster?.nodes.start()
@@ -164,7 +185,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sweeper,
     url,
     stop() {
-      stopping ??= shutdown(services, server, sweeper).finally(() => transcripts.close())
+      stopping ??= shutdown(services, server, sweeper).finally(() => {
+        memoryTranscripts?.close()
+        return screening.screen.close()
+      })
       return stopping
     },
   }

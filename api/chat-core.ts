@@ -25,6 +25,8 @@ export interface ChatCoreDeps {
   now: () => number
   /** Set in cluster mode (REDIS_URL). */
   cluster: { redis: RedisConnections; nodes: NodeHeartbeat } | null
+  /** How long a chat's last lines are kept for a report (cluster mode keeps them in Redis). */
+  transcriptKeepMs: number
   /** The cluster's match queue (cluster/redis-match-queue.ts); the in-process one otherwise. */
   clusterQueue?: (events: MatchEvents) => MatchQueue
 }
@@ -46,6 +48,7 @@ export function createChatCore(deps: ChatCoreDeps): { hub: Hub; backend: ChatBac
       resumeWindowMs: config.resumeWindowMs,
       resumeBufferFrames: config.resumeBufferFrames,
       connected,
+      transcriptKeepMs: deps.transcriptKeepMs,
       onRelayRefused(s, code) {
         if (!s.conn) return
         const message = code === 'unavailable' ? 'the chat service is briefly unavailable; your message was not sent' : 'you are not in a chat'

@@ -24,9 +24,13 @@ export interface Config {
   nodeHeartbeatMs: number
   /** A node whose heartbeat key is older than this is dead (its sessions are cleaned up). */
   nodeTtlMs: number
+  /** Not used by the app: the nodes ops/nginx/render.ts balances over (empty → this HOST:PORT). */
+  upstreams: string[]
   wsPath: string
   allowedOrigins: string[]
   trustedProxies: string[]
+  /** Per-address rules key IPv6 clients on this many leading bits (64: one subscriber's /64). */
+  ipv6Prefix: number
 
   matchFallbackMs: number
   repairCooldownMs: number
@@ -42,6 +46,14 @@ export interface Config {
   mediaRetentionSeconds: number
   mediaSweepCron: string
   maxVoiceSeconds: number
+  /** Classify every uploaded image (api/media/screen.ts) before the partner sees it. */
+  screenImages: boolean
+  /** An image whose porn + hentai + sexy probability is at least this is flagged (0 flags every image). */
+  screenThreshold: number
+  /** Longest an upload waits for its verdict; past it the image is flagged unscreened (fail closed). */
+  screenTimeoutMs: number
+  /** Flagged images count against the uploader's IP hash for this long (fixed window from the first). */
+  screenStrikeWindowSeconds: number
   /** HMAC secret for media links and IP hashes; null → generated once and kept in dataDir. */
   secret: string | null
 
@@ -127,6 +139,13 @@ function bool(env: Env, name: string, def: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${v}"`)
 }
 
+function fraction(env: Env, name: string, def: number): number {
+  const v = raw(env, name)
+  if (v === undefined) return def
+  if (!/^(0|1|0?\.\d+|1\.0*)$/.test(v)) throw new ConfigError(name, `must be a number from 0 to 1 like 0.7, got "${v}"`)
+  return Number(v)
+}
+
 function list(env: Env, name: string): string[] {
   const v = raw(env, name)
   return v === undefined ? [] : v.split(',').map(s => s.trim()).filter(Boolean)
@@ -208,6 +227,11 @@ export function loadConfig(env: Env = {}): Config {
   // A TTL shorter than two beats declares a healthy node dead on one late heartbeat.
   if (nodeTtlMs < nodeHeartbeatMs * 2) throw new ConfigError('NODE_TTL_MS', `must be at least twice NODE_HEARTBEAT_MS (${nodeHeartbeatMs}), got ${nodeTtlMs}`)
 
+  const upstreams = list(env, 'UPSTREAMS')
+  for (const u of upstreams) {
+    if (!/^(?:[\w.-]+|\[[\da-fA-F:]+\]):\d{1,5}$/.test(u)) throw new ConfigError('UPSTREAMS', `expects host:port[,host:port] (IPv6 as [::1]:3000), got "${u}"`)
+  }
+
   const wsPath = raw(env, 'WS_PATH') ?? '/chat'
   if (!/^\/[\w\-/]*$/.test(wsPath)) throw new ConfigError('WS_PATH', `must be a path starting with /, got "${wsPath}"`)
 
@@ -250,9 +274,11 @@ export function loadConfig(env: Env = {}): Config {
     nodeId,
     nodeHeartbeatMs,
     nodeTtlMs,
+    upstreams,
     wsPath,
     allowedOrigins,
     trustedProxies,
+    ipv6Prefix: int(env, 'IPV6_PREFIX', 64, 16, 128),
 
     matchFallbackMs: int(env, 'MATCH_FALLBACK_MS', 8000, 0),
     repairCooldownMs: int(env, 'REPAIR_COOLDOWN_MS', 30_000, 0),
@@ -269,6 +295,10 @@ export function loadConfig(env: Env = {}): Config {
     mediaRetentionSeconds: int(env, 'MEDIA_RETENTION_SECONDS', mediaLinkTtlSeconds, 1),
     mediaSweepCron,
     maxVoiceSeconds: int(env, 'MAX_VOICE_SECONDS', 120, 1),
+    screenImages: bool(env, 'SCREEN_IMAGES', true),
+    screenThreshold: fraction(env, 'SCREEN_THRESHOLD', 0.7),
+    screenTimeoutMs: int(env, 'SCREEN_TIMEOUT_MS', 5000, 100, 120_000),
+    screenStrikeWindowSeconds: int(env, 'SCREEN_STRIKE_WINDOW_SECONDS', 86_400, 60),
     secret,
 
     reportBanThreshold: int(env, 'REPORT_BAN_THRESHOLD', 3, 1),

@@ -25,7 +25,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
   const { log, db, cache, config, metrics, drain } = services
   const app = new Hono<HttpEnv>()
   const serveStatic = createStaticHandler(opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist'), { wsPath: services.config.wsPath })
-  const readiness = createReadiness({ db, cache, redis: services.cluster?.redis, closing: () => drain.draining || services.hub.closing })
+  const readiness = createReadiness({ db, cache, redis: services.cluster?.redis, mediaDir: resolve(config.dataDir, 'media'), closing: () => drain.draining || services.hub.closing })
 
   app.use('*', accessLog(log, metrics, config.wsPath))
   // Uploads in progress are waited for on shutdown; new ones are refused once it has begun.
@@ -71,7 +71,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
   mountMediaRoutes(app, services)
 
   app.get('*', async c => {
-    const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'))
+    const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'), c.req.header('accept-encoding'))
     return res ?? c.json({ error: { code: 'not_found', message: 'not found' } }, 404)
   })
 

@@ -6,13 +6,18 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RedisConnections } from './cluster/redis'
+import { addressKey } from './safety/client-ip'
 
 export interface Secrets {
   /** HMAC-SHA256 of `data`, base64url. */
   sign(purpose: string, data: string): string
   /** Constant-time check of a signature made by `sign`. */
   verify(purpose: string, data: string, signature: string): boolean
-  /** Stable, non-reversible id for an IP address (raw IPs are never stored or logged). */
+  /**
+   * Stable, non-reversible id for an IP address (raw IPs are never stored or logged). It hashes
+   * addressKey(ip): the IPv4 address or the IPv6 /IPV6_PREFIX network, so every rule keyed on
+   * it (caps, rate buckets, reports, bans) treats one IPv6 subscriber's /64 as one address.
+   */
   hashIp(ip: string): string
 }
 
@@ -67,7 +72,8 @@ export async function loadSharedSecret(configured: string | null, dataDir: strin
   return shared
 }
 
-export function createSecrets(secret: string): Secrets {
+export function createSecrets(secret: string, opts: { ipv6Prefix?: number } = {}): Secrets {
+  const ipv6Prefix = opts.ipv6Prefix ?? 64
   // Domain-separate each purpose so a signature for one thing is never valid for another.
   const mac = (purpose: string, data: string) => createHmac('sha256', secret).update(purpose).update('\0').update(data).digest()
   return {
@@ -82,6 +88,6 @@ export function createSecrets(secret: string): Secrets {
       }
       return given.length === expected.length && timingSafeEqual(given, expected)
     },
-    hashIp: ip => mac('ip', ip).subarray(0, 16).toString('hex'),
+    hashIp: ip => mac('ip', addressKey(ip, ipv6Prefix)).subarray(0, 16).toString('hex'),
   }
 }

@@ -7,6 +7,8 @@ import type { ChatGuard } from './chat/guard'
 import type { PopularInterests } from './chat/popular'
 import type { Config } from './config'
 import type { Logger } from './log'
+import type { ImageScreen } from './media/screen'
+import type { ScreenStrikes } from './media/strikes'
 import type { Drain } from './ops/drain'
 import type { Metrics } from './ops/metrics'
 import type { Moderation } from './safety/moderation'
@@ -37,6 +39,8 @@ export interface Services {
   drain: Drain
   secrets: Secrets
   popular: PopularInterests
+  /** Image screening (SCREEN_IMAGES) and the strikes its flags count per address. */
+  screening: { screen: ImageScreen; strikes: ScreenStrikes }
   /** Per-address risk, strikes and quarantine (issue 12), shared across nodes through the cache. */
   risk: AddressRisk
   /** Caps on new and held sessions, checked at the upgrade. */

@@ -27,10 +27,16 @@ export interface OpenDatabase {
    * waits longer than the bound, even when the server is unreachable or silent.
    */
   ping(timeoutMs?: number): Promise<boolean>
+  /**
+   * True when a one-row write (an upsert into `health`) commits within `timeoutMs`: a read-only
+   * or full database still answers ping() but refuses every report. Never rejects; one at a time.
+   */
+  probeWrite(timeoutMs?: number): Promise<boolean>
   close(): Promise<void>
 }
 
 const MIGRATIONS = resolve(import.meta.dir, 'migrations')
+const HEALTH_UPSERT_MYSQL = 'INSERT INTO health (id, checked_at) VALUES (1, ?) ON DUPLICATE KEY UPDATE checked_at = VALUES(checked_at)'
 const PING_TIMEOUT_MS = 1000
 
 /** Resolves `fallback` when `p` has not settled within `ms`; never rejects. */
@@ -106,6 +112,9 @@ async function openMysql(url: string): Promise<OpenDatabase> {
     // peer went silent never settles: the query timeout destroys that connection, and the outer
     // bound covers the wait for a connection.
     ping: singleFlight(timeoutMs => bounded(pool.query({ sql: 'select 1', timeout: timeoutMs }).then(() => true), timeoutMs, false)),
+    probeWrite: singleFlight(timeoutMs =>
+      bounded(pool.query({ sql: HEALTH_UPSERT_MYSQL, values: [Date.now()], timeout: timeoutMs }).then(() => true), timeoutMs, false),
+    ),
     async close() {
       await pool.end()
     },
@@ -118,6 +127,7 @@ function openSqlite(file: string): OpenDatabase {
   sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
   const db = drizzleSqlite({ client: sqlite, schema: sqliteSchema })
   migrateSqlite(db, { migrationsFolder: join(MIGRATIONS, 'sqlite') })
+  const upsertHealth = sqlite.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at')
   return {
     db: db as unknown as Db,
     dialect: 'sqlite',
@@ -125,6 +135,14 @@ function openSqlite(file: string): OpenDatabase {
     async ping() {
       try {
         sqlite.query('select 1').get()
+        return true
+      } catch {
+        return false
+      }
+    },
+    async probeWrite() {
+      try {
+        upsertHealth.run(Date.now())
         return true
       } catch {
         return false

@@ -4,6 +4,7 @@ import { defineConfig } from 'vite'
 import preact from '@preact/preset-vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { fileURLToPath } from 'node:url'
+import { precompress } from './vite-precompress.ts'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
@@ -58,5 +59,7 @@ export default defineConfig({
         skipWaiting: false,
       },
     }),
+    // Last: brotli and gzip copies of every text file, the service worker included.
+    precompress(),
   ],
 })

@@ -51,6 +51,7 @@ export type ChatRules = ReturnType<typeof createChatRules>
 
 export function createChatRules(deps: ChatRulesDeps) {
   const { config, backend, queue, guard, popular, log, metrics, observers, now } = deps
+  const relayed = metrics.counter('messages_relayed_total')
 
   function sendTo(conn: Connection, frame: ServerFrame) {
     conn.send(JSON.stringify(frame))
@@ -150,9 +151,10 @@ export function createChatRules(deps: ChatRulesDeps) {
     // just before must reach the client first.
     backend.send(s.id, JSON.stringify({ type: 'queued', interests: s.interests, random: s.random }))
     void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash, pool }).catch(err => {
-      log.error('could not join the queue', { err })
+      log.warn('could not join the queue', { err: (err as Error)?.message })
       leaveQueue(s)
-      if (s.conn) sendTo(s.conn, { type: 'error', code: 'internal', message: 'could not join the queue, try again' })
+      // The queue is shared (Redis) and unreachable: a stable code the client can retry on.
+      if (s.conn) refuse(s, s.conn, { code: 'unavailable', message: 'matching is briefly unavailable; try again in a few seconds', retryAfterMs: 2000 })
     })
   }
 
@@ -239,7 +241,7 @@ export function createChatRules(deps: ChatRulesDeps) {
     if (!chat) return textOutsideChat(s, conn, id)
     const at = now()
     backend.relayText(s, chat.partnerId, id, body, at)
-    metrics.inc('messages_relayed_total')
+    relayed.inc()
     for (const o of observers) o.onText?.(chat.id, s.id, body, at)
   }
 
@@ -290,7 +292,7 @@ export function createChatRules(deps: ChatRulesDeps) {
         if (chat && s.textGate === null && s.chatTexts >= SCREENED_TEXTS) {
           const at = now()
           backend.relayText(s, chat.partnerId, frame.id, frame.body, at)
-          metrics.inc('messages_relayed_total')
+          relayed.inc()
           for (const o of observers) o.onText?.(chat.id, s.id, frame.body, at)
           return
         }

@@ -35,6 +35,8 @@ export interface FrameContext {
 export interface ChatGuard {
   /** Before a WebSocket upgrade. */
   admitConnection(info: ConnectionInfo): Refusal | null
+  /** After admitConnection, on several nodes only: the cluster-wide connection cap per address. */
+  admitAcrossNodes?(info: ConnectionInfo): Promise<Refusal | null>
   /** A socket closed (connection counts). */
   releaseConnection(info: ConnectionInfo): void
   /** Every parsed frame, on the hot path: must be synchronous and cheap. */
@@ -65,4 +67,22 @@ export const allowAll: ChatGuard = {
   checkFrame: () => null,
   checkFind: async () => null,
   checkAction: () => null,
+}
+
+/** The guard of a cluster node: `guard`, plus the connection cap counted across every node. */
+export function withClusterConnectionCap(guard: ChatGuard, across: { acquire(ipHash: string): Promise<boolean>; release(ipHash: string): void }, max: number): ChatGuard {
+  return {
+    admitConnection: info => guard.admitConnection(info),
+    async admitAcrossNodes(info) {
+      if (await across.acquire(info.ipHash)) return null
+      return { code: 'too_many_connections', message: `at most ${max} connections per address`, status: 429, retryAfterMs: 1000 }
+    },
+    releaseConnection(info) {
+      guard.releaseConnection(info)
+      across.release(info.ipHash)
+    },
+    checkFrame: (ctx, frame) => guard.checkFrame(ctx, frame),
+    checkFind: ctx => guard.checkFind(ctx),
+    checkAction: (kind, ctx) => guard.checkAction(kind, ctx),
+  }
 }

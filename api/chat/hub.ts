@@ -62,6 +62,9 @@ export function createHub(deps: HubDeps) {
   const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now })
   const { sendTo } = rules
 
+  // Counted on every frame: handles, not name lookups.
+  const framesIn = metrics.counter('frames_in_total')
+  const framesOut = metrics.counter('frames_out_total')
   let connected = 0
   // Sessions this node holds in memory (connected, or on one node also resumable), per address:
   // what the session caps at the upgrade read (safety/session-limits.ts), kept exact here rather
@@ -89,7 +92,7 @@ export function createHub(deps: HubDeps) {
   backend.wire({
     arrive(s, json) {
       s.conn!.send(json)
-      metrics.inc('frames_out_total')
+      framesOut.inc()
     },
     apply: rules.apply,
     expired(e) {
@@ -195,7 +198,7 @@ export function createHub(deps: HubDeps) {
 
   function message(conn: Connection, s: LocalSession | null, raw: string | Uint8Array) {
     if (!s || closing || s.conn !== conn) return
-    metrics.inc('frames_in_total')
+    framesIn.inc()
     const r = parse(raw)
     if (!r.ok) return rules.refuse(s, conn, r)
     const refusal = guard.checkFrame({ sessionId: s.id, ipHash: s.ipHash }, r.frame)
@@ -203,16 +206,17 @@ export function createHub(deps: HubDeps) {
       metrics.inc('rate_limited_total', { frame: r.frame.type })
       return rules.refuse(s, conn, refusal)
     }
-    const fail = (err: unknown) => {
-      log.error('frame handler failed', { err, type: r.frame.type })
-      sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame' })
-    }
     try {
       const p = rules.onFrame(s, conn, r.frame)
-      if (p) p.catch(fail)
+      if (p) p.catch(err => frameFailed(conn, r.frame.type, err))
     } catch (err) {
-      fail(err)
+      frameFailed(conn, r.frame.type, err)
     }
+  }
+
+  function frameFailed(conn: Connection, type: string, err: unknown) {
+    log.error('frame handler failed', { err, type })
+    sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame' })
   }
 
   function close(conn: Connection, s: LocalSession | null, code: number) {
@@ -280,7 +284,7 @@ export function createHub(deps: HubDeps) {
       backend.send(id, JSON.stringify({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))
     },
     /** Sessions this node holds (connected or resumable), in all and for one address: O(1). */
-    held: (ipHash?: string) => (ipHash === undefined ? heldTotal : (heldByIp.get(ipHash) ?? 0)),
+    heldBy: (ipHash?: string) => (ipHash === undefined ? heldTotal : (heldByIp.get(ipHash) ?? 0)),
     /** Session ids of an address held by this node. */
     sessionsByIpHash(ipHash: string): string[] {
       const out: string[] = []

@@ -3,7 +3,7 @@
 // `import type`, so the schemas never reach its bundle.
 import { z } from 'zod'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest } from './interests'
-import { cleanText, NEEDS_CLEANING } from './text'
+import { cleanText, isVisible, NEEDS_CLEANING } from './text'
 
 /** Longest proof-of-work token the server ever issues (they are about 90 characters). */
 const MAX_PROOF_TOKEN = 256
@@ -52,14 +52,15 @@ const textFrame = (maxTextLength: number) =>
   z.object({
     type: z.literal('text'),
     id: z.string().min(1).max(64),
-    // Length is checked on what the client sent; control and bidi-override characters are then
-    // dropped (see text.ts), and what is left must not be blank.
+    // Length is checked on what the client sent; control, bidi-override and filler characters are
+    // then dropped (see text.ts), and what is left must show something (not only whitespace and
+    // zero-width characters).
     body: z
       .string()
       .min(1, 'message is empty')
       .max(maxTextLength, `message is longer than ${maxTextLength} characters`)
       .transform(cleanText)
-      .refine(s => s.trim().length > 0, 'message is blank'),
+      .refine(isVisible, 'message is blank'),
   })
 
 const typing = z.object({ type: z.literal('typing'), active: z.boolean() })
@@ -169,8 +170,8 @@ export function acceptHotFrame(type: string, data: Record<string, unknown>, maxT
       if (typeof body !== 'string' || body.length < 1 || body.length > maxTextLength) return null
       // Same cleaning as the schema's transform; most texts have nothing to clean, so test first.
       const clean = NEEDS_CLEANING.test(body) ? cleanText(body) : body
-      // \S is exactly what trim() keeps: not blank.
-      if (!NOT_BLANK.test(clean)) return null
+      // The schema's blank test; for an ordinary text it stops at the first character.
+      if (!isVisible(clean)) return null
       return { type: 'text', id, body: clean }
     }
     case 'typing':
@@ -189,7 +190,6 @@ export function acceptHotFrame(type: string, data: Record<string, unknown>, maxT
       return null
   }
 }
-const NOT_BLANK = /\S/
 
 // ---------- server → client ----------
 
@@ -210,6 +210,17 @@ export interface MediaInfo {
   url: string
   /** ms epoch */
   expiresAt: number
+  /** images: pixel size from the file's header, when it could be read (reserve the box) */
+  width?: number
+  height?: number
+  /** audio: length probed from the container, when it states one (WebM from Chrome has no header for it) */
+  durationMs?: number
+  /**
+   * Images only, when the server screens images (SCREEN_IMAGES): true = show it blurred behind
+   * "Tap to view" (the screen found it explicit, or could not judge it in time); false = passed.
+   * Absent = not screened.
+   */
+  flagged?: boolean
 }
 
 export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned'

@@ -29,6 +29,8 @@ export interface RedisBackendOptions {
   resumeBufferFrames: number
   /** Sockets open on this node. */
   connected: () => number
+  /** How long a chat's last lines stay readable for a report after its last message. */
+  transcriptKeepMs: number
   /** Told when a relayed text was refused because the chat is over (the sender's view lagged). */
   onRelayRefused?: (s: LocalSession, code: 'not_in_chat' | 'unavailable') => void
   now?: () => number
@@ -52,8 +54,7 @@ local json = ''
 if ARGV[3] ~= '' then
   local seq = redis.call('HINCRBY', s, 'seq', 1)
   json = string.sub(ARGV[3], 1, -2) .. ',"seq":' .. seq .. '}'
-  redis.call('RPUSH', KEYS[2], json)
-  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1)
+  if redis.call('RPUSH', KEYS[2], json) > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1) end
 end
 local node = redis.call('HGET', s, 'node')
 if node and node ~= '' then
@@ -64,30 +65,39 @@ return 1
 
 // The relay: stranger text to \`to\`, receipt to \`from\`, resend ids. 1 relayed, 2 duplicate, 0 not in that chat.
 // KEYS: s from, ob from, sent from, s to, ob to · ARGV: prefix, from, to, chat id, client id JSON,
-// client id, body JSON, at, max frames
+// client id, body JSON, at, max frames, transcript lines kept, transcript keep ms
 const RELAY = `
 local dup = redis.call('HGET', KEYS[3], ARGV[6])
-local fnode = redis.call('HGET', KEYS[1], 'node')
+local f = redis.call('HMGET', KEYS[1], 'node', 'cid')
 if dup then
-  if fnode and fnode ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. fnode, 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
+  if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
   return 2
 end
-if redis.call('HGET', KEYS[1], 'cid') ~= ARGV[4] or redis.call('HGET', KEYS[4], 'cid') ~= ARGV[4] then return 0 end
+if f[2] ~= ARGV[4] then return 0 end
+local t = redis.call('HMGET', KEYS[4], 'node', 'cid')
+if t[2] ~= ARGV[4] then return 0 end
 local max = tonumber(ARGV[9])
+-- RPUSH answers the new length: trim only when past the bound (almost never with acks).
 local tseq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
 local tj = '{"type":"text","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. ',"from":"stranger","seq":' .. tseq .. '}'
-redis.call('RPUSH', KEYS[5], tj)
-redis.call('LTRIM', KEYS[5], -max, -1)
-local tnode = redis.call('HGET', KEYS[4], 'node')
-if tnode and tnode ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. tnode, 'F' .. ARGV[3] .. '\\n\\n' .. tj) end
+if redis.call('RPUSH', KEYS[5], tj) > max then redis.call('LTRIM', KEYS[5], -max, -1) end
+if t[1] and t[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. t[1], 'F' .. ARGV[3] .. '\\n\\n' .. tj) end
 local fseq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local rj = '{"type":"delivered","id":' .. ARGV[5] .. ',"at":' .. ARGV[8] .. ',"seq":' .. fseq .. '}'
-redis.call('RPUSH', KEYS[2], rj)
-redis.call('LTRIM', KEYS[2], -max, -1)
--- Two generations would be exact; a cap is enough to keep a chatty session bounded.
-if redis.call('HLEN', KEYS[3]) >= 512 then redis.call('DEL', KEYS[3]) end
+if redis.call('RPUSH', KEYS[2], rj) > max then redis.call('LTRIM', KEYS[2], -max, -1) end
 redis.call('HSET', KEYS[3], ARGV[6], rj)
-if fnode and fnode ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. fnode, 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
+-- Two generations would be exact; a cap, looked at every 64th receipt, keeps a chatty session bounded.
+if fseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
+  redis.call('DEL', KEYS[3])
+  redis.call('HSET', KEYS[3], ARGV[6], rj)
+end
+if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
+-- The chat's last lines, for a report that includes the conversation (read by whichever node takes it).
+local tr = ARGV[1] .. 'tr:' .. ARGV[4]
+if redis.call('RPUSH', tr, '{"from":"' .. ARGV[2] .. '","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. '}') > tonumber(ARGV[10]) then
+  redis.call('LTRIM', tr, -tonumber(ARGV[10]), -1)
+end
+redis.call('PEXPIRE', tr, tonumber(ARGV[11]))
 return 1
 `
 
@@ -176,6 +186,8 @@ return out
 `
 
 const EXPIRY_POLL_MS = 500
+/** Lines of a chat kept for reports (as the in-process transcripts keep). */
+const TRANSCRIPT_LINES = 30
 const EXPIRY_BATCH = 200
 
 interface Claiming {
@@ -184,6 +196,8 @@ interface Claiming {
 }
 
 export interface RedisBackend extends ChatBackend {
+  /** The last lines of a chat (any node's), oldest first; null when none are kept. */
+  transcript(chatId: string): Promise<Array<{ from: string; body: string; at: number }> | null>
   /** Called when the node's heartbeat lapsed: re-assert ownership of every connected session. */
   reclaim(): Promise<void>
   /** The queue is made after the backend: sessions of a dead node leave it through this. */
@@ -285,10 +299,26 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       if (n !== null) online = n
     })
   }, 1000)
+  /**
+   * A detach that failed (Redis away) is retried until it lands: otherwise the record would claim
+   * a socket on this node forever and never expire.
+   */
+  const undetached = new Map<string, number>()
+  function detachInRedis(id: string, deadline: number) {
+    undetached.delete(id)
+    run.detach([k.s(id), k.exp, k.ns(me)], [id, me, deadline]).catch(err => {
+      fail('detach')(err)
+      if (!sessions.has(id)) undetached.set(id, deadline)
+    })
+  }
+  function retryDetaches() {
+    for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
+  }
   let expiring = false
   const expiryTimer = setInterval(() => {
     if (expiring || closed) return
     expiring = true
+    if (undetached.size) retryDetaches()
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
@@ -396,7 +426,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     detach(s) {
       sessions.delete(s.id)
       pending.delete(s.id)
-      run.detach([k.s(s.id), k.exp, k.ns(me)], [s.id, me, now() + opts.resumeWindowMs]).catch(fail('detach'))
+      detachInRedis(s.id, now() + opts.resumeWindowMs)
     },
     drop(id) {
       sessions.delete(id)
@@ -427,7 +457,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     relayText(from, to, clientId, body, at) {
       const chat = from.chat?.id ?? ''
       run
-        .relay([k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)], [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames])
+        .relay([k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)], [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames, TRANSCRIPT_LINES, opts.transcriptKeepMs])
         .then(
           r => {
             if (r === 0) opts.onRelayRefused?.(from, 'not_in_chat')
@@ -490,6 +520,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       for (const id of ids) m.hset(k.s(id), 'node', me).zrem(k.exp, id).sadd(k.ns(me), id)
       await m.exec()
       log.warn('heartbeat lapsed; sessions reclaimed', { sessions: ids.length })
+    },
+    async transcript(chatId) {
+      if (!/^[\w-]{8,64}$/.test(chatId)) return null
+      const raw = await redis.cmd.lrange(`${P}tr:${chatId}`, 0, -1)
+      return raw.length ? raw.map(l => JSON.parse(l) as { from: string; body: string; at: number }) : null
     },
     useQueue(remove) {
       queueRemoval = remove

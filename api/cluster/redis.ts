@@ -3,7 +3,7 @@
 // can do nothing else). Every key and channel the cluster uses starts with REDIS_PREFIX.
 //
 // Client: ioredis, chosen over Bun's built-in RedisClient by tests/bench/redis-clients.ts.
-// Bun's client was faster (EVALSHA 40k/s vs 24k/s one at a time, 141k/s vs 67k/s with 100 in
+// Bun's client was faster (EVALSHA 39–40k/s vs 14–24k/s one at a time, 141k/s vs 66k/s with 100 in
 // flight; pub→sub p99 0.09 vs 0.56 ms), but after a Redis restart its subscriber connection came
 // back silently *without* its subscriptions (no event either), and it gives up reconnecting after
 // `maxRetries`. ioredis resubscribes by itself, reconnects forever with our back-off, and has

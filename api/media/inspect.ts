@@ -6,9 +6,10 @@ import { fileTypeFromFile } from 'file-type'
 import type { MediaKind } from '../chat/protocol'
 import { audioContainer, checkSniffed, isPlainTextCandidate, TEXT_MIME } from './allowlist'
 import { probeAudio } from './audio-probe'
+import { imageSize, type ImageSize } from './image-size'
 
 export type Inspection =
-  | { ok: true; mime: string; seconds: number | null }
+  | { ok: true; mime: string; seconds: number | null; image?: ImageSize | null }
   | { ok: false; status: 415 | 422; code: 'unsupported_type' | 'type_mismatch' | 'too_long'; message: string }
 
 export interface InspectLimits {
@@ -26,7 +27,7 @@ export async function inspectUpload(file: string, size: number, ticket: { kind: 
   }
   const verdict = checkSniffed(ticket.kind, sniffed)
   if (!verdict.ok) return { ok: false, status: 415, code: verdict.code, message: verdict.message }
-  if (ticket.kind !== 'audio') return { ok: true, mime: verdict.value, seconds: null }
+  if (ticket.kind === 'file') return { ok: true, mime: verdict.value, seconds: null }
 
   const fh = await open(file, 'r')
   try {
@@ -35,6 +36,8 @@ export async function inspectUpload(file: string, size: number, ticket: { kind: 
       const { bytesRead } = await fh.read(buf, 0, buf.length, offset)
       return buf.subarray(0, bytesRead)
     }
+    // Images: the pixel size, so clients reserve the box before the photo loads.
+    if (ticket.kind === 'image') return { ok: true, mime: verdict.value, seconds: null, image: await imageSize(verdict.value, read, size) }
     const probe = await probeAudio(audioContainer(verdict.value), read, size)
     if (probe.video) return { ok: false, status: 415, code: 'unsupported_type', message: 'the upload has a video track; only audio may be sent as audio' }
     if (probe.seconds !== null && probe.seconds > limits.maxVoiceSeconds + DURATION_GRACE_SECONDS) {

@@ -1,6 +1,6 @@
 // The `media` table: one row per stored file. Written once by the upload, read by the signed
 // route, deleted by the sweeper. Plain queries only, so the same code runs on SQLite and MySQL.
-import { asc, eq, inArray, lte } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, isNotNull, lte } from 'drizzle-orm'
 import { tables, type Db } from '../../db'
 
 export type MediaRow = typeof tables.media.$inferSelect
@@ -11,6 +11,8 @@ export interface MediaRecords {
   remove(ids: string[]): Promise<void>
   /** Rows whose retention has passed at `now`, oldest first. */
   expired(now: number, limit: number): Promise<Array<Pick<MediaRow, 'id' | 'storageKey'>>>
+  /** Images `uploader` sent in `chatId` that the screen judged over the threshold (for reports). */
+  flaggedImages(chatId: string, uploader: string): Promise<number>
 }
 
 export function createMediaRecords(db: Db): MediaRecords {
@@ -28,6 +30,14 @@ export function createMediaRecords(db: Db): MediaRecords {
     },
     async expired(now, limit) {
       return db.select({ id: media.id, storageKey: media.storageKey }).from(media).where(lte(media.expiresAt, now)).orderBy(asc(media.expiresAt)).limit(limit)
+    },
+    // Rare (one per report) over a table the sweeper keeps small: no index on chat_id.
+    async flaggedImages(chatId, uploader) {
+      const [row] = await db
+        .select({ n: count() })
+        .from(media)
+        .where(and(eq(media.chatId, chatId), eq(media.uploader, uploader), eq(media.flagged, true), isNotNull(media.screenScore)))
+      return Number(row?.n ?? 0)
     },
   }
 }

@@ -22,10 +22,13 @@ export const COUNTERS = {
   media_requests_total: 'Signed media link requests (GET /media), by result',
   media_sweeps_total: 'Runs of the expired-media sweeper',
   media_swept_total: 'Media files (with their rows) deleted by the sweeper',
+  media_screened_total: 'Images screened, by result (passed, flagged, or unscreened:<why> = flagged without a verdict)',
+  media_screen_worker_restarts_total: 'Image-screening workers retired after a hang, a crash or a failed model load',
   shutdowns_total: 'Graceful shutdowns started (seen only if scraped during the drain)',
   // Counted by the safety code (api/safety), listed here so the README's table is complete.
   connections_refused_total: 'WebSocket upgrades refused by the guard, by code',
   reports_total: 'Reports stored, by reason',
+  reports_failed_total: 'Reports that could not be stored (the chat was ended anyway)',
   bans_total: 'Bans made, by source (reports or operator)',
   ban_lookup_errors_total: 'Ban lookups that failed (the find was let through)',
   sessions_refused_total: 'New sessions refused at the upgrade, by code (too_many_sessions, server_full)',
@@ -40,7 +43,7 @@ export const COUNTERS = {
 export type CounterName = keyof typeof COUNTERS
 
 /** Counters without labels start at 0, so a dashboard sees the series before the first event. */
-const UNLABELLED: CounterName[] = ['connections_total', 'resumes_total', 'frames_in_total', 'frames_out_total', 'messages_relayed_total', 'upload_bytes_total', 'media_sweeps_total', 'media_swept_total']
+const UNLABELLED: CounterName[] = ['connections_total', 'resumes_total', 'frames_in_total', 'frames_out_total', 'messages_relayed_total', 'upload_bytes_total', 'media_sweeps_total', 'media_swept_total', 'media_screen_worker_restarts_total']
 
 /** Gauges read from live state at scrape time. */
 export const GAUGES = {

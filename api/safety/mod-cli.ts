@@ -9,6 +9,7 @@ import { openDatabase } from '../../db'
 import { dbErrorCode } from '../../db/errors'
 import { openCache } from '../cache'
 import { createSecrets, loadSecret } from '../secrets'
+import { addressKey } from './client-ip'
 import { createBanStore, type Ban } from './bans'
 import { createReportStore, type Report } from './report-store'
 
@@ -50,7 +51,8 @@ function ipHashArg(v: string | undefined): string {
 function reportLine(r: Report): string {
   const note = r.note ? `  note: ${printable(r.note.length > 60 ? r.note.slice(0, 59) + '…' : r.note)}` : ''
   const tr = r.transcript ? `  transcript: ${r.transcript.length} lines` : ''
-  return `#${r.id}  ${iso(r.createdAt)}  ${r.reason.padEnd(6)}  reported ${r.reportedIpHash || '(unknown)'}  by ${r.reporterIpHash}${tr}${note}`
+  const fl = r.flaggedImages ? `  flagged images: ${r.flaggedImages}` : ''
+  return `#${r.id}  ${iso(r.createdAt)}  ${r.reason.padEnd(6)}  reported ${r.reportedIpHash || '(unknown)'}  by ${r.reporterIpHash}${fl}${tr}${note}`
 }
 
 function reportDetail(r: Report): string {
@@ -64,6 +66,7 @@ function reportDetail(r: Report): string {
     `  reported session: ${r.reportedSession}`,
     `  reporter ip hash: ${r.reporterIpHash}`,
     `  reporter session: ${r.reporterSession}`,
+    `  flagged images:   ${r.flaggedImages} (sent by the reported side, flagged by the image screen)`,
   ]
   if (!r.transcript) out.push('  transcript:       (not attached)')
   else {
@@ -103,8 +106,8 @@ export async function runModCli(argv: string[], env: Record<string, string | und
 
   if (command === 'hash-ip') {
     if (!arg) throw new UsageError('give an address, e.g. hash-ip 203.0.113.7')
-    const hash = createSecrets(loadSecret(config.secret, config.dataDir)).hashIp(arg.trim())
-    print({ ip: arg.trim(), ipHash: hash }, () => hash)
+    const hash = createSecrets(loadSecret(config.secret, config.dataDir), { ipv6Prefix: config.ipv6Prefix }).hashIp(arg.trim())
+    print({ ip: arg.trim(), key: addressKey(arg.trim(), config.ipv6Prefix), ipHash: hash }, () => hash)
     return 0
   }
   if (!['reports', 'report', 'ban', 'unban', 'bans'].includes(command)) throw new UsageError(`unknown command "${printable(command)}"`)

@@ -25,7 +25,7 @@ export interface ReportInput {
   includeTranscript?: boolean
 }
 
-export type ReportOutcome = { ok: true; banned: boolean } | { ok: false; code: 'nothing_to_report' | 'already_reported'; message: string }
+export type ReportOutcome = { ok: true; banned: boolean } | { ok: false; code: 'nothing_to_report' | 'already_reported' | 'report_not_stored'; message: string }
 
 export interface Moderation {
   report(reporter: SessionView, input: ReportInput): Promise<ReportOutcome>
@@ -40,11 +40,14 @@ export interface ModerationDeps {
   hub: Hub
   bans: BanStore
   reports: ReportStore
-  transcripts: Transcripts
+  /** The in-memory transcripts (one node) or the cluster's (Redis): lines may come back later. */
+  transcripts: { lines(chatId: string): ReturnType<Transcripts['lines']> | Promise<ReturnType<Transcripts['lines']>> }
   secrets: Secrets
   log: Logger
   metrics: Metrics
   now: () => number
+  /** Screen-flagged images `uploader` sent in `chatId` (api/media/records.ts); stored with the report. */
+  flaggedImages?: (chatId: string, uploader: string) => Promise<number>
   /** A report was stored against `ipHash` and it was not banned (quarantine, risk). */
   onReported?: (ipHash: string, distinctReporters: number) => void | Promise<void>
 }
@@ -71,8 +74,8 @@ export function createModeration(deps: ModerationDeps): Moderation {
     return null
   }
 
-  function transcriptOf(chatId: string, reporterId: string): TranscriptLine[] | null {
-    const lines = transcripts.lines(chatId)
+  async function transcriptOf(chatId: string, reporterId: string): Promise<TranscriptLine[] | null> {
+    const lines = await transcripts.lines(chatId)
     if (!lines?.length) return null
     return lines.map(l => ({ from: l.from === reporterId ? 'reporter' : 'reported', body: l.body, at: l.at }))
   }
@@ -122,6 +125,13 @@ export function createModeration(deps: ModerationDeps): Moderation {
       const t = target(reporter)
       if (!t) return { ok: false, code: 'nothing_to_report', message: 'there is no current or recent chat to report' }
       const note = input.note === undefined ? '' : cleanText(input.note).trim().slice(0, MAX_NOTE_LENGTH)
+      // Best effort: a failed lookup must not lose the report.
+      const flaggedImages = deps.flaggedImages
+        ? await deps.flaggedImages(t.chatId, t.partnerId).catch((err: unknown) => {
+            log.error('counting flagged images for a report failed', { code: dbErrorCode(err) })
+            return 0
+          })
+        : 0
       const record: NewReport = {
         chatId: t.chatId,
         reporterSession: sessionRef(reporter.id),
@@ -130,17 +140,29 @@ export function createModeration(deps: ModerationDeps): Moderation {
         reportedIpHash: t.partnerIpHash,
         reason: input.reason,
         note: note || null,
-        transcript: input.includeTranscript ? transcriptOf(t.chatId, reporter.id) : null,
+        transcript: input.includeTranscript ? await transcriptOf(t.chatId, reporter.id) : null,
+        flaggedImages,
         createdAt: now(),
       }
-      const stored = await reports.insert(record).catch((err: unknown) => {
+      // The reporter leaves, whether or not the report can be stored: someone who reports wants
+      // out of the chat now. The reported side is told the stranger left, not that it was reported.
+      const leave = async () => {
+        if (t.current) await hub.endChat(reporter.id, { by: 'you', reason: 'reported' }, { by: 'stranger', reason: 'left' })
+      }
+      let stored: Awaited<ReturnType<ReportStore['insert']>>
+      try {
+        stored = await reports.insert(record)
+      } catch (err) {
         // The driver's message carries the query parameters (note, transcript): keep them out of logs.
-        throw new Error(`storing the report failed (${dbErrorCode(err)})`)
-      })
+        log.error('storing a report failed', { code: dbErrorCode(err) })
+        metrics.inc('reports_failed_total')
+        await leave()
+        // The chat is now the reporter's last chat, so reporting it again works for JUST_ENDED_MS.
+        return { ok: false, code: 'report_not_stored', message: 'the chat was ended, but your report could not be saved; please report it again in a moment' }
+      }
       if (stored === 'duplicate') return { ok: false, code: 'already_reported', message: 'you already reported this chat' }
       metrics.inc('reports_total', { reason: input.reason })
-      // The reporter leaves; the reported side is told the stranger left, not that it was reported.
-      if (t.current) await hub.endChat(reporter.id, { by: 'you', reason: 'reported' }, { by: 'stranger', reason: 'left' })
+      await leave()
       let banned = false
       if (t.partnerIpHash && t.partnerIpHash !== reporter.ipHash) {
         try {

@@ -23,11 +23,14 @@ export interface NewReport {
   reason: ReportReason
   note: string | null
   transcript: TranscriptLine[] | null
+  /** Images the reported side sent in this chat that the image screen flagged. */
+  flaggedImages?: number
   createdAt: number
 }
 
 export interface Report extends NewReport {
   id: number
+  flaggedImages: number
 }
 
 export interface ReportStore {
@@ -51,7 +54,7 @@ function fromRow(r: Row): Report {
       transcript = null
     }
   }
-  return { ...r, id: Number(r.id), createdAt: Number(r.createdAt), reason: r.reason as ReportReason, transcript }
+  return { ...r, id: Number(r.id), flaggedImages: Number(r.flaggedImages), createdAt: Number(r.createdAt), reason: r.reason as ReportReason, transcript }
 }
 
 export function createReportStore(db: Db): ReportStore {

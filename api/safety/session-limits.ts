@@ -22,7 +22,7 @@ export function createSessionLimits(deps: {
   config: SessionLimitsConfig
   cache: Cache
   metrics: Metrics
-  /** Sessions this node holds, in all or for one address (hub.held). */
+  /** Sessions this node holds, in all or for one address (hub.heldBy). */
   held: (ipHash?: string) => number
   risk?: AddressRisk
   /** Called for every admitted new session (first-seen bookkeeping). */

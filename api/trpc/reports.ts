@@ -1,10 +1,13 @@
 // reports.create: report the current or just-ended partner. The client names no session; the
 // server knows who the partner was. Errors carry stable appCodes: rate_limited (with
-// retryAfterMs), nothing_to_report, already_reported.
+// retryAfterMs), nothing_to_report, already_reported, report_not_stored (the database refused the
+// write: the chat is ended all the same, and the just-ended chat can be reported again).
 import { z } from 'zod'
 import { MAX_NOTE_LENGTH } from '../safety/moderation'
 import { REPORT_REASONS } from '../safety/report-store'
 import { appError, router, sessionProcedure } from './trpc'
+
+const STATUS = { already_reported: 'CONFLICT', nothing_to_report: 'PRECONDITION_FAILED', report_not_stored: 'SERVICE_UNAVAILABLE' } as const
 
 export const reportsRouter = router({
   create: sessionProcedure
@@ -22,7 +25,7 @@ export const reportsRouter = router({
       const limited = guard.checkAction('report', { sessionId: ctx.session.id, ipHash: ctx.ipHash })
       if (limited) throw appError('TOO_MANY_REQUESTS', limited.code, limited.message, limited.retryAfterMs)
       const r = await moderation.report(ctx.session, input)
-      if (!r.ok) throw appError(r.code === 'already_reported' ? 'CONFLICT' : 'PRECONDITION_FAILED', r.code, r.message)
+      if (!r.ok) throw appError(STATUS[r.code], r.code, r.message)
       return { ok: true as const }
     }),
 })

@@ -1,7 +1,7 @@
 // MySQL/MariaDB tables. Must describe the same tables, columns and TS property names as
 // sqlite.ts: queries are written once against this shape and run on either dialect.
 // Times are integer ms epochs so both dialects store and compare them the same way.
-import { bigint, index, int, mysqlTable, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core'
+import { bigint, boolean, double, index, int, mysqlTable, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core'
 
 export const media = mysqlTable(
   'media',
@@ -16,6 +16,13 @@ export const media = mysqlTable(
     uploader: varchar('uploader', { length: 64 }).notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+    // Known from the upload's header (null when it did not say): images' pixel size, audio's length.
+    width: int('width'),
+    height: int('height'),
+    durationMs: int('duration_ms'),
+    // Image screening (api/media/screen.ts): shown blurred; the model's score, null = no verdict.
+    flagged: boolean('flagged').notNull().default(false),
+    screenScore: double('screen_score'),
   },
   t => [index('media_expires_idx').on(t.expiresAt)],
 )
@@ -33,6 +40,8 @@ export const reports = mysqlTable(
     reason: varchar('reason', { length: 16 }).notNull(),
     note: text('note'),
     transcript: text('transcript'),
+    // Images the reported side sent in that chat that the screen flagged.
+    flaggedImages: int('flagged_images').notNull().default(0),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   t => [
@@ -53,3 +62,12 @@ export const bans = mysqlTable(
   },
   t => [index('bans_ip_idx').on(t.ipHash, t.expiresAt)],
 )
+
+/**
+ * One row that /readyz rewrites (at most every few seconds) to prove the database still takes
+ * writes: a read-only or full database answers `select 1` but fails every report and upload.
+ */
+export const health = mysqlTable('health', {
+  id: int('id').primaryKey(),
+  checkedAt: bigint('checked_at', { mode: 'number' }).notNull(),
+})

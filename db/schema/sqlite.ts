@@ -1,5 +1,5 @@
 // SQLite tables: the same tables, columns and TS property names as mysql.ts (see there).
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 export const media = sqliteTable(
   'media',
@@ -14,6 +14,12 @@ export const media = sqliteTable(
     uploader: text('uploader').notNull(),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
+    // Known from the upload's header (null when it did not say): images' pixel size, audio's length.
+    width: integer('width'),
+    height: integer('height'),
+    durationMs: integer('duration_ms'),
+    flagged: integer('flagged', { mode: 'boolean' }).notNull().default(false),
+    screenScore: real('screen_score'),
   },
   t => [index('media_expires_idx').on(t.expiresAt)],
 )
@@ -30,6 +36,7 @@ export const reports = sqliteTable(
     reason: text('reason').notNull(),
     note: text('note'),
     transcript: text('transcript'),
+    flaggedImages: integer('flagged_images').notNull().default(0),
     createdAt: integer('created_at').notNull(),
   },
   t => [
@@ -50,3 +57,9 @@ export const bans = sqliteTable(
   },
   t => [index('bans_ip_idx').on(t.ipHash, t.expiresAt)],
 )
+
+/** See mysql.ts: the one row /readyz rewrites to prove the database still takes writes. */
+export const health = sqliteTable('health', {
+  id: integer('id').primaryKey(),
+  checkedAt: integer('checked_at').notNull(),
+})

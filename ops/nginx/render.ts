@@ -1,6 +1,7 @@
 // Renders ops/nginx/leetchat.conf for one deployment. Most values come from the app's own env
 // file through api/config.ts (same parsing, same defaults), so nginx's server name, upstream,
-// WebSocket path and body cap always agree with what the app runs with.
+// WebSocket path and body cap always agree with what the app runs with. With several nodes,
+// UPSTREAMS in the env file lists them all (one `server` line each).
 //
 //   node_modules/.bin/bun ops/nginx/render.ts --env /etc/leetchat/leetchat.env > /etc/nginx/sites-available/leetchat.conf
 //   node_modules/.bin/bun ops/nginx/render.ts --help
@@ -21,6 +22,7 @@ export interface NginxValues {
   TLS_KEY: string
   ACME_ROOT: string
   APP_ROOT: string
+  /** host:port of each node, comma-separated: the template line holding it is repeated per node. */
   UPSTREAM: string
   WS_PATH: string
   MAX_BODY: string
@@ -58,7 +60,7 @@ export function valuesFromConfig(config: Config, overrides: Partial<NginxValues>
     TLS_KEY: `/etc/letsencrypt/live/${name}/privkey.pem`,
     ACME_ROOT: '/var/www/html',
     APP_ROOT: resolve(import.meta.dir, '../..'),
-    UPSTREAM: upstreamOf(config),
+    UPSTREAM: config.upstreams.length > 0 ? config.upstreams.join(',') : upstreamOf(config),
     WS_PATH: config.wsPath,
     MAX_BODY: nginxSize(config.maxUploadBytes),
     ACCESS_LOG: '/var/log/nginx/leetchat.access.log',
@@ -66,25 +68,33 @@ export function valuesFromConfig(config: Config, overrides: Partial<NginxValues>
   }
 }
 
+/** Placeholders whose value is a comma-separated list: their line is repeated, once per item. */
+const LIST_VALUES = new Set(['UPSTREAM'])
+
 /** Fills every @NAME@; refuses an unknown or missing one, and values that could break the syntax. */
 export function renderNginxConfig(values: NginxValues, template = readFileSync(TEMPLATE, 'utf8')): string {
   for (const [k, v] of Object.entries(values)) {
     if (!v || /[\s;{}'"#$]/.test(v)) throw new Error(`nginx value ${k} must be non-empty, without spaces, quotes, ; { } # or $, got "${v}"`)
+    if (!LIST_VALUES.has(k) && v.includes(',')) throw new Error(`nginx value ${k} must be a single value, got "${v}"`)
+    if (LIST_VALUES.has(k) && v.split(',').some((item: string) => item === '')) throw new Error(`nginx value ${k} has an empty item: "${v}"`)
   }
   // Only placeholders outside comments are filled; the header documents them by name.
   const out = template
     .split('\n')
-    .map(line => {
+    .flatMap(line => {
       const hash = line.indexOf('#')
       const code = hash === -1 ? line : line.slice(0, hash)
       const rest = hash === -1 ? '' : line.slice(hash)
-      return (
+      const fill = (item: (name: string, v: string) => string) =>
         code.replace(/@([A-Z0-9_]+)@/g, (_, name: string) => {
           const v = (values as unknown as Record<string, string>)[name]
           if (v === undefined) throw new Error(`template placeholder @${name}@ has no value`)
-          return v
+          return item(name, v)
         }) + rest
-      )
+      const list = [...code.matchAll(/@([A-Z0-9_]+)@/g)].map(m => m[1]!).find(n => LIST_VALUES.has(n))
+      if (!list) return [fill((_, v) => v)]
+      const items = (values as unknown as Record<string, string>)[list]!.split(',')
+      return items.map(it => fill((name, v) => (name === list ? it : v)))
     })
     .join('\n')
   return out
@@ -123,8 +133,9 @@ const HELP = `Renders ops/nginx/leetchat.conf to stdout.
 
   bun ops/nginx/render.ts --env <file> [flags]
 
-  --env <file>            the app's env file (PUBLIC_URL must be https://…; HOST, PORT, WS_PATH and
-                          MAX_UPLOAD_BYTES are read from it). Without it, the current environment.
+  --env <file>            the app's env file (PUBLIC_URL must be https://…; HOST, PORT, UPSTREAMS,
+                          WS_PATH and MAX_UPLOAD_BYTES are read from it). Without it, the current
+                          environment. --upstream takes host:port[,host:port] like UPSTREAMS.
 ${Object.entries(FLAGS)
   .map(([f, k]) => `  ${(f + ' <value>').padEnd(24)}${k}`)
   .join('\n')}

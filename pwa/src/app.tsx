@@ -15,6 +15,10 @@ const NOTICE_MS = 6000
 type ChatScreenType = typeof import('./screens/chat').ChatScreen
 let ChatScreen: ChatScreenType | null = null
 const loadChat = () => import('./screens/chat').then(m => (ChatScreen = m.ChatScreen))
+// /rules (linked from the rules gate) is a page of its own, loaded only there.
+type RulesType = typeof import('./screens/rules').Rules
+let Rules: RulesType | null = null
+const onRulesPage = () => location.pathname === '/rules'
 
 function useController(ctl: ChatController): State {
   const [, tick] = useState(0)
@@ -33,6 +37,7 @@ export function App({ ctl }: { ctl: ChatController }) {
     registerServiceWorker(fn => setReload(() => fn))
     onInstallOffer(setOffer)
     void loadChat().then(() => setChatLoaded(true))
+    if (onRulesPage()) void import('./screens/rules').then(m => ((Rules = m.Rules), setChatLoaded(l => !l)))
   }, [])
 
   // A new screen: move focus to its heading so keyboard and screen-reader users start there.
@@ -67,7 +72,9 @@ export function App({ ctl }: { ctl: ChatController }) {
 
   return (
     <div class="app">
-      {state.phase === 'searching' && state.search ? (
+      {onRulesPage() ? (
+        Rules ? <Rules /> : <div class="screen" aria-busy="true" />
+      ) : state.phase === 'searching' && state.search ? (
         <Searching state={state} search={state.search} onCancel={() => ctl.home()} />
       ) : state.phase === 'chat' && state.chat ? (
         ChatScreen ? (
@@ -97,7 +104,8 @@ export function App({ ctl }: { ctl: ChatController }) {
         )}
         {reload && (
           <div class="toast" role="alert">
-            <p>A new version is ready{state.chat && !state.chat.ended ? ' (reloading ends this chat)' : ''}.</p>
+            {/* A reload keeps an open chat (the tab resumes it), so no warning is needed. */}
+            <p>A new version is ready.</p>
             <button type="button" class="btn primary" onClick={reload}>
               Reload
             </button>

@@ -9,9 +9,10 @@ const ctl = new ChatController()
 trackViewport()
 captureInstallPrompt()
 ctl.start()
-// Closing or leaving the page is a goodbye: the stranger sees "left" at once instead of waiting
-// out the resume window. A page restored from the back/forward cache starts a fresh session.
-addEventListener('pagehide', () => ctl.stop())
+// A page going away (reload, a phone discarding the background tab) is not a goodbye: the tab
+// keeps its session and chat (sessionStorage) and the next page, or this one back from the
+// back/forward cache, resumes them. Only Leave / New stranger end a chat.
+addEventListener('pagehide', () => ctl.suspend())
 addEventListener('pageshow', e => (e as PageTransitionEvent).persisted && ctl.start())
 
 render(<App ctl={ctl} />, document.getElementById('app')!)

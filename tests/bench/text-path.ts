@@ -30,7 +30,7 @@ async function build() {
     () => undefined, // a checkout without issue 12
   )
   const guard = createChatGuard({ config, bans: { activeUntil: async () => null } as never, log, metrics, now: Date.now, ...(abuse && { abuse }) } as never)
-  const { hub } = createChatCore({ config, cache, guard, log, metrics, popular: createPopularInterests(), now: Date.now, cluster: null })
+  const { hub } = createChatCore({ config, cache, guard, log, metrics, popular: createPopularInterests(), now: Date.now, cluster: null, transcriptKeepMs: 300_000 } as never)
   let received = 0
   const conn = (ip: string) => ({ info: { ip, ipHash: `h-${ip}`, origin: null }, send: () => void received++, close() {} })
   const ca = conn('198.51.100.1')

@@ -17,10 +17,30 @@ export function uniqueInterest(tag: string): string {
   return `${tag}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 }
 
-export async function openApp(browser: Browser, opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<Device> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? PHONE, colorScheme: opts.colorScheme ?? 'light' })
+export interface OpenOptions {
+  viewport?: { width: number; height: number }
+  colorScheme?: 'light' | 'dark'
+  /** a touch phone: touch events, no hover, coarse pointer */
+  touch?: boolean
+  /** the device already accepted the rules gate */
+  rulesAccepted?: boolean
+  /** another server than the suite's (e.g. the cluster test's front) */
+  baseURL?: string
+  /** called before the app loads (to watch its WebSocket from the start) */
+  onPage?(page: Page): void
+}
+
+export async function openApp(browser: Browser, opts: OpenOptions = {}): Promise<Device> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? PHONE,
+    colorScheme: opts.colorScheme ?? 'light',
+    ...(opts.touch && { hasTouch: true, isMobile: true, deviceScaleFactor: 2 }),
+    ...(opts.baseURL && { baseURL: opts.baseURL }),
+  })
+  if (opts.rulesAccepted) await context.addInitScript(() => localStorage.setItem('leetchat.rulesAccepted', 'true'))
   const page = await context.newPage()
   page.on('pageerror', err => console.error(`[page error] ${err.message}`))
+  opts.onPage?.(page)
   await page.goto('/')
   // Connected: the online count comes from the socket's hello.
   await expect(page.getByText(/\d+ online/)).toBeVisible()
@@ -35,12 +55,39 @@ export async function addInterests(page: Page, interests: string[]) {
   }
 }
 
-/** Chooses interests, sets the random toggle, presses Start. */
+/** Every frame the page's chat socket received, parsed (attach with openApp's onPage). */
+export function recordFrames(page: Page): Array<{ type: string; [k: string]: unknown }> {
+  const frames: Array<{ type: string; [k: string]: unknown }> = []
+  page.on('websocket', ws => ws.on('framereceived', f => typeof f.payload === 'string' && frames.push(JSON.parse(f.payload))))
+  return frames
+}
+
+/** How far the conversation is from being scrolled to its end (0 = the last message is in view at the bottom). */
+export const distanceFromBottom = (page: Page) => page.locator('.log').evaluate(el => Math.round(el.scrollHeight - el.scrollTop - el.clientHeight))
+
+/** Chooses interests, sets the random toggle, presses Start (and accepts the rules, the first time). */
 export async function start(page: Page, interests: string[], random = false) {
   await addInterests(page, interests)
   const toggle = page.getByRole('switch', { name: /random strangers/ })
   await toggle.setChecked(random)
-  await page.getByRole('button', { name: 'Start chatting' }).click()
+  await pressStart(page)
+}
+
+export const rulesGate = (page: Page): Locator => page.getByRole('dialog', { name: 'Before you start' })
+
+/** Presses Start; on a device that has not seen it yet, the one-time rules gate comes first: accept it. */
+export async function pressStart(page: Page, how: 'click' | 'tap' = 'click') {
+  await page.getByRole('button', { name: 'Start chatting' })[how]()
+  const searching = page.getByRole('heading', { name: /Looking for a stranger…|Finding a random stranger…/ })
+  await expect(rulesGate(page).or(searching).or(banner(page))).toBeVisible()
+  if (await rulesGate(page).isVisible()) await acceptRules(page)
+}
+
+export async function acceptRules(page: Page) {
+  const gate = rulesGate(page)
+  await gate.getByRole('checkbox', { name: /I am 18 or older/ }).check()
+  await gate.getByRole('button', { name: 'Agree and start' }).click()
+  await expect(gate).toBeHidden()
 }
 
 /** Two strangers sharing `shared`, both on the chat screen. */

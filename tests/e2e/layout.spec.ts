@@ -2,9 +2,10 @@
 // screenshots the README shows are taken here (tests/e2e/screenshots/).
 import { expect, test, type Page } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
-import { addInterests, axeViolations, banner, bubbles, composer, DESKTOP, openApp, overflowing, PHONE, say } from './helpers'
+import { addInterests, axeViolations, banner, bubbles, composer, DESKTOP, openApp, overflowing, PHONE, pressStart, say } from './helpers'
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
+const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
 const POPULAR = ['music', 'movies', 'gaming', 'anime', 'travel', 'books', 'photography']
 
 // Both tests search for "music": run them one after the other.
@@ -58,12 +59,12 @@ for (const [size, viewport] of [
 
     // Searching, then chat.
     await a.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
-    await a.page.getByRole('button', { name: 'Start chatting' }).click()
+    await pressStart(a.page)
     await expect(a.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
     expect(await overflowing(a.page)).toEqual([])
     await addInterests(b.page, ['music', 'movies'])
     await b.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
-    await b.page.getByRole('button', { name: 'Start chatting' }).click()
+    await pressStart(b.page)
     for (const d of [a, b]) await expect(banner(d.page)).toContainText('you both like music')
 
     await say(b.page, 'hey! you like music too. what are you listening to lately?')
@@ -88,6 +89,19 @@ for (const [size, viewport] of [
     await a.page.screenshot({ path: `${SHOTS}chat-${size}.png` })
     await expect(bubbles(b.page, true)).toHaveCount(2)
     await b.page.screenshot({ path: `${SHOTS}chat-${size}-dark.png` })
+
+    // A photo arrives: its box is reserved, the chat still ends at the latest message.
+    await composer(b.page).fill('')
+    await b.page.locator('input[type=file]').setInputFiles(PHOTO)
+    const photo = a.page.getByRole('img', { name: 'Photo from the stranger' })
+    await expect.poll(() => photo.evaluate(i => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth)).toBe(512)
+    await say(b.page, 'this is what I am listening to right now')
+    await expect(bubbles(a.page, false).last()).toBeInViewport()
+    await expect(a.page.locator('.msg:not(.mine) .thumb')).toBeInViewport()
+    expect(await overflowing(a.page)).toEqual([])
+    // No focus ring or caret in the picture (a click on the banner would scroll it into view).
+    await a.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+    await a.page.screenshot({ path: `${SHOTS}photo-${size}.png` })
     await a.context.close()
     await b.context.close()
   })

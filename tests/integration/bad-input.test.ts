@@ -8,7 +8,11 @@ import { join } from 'node:path'
 import type { ErrorCode } from '../../api/chat/protocol'
 import type { SafetyGuard } from '../../api/safety/chat-guard'
 import { startTestApp, type TestApp } from '../support/app'
+import { png } from '../support/media-files'
+import { send } from '../support/media'
 import { freshIp, fromIp, healthyPair, meet, person } from '../support/people'
+import { grantTicket, put, storedFiles } from '../support/media'
+import * as files from '../support/media-files'
 import type { TestClient } from '../support/ws-client'
 
 // Generous on purpose: this catches leaks (a session, a socket or a buffer kept per bad input),
@@ -40,7 +44,8 @@ async function drained(timeoutMs = 3000) {
 
 beforeAll(async () => {
   // A short resume window so dropped sessions leave quickly and "nothing left behind" is checkable.
-  app = await startTestApp({ RESUME_WINDOW_MS: '100', MATCH_FALLBACK_MS: '60000' })
+  // Image screening on (its worker's heap is its own, so the heap check still sees this thread).
+  app = await startTestApp({ RESUME_WINDOW_MS: '100', MATCH_FALLBACK_MS: '60000', SCREEN_IMAGES: 'on' })
   secret = readFileSync(join(app.dataDir, 'secret'), 'utf8').trim()
   for (let i = 0; i < 3; i++) await healthyPair(app)
   await drained()
@@ -189,6 +194,16 @@ const cases: Array<[string, () => Promise<void>]> = [
   ['text with an empty id', refusedFrame({ type: 'text', id: '', body: 'hi' }, 'bad_frame')],
   ['text with an empty body', refusedFrame({ type: 'text', id: 'a', body: '' }, 'bad_frame')],
   ['text whose body is only spaces, control and bidi characters', refusedFrame({ type: 'text', id: 'a', body: ' \u0000\u202e\u0007 \u2066 ' }, 'bad_frame')],
+  ['text made only of invisible fillers (Hangul fillers, braille blank, tags, selectors)', refusedFrame({ type: 'text', id: 'a', body: '\u3164\u2800\u115f\u1160\uffa0 \u{e0041}\u{e0042}\ufe0f\u{e0100}\u034f\u17b4\u180b\u200b' }, 'bad_frame')],
+  ['find with an interest made only of fillers', refusedFrame({ type: 'find', interests: ['\u3164\u2800\ufe0f\u{e0063}'] }, 'bad_frame')],
+  [
+    'interests in other Unicode forms (NFD, fullwidth, padded with fillers) are the plain ones',
+    () =>
+      withClient(async c => {
+        c.send({ type: 'find', interests: ['cafe\u0301', 'ｃａｔｓ', 'j\u3164a\u{e0041}zz\ufe0f', 'CAFÉ'], random: false })
+        expect((await c.next('queued')).interests).toEqual(['café', 'cats', 'jazz'])
+      }),
+  ],
   ['text over MAX_TEXT_LENGTH', refusedFrame({ type: 'text', id: 'a', body: long(2001) }, 'bad_frame')],
   ['text while not in a chat', refusedFrame({ type: 'text', id: 'a', body: 'anyone there?' }, 'not_in_chat')],
   // Other frames with wrong fields.
@@ -346,6 +361,14 @@ const cases: Array<[string, () => Promise<void>]> = [
       }),
   ],
   [
+    'tag characters and stray selectors in text are stripped before relay; emoji keep theirs',
+    () =>
+      chatting(async (a, b) => {
+        a.send({ type: 'text', id: 't', body: 'hi\u{e0069}\u{e0067}\u{e006e}\u3164 a\ufe0f ❤\ufe0f 1\ufe0f\u20e3' })
+        expect((await b.next('text')).body).toBe('hi a ❤\ufe0f 1\ufe0f\u20e3')
+      }),
+  ],
+  [
     'lone surrogates in text arrive as U+FFFD',
     () =>
       chatting(async (a, b) => {
@@ -391,6 +414,33 @@ const cases: Array<[string, () => Promise<void>]> = [
       expect(c.session).toBeTruthy()
       c.close()
       await c.waitClose()
+    },
+  ],
+  [
+    'IPv6 addresses of one /64, each spelled differently, share the connection cap',
+    async () => {
+      const hex = () => ((Math.random() * 0xffff) | 0).toString(16)
+      const net = `2001:db8:${hex()}:${hex()}`
+      const spell = [(i: number) => `${net}::${i}`, (i: number) => `[${net.toUpperCase()}:0:0:0:${i}]:443`, (i: number) => `${net}:0::${i}%eth0`, (i: number) => `${net}:${i}:${i}:${i}:${i}`]
+      const max = app.services.config.maxConnectionsPerIp
+      const open = await Promise.all(Array.from({ length: max }, (_, i) => person(app, spell[i % spell.length]!(i + 1))))
+      const res = await upgrade(fromIp(`${net}::ffff:1`))
+      expect(res.status).toBe(429)
+      expect((await res.json()).error.code).toBe('too_many_connections')
+      for (const c of open) c.close()
+      await Promise.all(open.map(c => c.waitClose()))
+    },
+  ],
+  [
+    'X-Forwarded-For hops that are no address are not a fresh identity each',
+    async () => {
+      // Every junk hop ends at the trusted proxy (loopback here): they all count as one address.
+      const max = app.services.config.maxConnectionsPerIp
+      const open = await Promise.all(Array.from({ length: max }, (_, i) => app.client({ headers: { 'x-forwarded-for': `junk-${i}` } })))
+      const res = await upgrade({ 'x-forwarded-for': 'junk-more' })
+      expect(res.status).toBe(429)
+      for (const c of open) c.close()
+      await Promise.all(open.map(c => c.waitClose()))
     },
   ],
   // HTTP: tRPC.
@@ -496,6 +546,33 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'a 6 KB static path (ENAMETOOLONG) is a 404 that names no absolute path',
+    async () => {
+      for (const p of [`/${long(6144)}`, `/assets/${long(6144)}.js`, `/${'a/'.repeat(3000)}`]) {
+        const r = await rawHttp('GET', p)
+        expect({ p: p.slice(0, 12), status: r.status }).toEqual({ p: p.slice(0, 12), status: 404 })
+        expect(r.text).not.toContain('/pwa/dist')
+        expect(r.text).not.toContain('ENAMETOOLONG')
+      }
+    },
+  ],
+  [
+    'an upload bigger than its ticket declared, by Content-Length or by the bytes that arrive',
+    () =>
+      chatting(async (a, b) => {
+        const before = storedFiles(app)
+        const png = files.png(8, 8, true)
+        for (const body of [png, new Blob([png]).stream()]) {
+          const t = await grantTicket(app, a.session, { kind: 'image', mime: 'image/png', size: 40, name: 'small.png' })
+          const r = await put(app, t.uploadUrl, body as Uint8Array, a.session)
+          expect(r.status).toBe(413)
+          expect(r.json?.error?.code).toBe('larger_than_ticket')
+        }
+        expect(storedFiles(app)).toEqual(before)
+        expect(await b.nothing('media', 30)).toBe(true)
+      }),
+  ],
+  [
     'path traversal on media links',
     async () => {
       for (const p of ['/media/..%2f..%2fsecret', '/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd?exp=9999999999&sig=x', `/media/..%2f..%2f..%2f..${encodeURIComponent(app.dataDir)}%2fsecret`]) {
@@ -507,6 +584,22 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'a photo whose header claims an absurd pixel size',
+    () =>
+      chatting(async (a, b) => {
+        // 100 000 × 100 000 (and 0 × 2): stored, but no box is reserved from a made-up size.
+        for (const [w, h] of [[100_000, 100_000], [0, 2]] as const) {
+          const forged = png(2, 2)
+          new DataView(forged.buffer).setUint32(16, w)
+          new DataView(forged.buffer).setUint32(20, h)
+          const r = await send(app, a.session, 'image', 'image/png', forged, 'forged.png')
+          expect(r.status).toBe(201)
+          const m = (await b.next('media')).media
+          expect([m.width, m.height]).toEqual([undefined, undefined])
+        }
+      }),
+  ],
+  [
     'uploads to garbage tickets',
     async () => {
       for (const p of ['/upload/garbage', '/upload/..%2f..%2fsecret', '/upload/%00', `/upload/${long(2000)}`]) {
@@ -515,7 +608,40 @@ const cases: Array<[string, () => Promise<void>]> = [
       }
     },
   ],
+  // Image screening: a file that sniffs as an image but cannot be judged goes out blurred (flagged,
+  // no score), is no strike against the sender, and the classifier keeps serving the next image.
+  ['an image with a valid PNG signature and header but no pixel data (screening)', () => unjudgeable(png(64, 64).slice(0, 33))],
+  ['a PNG declaring a 30000×30000 canvas, a decompression bomb (screening)', () => unjudgeable(pngHeaderOnly(30_000, 30_000))],
+  ['a JPEG that is its start marker and then noise (screening)', () => unjudgeable(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...crypto.getRandomValues(new Uint8Array(2000))]), 'image/jpeg')],
 ]
+
+/** A PNG signature and IHDR for a w×h RGBA canvas, then an empty IEND: what a bomb's header says. */
+function pngHeaderOnly(w: number, h: number): Uint8Array {
+  const whole = png(1, 1)
+  const out = whole.slice()
+  const v = new DataView(out.buffer)
+  v.setUint32(16, w)
+  v.setUint32(20, h)
+  v.setUint32(29, Bun.hash.crc32(out.subarray(12, 29)))
+  return out
+}
+
+async function unjudgeable(bytes: Uint8Array, mime = 'image/png') {
+  await chatting(async (a, b) => {
+    const t0 = performance.now()
+    const res = await send(app, a.session, 'image', mime, bytes)
+    // The sniffer reads only the signature: these reach the screen.
+    expect(res.status).toBe(201)
+    // Bounded well below SCREEN_TIMEOUT_MS: the decoder refuses quickly, nothing hangs.
+    expect(performance.now() - t0).toBeLessThan(4000)
+    expect((await b.next('media', 10_000)).media.flagged).toBe(true)
+    expect((await a.next('media')).media.flagged).toBe(true)
+    expect(await app.services.screening.strikes.flagCount(app.services.secrets.hashIp((a as TestClient & { ip: string }).ip))).toBe(0)
+    const ok = await send(app, a.session, 'image', 'image/png', png(48, 48))
+    expect(ok.json?.media?.flagged).toBe(false)
+    await b.next('media', 10_000)
+  })
+}
 
 for (const [name, run] of cases) {
   test(name, async () => {

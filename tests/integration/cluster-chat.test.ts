@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { TestApp } from '../support/app'
 import { startCluster, type ClusterNode, type TestCluster } from '../support/cluster'
 import { png } from '../support/media-files'
-import { send } from '../support/media'
+import { mutation, send } from '../support/media'
+import mysql from 'mysql2/promise'
 import { uniqueInterest } from '../support/people'
 import { TestClient } from '../support/ws-client'
 
@@ -108,6 +109,34 @@ describe.if(enabled)('three nodes act as one', () => {
     const res = await fetch(new URL(seen.media.url, node(2).url))
     expect(res.status).toBe(200)
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes)
+    x.close()
+    y.close()
+  }, 30_000)
+
+  test('a report taken by a third node ends the chat and can include both sides of the conversation', async () => {
+    const x = await client(node(0))
+    const y = await client(node(1))
+    const chat = await meetAcross(x, y)
+    x.send({ type: 'text', id: 'r1', body: 'hello, I am x' })
+    await y.next('text')
+    y.send({ type: 'text', id: 'r2', body: 'something abusive' })
+    await x.next('text')
+    await y.next('delivered')
+    const r = await mutation<{ ok: true }>({ url: node(2).url } as TestApp, 'reports.create', { reason: 'abuse', includeTranscript: true }, x.session)
+    expect(r.ok).toBe(true)
+    expect(await x.next('ended')).toMatchObject({ by: 'you', reason: 'reported' })
+    expect(await y.next('ended')).toMatchObject({ by: 'stranger', reason: 'left' })
+    const db = await mysql.createConnection({ uri: c.databaseUrl })
+    try {
+      const [rows] = (await db.query('SELECT transcript FROM reports WHERE chat_id = ?', [chat])) as unknown as [Array<{ transcript: string }>]
+      const lines = JSON.parse(rows[0]!.transcript) as Array<{ from: string; body: string }>
+      expect(lines.map(l => [l.from, l.body])).toEqual([
+        ['reporter', 'hello, I am x'],
+        ['reported', 'something abusive'],
+      ])
+    } finally {
+      await db.end()
+    }
     x.close()
     y.close()
   }, 30_000)

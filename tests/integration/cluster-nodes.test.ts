@@ -5,8 +5,9 @@ import { createNodeHeartbeat, type NodeHeartbeat } from '../../api/cluster/nodes
 import { openRedis, type RedisConnections } from '../../api/cluster/redis'
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
 
-const HEARTBEAT_MS = 50
-const TTL_MS = 200
+// Short, but with room for a heartbeat delayed by a busy machine (several beats per TTL).
+const HEARTBEAT_MS = 100
+const TTL_MS = 600
 const prefixes: string[] = []
 const conns: RedisConnections[] = []
 const beats: NodeHeartbeat[] = []

@@ -32,7 +32,7 @@ describe.if(process.env.TEST_BACKEND === 'mysql')('cluster of app processes', ()
     for (const n of c.nodes) {
       expect((await fetch(n.url + '/healthz')).status).toBe(200)
       const ready = await fetch(n.url + '/readyz')
-      expect(await ready.json()).toEqual({ ok: true, database: true, cache: true, redis: true, closing: false })
+      expect(await ready.json()).toEqual({ ok: true, database: true, cache: true, redis: true, closing: false, databaseWritable: true, mediaWritable: true })
       expect(n.logs.some(l => l.msg === 'listening' && l.cache === 'redis' && l.nodeId === n.id)).toBe(true)
     }
     const redis = new Redis(c.redisUrl)

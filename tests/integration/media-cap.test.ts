@@ -44,7 +44,8 @@ describe('MAX_UPLOAD_BYTES=2000', () => {
     const byLength = await put(app, t0.uploadUrl, over, a.session)
     expect(byLength.status).toBe(413)
 
-    const t = await grantTicket(app, a.session, { kind: 'file', mime: 'text/plain', size: 10, name: 'lies.txt' })
+    // Declared at the cap, so it is the cap (not the ticket's size) that the stream runs into.
+    const t = await grantTicket(app, a.session, { kind: 'file', mime: 'text/plain', size: 2000, name: 'lies.txt' })
     const stream = new ReadableStream<Uint8Array>({
       start(ctrl) {
         ctrl.enqueue(over.subarray(0, 1000))

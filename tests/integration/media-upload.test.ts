@@ -42,6 +42,9 @@ describe('uploading media into a chat', () => {
     expect(r.status).toBe(201)
     const media = r.json!.media!
     expect(media).toMatchObject({ kind: 'image', mime: 'image/png', size: image.length, name: 'holiday.png' })
+    // The pixel size from the header, so clients reserve the photo's box before it loads.
+    expect(media).toMatchObject({ width: 4, height: 3 })
+    expect(media.durationMs).toBeUndefined()
 
     const [mine, theirs] = await Promise.all([a.next('media'), b.next('media')])
     expect(mine.from).toBe('you')
@@ -62,7 +65,7 @@ describe('uploading media into a chat', () => {
     expect(await bytesOf(res)).toEqual(image)
 
     const [row] = await app.services.db.db.select().from(tables.media).where(eq(tables.media.id, media.id))
-    expect(row).toMatchObject({ kind: 'image', mime: 'image/png', size: image.length, chatId: chat, uploader: a.session })
+    expect(row).toMatchObject({ kind: 'image', mime: 'image/png', size: image.length, chatId: chat, uploader: a.session, width: 4, height: 3, durationMs: null })
     expect(row!.expiresAt - row!.createdAt).toBe(1800 * 1000)
     // Stored under a random key, never under the client's name.
     expect(storedFiles(app)).toContain(row!.storageKey)
@@ -87,6 +90,11 @@ describe('uploading media into a chat', () => {
       const m = (await b.next('media')).media
       expect(m).toMatchObject({ kind: 'audio', mime: served, size: audio.length })
       expect(m.name).toStartWith('voice-note.')
+      expect(m.width).toBeUndefined()
+      // The probed length travels with the note (players show it before playing); MP3 states none.
+      if (served === 'audio/mpeg') expect(m.durationMs).toBeUndefined()
+      else expect(m.durationMs).toBeGreaterThanOrEqual(2000)
+      if (served !== 'audio/mpeg') expect(m.durationMs).toBeLessThanOrEqual(3100)
 
       const first = await fetch(app.url + m.url, { headers: { range: 'bytes=0-99' } })
       expect(first.status).toBe(206)
@@ -394,7 +402,8 @@ describe('the size cap is enforced on the bytes that arrive', () => {
     expect(r.status).toBe(413)
     // Usually our JSON error; when the client has already pushed past Bun's outer body limit
     // (2 × the cap) before that answer is written, Bun's own bare 413 arrives first.
-    if (r.json) expect(r.json.error?.code).toBe('too_large')
+    // More than the ticket declared: refused as larger_than_ticket, after at most 100 bytes stored.
+    if (r.json) expect(r.json.error?.code).toBe('larger_than_ticket')
     // The server stopped reading soon after the cap.
     expect(sent).toBeLessThan(4 * 1024 * 1024)
     expect(await filesSettle(app, before)).toEqual(before)

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import http2 from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { loadConfig } from '../../api/config'
 import { renderNginxConfig, valuesFromConfig } from '../../ops/nginx/render'
 import { startTestApp, type TestApp } from '../support/app'
@@ -38,6 +39,7 @@ function fakeDist(root: string, who: string) {
   writeFileSync(join(dist, 'manifest.webmanifest'), JSON.stringify({ name: 'leetChat', who }))
   writeFileSync(join(dist, 'icon-192.png'), png(2, 2))
   writeFileSync(join(dist, 'assets', 'app-3f9a1c.js'), `console.log("${who}")`)
+  writeFileSync(join(dist, 'assets', 'app-3f9a1c.js.gz'), gzipSync(`console.log("${who}")`))
   return dist
 }
 
@@ -216,6 +218,11 @@ describe('nginx in front of the app', () => {
     }
     // HSTS once, whoever answered.
     for (const path of ['/', '/assets/app-3f9a1c.js', '/healthz']) expect((await get(path)).headers.get('strict-transport-security')).toBe('max-age=31536000')
+    // The build's .gz copy goes to clients that accept gzip (gzip_static), with Vary.
+    const gz = await get('/assets/app-3f9a1c.js', { headers: { 'accept-encoding': 'gzip' }, decompress: false } as RequestInit)
+    expect(gz.headers.get('content-encoding')).toBe('gzip')
+    expect(gz.headers.get('vary')).toContain('Accept-Encoding')
+    expect(gunzipSync(new Uint8Array(await gz.arrayBuffer())).toString()).toContain('disk')
     // A missing hashed asset is a 404, not the app shell.
     expect((await get('/assets/missing-000000.js')).status).toBe(404)
   })
@@ -290,5 +297,66 @@ describe('nginx in front of the app', () => {
     expect(log).not.toMatch(/\?|sig=|exp=|resume=/)
     expect(log).not.toContain('127.0.0.1')
     expect(log).not.toContain('::1')
+  })
+})
+
+describe('nginx in front of several nodes (UPSTREAMS)', () => {
+  const render = (env: Record<string, string>) => renderNginxConfig(valuesFromConfig(loadConfig({ PUBLIC_URL: 'https://chat.example.com', HOST: '127.0.0.1', PORT: '3000', ...env })))
+  const serverLines = (site: string) => site.split('\n').filter(l => /^\s*server\s+\S+:\d+/.test(l)).map(l => l.trim())
+
+  test('one server line per node from UPSTREAMS, else the single HOST:PORT; least_conn, no sticky sessions', () => {
+    expect(serverLines(render({}))).toEqual(['server 127.0.0.1:3000 max_fails=1 fail_timeout=5s;'])
+    const site = render({ UPSTREAMS: '127.0.0.1:3000,127.0.0.1:3001,[::1]:3002' })
+    expect(serverLines(site)).toEqual(['server 127.0.0.1:3000 max_fails=1 fail_timeout=5s;', 'server 127.0.0.1:3001 max_fails=1 fail_timeout=5s;', 'server [::1]:3002 max_fails=1 fail_timeout=5s;'])
+    expect(site).toMatch(/upstream leetchat_app \{\s*least_conn;/)
+    expect(site).not.toMatch(/^\s*(ip_hash|hash|sticky)\b/m)
+    // The --upstream flag takes a list too; an empty item or a list where one value belongs is refused.
+    expect(serverLines(renderNginxConfig(valuesFromConfig(loadConfig({ PUBLIC_URL: 'https://chat.example.com' }), { UPSTREAM: '10.0.0.1:3000,10.0.0.2:3000' })))).toHaveLength(2)
+    expect(() => renderNginxConfig(valuesFromConfig(loadConfig({ PUBLIC_URL: 'https://chat.example.com' }), { UPSTREAM: '10.0.0.1:3000,,x:1' }))).toThrow('empty item')
+    expect(() => renderNginxConfig(valuesFromConfig(loadConfig({ PUBLIC_URL: 'https://chat.example.com' }), { WS_PATH: '/a,/b' }))).toThrow('single value')
+  })
+
+  test('requests reach every node, and keep being served when one node is gone', async () => {
+    const d = join(dir, 'two-nodes')
+    mkdirSync(d, { recursive: true })
+    const port = await freePort()
+    const origin = `https://127.0.0.1:${port}`
+    const nodes = [
+      await startTestApp({ PUBLIC_URL: origin, ALLOWED_ORIGINS: origin, TRUSTED_PROXIES: '127.0.0.1' }, { staticRoot: fakeDist(join(d, 'n1'), 'node-one') }),
+      await startTestApp({ PUBLIC_URL: origin, ALLOWED_ORIGINS: origin, TRUSTED_PROXIES: '127.0.0.1' }, { staticRoot: fakeDist(join(d, 'n2'), 'node-two') }),
+    ]
+    let proxy: Nginx | null = null
+    try {
+      const upstreams = nodes.map(n => `127.0.0.1:${n.server.port}`).join(',')
+      const config = loadConfig({ ...nodes[0]!.env, PORT: String(nodes[0]!.server.port), UPSTREAMS: upstreams })
+      const site = renderNginxConfig(
+        valuesFromConfig(config, {
+          HTTP_LISTEN: `127.0.0.1:${await freePort()}`,
+          HTTP_LISTEN6: `[::1]:${await freePort()}`,
+          HTTPS_LISTEN: `127.0.0.1:${port}`,
+          HTTPS_LISTEN6: `[::1]:${port}`,
+          TLS_CERT: cert.certFile,
+          TLS_KEY: cert.keyFile,
+          ACME_ROOT: join(d, 'acme'),
+          APP_ROOT: join(d, 'no-dist'),
+          ACCESS_LOG: join(d, 'access.log'),
+        }),
+      )
+      proxy = await startNginx({ dir: d, site, waitFor: { host: '127.0.0.1', port } })
+      // The page comes from the app (never from disk): its title says which node served it.
+      const who = async () => {
+        const r = await fetch(origin + '/', { headers: { accept: 'text/html' }, tls: { ca: cert.ca } } as RequestInit)
+        return { status: r.status, node: (await r.text()).match(/leetChat (node-\w+)/)?.[1] }
+      }
+      const seen = new Set<string | undefined>()
+      for (let k = 0; k < 10; k++) seen.add((await who()).node)
+      expect([...seen].sort()).toEqual(['node-one', 'node-two'])
+
+      await nodes[1]!.close()
+      for (let k = 0; k < 6; k++) expect(await who()).toEqual({ status: 200, node: 'node-one' })
+    } finally {
+      await proxy?.stop()
+      for (const n of nodes) await n.close()
+    }
   })
 })

@@ -20,11 +20,15 @@ class Probe {
   readonly events: SocketEvent[] = []
   readonly socket: ChatSocket
   private waiters: Array<() => void> = []
-  constructor(url: string) {
-    this.socket = new ChatSocket(url, e => {
-      this.events.push(e)
-      for (const w of this.waiters.splice(0)) w()
-    })
+  constructor(url: string, memory?: ConstructorParameters<typeof ChatSocket>[2]) {
+    this.socket = new ChatSocket(
+      url,
+      e => {
+        this.events.push(e)
+        for (const w of this.waiters.splice(0)) w()
+      },
+      memory,
+    )
   }
   frames<T extends ServerFrame['type']>(type: T): Array<Extract<ServerFrame, { type: T }>> {
     return this.events.flatMap(e => (e.type === 'frame' && e.frame.type === type ? [e.frame as Extract<ServerFrame, { type: T }>] : []))
@@ -146,4 +150,34 @@ test('a graceful restart: the shutdown frame tells the socket whether the sessio
   // In-process state dies with the process: the chat is over and the next connection starts afresh.
   expect(a.events.some(e => e.type === 'restart')).toBe(!resumable)
   expect(a.socket.session).toBe(resumable ? session : null)
+})
+
+test('a reloaded page resumes from what the tab kept: same chat, nothing shown twice, its unconfirmed text sent once, no ended for the partner', async () => {
+  const [a, b] = await pairProbes()
+  b.socket.text('b1', 'seen before the reload')
+  await a.until('b1', () => a.frames('text').length === 1)
+  // The page goes away (no goodbye) while a text of its own is still unconfirmed.
+  const kept = a.socket.memory()!
+  a.socket.suspend()
+  kept.unconfirmed.push(['a9', 'typed just before the reload'])
+  await b.until('partner reconnecting', () => b.frames('partner').some(f => f.state === 'reconnecting'))
+  b.socket.text('b2', 'sent while the page reloaded')
+  await b.until('b2 delivered', () => b.frames('delivered').length === 2)
+
+  const next = new Probe(app!.wsUrl, kept)
+  probes.push(next)
+  next.socket.start()
+  await next.until('resumed hello', () => next.sessions().length === 1)
+  expect(next.sessions()[0]!.hello.resumed).toBe(true)
+  expect(next.sessions()[0]!.lost).toBe(false)
+  expect(next.socket.session).toBe(kept.session)
+  // Only what the old page had not shown is handed on.
+  await next.until('b2', () => next.frames('text').length === 1)
+  expect(next.frames('text').map(f => f.body)).toEqual(['sent while the page reloaded'])
+  expect(next.frames('matched')).toEqual([])
+  await b.until('a9 arrives', () => b.frames('text').length === 1)
+  await b.until('partner back', () => b.frames('partner').some(f => f.state === 'back'))
+  expect(b.frames('text').map(f => f.body)).toEqual(['typed just before the reload'])
+  await next.until('a9 delivered', () => next.frames('delivered').some(f => f.id === 'a9'))
+  expect(b.frames('ended')).toEqual([])
 })

@@ -51,7 +51,7 @@ describe('/readyz', () => {
 
     await mc.start()
     const up = await probeUntil(app, 200, 3000)
-    expect(up.body).toEqual({ ok: true, database: true, cache: true, closing: false } as Probe['body'])
+    expect(up.body).toEqual({ ok: true, database: true, cache: true, closing: false, databaseWritable: true, mediaWritable: true } as Probe['body'])
   })
 
   test.if(be.name === 'mysql')('MariaDB unreachable (refused, then hung): not ready within a second each time, ready again after', async () => {

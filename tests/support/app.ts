@@ -47,6 +47,9 @@ export async function startTestApp(overrides: Record<string, string> = {}, opts:
     // Tests act as many addresses through X-Forwarded-For from loopback.
     TRUSTED_PROXIES: 'loopback',
     ALLOWED_ORIGINS: 'http://127.0.0.1',
+    // The classifier costs ~150 MB and ~0.5 s per app that receives an image; the screening
+    // suites (tests/integration/screening.test.ts) turn it back on.
+    SCREEN_IMAGES: 'off',
     // Proof of work is off unless a suite is about it (abuse-limits.test.ts turns it on): the
     // other suites' raw clients find without solving anything.
     POW_MODE: 'off',

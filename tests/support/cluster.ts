@@ -67,8 +67,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     REDIS_URL: redisUrl,
     REDIS_PREFIX: redisPrefix,
     // Quick death detection for tests; production defaults are 1000 / 3000.
-    NODE_HEARTBEAT_MS: '200',
-    NODE_TTL_MS: '800',
+    NODE_HEARTBEAT_MS: '250',
+    NODE_TTL_MS: '1500',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     TRUSTED_PROXIES: 'loopback',
     ALLOWED_ORIGINS: 'http://127.0.0.1',

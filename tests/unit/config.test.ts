@@ -47,6 +47,7 @@ describe('config', () => {
     expect(c.nodeId).toMatch(/^[0-9a-f]{12}$/)
     expect(loadConfig({}).nodeId).not.toBe(c.nodeId)
     expect(loadConfig({ NODE_ID: 'web-1', REDIS_URL: 'redis://10.0.0.5:6379/2', REDIS_PREFIX: 'lc:' })).toMatchObject({ nodeId: 'web-1', redisUrl: 'redis://10.0.0.5:6379/2', redisPrefix: 'lc:' })
+    expect(loadConfig({ UPSTREAMS: '127.0.0.1:3000, 127.0.0.1:3001,[::1]:3002' }).upstreams).toEqual(['127.0.0.1:3000', '127.0.0.1:3001', '[::1]:3002'])
     // A frame must fit the longest text (up to 6 bytes per UTF-16 unit when JSON-escaped).
     expect(c.maxFrameBytes).toBeGreaterThanOrEqual(c.maxTextLength * 6)
   })
@@ -99,6 +100,8 @@ describe('config', () => {
       ['NODE_HEARTBEAT_MS', '10'],
       ['NODE_TTL_MS', '1500'], // less than two heartbeats
       ['NODE_TTL_MS', 'x'],
+      ['UPSTREAMS', '127.0.0.1'],
+      ['UPSTREAMS', '127.0.0.1:3000,http://x:1'],
       ['WS_PATH', 'chat'],
       ['WS_PATH', '/chat?x=1'],
       ['ALLOWED_ORIGINS', 'https://ok.example,nope'],
@@ -118,6 +121,13 @@ describe('config', () => {
       ['MEDIA_SWEEP_CRON', 'every minute'],
       ['MEDIA_SWEEP_CRON', '* * *'],
       ['MAX_VOICE_SECONDS', '0'],
+      ['SCREEN_IMAGES', 'sometimes'],
+      ['SCREEN_THRESHOLD', '70%'],
+      ['SCREEN_THRESHOLD', '1.5'],
+      ['SCREEN_THRESHOLD', '-0.1'],
+      ['SCREEN_THRESHOLD', 'NaN'],
+      ['SCREEN_TIMEOUT_MS', '0'],
+      ['SCREEN_STRIKE_WINDOW_SECONDS', '1'],
       ['SECRET', 'short'],
       ['REPORT_BAN_THRESHOLD', '0'],
       ['REPORT_BAN_WINDOW_SECONDS', 'x'],
@@ -140,11 +150,18 @@ describe('config', () => {
     }
   })
 
+  test('image screening: on at 0.7 by default; on/off and thresholds from 0 to 1', () => {
+    expect(loadConfig({})).toMatchObject({ screenImages: true, screenThreshold: 0.7, screenTimeoutMs: 5000, screenStrikeWindowSeconds: 86_400 })
+    expect(loadConfig({ SCREEN_IMAGES: 'off' }).screenImages).toBe(false)
+    expect(loadConfig({ SCREEN_IMAGES: 'on' }).screenImages).toBe(true)
+    for (const [v, n] of [['0', 0], ['1', 1], ['0.85', 0.85], ['.5', 0.5], ['1.0', 1]] as const) expect(loadConfig({ SCREEN_THRESHOLD: v }).screenThreshold).toBe(n)
+  })
+
   test('.env.example documents exactly the variables config reads', () => {
     const example = readFileSync(resolve(ROOT, '.env.example'), 'utf8')
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map(m => m[1]!))
     const source = readFileSync(resolve(ROOT, 'api/config.ts'), 'utf8')
-    const read = new Set([...source.matchAll(/\b(?:raw|int|bool|list)\(env, '([A-Z0-9_]+)'/g)].map(m => m[1]!))
+    const read = new Set([...source.matchAll(/\b(?:raw|int|bool|list|fraction)\(env, '([A-Z0-9_]+)'/g)].map(m => m[1]!))
     expect(read.size).toBeGreaterThan(30)
     expect([...read].filter(n => !documented.has(n))).toEqual([])
     expect([...documented].filter(n => !read.has(n))).toEqual([])

@@ -20,7 +20,9 @@ function wellFormed(r: ParseResult) {
   }
 }
 
-const anyText = fc.string({ unit: 'binary', maxLength: 300 })
+// Invisible fillers, tag characters and emoji selectors mixed with text (hole 4).
+const fillerText = fc.array(fc.constantFrom('\u3164', '\u2800', '\u1160', '\uffa0', '\u17b4', '\u180b', '\u034f', '\ufe0e', '\ufe0f', '\u{e0020}', '\u{e007f}', '\u{e01ef}', '❤', '🏴', '#', '\u20e3', 'x', ' '), { maxLength: 20 }).map(a => a.join(''))
+const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fillerText)
 const field = fc.oneof(fc.constantFrom(...CLIENT_FRAME_TYPES), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', ''), anyText)
 /** Objects that look like frames: a known (or tricky) type plus arbitrary fields of any JSON type. */
 const frameish = fc.record({
@@ -35,13 +37,13 @@ const frameish = fc.record({
   nonce: fc.option(fc.oneof(anyText, fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/), fc.jsonValue()), { nil: undefined }),
 })
 
-const interest = fc.string({ unit: 'grapheme', minLength: 1, maxLength: MAX_INTEREST_LENGTH }).filter(s => /[a-z0-9]/i.test(s))
+const interest = fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: MAX_INTEREST_LENGTH }), fillerText).filter(s => /[a-z0-9]/i.test(s) && s.length <= MAX_INTEREST_LENGTH)
 const validFrame = fc.oneof(
   fc.record({ type: fc.constant('find'), interests: fc.array(interest, { maxLength: MAX_INTERESTS }), random: fc.boolean() }),
   fc.record({
     type: fc.constant('text'),
     id: fc.string({ minLength: 1, maxLength: 64 }),
-    body: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 150 }).filter(s => /[a-z0-9]/i.test(s)),
+    body: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 150 }), fillerText).filter(s => /[a-z0-9]/i.test(s)),
   }),
   fc.record({ type: fc.constant('typing'), active: fc.boolean() }),
   fc.record({ type: fc.constant('next') }),

@@ -26,6 +26,7 @@ function setup(env: Record<string, string> = {}) {
     popular: createPopularInterests(),
     now: Date.now,
     cluster: null,
+    transcriptKeepMs: 300_000,
   })
   hubs.push(hub)
   const connect = (resume: string | null = null, ip = '198.51.100.7') => {

@@ -145,6 +145,8 @@ describe('hot path for text, typing, ack, next and leave', () => {
     fc.string({ maxLength: 25 }),
     fc.string({ unit: 'grapheme', maxLength: 25 }),
     fc.string({ unit: 'binary', maxLength: 25 }),
+    // Invisible fillers and emoji selectors (hole 4): blank or not, the two parsers must agree.
+    fc.array(fc.constantFrom('\u3164', '\u2800', '\u115f', '\u034f', '\ufe0f', '\u{e0041}', '\u{e0100}', '\u200b', ' ', 'a', '❤', '1', '\u20e3'), { maxLength: 8 }).map(a => a.join('')),
     fc.constantFrom('', ' ', '\t\n', '\u00a0', '\ufeff', '\u2028', ' x ', '😀'.repeat(11), '😀'.repeat(20), '😀'.repeat(21), 'é'.repeat(20), '\ud800', 'a'.repeat(64), 'a'.repeat(65), '😀'.repeat(33)),
   )
   const anyValue = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.object({ maxDepth: 1 }))

@@ -1,13 +1,15 @@
 // A compact voice-note player: play/pause, a seek bar and the time. MediaRecorder's webm files
-// carry no duration, so we make the browser find it (seek far past the end, then back).
+// carry no duration: the server's probed length (`durationMs` in the media frame) is shown, and
+// the note is fetched only when played. Without it we make the browser find the length (seek far
+// past the end, then back).
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { duration } from '../lib/format'
 import { Icon } from './icons'
 
-export function AudioPlayer({ src, label }: { src: string; label: string }) {
+export function AudioPlayer({ src, label, durationMs }: { src: string; label: string; durationMs?: number }) {
   const audio = useRef<HTMLAudioElement>(null)
   const [playing, setPlaying] = useState(false)
-  const [total, setTotal] = useState(0)
+  const [total, setTotal] = useState(durationMs ? durationMs / 1000 : 0)
   const [at, setAt] = useState(0)
   const probing = useRef(false)
 
@@ -16,6 +18,7 @@ export function AudioPlayer({ src, label }: { src: string; label: string }) {
     const known = () => Number.isFinite(a.duration) && a.duration > 0
     const onMeta = () => {
       if (known()) return setTotal(a.duration)
+      if (durationMs) return // the server told us; no need to read the whole file
       probing.current = true
       a.currentTime = 1e7
     }
@@ -49,7 +52,7 @@ export function AudioPlayer({ src, label }: { src: string; label: string }) {
 
   return (
     <div class="player">
-      <audio ref={audio} src={src} preload="metadata" />
+      <audio ref={audio} src={src} preload={durationMs ? 'none' : 'metadata'} />
       <button type="button" class="icon-btn play" aria-label={playing ? `Pause ${label}` : `Play ${label}`} onClick={toggle}>
         <Icon name={playing ? 'pause' : 'play'} />
       </button>

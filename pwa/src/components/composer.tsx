@@ -9,6 +9,8 @@ import { Icon } from './icons'
 import { useVoice } from './voice'
 
 const TYPING_IDLE_MS = 3000
+/** The counter shows from this share of the limit on. */
+const COUNTER_FROM = 0.9
 const desktop = () => matchMedia('(pointer: fine)').matches
 
 interface Props {
@@ -20,6 +22,8 @@ interface Props {
 
 export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) {
   const [text, setText] = useState('')
+  /** characters a paste (or typing) past the limit lost, said until the next send */
+  const [cut, setCut] = useState(0)
   const field = useRef<HTMLTextAreaElement>(null)
   const picker = useRef<HTMLInputElement>(null)
   const typing = useRef<{ on: boolean; timer?: ReturnType<typeof setTimeout> }>({ on: false })
@@ -36,7 +40,14 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
   }, [])
 
   function onInput(e: Event) {
-    const v = (e.currentTarget as HTMLTextAreaElement).value
+    const el = e.currentTarget as HTMLTextAreaElement
+    let v = el.value
+    // No maxlength attribute: it cuts a paste silently. Cut here and say so.
+    if (v.length > maxLength) {
+      setCut(v.length - maxLength)
+      v = v.slice(0, maxLength)
+      el.value = v
+    } else if (!v) setCut(0)
     setText(v)
     if (!v.trim()) return stopTyping()
     if (!typing.current.on) ctl.typing(true)
@@ -50,6 +61,7 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
     if (!text.trim()) return
     if (ctl.send(text)) {
       setText('')
+      setCut(0)
       stopTyping()
     }
     field.current?.focus()
@@ -67,8 +79,20 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
 
   const recording = voice.state !== 'idle'
   const lines = Math.min(5, text.split('\n').length)
+  const counter = !recording && text.length >= maxLength * COUNTER_FROM
 
   return (
+    <>
+    {(counter || cut > 0) && (
+      <p class={cut > 0 ? 'composer-note error' : 'composer-note'} role="status">
+        {cut > 0 && <span>Too long: the last {cut.toLocaleString()} characters were cut.</span>}
+        {counter && (
+          <span class="counter">
+            {text.length.toLocaleString()} / {maxLength.toLocaleString()}
+          </span>
+        )}
+      </p>
+    )}
     <form class="composer" onSubmit={send} aria-label="Send a message">
       {recording ? (
         <>
@@ -77,17 +101,24 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
           </button>
           <div class={voice.cancelArmed ? 'recording cancel' : 'recording'} role="status">
             <span class="red" aria-hidden="true" />
-            <span>
-              {duration(voice.elapsed)} / {duration(voice.maxSeconds)}
+            {/* Elapsed only (the limit shows in its last ten seconds): the bar fits one line at 320 px. */}
+            <span class={voice.maxSeconds - voice.elapsed <= 10 ? 'timer ending' : 'timer'}>
+              {duration(voice.elapsed)}
+              {voice.maxSeconds - voice.elapsed <= 10 && ` / ${duration(voice.maxSeconds)}`}
             </span>
             <span class="hint">
-              {voice.state === 'opening'
-                ? 'Starting microphone…'
-                : voice.cancelArmed
-                  ? 'Release to cancel'
-                  : voice.mode === 'toggle'
-                    ? 'Tap the mic to send'
-                    : 'Release to send · slide away to cancel'}
+              {voice.state === 'opening' ? (
+                'Starting mic…'
+              ) : voice.cancelArmed ? (
+                'Release to cancel'
+              ) : voice.mode === 'toggle' ? (
+                'Tap the mic to send'
+              ) : (
+                <>
+                  <span class="wide">Release to send · slide away to cancel</span>
+                  <span class="narrow">Slide to cancel</span>
+                </>
+              )}
             </span>
           </div>
         </>
@@ -101,7 +132,7 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
             ref={field}
             value={text}
             rows={lines}
-            maxLength={maxLength}
+            dir="auto"
             placeholder="Message"
             aria-label="Message"
             enterkeyhint={desktop() ? 'send' : 'enter'}
@@ -127,5 +158,6 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
         </button>
       )}
     </form>
+    </>
   )
 }

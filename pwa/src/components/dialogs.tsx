@@ -1,16 +1,31 @@
 // Modal dialogs on the native <dialog> element: focus is trapped and restored by the browser,
-// Esc closes them.
+// Esc closes them, and so does the back button (lib/back.ts).
 import type { ComponentChildren } from 'preact'
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { ReportReason } from '../lib/chat'
+import { pushBack } from '../lib/back'
 import { Icon } from './icons'
 
-function Modal({ class: cls, label, onClose, children }: { class?: string; label: string; onClose(): void; children: ComponentChildren }) {
+interface ModalProps {
+  class?: string
+  label: string
+  onClose(): void
+  children: ComponentChildren
+  /** false: back does not close it (its opener handles back itself) */
+  back?: boolean
+}
+
+export function Modal({ class: cls, label, onClose, children, back = true }: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null)
-  useEffect(() => {
+  // Layout effect: the history entry exists as soon as the dialog does, so an early back closes it.
+  useLayoutEffect(() => {
     const d = ref.current!
     if (!d.open) d.showModal()
-    return () => d.open && d.close()
+    const release = back ? pushBack(() => d.open && d.close()) : () => {}
+    return () => {
+      release()
+      if (d.open) d.close()
+    }
   }, [])
   return (
     <dialog
@@ -25,14 +40,77 @@ function Modal({ class: cls, label, onClose, children }: { class?: string; label
   )
 }
 
+/** The full-size photo: centred and scaled to fit on a dark backdrop; a tap, Esc or back closes it; pinch zooms. */
 export function ImageViewer({ url, alt, onClose }: { url: string; alt: string; onClose(): void }) {
   return (
     <Modal class="viewer" label={alt} onClose={onClose}>
-      <img src={url} alt={alt} />
+      {/* A tap anywhere closes it (keyboards have Esc and the close button). */}
+      <div class="viewer-body" onClick={e => (e.currentTarget as HTMLElement).closest('dialog')?.close()}>
+        <img src={url} alt={alt} />
+        <form method="dialog">
+          <button class="icon-btn close" aria-label="Close photo" autoFocus>
+            <Icon name="x" />
+          </button>
+        </form>
+      </div>
+    </Modal>
+  )
+}
+
+/** Back in an open chat: leaving ends it for the stranger too, so ask. */
+export function LeaveDialog({ onLeave, onStay }: { onLeave(): void; onStay(): void }) {
+  return (
+    <Modal label="Leave this chat?" onClose={onStay} back={false}>
       <form method="dialog">
-        <button class="icon-btn close" aria-label="Close photo" autoFocus>
-          <Icon name="x" />
-        </button>
+        <h2>Leave this chat?</h2>
+        <p class="hint">The stranger will see that you left.</p>
+        <div class="actions">
+          <button class="btn" autoFocus>
+            Stay
+          </button>
+          <button type="button" class="btn danger" onClick={onLeave}>
+            Leave
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}
+
+/** The one-time gate before the first chat; remembered on the device by the caller. */
+export function RulesDialog({ onAccept, onClose }: { onAccept(): void; onClose(): void }) {
+  const [ok, setOk] = useState(false)
+  return (
+    <Modal label="Before you start" onClose={onClose}>
+      <form
+        onSubmit={e => {
+          e.preventDefault()
+          if (ok) onAccept()
+        }}
+      >
+        <h2>Before you start</h2>
+        <ul class="rules-list">
+          <li>Be kind. No harassment, hate, threats or spam.</li>
+          <li>No sexual content, and nothing at all involving minors.</li>
+          <li>Don't share personal details you would regret sharing.</li>
+        </ul>
+        <label class="choice">
+          <input type="checkbox" checked={ok} onChange={e => setOk((e.currentTarget as HTMLInputElement).checked)} />
+          <span>I am 18 or older (or 13+ with a parent's permission) and I will follow the rules</span>
+        </label>
+        <p class="hint">
+          <a href="/rules" target="_blank" rel="noopener">
+            Read the rules
+          </a>
+        </p>
+        <div class="actions">
+          <button type="button" class="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn primary" disabled={!ok}>
+            Agree and start
+          </button>
+        </div>
       </form>
     </Modal>
   )

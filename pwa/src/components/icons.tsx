@@ -13,6 +13,7 @@ const paths = {
   file: 'M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6',
   alert: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 8v4M12 16h.01',
   skip: 'M5 4l10 8-10 8zM19 5v14',
+  more: 'M12 5h.01M12 12h.01M12 19h.01',
 } as const
 
 export type IconName = keyof typeof paths

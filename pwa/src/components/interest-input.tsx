@@ -1,5 +1,6 @@
 // Interest chips: type, Enter or comma adds, × removes, Backspace on an empty field removes the
 // last one. Normalised exactly like the server (api/chat/interests.ts), at most MAX_INTERESTS.
+// Text left in the field is not turned into a chip on blur: Start takes it as it is.
 import { useRef, useState } from 'preact/hooks'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest } from '../../../api/chat/interests'
 import { Icon } from './icons'
@@ -72,7 +73,7 @@ export function InterestInput({ value, onChange, text, setText }: Props) {
         <ul aria-label="Chosen interests">
           {value.map(v => (
             <li class="chip" key={v}>
-              <span>{v}</span>
+              <span dir="auto">{v}</span>
               <button type="button" aria-label={`Remove ${v}`} onClick={() => onChange(value.filter(x => x !== v))}>
                 <Icon name="x" />
               </button>
@@ -85,9 +86,9 @@ export function InterestInput({ value, onChange, text, setText }: Props) {
           value={text}
           onInput={onInput}
           onKeyDown={onKeyDown}
-          onBlur={() => text.trim() && !text.includes(',') && setText(add(text))}
           disabled={full}
           placeholder={full ? `That's ${MAX_INTERESTS}, the maximum` : value.length ? 'Add another…' : 'music, anime, chess…'}
+          dir="auto"
           enterKeyHint="done"
           autoComplete="off"
           autoCapitalize="none"

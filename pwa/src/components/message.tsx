@@ -3,6 +3,7 @@ import type { Item, MediaItem, UploadItem } from '../lib/chat'
 import { bytes, time } from '../lib/format'
 import { AudioPlayer } from './audio-player'
 import { Icon } from './icons'
+import { Screened } from './screened'
 
 interface Props {
   item: Item
@@ -11,19 +12,33 @@ interface Props {
   onView(url: string, alt: string): void
   onDismiss(key: string): void
   onRetry(key: string): void
+  onRetryUpload(key: string): void
 }
 
-export function Message({ item, open, onView, onDismiss, onRetry }: Props) {
+/** Own items' delivery: a text by its `delivered`; an attachment is delivered once its `media` frame came back. */
+function statusOf(item: Item): 'sending' | 'delivered' | 'failed' | null {
+  if (!item.mine) return null
+  if (item.kind === 'text') return item.status ?? 'sending'
+  if (item.kind === 'media') return 'delivered'
+  return item.error ? null : 'sending'
+}
+
+export function Message({ item, open, onView, onDismiss, onRetry, onRetryUpload }: Props) {
   const who = item.mine ? 'You' : 'Stranger'
+  const status = statusOf(item)
   return (
     <li class={item.mine ? 'msg mine' : 'msg'}>
       <span class="sr-only">{who}:</span>
-      {item.kind === 'text' && <div class="bubble">{item.body}</div>}
+      {item.kind === 'text' && (
+        <div class="bubble" dir="auto">
+          {item.body}
+        </div>
+      )}
       {item.kind === 'media' && <Media item={item} onView={onView} />}
-      {item.kind === 'upload' && <Upload item={item} onDismiss={onDismiss} />}
+      {item.kind === 'upload' && <Upload item={item} onDismiss={onDismiss} onRetry={onRetryUpload} />}
       <div class="meta">
         <time dateTime={new Date(item.at).toISOString()}>{time(item.at)}</time>
-        {item.kind === 'text' && item.mine && <Tick status={item.status ?? 'sending'} />}
+        {status && <Tick status={status} />}
         {item.kind === 'text' && item.status === 'failed' && open && (
           <button type="button" class="link" onClick={() => onRetry(item.key)}>
             Retry
@@ -57,16 +72,18 @@ function Media({ item, onView }: { item: MediaItem; onView(url: string, alt: str
     const alt = `Photo from ${from}`
     return (
       <div class="bubble media">
-        <button type="button" class="thumb" aria-label={`Open ${alt.toLowerCase()}`} onClick={() => onView(m.url, alt)}>
-          <img src={m.url} alt={alt} loading="lazy" decoding="async" />
-        </button>
+        <Screened flagged={m.flagged === true} mine={item.mine}>
+          <button type="button" class="thumb" aria-label={`Open ${alt.toLowerCase()}`} onClick={() => onView(m.url, alt)}>
+            <img src={m.url} alt={alt} loading="lazy" decoding="async" {...thumbBox(m.width, m.height)} />
+          </button>
+        </Screened>
       </div>
     )
   }
   if (m.kind === 'audio') {
     return (
       <div class="bubble media">
-        <AudioPlayer src={m.url} label={`voice note from ${from}`} />
+        <AudioPlayer src={m.url} label={`voice note from ${from}`} durationMs={m.durationMs} />
       </div>
     )
   }
@@ -85,7 +102,21 @@ function Media({ item, onView }: { item: MediaItem; onView(url: string, alt: str
   )
 }
 
-function Upload({ item, onDismiss }: { item: UploadItem; onDismiss(key: string): void }) {
+const THUMB_MAX_W = 240
+const THUMB_MAX_H = 300
+
+/**
+ * The thumbnail's box from the photo's pixel size (from the `media` frame), reserved before it
+ * loads so the log does not grow under the reader. CSS caps the width on narrow screens and keeps
+ * the ratio (height: auto).
+ */
+function thumbBox(w?: number, h?: number): { width?: number; height?: number; class?: string } {
+  if (!w || !h) return {}
+  const scale = Math.min(1, THUMB_MAX_W / w, THUMB_MAX_H / h)
+  return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)), class: 'sized' }
+}
+
+function Upload({ item, onDismiss, onRetry }: { item: UploadItem; onDismiss(key: string): void; onRetry(key: string): void }) {
   const what = item.media === 'audio' ? 'Voice note' : item.name
   return (
     <div class="bubble media upload">
@@ -95,8 +126,22 @@ function Upload({ item, onDismiss }: { item: UploadItem; onDismiss(key: string):
           <span class="error" role="alert">
             {item.error}
           </span>
+          <span class="row">
+            {item.retryable && (
+              <button type="button" class="btn small primary" onClick={() => onRetry(item.key)}>
+                Retry
+              </button>
+            )}
+            <button type="button" class="btn small" onClick={() => onDismiss(item.key)}>
+              Dismiss
+            </button>
+          </span>
+        </>
+      ) : item.waiting ? (
+        <>
+          <small>Waiting for the network · sends when you're back online</small>
           <button type="button" class="btn small" onClick={() => onDismiss(item.key)}>
-            Dismiss
+            Cancel
           </button>
         </>
       ) : (

@@ -1,6 +1,9 @@
 import type { ConnState } from '../lib/socket'
 import type { ComponentChildren } from 'preact'
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { canInstall, onCanInstall, promptInstall } from '../lib/install'
 import { ConnectionStrip } from './status'
+import { Icon } from './icons'
 
 export function Brand({ as: Tag = 'p' }: { as?: 'p' | 'h1' }) {
   return (
@@ -25,7 +28,7 @@ export function TopBar({ children }: { children: ComponentChildren }) {
   return <header class="topbar">{children}</header>
 }
 
-/** The header of the screens outside a chat (home, searching): brand, online count, connection. */
+/** The header of the screens outside a chat (home, searching): brand, online count, connection, menu. */
 export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnState }) {
   return (
     <>
@@ -33,8 +36,52 @@ export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnS
         <Brand />
         <span class="spacer" />
         <OnlineCount count={count} conn={conn} />
+        <Menu />
       </TopBar>
       <ConnectionStrip conn={conn} />
     </>
+  )
+}
+
+/** The ⋮ menu: the rules, and Install whenever the browser allows it (also after "Not now"). */
+function Menu() {
+  const [installable, setInstallable] = useState(canInstall)
+  const [open, setOpen] = useState(false)
+  const ref = useRef<HTMLDivElement>(null)
+  useEffect(() => onCanInstall(setInstallable), [])
+  // A tap anywhere else, or Esc, closes it.
+  useEffect(() => {
+    if (!open) return
+    const away = (e: Event) => !ref.current?.contains(e.target as Node) && setOpen(false)
+    const esc = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false)
+    document.addEventListener('pointerdown', away)
+    document.addEventListener('keydown', esc)
+    return () => {
+      document.removeEventListener('pointerdown', away)
+      document.removeEventListener('keydown', esc)
+    }
+  }, [open])
+  return (
+    <div class="menu" ref={ref}>
+      <button type="button" class="icon-btn" aria-label="Menu" title="Menu" aria-expanded={open} aria-controls="app-menu" onClick={() => setOpen(!open)}>
+        <Icon name="more" />
+      </button>
+      {open && (
+        <div class="menu-list" id="app-menu">
+          {installable && (
+            <button
+              type="button"
+              onClick={() => {
+                setOpen(false)
+                void promptInstall()
+              }}
+            >
+              Install app
+            </button>
+          )}
+          <a href="/rules">Rules</a>
+        </div>
+      )}
+    </div>
   )
 }

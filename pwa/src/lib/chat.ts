@@ -5,6 +5,7 @@ import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
 import { errorMessage, setSession, trpc } from './trpc'
 import type { Prepared } from './upload'
 import { list } from './format'
+import { recall, remember } from './tab-memory'
 
 export interface TextItem {
   kind: 'text'
@@ -32,6 +33,10 @@ export interface UploadItem {
   media: MediaKind
   progress: number
   error: string | null
+  /** queued until the connection is back (attached while offline, or the network dropped mid-way) */
+  waiting: boolean
+  /** the bytes are still here, so a failed upload can be tried again */
+  retryable: boolean
 }
 export type Item = TextItem | MediaItem | UploadItem
 
@@ -72,6 +77,15 @@ export interface State {
   replaced: boolean
 }
 
+/** What the tab keeps for a reload (tab-memory.ts). */
+interface Kept {
+  limits: Limits | null
+  phase: Phase
+  search: Search | null
+  chat: Chat | null
+  wanted: { interests: string[]; random: boolean }
+}
+
 export type ReportReason = 'spam' | 'abuse' | 'sexual' | 'minor' | 'other'
 
 let counter = 0
@@ -93,9 +107,21 @@ export class ChatController {
   private socket: ChatSocket
   private wanted = { interests: [] as string[], random: true }
   private uploads = new Map<string, AbortController>()
+  /** the bytes of uploads not yet stored (waiting for the network, or failed and retryable) */
+  private prepared = new Map<string, Prepared>()
+  private persistQueued = false
 
   constructor(url = chatUrl()) {
-    this.socket = new ChatSocket(url, e => this.onSocket(e))
+    const kept = recall<Kept>()
+    this.socket = new ChatSocket(url, e => this.onSocket(e), kept?.socket)
+    if (kept?.socket) {
+      // A reload of this tab: show what it showed, then resume the session behind it. Uploads
+      // in flight lost their bytes with the page.
+      const chat = kept.chat && { ...kept.chat, typing: false, items: kept.chat.items.filter(i => i.kind !== 'upload') }
+      this.wanted = kept.wanted
+      this.state = { ...this.state, limits: kept.limits ?? null, phase: kept.phase, search: kept.search, chat, conn: navigator.onLine ? 'connecting' : 'offline' }
+      setSession(kept.socket.session)
+    }
   }
 
   get = () => this.state
@@ -109,10 +135,14 @@ export class ChatController {
     this.socket.start()
   }
 
-  /** Leaving the page: a deliberate goodbye, so a partner is not left waiting for a resume. */
-  stop() {
-    this.socket.stop()
-    this.set({ phase: 'home', chat: null, search: null, conn: 'connecting' })
+  /**
+   * The page is being hidden for good (reload, navigation, a discarded tab): keep what the tab
+   * shows and drop the socket without a goodbye, so the chat waits for this tab's resume and the
+   * stranger sees "reconnecting…", not "left". Only Leave / New stranger end a chat.
+   */
+  suspend() {
+    this.persist()
+    this.socket.suspend()
   }
 
   // ---------- actions ----------
@@ -189,7 +219,14 @@ export class ChatController {
 
   dismiss(key: string) {
     this.uploads.get(key)?.abort()
+    this.prepared.delete(key)
     this.patchChat(c => ({ ...c, items: c.items.filter(i => i.key !== key) }))
+  }
+
+  /** Tries a failed upload again with the same bytes. */
+  retryUpload(key: string) {
+    if (!this.prepared.has(key) || !this.state.chat || this.state.chat.ended) return
+    void this.runUpload(key)
   }
 
   /** Reports the current (or just-ended) stranger, then ends the chat. Throws a readable message. */
@@ -249,9 +286,13 @@ export class ChatController {
       case 'session': {
         setSession(e.hello.session)
         this.set({ limits: e.hello.limits, count: e.hello.online })
-        if (!e.hello.resumed) this.sessionLost(e.lost ? 'The connection was lost for too long, so the chat ended.' : null)
-        // The server says `partner: reconnecting` right after a resume if the partner is still away.
-        else this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
+        if (!e.hello.resumed) this.sessionLost(e.lost ? 'Your connection was lost for too long, so the chat ended.' : null)
+        else {
+          // The server says `partner: reconnecting` right after a resume if the partner is still away.
+          this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
+          // Attachments that waited for the network go now.
+          for (const i of this.state.chat?.items ?? []) if (i.kind === 'upload' && i.waiting) void this.runUpload(i.key)
+        }
         return
       }
       case 'restart':
@@ -272,7 +313,8 @@ export class ChatController {
   private sessionLost(why: string | null) {
     const c = this.state.chat
     if (c && !c.ended) {
-      this.endChat({ by: 'server', reason: 'timeout' })
+      // `by: you`: it was our connection that was lost (the server's timeout is about the stranger's).
+      this.endChat({ by: 'you', reason: 'timeout' })
       if (why) this.set({ notice: why })
     }
     if (this.state.phase === 'searching') this.socket.control({ type: 'find', ...this.wanted })
@@ -318,7 +360,9 @@ export class ChatController {
         // Our own next/leave already moved the screen on.
         if (!c || c.ended) return
         this.endChat({ by: f.by, reason: f.reason })
-        return this.set({ announce: f.by === 'stranger' ? 'Stranger has left the chat.' : 'The chat has ended.' })
+        return this.set({
+          announce: f.by === 'stranger' ? 'Stranger has left the chat.' : f.reason === 'timeout' ? "The stranger's connection was lost. The chat has ended." : 'The chat has ended.',
+        })
       }
       case 'error':
         if (f.code === 'not_in_chat') return // raced with the chat ending; the `ended` frame says it
@@ -337,6 +381,7 @@ export class ChatController {
     const idx = mine ? c.items.findIndex(i => i.kind === 'upload' && !i.error && i.size === media.size) : -1
     if (idx >= 0) {
       this.uploads.delete(c.items[idx]!.key)
+      this.prepared.delete(c.items[idx]!.key)
       const items = c.items.slice()
       items[idx] = item
       this.patchChat(x => ({ ...x, items }))
@@ -352,29 +397,55 @@ export class ChatController {
       ended,
       typing: false,
       partnerAway: false,
-      items: c.items.map(i => (i.kind === 'text' && failed.has(i.key) ? { ...i, status: 'failed' as const } : i)),
+      items: c.items.map(i =>
+        i.kind === 'text' && failed.has(i.key)
+          ? { ...i, status: 'failed' as const }
+          : i.kind === 'upload' && !i.error
+            ? { ...i, waiting: false, retryable: false, error: 'Not sent: the chat ended.' }
+            : i,
+      ),
     }))
   }
 
+  /** Shows the attachment at once; sends it now, or when the connection is back. */
   private async uploadPrepared(p: Prepared) {
     const key = `u${newId()}`
+    this.prepared.set(key, p)
+    const waiting = !this.online()
+    this.addItem({ kind: 'upload', key, mine: true, at: Date.now(), name: p.name, size: p.blob.size, media: p.kind, progress: 0, error: null, waiting, retryable: false })
+    if (!waiting) await this.runUpload(key)
+  }
+
+  private online(): boolean {
+    return navigator.onLine && this.state.conn === 'open'
+  }
+
+  private async runUpload(key: string) {
+    const p = this.prepared.get(key)
+    if (!p || this.uploads.has(key)) return
     const ctl = new AbortController()
     this.uploads.set(key, ctl)
-    this.addItem({ kind: 'upload', key, mine: true, at: Date.now(), name: p.name, size: p.blob.size, media: p.kind, progress: 0, error: null })
     const update = (patch: Partial<UploadItem>) =>
       this.patchChat(c => ({ ...c, items: c.items.map(i => (i.key === key && i.kind === 'upload' ? { ...i, ...patch } : i)) }))
+    update({ waiting: false, error: null, retryable: false, progress: 0 })
     try {
       const { upload } = await import('./upload')
       await upload(p, progress => update({ progress }), ctl.signal)
       update({ progress: 1 })
     } catch (err) {
-      if (!ctl.signal.aborted) update({ error: (err as Error).message })
+      if (ctl.signal.aborted) return
+      // The network went away mid-way: wait for it like a text does, then start over.
+      if (!this.online()) update({ waiting: true, progress: 0 })
+      else update({ error: (err as Error).message, retryable: true })
+    } finally {
+      if (this.uploads.get(key) === ctl) this.uploads.delete(key)
     }
   }
 
   private abortUploads() {
     for (const c of this.uploads.values()) c.abort()
     this.uploads.clear()
+    this.prepared.clear()
   }
 
   // ---------- state ----------
@@ -390,5 +461,17 @@ export class ChatController {
   private set(patch: Partial<State>) {
     this.state = { ...this.state, ...patch }
     for (const l of this.listeners) l()
+    if (!this.persistQueued) {
+      // Once per burst of frames, after they are all applied (so the kept seq matches the items).
+      this.persistQueued = true
+      queueMicrotask(() => this.persist())
+    }
+  }
+
+  private persist() {
+    this.persistQueued = false
+    const { limits, phase, search, chat } = this.state
+    const kept: Kept = { limits, phase, search, chat: chat && { ...chat, items: chat.items.filter(i => i.kind !== 'upload') }, wanted: this.wanted }
+    remember({ ...kept, socket: this.socket.memory() })
   }
 }

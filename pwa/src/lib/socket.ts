@@ -17,6 +17,14 @@ export type SocketEvent =
   /** The server refused one of our texts (rate limit, bad input): it will not be resent. */
   | { type: 'refused'; id: string }
 
+/** What a tab keeps of its socket across a reload (sessionStorage): enough to resume the same session. */
+export interface SocketMemory {
+  session: string
+  lastSeq: number
+  /** own texts not yet confirmed, [id, body], resent with the same id after the resume */
+  unconfirmed: Array<[string, string]>
+}
+
 const ACK_DELAY_MS = 1000
 const ACK_EVERY = 32
 const CONNECT_TIMEOUT_MS = 10_000
@@ -49,7 +57,21 @@ export class ChatSocket {
   constructor(
     private readonly url: string,
     private readonly emit: (e: SocketEvent) => void,
-  ) {}
+    memory?: SocketMemory | null,
+  ) {
+    if (memory) {
+      // A reload: the first connection asks for the same session, and frames the tab already
+      // shows (seq ≤ lastSeq) are dropped when the server replays them.
+      this.session = memory.session
+      this.lastSeq = memory.lastSeq
+      this.unconfirmed = new Map(memory.unconfirmed)
+    }
+  }
+
+  /** What to keep for a reload of this tab, or null with no session. */
+  memory(): SocketMemory | null {
+    return this.session ? { session: this.session, lastSeq: this.lastSeq, unconfirmed: [...this.unconfirmed] } : null
+  }
 
   get connected(): boolean {
     return this.state === 'open'
@@ -79,6 +101,31 @@ export class ChatSocket {
     ws?.close(1000, 'bye')
     this.session = null
     this.state = 'connecting' // quietly: the app resets its own view on stop
+  }
+
+  /**
+   * The page is going away (reload, tab discarded, app switched off): close without a goodbye, so
+   * for the server this is a dropped connection and the chat waits for our resume. `start()`
+   * (this page back from the cache, or the next page with the same memory) resumes it.
+   */
+  suspend() {
+    if (this.stopped) return
+    this.stopped = true
+    removeEventListener('online', this.onOnline)
+    removeEventListener('offline', this.onOffline)
+    document.removeEventListener('visibilitychange', this.onVisibility)
+    clearTimeout(this.retryTimer)
+    clearTimeout(this.ackTimer)
+    clearTimeout(this.connectTimer)
+    this.flushAck()
+    const ws = this.ws
+    this.ws = null
+    try {
+      ws?.close(4000, 'page hidden')
+    } catch {
+      /* already closing */
+    }
+    this.state = 'connecting'
   }
 
   /** find / next / leave: kept until the socket is open, so a tap while reconnecting still counts. */
@@ -231,6 +278,8 @@ export class ChatSocket {
     this.inflight = []
     for (const [id, body] of this.unconfirmed) this.writeText(id, body)
     for (const f of this.queued.splice(0)) this.write(f)
+    // After a reload the replayed frames we already showed are dropped unseen: acknowledge them.
+    if (hello.resumed && this.lastSeq > this.ackedSeq) this.scheduleAck()
   }
 
   private scheduleAck() {

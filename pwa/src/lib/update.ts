@@ -1,5 +1,6 @@
 // Service worker registration through workbox-window. A new version waits until the user picks
-// "Reload" (a silent swap mid-chat would end the chat).
+// "Reload" (a silent swap would reload the page under the user's fingers; the chat itself
+// survives a reload, see tab-memory.ts).
 export function registerServiceWorker(onUpdateReady: (reload: () => void) => void) {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return
   // Loaded after start-up: not part of the initial JS.

@@ -1,16 +1,21 @@
 // The conversation: who you're talking to and what you share, the messages, the composer, and
-// the ways out (New stranger with a confirm, Report).
+// the ways out (New stranger with a confirm, Report, back with a confirm). The log follows the
+// conversation while the reader is at the bottom, also when photos and players finish loading;
+// a reader who scrolled up gets a "New messages" pill instead of a jump.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { Chat, ChatController, State } from '../lib/chat'
 import { list } from '../lib/format'
 import { Message } from '../components/message'
 import { Composer } from '../components/composer'
-import { ImageViewer, ReportDialog } from '../components/dialogs'
+import { ImageViewer, LeaveDialog, ReportDialog } from '../components/dialogs'
+import { pushBack } from '../lib/back'
 import { ConnectionStrip } from '../components/status'
 import { Brand, TopBar } from '../components/topbar'
 import { Icon } from '../components/icons'
 
 const CONFIRM_MS = 3000
+/** Closer to the bottom than this counts as "at the bottom". */
+const STICK_PX = 80
 const DEFAULT_VOICE_SECONDS = 120
 
 interface Props {
@@ -24,9 +29,33 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   const [armed, setArmed] = useState(false)
   const [reporting, setReporting] = useState(false)
   const [viewing, setViewing] = useState<{ url: string; alt: string } | null>(null)
+  const [leaving, setLeaving] = useState(false)
+  const [unseen, setUnseen] = useState(0)
   const log = useRef<HTMLDivElement>(null)
+  const list_ = useRef<HTMLOListElement>(null)
   const stick = useRef(true)
+  const shown = useRef(chat.items.length)
   const ended = chat.ended
+  const live = useRef({ ended, leaving })
+  live.current = { ended, leaving }
+
+  // Back (Android, desktop) in a chat asks first instead of closing the app; in an ended chat it
+  // goes home. The entry survives a reload, so a resumed chat adopts it.
+  useEffect(() => {
+    let release = () => {}
+    const guard = (adopt: boolean) => {
+      release = pushBack(
+        () => {
+          if (live.current.ended) return ctl.home()
+          setLeaving(!live.current.leaving)
+          guard(false)
+        },
+        { adopt },
+      )
+    }
+    guard(true)
+    return () => release()
+  }, [])
 
   // New stranger: the first press (or Esc) arms, the second within a few seconds confirms.
   function skip() {
@@ -44,7 +73,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   }, [armed])
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' || e.defaultPrevented || reporting || viewing) return
+      if (e.key !== 'Escape' || e.defaultPrevented || reporting || viewing || leaving) return
       e.preventDefault()
       skip()
     }
@@ -52,25 +81,46 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
     return () => removeEventListener('keydown', onKey)
   })
 
-  // Follow the conversation while the reader is at the bottom; leave them alone if they scrolled up.
-  useLayoutEffect(() => {
+  const toBottom = () => {
     const el = log.current
-    if (el && stick.current) el.scrollTop = el.scrollHeight
-  }, [chat.items.length, chat.typing, ended])
+    if (el) el.scrollTop = el.scrollHeight
+  }
+  // New items: follow them if the reader is at the bottom (or sent one), else count them.
+  useLayoutEffect(() => {
+    const added = chat.items.slice(shown.current)
+    shown.current = chat.items.length
+    if (stick.current || added.some(i => i.mine)) {
+      stick.current = true
+      toBottom()
+      setUnseen(0)
+    } else if (added.length) setUnseen(n => n + added.length)
+  }, [chat.items.length])
+  useLayoutEffect(() => {
+    if (stick.current) toBottom()
+  }, [chat.typing, ended])
+  // Anything that changes the log's size after the fact (a photo or a player loading, the phone
+  // keyboard opening, the typing row) keeps the latest message in view while we follow.
+  useEffect(() => {
+    if (typeof ResizeObserver === 'undefined') return
+    const ro = new ResizeObserver(() => stick.current && toBottom())
+    if (log.current) ro.observe(log.current)
+    if (list_.current) ro.observe(list_.current)
+    return () => ro.disconnect()
+  }, [])
   const onScroll = () => {
     const el = log.current!
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX
+    if (stick.current && unseen) setUnseen(0)
   }
-  // The phone keyboard opening shrinks the log: keep the latest message in view.
-  useEffect(() => {
-    const keep = () => stick.current && log.current && (log.current.scrollTop = log.current.scrollHeight)
-    visualViewport?.addEventListener('resize', keep)
-    return () => visualViewport?.removeEventListener('resize', keep)
-  }, [])
+  const showNew = () => {
+    stick.current = true
+    setUnseen(0)
+    log.current?.scrollTo({ top: log.current.scrollHeight, behavior: 'smooth' })
+  }
 
   const limits = state.limits
   const maxVoice = (limits as { maxVoiceSeconds?: number } | null)?.maxVoiceSeconds ?? DEFAULT_VOICE_SECONDS
-  const subtitle = ended ? 'Left the chat' : chat.partnerAway ? 'Reconnecting…' : chat.typing ? 'typing…' : 'Online'
+  const subtitle = ended ? 'Left the chat' : state.conn === 'offline' ? 'Offline' : chat.partnerAway ? 'Reconnecting…' : chat.typing ? 'typing…' : 'Online'
 
   return (
     <div class="screen">
@@ -97,8 +147,9 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
         </button>
       </TopBar>
       <ConnectionStrip conn={state.conn} partnerAway={chat.partnerAway && !ended} />
+      <div class="log-wrap">
       <div class="log" ref={log} onScroll={onScroll} role="log" aria-label="Conversation" aria-live="polite" aria-relevant="additions">
-        <ol class="msgs">
+        <ol class="msgs" ref={list_}>
           <li class="banner">
             {chat.common.length ? (
               <>
@@ -116,9 +167,16 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
               onView={(url, alt) => setViewing({ url, alt })}
               onDismiss={k => ctl.dismiss(k)}
               onRetry={k => ctl.retry(k)}
+              onRetryUpload={k => ctl.retryUpload(k)}
             />
           ))}
         </ol>
+      </div>
+      {unseen > 0 && (
+        <button type="button" class="pill" onClick={showNew}>
+          {unseen === 1 ? '1 new message' : `${unseen} new messages`} <span aria-hidden="true">↓</span>
+        </button>
+      )}
       </div>
       <div class="typing-row" aria-hidden="true">
         {chat.typing && !ended && (
@@ -151,6 +209,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
       </div>
       {reporting && <ReportDialog onSubmit={(r, n, t) => ctl.report(r, n, t)} onBlock={chat.blocked ? undefined : () => ctl.block()} onClose={() => setReporting(false)} />}
       {viewing && <ImageViewer url={viewing.url} alt={viewing.alt} onClose={() => setViewing(null)} />}
+      {leaving && !ended && <LeaveDialog onLeave={() => ctl.home()} onStay={() => setLeaving(false)} />}
     </div>
   )
 }
@@ -161,6 +220,7 @@ function endedText(chat: Chat): string {
   if (chat.blocked) return "You blocked this stranger. You won't be matched again."
   if (e.by === 'stranger') return 'Stranger has left.'
   if (e.reason === 'banned') return 'This chat was ended by a moderator.'
-  if (e.reason === 'timeout') return 'The connection was lost, so the chat ended.'
+  // The server's timeout is about the stranger (their resume window ran out); ours is marked `you`.
+  if (e.reason === 'timeout') return e.by === 'you' ? 'Your connection was lost for too long, so the chat ended.' : "The stranger's connection was lost, so the chat ended."
   return 'The chat has ended.'
 }

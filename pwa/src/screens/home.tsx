@@ -6,6 +6,7 @@ import { load, save } from '../lib/storage'
 import { trpc } from '../lib/trpc'
 import { dismissInstall, promptInstall, type InstallOffer } from '../lib/install'
 import { InterestInput } from '../components/interest-input'
+import { RulesDialog } from '../components/dialogs'
 import { LobbyHeader } from '../components/topbar'
 
 interface Props {
@@ -19,6 +20,7 @@ export function Home({ state, offer, onStart }: Props) {
   const [random, setRandom] = useState<boolean>(() => load('random', true))
   const [popular, setPopular] = useState<string[]>([])
   const [text, setText] = useState('')
+  const [gate, setGate] = useState<{ interests: string[]; random: boolean } | null>(null)
 
   useEffect(() => save('interests', interests), [interests])
   useEffect(() => save('random', random), [random])
@@ -33,11 +35,15 @@ export function Home({ state, offer, onStart }: Props) {
   const chosen = normaliseInterests([...interests, ...text.split(",")]).filter(i => i.length <= MAX_INTEREST_LENGTH).slice(0, MAX_INTERESTS)
   const canStart = chosen.length > 0 || random
 
+  // One tap always starts: text still being typed is part of what Start sends (it does not turn
+  // into a chip on blur first, which moved the button away from under the finger).
   function start(e: Event) {
     e.preventDefault()
     if (!canStart) return
     if (chosen.length !== interests.length) setInterests(chosen)
     setText('')
+    // The rules, once per device, before the first chat.
+    if (!load('rulesAccepted', false)) return setGate({ interests: chosen, random })
     onStart(chosen, random)
   }
 
@@ -97,6 +103,16 @@ export function Home({ state, offer, onStart }: Props) {
                 Got it
               </button>
             </section>
+          )}
+          {gate && (
+            <RulesDialog
+              onAccept={() => {
+                save('rulesAccepted', true)
+                setGate(null)
+                onStart(gate.interests, gate.random)
+              }}
+              onClose={() => setGate(null)}
+            />
           )}
           <p class="foot">Be kind. You can report anyone who isn't. Photos and voice notes disappear after {Math.round((state.limits?.mediaTtlSeconds ?? 1800) / 60)} minutes.</p>
         </form>

@@ -1,0 +1,38 @@
+// A photo the server's image screen flagged (MediaInfo.flagged). The stranger's copy stays blurred
+// behind "Tap to view" until tapped (blurred pixels, and hidden from screen readers and the
+// keyboard, so nothing opens it by accident); the sender sees their own plainly, with a note.
+import type { ComponentChildren } from 'preact'
+import { useState } from 'preact/hooks'
+import './screened.css'
+
+interface Props {
+  flagged: boolean
+  mine: boolean
+  children: ComponentChildren
+}
+
+export function Screened({ flagged, mine, children }: Props) {
+  const [shown, setShown] = useState(false)
+  if (!flagged || shown) return <>{children}</>
+  if (mine) {
+    return (
+      <>
+        {children}
+        <small class="screened-note">Shown blurred to the stranger</small>
+      </>
+    )
+  }
+  return (
+    <div class="screened">
+      <div class="screened-media" aria-hidden="true" inert>
+        {children}
+      </div>
+      <div class="screened-cover">
+        <span>May be explicit</span>
+        <button type="button" class="btn small" onClick={() => setShown(true)}>
+          Tap to view
+        </button>
+      </div>
+    </div>
+  )
+}

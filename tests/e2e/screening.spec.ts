@@ -1,0 +1,117 @@
+// The blur path in a real browser: a server of its own with SCREEN_THRESHOLD=0 (the real
+// classifier runs, and every image is at or over a threshold of 0, so every photo is flagged).
+// The stranger's copy shows blurred behind "Tap to view" until tapped; the sender's does not.
+import { expect, test, type Browser } from '@playwright/test'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { landscapeJpeg } from '../support/images'
+import { axeViolations, banner, start, uniqueInterest, type Device } from './helpers'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+let server: ChildProcess
+let origin = ''
+let dataDir = ''
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer()
+    srv.on('error', fail)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => ok(port))
+    })
+  })
+}
+
+test.beforeAll(async () => {
+  const port = await freePort()
+  origin = `http://127.0.0.1:${port}`
+  dataDir = mkdtempSync(join(tmpdir(), 'leetchat-e2e-screen-'))
+  server = spawn(join(ROOT, 'node_modules/.bin/bun'), ['api/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: origin,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      SCREEN_IMAGES: 'on',
+      SCREEN_THRESHOLD: '0',
+      MAX_CONNECTIONS_PER_IP: '500',
+      RATE_FINDS_PER_MINUTE: '1000',
+      RATE_TICKETS_PER_MINUTE: '1000',
+    },
+  })
+  for (let i = 0; ; i++) {
+    if (await fetch(`${origin}/healthz`).then(r => r.ok, () => false)) break
+    if (i > 300 || server.exitCode !== null) throw new Error('the screening server did not start')
+    await new Promise(r => setTimeout(r, 100))
+  }
+})
+
+test.afterAll(async () => {
+  if (server.exitCode === null) {
+    server.kill('SIGTERM')
+    await new Promise(r => server.once('exit', r))
+  }
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+async function device(browser: Browser): Promise<Device> {
+  const context = await browser.newContext({ baseURL: origin, viewport: { width: 360, height: 740 } })
+  const page = await context.newPage()
+  page.on('pageerror', err => console.error(`[page error] ${err.message}`))
+  await page.goto('/')
+  await expect(page.getByText(/\d+ online/)).toBeVisible()
+  return { context, page }
+}
+
+test('a flagged photo reaches the stranger blurred behind "Tap to view"; a tap reveals it; the sender sees it plainly', async ({ browser }) => {
+  const shared = uniqueInterest('screen')
+  const a = await device(browser)
+  const b = await device(browser)
+  await start(a.page, [shared])
+  await expect(a.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  await start(b.page, [shared])
+  for (const d of [a, b]) await expect(banner(d.page)).toContainText(`you both like ${shared}`)
+
+  await a.page.locator('input[type=file]').setInputFiles({ name: 'hills.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await landscapeJpeg(800, 600)) })
+
+  // The stranger: a cover with the button, the photo itself blurred and out of reach.
+  const reveal = b.page.getByRole('button', { name: 'Tap to view' })
+  await expect(reveal).toBeVisible({ timeout: 30_000 })
+  await expect(b.page.getByText('May be explicit')).toBeVisible()
+  const blurred = b.page.locator('.screened-media')
+  expect(await blurred.evaluate(el => getComputedStyle(el).filter)).toMatch(/blur\(\d+px\)/)
+  await expect(b.page.getByRole('img', { name: 'Photo from the stranger' })).toHaveCount(0)
+  await expect(b.page.getByRole('button', { name: 'Open photo from the stranger' })).toHaveCount(0)
+  // The blurred box holds the real photo (loaded, laid out), not an empty placeholder.
+  await expect.poll(() => blurred.locator('img').evaluate(img => (img as HTMLImageElement).naturalWidth)).toBe(800)
+  const box = (await blurred.boundingBox())!
+  expect(box.width).toBeGreaterThan(60)
+  expect(box.height).toBeGreaterThan(40)
+  await b.page.screenshot({ path: fileURLToPath(new URL('screenshots/flagged-photo-phone.png', import.meta.url)) })
+  expect(await axeViolations(b.page)).toEqual([])
+
+  await reveal.click()
+  const photo = b.page.getByRole('img', { name: 'Photo from the stranger' })
+  await expect(photo).toBeVisible()
+  await expect(b.page.locator('.screened-media')).toHaveCount(0)
+  expect(await photo.evaluate(img => getComputedStyle(img.closest('.bubble')!).filter + getComputedStyle(img).filter)).not.toContain('blur')
+  await b.page.getByRole('button', { name: 'Open photo from the stranger' }).click()
+  await expect(b.page.getByRole('dialog', { name: 'Photo from the stranger' })).toBeVisible()
+
+  // The sender: their own photo, unblurred, told how the stranger sees it.
+  await expect(a.page.getByRole('img', { name: 'Photo from you' })).toBeVisible()
+  await expect(a.page.getByText('Shown blurred to the stranger')).toBeVisible()
+  await expect(a.page.getByRole('button', { name: 'Tap to view' })).toHaveCount(0)
+  await a.context.close()
+  await b.context.close()
+})

@@ -1,0 +1,2 @@
+// A screening worker that dies while loading, before it could say anything.
+throw new Error('corrupt model file')
