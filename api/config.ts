@@ -75,6 +75,8 @@ export interface Config {
   shutdownTimeoutMs: number
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   metricsEnabled: boolean
+  /** Bench-only: GET /debug/heap (loopback, unproxied requests only), ?gc=1 forces a full collection. */
+  debugHeapEndpoint: boolean
 }
 
 export class ConfigError extends Error {
@@ -259,5 +261,6 @@ export function loadConfig(env: Env = {}): Config {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     logLevel,
     metricsEnabled: bool(env, 'METRICS_ENABLED', true),
+    debugHeapEndpoint: bool(env, 'DEBUG_HEAP_ENDPOINT', false),
   }
 }

@@ -52,7 +52,8 @@ export async function startBaseline(name: 'floor' | 'forwarder'): Promise<Runnin
   return { name, pid: proc.pid, port, url: `ws://127.0.0.1:${port}/`, origin: `http://127.0.0.1:${port}`, stop: stopper(proc) }
 }
 
-export async function startApp(): Promise<RunningServer> {
+/** `extraEnv` adds to (or overrides) the bench's settings, e.g. a short RESUME_WINDOW_MS for the soak. */
+export async function startApp(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'leetchat-bench-'))
   const origin = `http://127.0.0.1:${port}`
@@ -69,6 +70,7 @@ export async function startApp(): Promise<RunningServer> {
     RATE_TEXT_BURST: '1000000000',
     RATE_FINDS_PER_MINUTE: '1000000000',
     MAX_CONNECTIONS_PER_IP: '1000000000',
+    ...extraEnv,
   }
   delete env.DATABASE_URL
   delete env.MEMCACHED_SERVERS
