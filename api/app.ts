@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { registerMetrics } from './ops/catalog'
 import { createDrain } from './ops/drain'
+import { startMemoryReclaimer } from './ops/reclaim'
 import { createSecrets, loadSecret, loadSharedSecret } from './secrets'
 import { createNodeHeartbeat } from './cluster/nodes'
 import { describeRedisUrl, openRedis } from './cluster/redis'
@@ -137,6 +138,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const moderation = createModeration({ config, hub, bans, reports, transcripts, secrets, log, metrics, now, flaggedImages: mediaRecords.flaggedImages })
   const services: Services = { ...base, guard, hub, moderation }
   registerMetrics(metrics, hub, drain)
+  const MB = (b: number) => Math.round(b / 1048576)
+  const reclaimer = startMemoryReclaimer({
+    policy: { minDrop: config.memoryReclaimDrop, minIntervalMs: config.memoryReclaimIntervalMs },
+    held: () => hub.stats().sessions,
+    // Looked at as often as a collection may run, at most every 5 s: a count is cheap to read.
+    checkEveryMs: Math.min(5000, config.memoryReclaimIntervalMs),
+    onReclaim: r => {
+      metrics.inc('memory_reclaims_total')
+      log.info('memory reclaimed', { sessions: r.held, ms: Math.round(r.ms), heapMbBefore: MB(r.heapBefore), heapMbAfter: MB(r.heapAfter), rssMbBefore: MB(r.rssBefore) })
+    },
+    now,
+  })
   await cluster?.nodes.start()
 
   const app = createHttpApp(services, { staticRoot: opts.staticRoot })
@@ -153,6 +166,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sweeper,
     url,
     stop() {
+      reclaimer.stop()
       stopping ??= shutdown(services, server, sweeper).finally(() => {
         memoryTranscripts?.close()
         return screening.screen.close()

@@ -1,11 +1,12 @@
-// Memory figures on the real server: the heap gauges on /metrics and the bench-only /debug/heap
-// endpoint (loopback, unproxied, hostile parameters refused).
+// Memory figures and their upkeep on the real server: the heap gauges on /metrics, the bench-only
+// /debug/heap endpoint (loopback, unproxied, hostile parameters refused) and the full collection
+// the app runs after a wave of sessions has expired.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
 
 let app: TestApp
 beforeAll(async () => {
-  app = await startTestApp({ ...LIFTED_LIMITS, DEBUG_HEAP_ENDPOINT: 'true' })
+  app = await startTestApp({ ...LIFTED_LIMITS, DEBUG_HEAP_ENDPOINT: 'true', RESUME_WINDOW_MS: '100', MEMORY_RECLAIM_DROP: '20', MEMORY_RECLAIM_INTERVAL_MS: '1000' })
 })
 afterAll(() => app.close())
 
@@ -47,5 +48,19 @@ describe('heap figures', () => {
       expect({ q, status: res.status }).toEqual({ q, status: 400 })
       expect((await res.json()).error.code).toBe('bad_request')
     }
+  })
+})
+
+describe('memory reclaim', () => {
+  test('a wave of expired sessions is followed by one full collection', async () => {
+    const before = await metric('memory_reclaims_total')
+    const clients = await Promise.all(Array.from({ length: 30 }, () => app.client()))
+    // Held until the reclaimer has looked at least once (it checks every second here).
+    await Bun.sleep(1300)
+    for (const c of clients) c.close()
+    const until = Date.now() + 5000
+    while ((await metric('memory_reclaims_total')) === before && Date.now() < until) await Bun.sleep(100)
+    expect(app.services.hub.stats().sessions).toBe(0)
+    expect(await metric('memory_reclaims_total')).toBe(before + 1)
   })
 })
