@@ -142,8 +142,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const reclaimer = startMemoryReclaimer({
     policy: { minDrop: config.memoryReclaimDrop, minIntervalMs: config.memoryReclaimIntervalMs },
     held: () => hub.stats().sessions,
-    // Looked at as often as a collection may run, at most every 5 s: a count is cheap to read.
-    checkEveryMs: Math.min(5000, config.memoryReclaimIntervalMs),
+    // Every second: the count is cheap to read, and a wave is collected soon after it has gone.
+    checkEveryMs: 1000,
     onReclaim: r => {
       metrics.inc('memory_reclaims_total')
       log.info('memory reclaimed', { sessions: r.held, ms: Math.round(r.ms), heapMbBefore: MB(r.heapBefore), heapMbAfter: MB(r.heapAfter), rssMbBefore: MB(r.rssBefore) })

@@ -265,7 +265,7 @@ export function loadConfig(env: Env = {}): Config {
     logLevel,
     metricsEnabled: bool(env, 'METRICS_ENABLED', true),
     memoryReclaimDrop: int(env, 'MEMORY_RECLAIM_DROP', 256, 0),
-    memoryReclaimIntervalMs: int(env, 'MEMORY_RECLAIM_INTERVAL_MS', 10_000, 1000),
+    memoryReclaimIntervalMs: int(env, 'MEMORY_RECLAIM_INTERVAL_MS', 5000, 1000),
     debugHeapEndpoint: bool(env, 'DEBUG_HEAP_ENDPOINT', false),
   }
 }

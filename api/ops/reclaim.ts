@@ -40,6 +40,7 @@ export interface ReclaimerDeps {
   /** How many long-lived things the app holds now (the hub's sessions). */
   held: () => number
   onReclaim?: (r: { held: number; ms: number; heapBefore: number; heapAfter: number; rssBefore: number; rssAfter: number }) => void
+  /** How often `held` is read (default 1 s). */
   checkEveryMs?: number
   /** A synchronous full collection; Bun.gc(false) would only run an eden one. */
   collect?: () => void
@@ -60,7 +61,7 @@ export function startMemoryReclaimer(deps: ReclaimerDeps): { stop(): void } {
     collect()
     const ms = performance.now() - t0
     deps.onReclaim?.({ held, ms, heapBefore, heapAfter: process.memoryUsage().heapUsed, rssBefore, rssAfter: process.memoryUsage.rss() })
-  }, deps.checkEveryMs ?? 5000)
+  }, deps.checkEveryMs ?? 1000)
   timer.unref?.()
   return { stop: () => clearInterval(timer) }
 }

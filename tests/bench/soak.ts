@@ -7,7 +7,7 @@
 //
 // Tunables (env): SOAK_CYCLES (3), SOAK_ROUNDS (3 per cycle), SOAK_PAIRS (256),
 // SOAK_MEASURE_MS (3000 of relay per round), SOAK_RESUME_WINDOW_MS (5000), SOAK_IDLE_MS
-// (resume window + 5000), SOAK_GC (0: also read the figures after a forced full GC when 1).
+// (resume window + 10000), SOAK_GC (0: also read the figures after a forced full GC when 1).
 // SOAK_TRACE_MS (0: off; else sample RSS and heap this often while idle).
 // SOAK_ISSUE=1 is the run from issue 10: the default 60 s resume window and 70 s idle.
 // Anything else in the environment reaches the app too (e.g. MIMALLOC_* knobs for a diagnosis).
@@ -23,7 +23,7 @@ const ROUNDS = num('SOAK_ROUNDS', 3)
 const PAIRS = num('SOAK_PAIRS', 256)
 const MEASURE_MS = num('SOAK_MEASURE_MS', 3000)
 const RESUME_WINDOW_MS = num('SOAK_RESUME_WINDOW_MS', ISSUE ? 60_000 : 5000)
-const IDLE_MS = num('SOAK_IDLE_MS', ISSUE ? 70_000 : RESUME_WINDOW_MS + 5000)
+const IDLE_MS = num('SOAK_IDLE_MS', ISSUE ? 70_000 : RESUME_WINDOW_MS + 10_000)
 const GC = process.env.SOAK_GC === '1'
 /** > 0: sample RSS and heap (the /metrics gauges, no heap walk) this often during each idle. */
 const TRACE_MS = num('SOAK_TRACE_MS', 0)
@@ -141,8 +141,13 @@ try {
     console.log('  RSS after full GC      ' + collected.map(m => MB(m.rss).padStart(9)).join(''))
     console.log('  JS heap after full GC  ' + collected.map(m => MB(m.heap.heapBytes).padStart(9)).join(''))
   }
-  const within = Math.abs(ratio - 1) <= RSS_TOLERANCE
-  console.log(`\ntarget: RSS after the last idle within ${RSS_TOLERANCE * 100}% of the first   ${MB(first.rss)} → ${MB(last.rss)} MB (${ratio >= 1 ? '+' : ''}${fmt((ratio - 1) * 100, 0)}%)   ${within ? 'met' : 'NOT met'}`)
+  // Growth is what the target is about: a last idle below the first (garbage of cycle 1 not yet
+  // collected when it was read) meets it, and the line says so.
+  const within = ratio <= 1 + RSS_TOLERANCE
+  const pct = (r: number) => `${r >= 1 ? '+' : ''}${fmt((r - 1) * 100, 0)}%`
+  console.log(
+    `\ntarget: RSS after the last idle at most ${RSS_TOLERANCE * 100}% above the first   ${MB(first.rss)} → ${MB(last.rss)} MB (${pct(ratio)}; ${pct(last.rss / started.rss)} on the ${MB(started.rss)} MB at start)   ${within ? 'met' : 'NOT met'}`,
+  )
 } finally {
   await app.stop()
 }
