@@ -141,7 +141,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const MB = (b: number) => Math.round(b / 1048576)
   const reclaimer = startMemoryReclaimer({
     policy: { minDrop: config.memoryReclaimDrop, minIntervalMs: config.memoryReclaimIntervalMs },
-    held: () => hub.stats().sessions,
+    held: () => hub.held,
     // Every second: the count is cheap to read, and a wave is collected soon after it has gone.
     checkEveryMs: 1000,
     onReclaim: r => {
