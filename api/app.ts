@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './log'
 import { createMetrics } from './ops/metrics'
 import { registerMetrics } from './ops/catalog'
 import { createDrain } from './ops/drain'
+import { startMemoryReclaimer } from './ops/reclaim'
 import { createSecrets, loadSecret, loadSharedSecret } from './secrets'
 import { createNodeHeartbeat } from './cluster/nodes'
 import { describeRedisUrl, openRedis } from './cluster/redis'
@@ -169,6 +170,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const sessionLimits = createSessionLimits({ config, cache, metrics, held: hub.heldBy, risk, onAdmitted: spam.seen, now })
   const services: Services = { ...base, guard, hub, moderation, risk, sessionLimits }
   registerMetrics(metrics, hub, drain)
+  const MB = (b: number) => Math.round(b / 1048576)
+  const reclaimer = startMemoryReclaimer({
+    policy: { minDrop: config.memoryReclaimDrop, minIntervalMs: config.memoryReclaimIntervalMs },
+    held: () => hub.held,
+    // Every second: the count is cheap to read, and a wave is collected soon after it has gone.
+    checkEveryMs: 1000,
+    onReclaim: r => {
+      metrics.inc('memory_reclaims_total')
+      log.info('memory reclaimed', { sessions: r.held, ms: Math.round(r.ms), heapMbBefore: MB(r.heapBefore), heapMbAfter: MB(r.heapAfter), rssMbBefore: MB(r.rssBefore) })
+    },
+    now,
+  })
   await cluster?.nodes.start()
 
   const app = createHttpApp(services, { staticRoot: opts.staticRoot })
@@ -185,6 +198,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sweeper,
     url,
     stop() {
+      reclaimer.stop()
       stopping ??= shutdown(services, server, sweeper).finally(() => {
         memoryTranscripts?.close()
         return screening.screen.close()

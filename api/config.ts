@@ -104,6 +104,11 @@ export interface Config {
   shutdownTimeoutMs: number
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   metricsEnabled: boolean
+  /** Full GC once this many sessions (and half the peak) have gone since the last one; 0 = off. */
+  memoryReclaimDrop: number
+  memoryReclaimIntervalMs: number
+  /** Bench-only: GET /debug/heap (loopback, unproxied requests only), ?gc=1 forces a full collection. */
+  debugHeapEndpoint: boolean
 }
 
 export class ConfigError extends Error {
@@ -319,5 +324,8 @@ export function loadConfig(env: Env = {}): Config {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     logLevel,
     metricsEnabled: bool(env, 'METRICS_ENABLED', true),
+    memoryReclaimDrop: int(env, 'MEMORY_RECLAIM_DROP', 256, 0),
+    memoryReclaimIntervalMs: int(env, 'MEMORY_RECLAIM_INTERVAL_MS', 5000, 1000),
+    debugHeapEndpoint: bool(env, 'DEBUG_HEAP_ENDPOINT', false),
   }
 }

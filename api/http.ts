@@ -12,6 +12,7 @@ import { createContext } from './trpc/context'
 import { createStaticHandler } from './static'
 import { accessLog, loggablePath } from './ops/access-log'
 import { createReadiness } from './ops/readiness'
+import { heapReport, isDirectLoopback } from './ops/heap'
 import { mountMediaRoutes } from './media/routes'
 import { requireAllowedOrigin, securityHeaders } from './safety/headers'
 
@@ -48,6 +49,21 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
   // app should listen on loopback only behind nginx.
   if (config.metricsEnabled) {
     app.get('/metrics', c => c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }))
+  }
+
+  // Bench-only heap figures (tests/bench/soak.ts). Off by default; when on, anything but a direct
+  // loopback request gets the same 404 as when it is off, so the endpoint is not advertised.
+  if (config.debugHeapEndpoint) {
+    app.get('/debug/heap', c => {
+      const peer = (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address
+      if (!isDirectLoopback(peer, c.req.raw.headers)) return c.json({ error: { code: 'not_found', message: 'not found' } }, 404)
+      const gc = c.req.query('gc') ?? '0'
+      const top = c.req.query('top') ?? '40'
+      if (!/^[01]$/.test(gc) || !/^\d{1,4}$/.test(top)) {
+        return c.json({ error: { code: 'bad_request', message: 'debug/heap takes gc=0|1 and top=0..9999' } }, 400)
+      }
+      return c.json(heapReport({ gc: gc === '1', top: Number(top) }), 200, { 'Cache-Control': 'no-store' })
+    })
   }
 
   app.use(

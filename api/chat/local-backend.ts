@@ -39,10 +39,7 @@ interface Snapshot {
 const CACHE_CONCURRENCY = 32
 const cacheKey = (id: string) => `leetchat:s:${id}`
 
-export interface LocalBackend extends ChatBackend {
-  /** Every session held (connected or waiting for a resume). */
-  readonly held: number
-}
+export type LocalBackend = ChatBackend
 
 export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
   const { cache, log } = opts

@@ -367,6 +367,9 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     },
     local: id => sessions.get(id),
     all: () => sessions.values(),
+    get held() {
+      return sessions.size
+    },
     create(id, ipHash) {
       const s = newLocalSession(id, ipHash, null)
       sessions.set(id, s)

@@ -25,6 +25,7 @@ export const COUNTERS = {
   media_screened_total: 'Images screened, by result (passed, flagged, or unscreened:<why> = flagged without a verdict)',
   media_screen_worker_restarts_total: 'Image-screening workers retired after a hang, a crash or a failed model load',
   shutdowns_total: 'Graceful shutdowns started (seen only if scraped during the drain)',
+  memory_reclaims_total: 'Full garbage collections run after a wave of sessions had gone (api/ops/reclaim.ts)',
   // Counted by the safety code (api/safety), listed here so the README's table is complete.
   connections_refused_total: 'WebSocket upgrades refused by the guard, by code',
   reports_total: 'Reports stored, by reason',
@@ -43,7 +44,7 @@ export const COUNTERS = {
 export type CounterName = keyof typeof COUNTERS
 
 /** Counters without labels start at 0, so a dashboard sees the series before the first event. */
-const UNLABELLED: CounterName[] = ['connections_total', 'resumes_total', 'frames_in_total', 'frames_out_total', 'messages_relayed_total', 'upload_bytes_total', 'media_sweeps_total', 'media_swept_total', 'media_screen_worker_restarts_total']
+const UNLABELLED: CounterName[] = ['connections_total', 'resumes_total', 'frames_in_total', 'frames_out_total', 'messages_relayed_total', 'upload_bytes_total', 'media_sweeps_total', 'media_swept_total', 'media_screen_worker_restarts_total', 'memory_reclaims_total']
 
 /** Gauges read from live state at scrape time. */
 export const GAUGES = {
@@ -54,6 +55,9 @@ export const GAUGES = {
   waiting_by_interest_count: 'Sessions waiting in the match queue, by how many interests they gave',
   uploads_in_flight: 'Uploads being received right now',
   process_resident_memory_bytes: 'Resident memory of the process',
+  process_heap_used_bytes: 'JavaScript heap in use: live objects plus garbage not yet collected',
+  process_heap_total_bytes: 'JavaScript heap capacity: the blocks the collector holds, free cells included',
+  process_external_memory_bytes: 'Memory JavaScript objects own outside the heap (buffers, large strings)',
   process_uptime_seconds: 'Seconds since the process started',
 } as const
 
@@ -69,6 +73,11 @@ export function registerMetrics(metrics: Metrics, hub: Hub, drain: Drain) {
   )
   metrics.gauge('uploads_in_flight', GAUGES.uploads_in_flight, () => drain.inFlight)
   metrics.gauge('process_resident_memory_bytes', GAUGES.process_resident_memory_bytes, () => process.memoryUsage.rss())
+  // RSS beside the heap tells a JS leak (both grow) from memory the allocator keeps (only RSS does).
+  // memoryUsage() reads counters (about 20 µs); it does not walk the heap.
+  metrics.gauge('process_heap_used_bytes', GAUGES.process_heap_used_bytes, () => process.memoryUsage().heapUsed)
+  metrics.gauge('process_heap_total_bytes', GAUGES.process_heap_total_bytes, () => process.memoryUsage().heapTotal)
+  metrics.gauge('process_external_memory_bytes', GAUGES.process_external_memory_bytes, () => process.memoryUsage().external)
   const started = performance.now()
   metrics.gauge('process_uptime_seconds', GAUGES.process_uptime_seconds, () => Math.round((performance.now() - started) / 100) / 10)
 }

@@ -65,7 +65,8 @@ export const BENCH_ABUSE_OFF: Record<string, string> = {
   MAX_SESSIONS: '1000000000',
 }
 
-export async function startApp(): Promise<RunningServer> {
+/** `extraEnv` adds to (or overrides) the bench's settings, e.g. a short RESUME_WINDOW_MS for the soak. */
+export async function startApp(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'leetchat-bench-'))
   const origin = `http://127.0.0.1:${port}`
@@ -83,6 +84,7 @@ export async function startApp(): Promise<RunningServer> {
     RATE_FINDS_PER_MINUTE: '1000000000',
     MAX_CONNECTIONS_PER_IP: '1000000000',
     ...BENCH_ABUSE_OFF,
+    ...extraEnv,
   }
   delete env.DATABASE_URL
   delete env.MEMCACHED_SERVERS

@@ -473,6 +473,16 @@ const cases: Array<[string, () => Promise<void>]> = [
       }),
   ],
   [
+    'the bench-only heap endpoint, switched off (the default)',
+    async () => {
+      for (const p of ['/debug/heap', '/debug/heap?gc=1', '/debug/heap?gc=1&top=9999']) {
+        const res = await fetch(app.url + p)
+        expect({ p, status: res.status }).toEqual({ p, status: 404 })
+        expect(await res.text()).not.toContain('heapBytes')
+      }
+    },
+  ],
+  [
     'tRPC to an unknown procedure',
     async () => {
       const r = await trpcRaw('admin.deleteEverything', '{}')

@@ -43,6 +43,8 @@ export interface ChatBackend {
   wire(inbox: Inbox): void
   /** Sessions whose socket is on this node (and, on one node, those held for resume). */
   local(id: string): LocalSession | undefined
+  /** How many sessions `local` knows. */
+  readonly held: number
   /** Every session `local` knows. */
   all(): Iterable<LocalSession>
   /** A brand-new session with its socket on this node. */
