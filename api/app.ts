@@ -167,7 +167,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       if (config.quarantineReports > 0 && distinctReporters >= config.quarantineReports) await risk.quarantine(ipHash, 'reports')
     },
   })
-  const sessionLimits = createSessionLimits({ config, cache, metrics, held: hub.heldBy, risk, onAdmitted: spam.seen, now })
+  const sessionLimits = createSessionLimits({ config, cache, metrics, held: () => hub.held, heldBy: hub.heldBy, risk, onAdmitted: spam.seen, now })
   const services: Services = { ...base, guard, hub, moderation, risk, sessionLimits }
   registerMetrics(metrics, hub, drain)
   const MB = (b: number) => Math.round(b / 1048576)

@@ -70,16 +70,13 @@ export function createHub(deps: HubDeps) {
   // what the session caps at the upgrade read (safety/session-limits.ts), kept exact here rather
   // than counted over every session on each upgrade.
   const heldByIp = new Map<string, number>()
-  let heldTotal = 0
   const hold = (ipHash: string) => {
-    heldTotal++
     heldByIp.set(ipHash, (heldByIp.get(ipHash) ?? 0) + 1)
   }
   const release = (ipHash: string) => {
     const n = (heldByIp.get(ipHash) ?? 0) - 1
     if (n > 0) heldByIp.set(ipHash, n)
     else heldByIp.delete(ipHash)
-    heldTotal = Math.max(0, heldTotal - 1)
   }
   // On one node a dropped socket's session stays in memory until it expires; with Redis it
   // leaves this node's memory at once (it is held in Redis, and expiry may run on any node).
@@ -287,8 +284,8 @@ export function createHub(deps: HubDeps) {
     notify(id: string, code: ErrorCode, message: string, retryAfterMs?: number) {
       backend.send(id, JSON.stringify({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))
     },
-    /** Sessions this node holds (connected or resumable), in all and for one address: O(1). */
-    heldBy: (ipHash?: string) => (ipHash === undefined ? heldTotal : (heldByIp.get(ipHash) ?? 0)),
+    /** Sessions this node holds for one address (connected, or on one node also resumable): O(1). */
+    heldBy: (ipHash: string) => heldByIp.get(ipHash) ?? 0,
     /** Session ids of an address held by this node. */
     sessionsByIpHash(ipHash: string): string[] {
       const out: string[] = []

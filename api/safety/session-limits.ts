@@ -22,14 +22,16 @@ export function createSessionLimits(deps: {
   config: SessionLimitsConfig
   cache: Cache
   metrics: Metrics
-  /** Sessions this node holds, in all or for one address (hub.heldBy). */
-  held: (ipHash?: string) => number
+  /** Sessions this node holds (hub.held). */
+  held: () => number
+  /** … of one address (hub.heldBy). */
+  heldBy: (ipHash: string) => number
   risk?: AddressRisk
   /** Called for every admitted new session (first-seen bookkeeping). */
   onAdmitted?: (ipHash: string, at: number) => void
   now: () => number
 }): SessionLimits {
-  const { config, cache, metrics, held, risk, now } = deps
+  const { config, cache, metrics, held, heldBy, risk, now } = deps
   metrics.describe('sessions_refused_total', 'New sessions refused at the upgrade, by code')
   const churnAt = Math.max(2, Math.floor(config.rateSessionsPerMinute / 2) + 1)
   const refused = (r: Refusal) => {
@@ -41,7 +43,7 @@ export function createSessionLimits(deps: {
       if (held() >= config.maxSessions) {
         return refused({ code: 'server_full', message: 'the server is full; try again in a moment', status: 503, retryAfterMs: 5000 })
       }
-      if (held(ipHash) >= config.maxSessionsPerIp) {
+      if (heldBy(ipHash) >= config.maxSessionsPerIp) {
         return refused({
           code: 'too_many_sessions',
           message: `at most ${config.maxSessionsPerIp} sessions per address; close some or resume one`,

@@ -87,7 +87,7 @@ describe('session churn (hole 1)', () => {
     const r = await upgrade(app, freshIp())
     expect(r.status).toBe(503)
     expect(await codeOf(r)).toBe('server_full')
-    expect(app.services.hub.heldBy()).toBe(6)
+    expect(app.services.hub.held).toBe(6)
     const before = lines.filter(l => l.includes('"status":503')).length
     for (let i = 0; i < 40; i++) expect((await upgrade(app, freshIp())).status).toBe(503)
     const logged = lines.filter(l => l.includes('"status":503')).length - before
