@@ -99,3 +99,24 @@ describe('address risk', () => {
     expect(await risk.score('ip')).toBeGreaterThan(0)
   })
 })
+
+describe('the cluster connection-cap wrapper', () => {
+  test("keeps the node guard's proof, pool, screening and risk hooks (cluster mode lost them once)", async () => {
+    const { allowAll, withClusterConnectionCap } = await import('../../api/chat/guard')
+    const calls: string[] = []
+    const node = {
+      ...allowAll,
+      poolFor: async () => (calls.push('pool'), 'quarantine'),
+      checkProof: async () => (calls.push('proof'), null),
+      screenText: () => (calls.push('screen'), null),
+      noteRisk: () => void calls.push('risk'),
+    }
+    const g = withClusterConnectionCap(node, { acquire: async () => true, release() {} }, 5)
+    const ctx = { sessionId: 's', ipHash: 'i' }
+    expect(await g.poolFor!(ctx)).toBe('quarantine')
+    expect(await g.checkProof!(ctx, 't', 'n')).toBeNull()
+    expect(g.screenText!({ ...ctx, partnerId: 'p', chatStartedAt: 0 }, 'hi', 1)).toBeNull()
+    g.noteRisk!('i', 'skip')
+    expect(calls).toEqual(['pool', 'proof', 'screen', 'risk'])
+  })
+})
