@@ -1,6 +1,6 @@
 // Phone and desktop layouts: nothing sticks out at 360 px, the composer stays on screen, and the
 // screenshots the README shows are taken here (tests/e2e/screenshots/).
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type Browser } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
 import { addInterests, axeViolations, banner, bubbles, composer, DESKTOP, openApp, overflowing, PHONE, pressStart, say } from './helpers'
 
@@ -13,30 +13,54 @@ test.describe.configure({ mode: 'serial' })
 
 /**
  * Real finds through the chat socket, so interests.popular has something to suggest: the server
- * suggests an interest only once three different people (sessions) used it.
+ * suggests an interest only once three different people (addresses) used it, so each "person" is
+ * a browser context with its own X-Forwarded-For (the test server trusts loopback). A new address
+ * is asked for a proof of work first: solved here with Web Crypto, as any raw client may.
  */
-async function seedPopular(page: Page) {
-  await page.evaluate(async interests => {
-    for (let person = 0; person < 3; person++) {
+async function seedPopular(browser: Browser) {
+  for (let person = 0; person < 3; person++) {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': `10.253.${Math.floor(Math.random() * 250)}.${person + 1}` } })
+    const page = await context.newPage()
+    await page.goto('/')
+    await page.evaluate(async interests => {
       const ws = new WebSocket(`ws://${location.host}/chat`)
-      const next = (type: string) =>
-        new Promise<void>(resolve => {
-          const on = (e: MessageEvent) => {
-            if (JSON.parse(String(e.data)).type === type) {
-              ws.removeEventListener('message', on)
-              resolve()
-            }
-          }
-          ws.addEventListener('message', on)
-        })
-      await next('hello')
-      const queued = next('queued')
+      const frames: Array<Record<string, unknown>> = []
+      const waiters: Array<() => void> = []
+      ws.addEventListener('message', e => {
+        frames.push(JSON.parse(String(e.data)))
+        for (const w of waiters.splice(0)) w()
+      })
+      const next = async (types: string[]) => {
+        for (;;) {
+          const f = frames.find(x => types.includes(String(x.type)))
+          if (f) return (frames.splice(frames.indexOf(f), 1), f)
+          await new Promise<void>(r => waiters.push(r))
+        }
+      }
+      await next(['hello'])
       ws.send(JSON.stringify({ type: 'find', interests, random: false }))
-      await queued
+      const f = await next(['queued', 'error'])
+      if (f.type === 'error' && f.code === 'proof_required') {
+        const { token, bits } = f.challenge as { token: string; bits: number }
+        const zeros = (d: Uint8Array) => {
+          let z = 0
+          for (const b of d) {
+            if (b) return z + Math.clz32(b) - 24
+            z += 8
+          }
+          return z
+        }
+        const enc = new TextEncoder()
+        let n = 0
+        while (zeros(new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(`${token}:${n.toString(36)}`)))) < bits) n++
+        ws.send(JSON.stringify({ type: 'proof', token, nonce: n.toString(36) }))
+        await next(['queued'])
+      }
       ws.send(JSON.stringify({ type: 'leave' }))
       ws.close(1000)
-    }
-  }, POPULAR)
+    }, POPULAR)
+    await context.close()
+  }
 }
 
 for (const [size, viewport] of [
@@ -46,7 +70,7 @@ for (const [size, viewport] of [
   test(`${size} (${viewport.width}×${viewport.height}): home and chat fit, composer visible, screenshots`, async ({ browser }) => {
     const a = await openApp(browser, { viewport })
     const b = await openApp(browser, { viewport, colorScheme: 'dark' })
-    await seedPopular(b.page)
+    await seedPopular(browser)
 
     // Home.
     await a.page.reload()
