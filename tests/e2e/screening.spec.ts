@@ -4,28 +4,17 @@
 import { expect, test, type Browser } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { landscapeJpeg } from '../support/images'
-import { axeViolations, banner, start, uniqueInterest, type Device } from './helpers'
+import { axeViolations, banner, freePort, start, uniqueInterest, type Device } from './helpers'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 let server: ChildProcess
 let origin = ''
 let dataDir = ''
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer()
-    srv.on('error', fail)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => ok(port))
-    })
-  })
-}
 
 test.beforeAll(async () => {
   const port = await freePort()

@@ -86,8 +86,8 @@ export class ChatSocket {
     this.connect()
   }
 
-  /** A deliberate goodbye (close 1000): the server ends any chat at once. */
-  stop() {
+  /** Stops listening and retrying, flushes the pending ack, and hands back the socket to close. */
+  private detach(): WebSocket | null {
     this.stopped = true
     removeEventListener('online', this.onOnline)
     removeEventListener('offline', this.onOffline)
@@ -98,6 +98,12 @@ export class ChatSocket {
     this.flushAck()
     const ws = this.ws
     this.ws = null
+    return ws
+  }
+
+  /** A deliberate goodbye (close 1000): the server ends any chat at once. */
+  stop() {
+    const ws = this.detach()
     ws?.close(1000, 'bye')
     this.session = null
     this.state = 'connecting' // quietly: the app resets its own view on stop
@@ -110,16 +116,7 @@ export class ChatSocket {
    */
   suspend() {
     if (this.stopped) return
-    this.stopped = true
-    removeEventListener('online', this.onOnline)
-    removeEventListener('offline', this.onOffline)
-    document.removeEventListener('visibilitychange', this.onVisibility)
-    clearTimeout(this.retryTimer)
-    clearTimeout(this.ackTimer)
-    clearTimeout(this.connectTimer)
-    this.flushAck()
-    const ws = this.ws
-    this.ws = null
+    const ws = this.detach()
     try {
       ws?.close(4000, 'page hidden')
     } catch {
