@@ -13,6 +13,20 @@ export interface WsData extends ConnectionInfo {
   conn: Connection | null
 }
 
+/** Methods on the prototype and the upgrade's data as `info`: nothing extra held per socket. */
+class BunConnection implements Connection {
+  constructor(private readonly ws: ServerWebSocket<WsData>) {}
+  get info(): ConnectionInfo {
+    return this.ws.data
+  }
+  send(json: string) {
+    this.ws.send(json)
+  }
+  close(code: number, reason: string) {
+    this.ws.close(code, reason)
+  }
+}
+
 export function bunWebSocketHandlers(hub: Hub, opts: { maxFrameBytes: number }): WebSocketHandler<WsData> {
   return {
     // A frame above this closes the socket (1009) unparsed; below it, our own limit answers with
@@ -24,11 +38,7 @@ export function bunWebSocketHandlers(hub: Hub, opts: { maxFrameBytes: number }):
     sendPings: true,
     open(ws: ServerWebSocket<WsData>) {
       const d = ws.data
-      const conn: Connection = {
-        info: { ip: d.ip, ipHash: d.ipHash, origin: d.origin },
-        send: json => void ws.send(json),
-        close: (code, reason) => ws.close(code, reason),
-      }
+      const conn = new BunConnection(ws)
       d.conn = conn
       d.session = hub.open(conn, d.resume)
     },
