@@ -99,7 +99,8 @@ export function createUploadHandler(deps: UploadDeps) {
         name: ticket.name,
         storageKey: key,
         chatId: ticket.chatId,
-        uploader: session.id,
+        // A keyed hash, as reports store: the bearer token itself never reaches the database.
+        uploader: services.moderation.sessionRef(session.id),
         createdAt,
         expiresAt: createdAt + config.mediaRetentionSeconds * 1000,
         ...shape,

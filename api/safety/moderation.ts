@@ -46,7 +46,7 @@ export interface ModerationDeps {
   log: Logger
   metrics: Metrics
   now: () => number
-  /** Screen-flagged images `uploader` sent in `chatId` (api/media/records.ts); stored with the report. */
+  /** Screen-flagged images `uploader` (its session ref) sent in `chatId` (api/media/records.ts); stored with the report. */
   flaggedImages?: (chatId: string, uploader: string) => Promise<number>
   /** A report was stored against `ipHash` and it was not banned (quarantine, risk). */
   onReported?: (ipHash: string, distinctReporters: number) => void | Promise<void>
@@ -127,7 +127,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
       const note = input.note === undefined ? '' : cleanText(input.note).trim().slice(0, MAX_NOTE_LENGTH)
       // Best effort: a failed lookup must not lose the report.
       const flaggedImages = deps.flaggedImages
-        ? await deps.flaggedImages(t.chatId, t.partnerId).catch((err: unknown) => {
+        ? await deps.flaggedImages(t.chatId, sessionRef(t.partnerId)).catch((err: unknown) => {
             log.error('counting flagged images for a report failed', { code: dbErrorCode(err) })
             return 0
           })
