@@ -38,7 +38,8 @@ export function createChatCore(deps: ChatCoreDeps): { hub: Hub; backend: ChatBac
   const connected = () => hub?.online ?? 0
   let backend: ChatBackend
   let queue: MatchQueue
-  if (cluster && deps.clusterQueue) {
+  if (cluster) {
+    if (!deps.clusterQueue) throw new Error('a cluster node needs the cluster match queue (clusterQueue)')
     const rb = createRedisBackend({
       redis: cluster.redis,
       nodes: cluster.nodes,
