@@ -16,7 +16,8 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-async function waitForPort(port: number, up: boolean, timeoutMs = 5000) {
+/** Waits until something listens on `port` (up) or nothing does (down); `what` names it in the error. */
+export async function waitForPort(port: number, up: boolean, timeoutMs = 5000, what = 'memcached') {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
     const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
@@ -26,7 +27,7 @@ async function waitForPort(port: number, up: boolean, timeoutMs = 5000) {
     if (ok === up) return
     await Bun.sleep(25)
   }
-  throw new Error(`memcached on ${port} did not ${up ? 'start' : 'stop'}`)
+  throw new Error(`${what} on ${port} did not ${up ? 'start' : 'stop'}`)
 }
 
 export async function startMemcached(port?: number): Promise<Memcached> {

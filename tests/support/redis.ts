@@ -6,7 +6,7 @@
 import type { Subprocess } from 'bun'
 import { randomBytes } from 'node:crypto'
 import Redis from 'ioredis'
-import { freePort } from './memcached'
+import { freePort, waitForPort } from './memcached'
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -51,18 +51,6 @@ export interface PrivateRedis {
   start(): Promise<void>
 }
 
-async function waitForPort(port: number, up: boolean, timeoutMs = 5000) {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
-      s => (s.end(), true),
-      () => false,
-    )
-    if (ok === up) return
-    await Bun.sleep(25)
-  }
-  throw new Error(`redis-server on ${port} did not ${up ? 'start' : 'stop'}`)
-}
 
 /** A private, non-persistent redis-server on a free loopback port. */
 export async function startRedis(port?: number): Promise<PrivateRedis> {
@@ -75,14 +63,14 @@ export async function startRedis(port?: number): Promise<PrivateRedis> {
     async start() {
       if (proc) return
       proc = Bun.spawn([bin, '--bind', '127.0.0.1', '--port', String(p), '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'ignore' })
-      await waitForPort(p, true)
+      await waitForPort(p, true, 5000, 'redis-server')
     },
     async stop() {
       if (!proc) return
       proc.kill('SIGKILL')
       await proc.exited
       proc = null
-      await waitForPort(p, false)
+      await waitForPort(p, false, 5000, 'redis-server')
     },
   }
   await r.start()
