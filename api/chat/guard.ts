@@ -30,6 +30,12 @@ export interface ConnectionInfo {
 export interface FrameContext {
   sessionId: string
   ipHash: string
+  /**
+   * The guard's own per-session scratch (its rate-limit bucket handles), on a context the caller
+   * keeps for the session's life (LocalSession.frameCtx) so the hot path skips map lookups. A
+   * context made per call works too, only slower.
+   */
+  memo?: object
 }
 
 export interface ChatGuard {

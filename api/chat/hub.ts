@@ -12,7 +12,7 @@ import type { AddressAction, ChatBackend } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
 import { createFrameParser, type ErrorCode, type Limits, type MediaInfo } from './protocol'
-import { viewOf, type LocalSession, type SessionView } from './session'
+import { moveSession, viewOf, type LocalSession, type SessionView } from './session'
 
 export type { HubObserver } from './chat-rules'
 export type { SessionView } from './session'
@@ -161,7 +161,7 @@ export function createHub(deps: HubDeps) {
       release(s.ipHash)
       hold(conn.info.ipHash)
     }
-    s.ipHash = conn.info.ipHash
+    moveSession(s, conn.info.ipHash)
     s.strikes = 0
     const replay = backend.attach(s)
     sendTo(conn, { type: 'hello', session: s.id, resumed: true, online: backend.online(), limits })
@@ -198,7 +198,7 @@ export function createHub(deps: HubDeps) {
     framesIn.inc()
     const r = parse(raw)
     if (!r.ok) return rules.refuse(s, conn, r)
-    const refusal = guard.checkFrame({ sessionId: s.id, ipHash: s.ipHash }, r.frame)
+    const refusal = guard.checkFrame(s.frameCtx, r.frame)
     if (refusal) {
       metrics.inc('rate_limited_total', { frame: r.frame.type })
       return rules.refuse(s, conn, refusal)
@@ -235,10 +235,6 @@ export function createHub(deps: HubDeps) {
     if (code === 1000) {
       rules.endLocal(s, null, { by: 'stranger', reason: 'left' })
       s.requeue = false
-      // The receipts kept for resent ids were most of what a held session weighs (68.7 KB after
-      // a busy chat, 12.9 KB without: tests/bench/session-memory.ts); after a goodbye the chat is
-      // over, and ids are remembered for the current chat only.
-      s.mailbox?.forgetIds()
     } else if (s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
     backend.save(s)
     backend.detach(s)

@@ -32,7 +32,6 @@ interface Snapshot {
   lastChat: LastChat | null
   seq: number
   outbox: string[]
-  sent: Array<[string, string]>
 }
 
 /** Cache calls in flight at once for restores and shutdown saves (see concurrency.ts). */
@@ -91,7 +90,6 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       lastChat: s.lastChat,
       seq: mb.seq,
       outbox: mb.outbox,
-      sent: mb.sentIds(),
     }
   }
 
@@ -109,7 +107,6 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     const mb = new Mailbox(opts.resumeBufferFrames)
     mb.seq = snap.seq
     mb.outbox = snap.outbox
-    mb.restoreIds(snap.sent)
     const s = newLocalSession(snap.id, snap.ipHash, mb)
     s.interests = snap.interests
     s.random = snap.random
@@ -168,7 +165,9 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     },
     attach(s) {
       clearExpiry(s.id)
-      return mailboxOf(s).outbox.slice()
+      const mb = mailboxOf(s)
+      mb.openResends()
+      return mb.outbox.slice()
     },
     connected: id => Boolean(sessions.get(id)?.conn),
     detach(s) {
@@ -190,8 +189,8 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     },
     relayText(from, to, clientId, body, at) {
       const mb = mailboxOf(from)
-      // A resend of an accepted message (e.g. after a resume) is answered with the original
-      // receipt, never relayed twice.
+      // A resend of an accepted message (after a resume) is answered with the original receipt,
+      // never relayed twice.
       const dup = mb.receipt(clientId)
       if (dup !== undefined) {
         if (from.conn) inbox.arrive(from, dup)
@@ -201,7 +200,6 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       // corks), then the partner's text. This order measured ~8% less server CPU per message.
       const receipt = encodeDelivered(clientId, at, ++mb.seq)
       keep(from, receipt)
-      mb.remember(clientId, receipt)
       const p = sessions.get(to)
       if (p) keep(p, encodeText(body, at, ++mailboxOf(p).seq))
     },

@@ -283,8 +283,13 @@ export function encodeSequenced(frame: SequencedFrameInput, seq: number): string
   }
 }
 
-/** A stranger's `text` frame, without building the object first (the relay's hot path). */
-export const encodeText = (body: string, at: number, seq: number): string => `{"type":"text","body":${JSON.stringify(body)},"at":${at},"from":"stranger","seq":${seq}}`
+// Both as JSON.stringify of an object literal, not a template: a template makes a rope that the
+// socket must flatten when it sends, and measured ~0.8 µs more server CPU per relayed message.
 
-/** A `delivered` receipt, without building the object first. */
-export const encodeDelivered = (id: string, at: number, seq: number): string => `{"type":"delivered","id":${JSON.stringify(id)},"at":${at},"seq":${seq}}`
+/** A stranger's `text` frame (the relay's hot path). */
+export const encodeText = (body: string, at: number, seq: number): string => JSON.stringify({ type: 'text', body, at, from: 'stranger', seq })
+
+/** A `delivered` receipt; it starts with RECEIPT_PREFIX (the mailbox finds receipts by it). */
+export const encodeDelivered = (id: string, at: number, seq: number): string => JSON.stringify({ type: 'delivered', id, at, seq })
+
+export const RECEIPT_PREFIX = '{"type":"delivered"'

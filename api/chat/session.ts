@@ -3,6 +3,7 @@
 // another node. Sequenced frames live in the session's mailbox (mailbox.ts on one node; Redis on
 // several), not here.
 import type { Connection } from './connection'
+import type { FrameContext } from './guard'
 import type { Mailbox } from './mailbox'
 
 export type SessionState = 'idle' | 'queued' | 'chatting'
@@ -50,6 +51,8 @@ export interface LocalSession {
   quickSkips: number
   /** The last find was answered with proof_required: an accepted proof runs it. */
   awaitingProof: boolean
+  /** What the guard sees of this session on every frame; replaced when its address changes. */
+  frameCtx: FrameContext
 }
 
 /** What other modules (tRPC, uploads, reports) may know about a session. */
@@ -82,7 +85,15 @@ export function newLocalSession(id: string, ipHash: string, mailbox: Mailbox | n
     textGate: null,
     awaitingProof: false,
     quickSkips: 0,
+    frameCtx: { sessionId: id, ipHash },
   }
+}
+
+/** A resume may come from another address: the session and the guard's context follow it. */
+export function moveSession(s: LocalSession, ipHash: string) {
+  if (s.ipHash === ipHash) return
+  s.ipHash = ipHash
+  s.frameCtx = { sessionId: s.id, ipHash }
 }
 
 export function viewOf(s: LocalSession): SessionView {

@@ -27,14 +27,22 @@ export interface TranscriptLimits {
   maxChats?: number
 }
 
+/**
+ * A chat's kept lines as a ring in one flat array, three slots a line (from, body, at): a text
+ * writes three slots and allocates nothing once the ring is full, where an object per line plus
+ * shift() was a measurable part of the relay's cost. Entries are built only for a report.
+ */
 interface Kept {
-  lines: TranscriptEntry[]
+  buf: Array<string | number>
+  /** Line index of the oldest kept line. */
+  head: number
+  count: number
   chars: number
   ended: boolean
 }
 
 export function createTranscripts(limits: TranscriptLimits = {}, now: () => number = Date.now): Transcripts {
-  const maxLines = limits.maxLines ?? 30
+  const maxLines = Math.max(1, limits.maxLines ?? 30)
   const maxChars = limits.maxChars ?? 12_000
   const keepAfterEndMs = limits.keepAfterEndMs ?? 5 * 60_000
   const maxChats = limits.maxChats ?? 50_000
@@ -58,16 +66,43 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
     arm()
   }
 
+  function dropOldest(k: Kept) {
+    const i = k.head * 3
+    k.chars -= (k.buf[i + 1] as string).length
+    // Let go of the text now rather than when the slot is written again.
+    k.buf[i + 1] = ''
+    k.head = (k.head + 1) % maxLines
+    k.count--
+  }
+
+  function entries(k: Kept): TranscriptEntry[] {
+    const out: TranscriptEntry[] = []
+    for (let j = 0; j < k.count; j++) {
+      const i = ((k.head + j) % maxLines) * 3
+      out.push({ from: k.buf[i] as string, body: k.buf[i + 1] as string, at: k.buf[i + 2] as number })
+    }
+    return out
+  }
+
   const observer: HubObserver = {
     onText(chatId, from, body, at) {
       let k = chats.get(chatId)
       if (!k) {
         if (chats.size >= maxChats) chats.delete(chats.keys().next().value!)
-        chats.set(chatId, (k = { lines: [], chars: 0, ended: false }))
+        chats.set(chatId, (k = { buf: [], head: 0, count: 0, chars: 0, ended: false }))
       }
-      k.lines.push({ from, body, at })
+      if (k.count === maxLines) dropOldest(k)
+      const w = ((k.head + k.count) % maxLines) * 3
+      // Until the ring has wrapped once, the next line goes at the end of the array.
+      if (w === k.buf.length) k.buf.push(from, body, at)
+      else {
+        k.buf[w] = from
+        k.buf[w + 1] = body
+        k.buf[w + 2] = at
+      }
+      k.count++
       k.chars += body.length
-      while (k.lines.length > maxLines || (k.chars > maxChars && k.lines.length > 1)) k.chars -= k.lines.shift()!.body.length
+      while (k.chars > maxChars && k.count > 1) dropOldest(k)
     },
     onChatEnded(chatId) {
       const k = chats.get(chatId)
@@ -80,7 +115,10 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
 
   return {
     observer,
-    lines: chatId => chats.get(chatId)?.lines ?? null,
+    lines(chatId) {
+      const k = chats.get(chatId)
+      return k ? entries(k) : null
+    },
     get size() {
       return chats.size
     },

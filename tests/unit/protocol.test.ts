@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { acceptHotFrame, createFrameParser, encodeSequenced, ERROR_CODES, type ParseResult } from '../../api/chat/protocol'
+import { acceptHotFrame, createFrameParser, encodeSequenced, ERROR_CODES, RECEIPT_PREFIX, type ParseResult } from '../../api/chat/protocol'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest, normaliseInterests } from '../../api/chat/interests'
 
 const parse = createFrameParser({ maxTextLength: 50, maxFrameBytes: 1024 })
@@ -189,13 +189,14 @@ describe('hot path for text, typing, ack, next and leave', () => {
 })
 
 describe('encodeSequenced', () => {
-  test('hand-written text and delivered frames equal JSON.stringify of the same object', () => {
+  test('text and delivered frames parse back to the frame with its seq; a receipt starts with RECEIPT_PREFIX', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 64 }), fc.nat(), fc.nat(), (body, id, at, seq) => {
         const text = encodeSequenced({ type: 'text', body, at, from: 'stranger' }, seq)
         expect(JSON.parse(text)).toEqual({ type: 'text', body, at, from: 'stranger', seq })
         const delivered = encodeSequenced({ type: 'delivered', id, at }, seq)
         expect(JSON.parse(delivered)).toEqual({ type: 'delivered', id, at, seq })
+        expect(delivered.startsWith(RECEIPT_PREFIX)).toBe(true)
       }),
       { numRuns: 1000 },
     )

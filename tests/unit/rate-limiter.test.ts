@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { createRateLimiter, perMinute, perSecond } from '../../api/safety/rate-limiter'
+import { createRateLimiter, perMinute, perSecond, takeBoth, takeFrom } from '../../api/safety/rate-limiter'
 
 describe('token bucket rate limiter', () => {
   test('a full bucket allows a burst, then refuses with the time until the next token', () => {
@@ -46,5 +46,40 @@ describe('token bucket rate limiter', () => {
     l.take('abuser', 0)
     for (let i = 0; i < 200; i++) l.take(`other${i}`, 1000 + i)
     expect(l.take('abuser', 1500)).toBeGreaterThan(0)
+  })
+})
+
+describe('bucket handles and two buckets at once', () => {
+  test('a held handle spends from the same bucket the limiter reads', () => {
+    const l = createRateLimiter(perSecond(1, 2))
+    const b = l.handle('s', 0)
+    const other = createRateLimiter(perSecond(100, 100))
+    expect(takeFrom(l, 's', b, other, 'ip', other.handle('ip', 0), 0)).toBe(0)
+    expect(takeFrom(l, 's', b, other, 'ip', other.handle('ip', 0), 0)).toBe(0)
+    expect(l.wait('s', 0)).toBe(1000)
+    expect(b.live).toBe(true)
+  })
+
+  test('a pruned bucket goes dead, so its holder fetches the new one and no key has two', () => {
+    const l = createRateLimiter(perSecond(10, 10), { minSweep: 4 })
+    const b = l.handle('s', 0)
+    l.take('s', 0)
+    // Refilled by 10 s, then swept by the flood of fresh keys.
+    for (let i = 0; i < 20; i++) l.take(`k${i}`, 10_000)
+    expect(b.live).toBe(false)
+    const again = l.handle('s', 10_000)
+    expect(again).not.toBe(b)
+    expect(l.handle('s', 10_000)).toBe(again)
+  })
+
+  test('takeBoth spends from neither when one is empty, and answers the longer wait', () => {
+    const s = createRateLimiter(perSecond(1, 1))
+    const ip = createRateLimiter(perSecond(2, 1))
+    expect(takeBoth(s, 'a', ip, 'x', 0)).toBe(0)
+    expect(takeBoth(s, 'a', ip, 'x', 0)).toBe(1000)
+    // At 500 ms the address has a token again but the session does not: nothing is spent.
+    expect(takeBoth(s, 'a', ip, 'x', 500)).toBe(500)
+    expect(ip.wait('x', 500)).toBe(0)
+    expect(takeBoth(s, 'a', ip, 'x', 1000)).toBe(0)
   })
 })

@@ -39,3 +39,23 @@ describe('rolling transcripts', () => {
     t.close()
   })
 })
+
+describe('rolling transcripts against a plain model', () => {
+  test('the ring keeps exactly what a list trimmed by lines and characters keeps', () => {
+    let seed = 7
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n)
+    for (const [maxLines, maxChars] of [[1, 50], [3, 20], [5, 1000], [30, 12_000], [4, 9]] as const) {
+      const t = createTranscripts({ maxLines, maxChars })
+      const model: Array<{ from: string; body: string; at: number }> = []
+      for (let i = 0; i < 400; i++) {
+        const line = { from: i % 3 ? 'a' : 'b', body: 'x'.repeat(1 + rand(12)) + i, at: i }
+        t.observer.onText!('c', line.from, line.body, line.at)
+        model.push(line)
+        let chars = model.reduce((n, l) => n + l.body.length, 0)
+        while (model.length > maxLines || (chars > maxChars && model.length > 1)) chars -= model.shift()!.body.length
+        expect(t.lines('c')).toEqual(model)
+      }
+      t.close()
+    }
+  })
+})
