@@ -1,13 +1,17 @@
 // `bun tests/bench/session-memory.ts`: how much heap a session holds while it waits out the resume
 // window after a busy chat. Deterministic where the soak is not: PAIRS pairs (256), every client
 // sends exactly TEXTS texts (300) with one in flight, acks every 64 frames as the relay bench does,
-// then closes with 1000. The heap is read from inside the app (GET /debug/heap, full GC first)
-// before the load and while all those sessions are still held. Prints figures; asserts nothing.
+// then closes with 1000 (or, with CLOSE=drop, 4000: a lost connection). The heap is read from
+// inside the app (GET /debug/heap, full GC first) before the load and while all those sessions
+// are still held. Prints figures; asserts nothing.
 import { open, type BenchSocket } from './clients'
 import { startApp } from './servers'
 
 const PAIRS = Number(process.env.PAIRS ?? 256)
 const TEXTS = Number(process.env.TEXTS ?? 300)
+// CLOSE=drop: the sockets close as a lost network would (4000, not a goodbye), so every session
+// is held with its chat and unacknowledged frames for a resume.
+const DROP = process.env.CLOSE === 'drop'
 const ACK_EVERY = 64
 const MB = (b: number) => (b / 2 ** 20).toFixed(1)
 
@@ -59,12 +63,12 @@ try {
   for (let k = 0; k < PAIRS; k++) pairs.push(await pair(k))
   await Promise.all(pairs.flatMap(([x, y]) => [chat(x), chat(y)]))
   await Bun.sleep(300)
-  for (const [x, y] of pairs) for (const s of [x, y]) s.ws.close(1000)
+  for (const [x, y] of pairs) for (const s of [x, y]) s.ws.close(DROP ? 4000 : 1000)
   await Bun.sleep(1000)
   const after = await heap()
   const n = PAIRS * 2
   const held = after.heapBytes - before.heapBytes + (after.extraMemoryBytes - before.extraMemoryBytes)
-  console.log(`${n} sessions, each sent and received ${TEXTS} texts, closed with 1000, all still inside the resume window:`)
+  console.log(`${n} sessions, each sent and received ${TEXTS} texts, closed with ${DROP ? "4000 (dropped)" : "1000 (goodbye)"}, all still inside the resume window:`)
   console.log(
     `  JS heap ${MB(before.heapBytes)} → ${MB(after.heapBytes)} MB, extra ${MB(before.extraMemoryBytes)} → ${MB(after.extraMemoryBytes)} MB, malloc in use ${MB(before.malloc?.inUseBytes ?? NaN)} → ${MB(after.malloc?.inUseBytes ?? NaN)} MB, RSS ${MB(before.rssBytes)} → ${MB(after.rssBytes)} MB`,
   )
