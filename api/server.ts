@@ -26,11 +26,8 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
     const ip = clientIp(server.requestIP(req)?.address, req.headers.get('x-forwarded-for'), config.trustedProxies)
     const info = { ip, ipHash: secrets.hashIp(ip), origin: req.headers.get('origin') }
     let refusal = guard.admitConnection(info)
-    if (!refusal && guard.admitAcrossNodes) {
-      refusal = await guard.admitAcrossNodes(info)
-      // Counted on this node by admitConnection but refused by the cluster: give the slot back.
-      if (refusal) guard.releaseConnection({ ...info })
-    }
+    // A refusal by the cluster gives back this node's slot itself (see ChatGuard).
+    if (!refusal && guard.admitAcrossNodes) refusal = await guard.admitAcrossNodes(info)
     if (refusal) return refusalResponse(refusal)
     const resume = new URL(req.url).searchParams.get('resume')
     // A resume of a session held here (or, with Redis, anywhere) is not a new session.
