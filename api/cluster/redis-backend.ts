@@ -8,8 +8,8 @@
 // any) — atomic, so seqs and publishes are in the same order, and a frame is either in the outbox
 // or was never accepted. The relay's hot path is one script for both frames of a message.
 //
-// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, cid, pid, chat,
-// last, seq} · P ob:<id> list · P sent:<id> hash clientId → receipt · P ns:<node> set of its
+// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, proof, cid, pid,
+// chat, last, seq} · P ob:<id> list · P sent:<id> hash clientId → receipt · P ns:<node> set of its
 // sessions · P exp zset of held sessions by deadline. Channels: P n:<node> (frames, takeovers),
 // P all (actions for every node, e.g. bans).
 import type { Logger } from '../log'
@@ -347,6 +347,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     s.requeue = f.requeue === '1'
     s.chat = f.chat ? (JSON.parse(f.chat) as ChatRef) : null
     s.lastChat = f.last ? (JSON.parse(f.last) as LastChat) : null
+    // A find answered with proof_required on the old node: the proof sent here runs it.
+    s.awaitingProof = f.proof === '1'
     if (s.state === 'chatting' && !s.chat) s.state = 'idle'
     // A session that was queued on a node that went away is queued again on resume.
     if (s.state === 'queued') {
@@ -357,7 +359,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
 
   function recordFields(s: LocalSession): string[] {
-    return ['ip', s.ipHash, 'state', s.state, 'interests', JSON.stringify(s.interests), 'random', s.random ? '1' : '0', 'requeue', s.requeue ? '1' : '0']
+    return ['ip', s.ipHash, 'state', s.state, 'interests', JSON.stringify(s.interests), 'random', s.random ? '1' : '0', 'requeue', s.requeue ? '1' : '0', 'proof', s.awaitingProof ? '1' : '0']
   }
 
   const backend: RedisBackend = {
