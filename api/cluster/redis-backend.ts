@@ -14,11 +14,12 @@
 // P all (actions for every node, e.g. bans).
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
-import type { AddressAction, ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
+import type { ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
 import type { SequencedFrameInput } from '../chat/protocol'
 import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type SessionState, type SessionView } from '../chat/session'
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
+import { allChannel as allChannelOf, createSeenIds, decodeAddressAction, encodeAddressAction, newActionId } from './address-actions'
 
 export interface RedisBackendOptions {
   redis: RedisConnections
@@ -186,6 +187,9 @@ return out
 `
 
 const EXPIRY_POLL_MS = 500
+/** How long an `ended` push or an address action is retried while Redis is away. */
+const RETRY_FOR_MS = 5 * 60_000
+const MAX_RETRIES = 10_000
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
 const TRANSCRIPT_LINES = 30
 const EXPIRY_BATCH = 200
@@ -210,7 +214,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   const P = redis.prefix
   const me = nodes.nodeId
   const myChannel = `${P}n:${me}`
-  const allChannel = `${P}all`
+  const allChannel = allChannelOf(P)
   const k = { s: (id: string) => `${P}s:${id}`, ob: (id: string) => `${P}ob:${id}`, sent: (id: string) => `${P}sent:${id}`, ns: (node: string) => `${P}ns:${node}`, exp: `${P}exp` }
   const run = {
     push: defineScript(redis.cmd, PUSH),
@@ -267,10 +271,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     else pending.get(s.id)?.push(json)
   }
 
+  /** Address actions run here already (this node's own, or one published twice). */
+  const seenActions = createSeenIds(RETRY_FOR_MS * 2, now)
   function onAll(msg: string) {
-    if (msg.charCodeAt(0) !== 65 /* A */) return
-    const nl = msg.indexOf('\n')
-    inbox.addressAction(msg.slice(1, nl), JSON.parse(msg.slice(nl + 1)) as AddressAction)
+    const m = decodeAddressAction(msg)
+    if (m && seenActions.first(m.id)) inbox.addressAction(m.ipHash, m.action)
   }
 
   redis.sub.on('message', (channel: string, msg: string) => {
@@ -314,11 +319,46 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   function retryDetaches() {
     for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
   }
+  /**
+   * What must reach its sessions even when Redis was away when it happened: the end of a chat
+   * (the partner is told once Redis is back) and address actions (a ban). Retried in order until
+   * Redis takes them or RETRY_FOR_MS passes. Both are safe to run twice: an `ended` push applies
+   * only while its chat is the session's, an action runs once per id. (A command that timed out
+   * on a frozen Redis still runs when it wakes, and its retry then does nothing.)
+   */
+  const retries: Array<{ since: number; run: () => Promise<unknown> }> = []
+  let retrying = false
+  function retryLater(run: () => Promise<unknown>) {
+    if (retries.length >= MAX_RETRIES) retries.shift()
+    retries.push({ since: now(), run })
+  }
+  async function retryPending() {
+    if (retrying) return
+    retrying = true
+    try {
+      while (retries.length && !closed) {
+        const r = retries[0]!
+        if (now() - r.since > RETRY_FOR_MS) {
+          retries.shift()
+          continue
+        }
+        try {
+          await r.run()
+        } catch {
+          return // still away: keep the order, try again on the next tick
+        }
+        retries.shift()
+      }
+    } finally {
+      retrying = false
+    }
+  }
   let expiring = false
   const expiryTimer = setInterval(() => {
     if (expiring || closed) return
     expiring = true
     if (undetached.size) retryDetaches()
+    if (retries.length) void retryPending()
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
@@ -326,11 +366,14 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
 
   nodes.onNodeDead(async dead => {
     const out = (await run.orphan([k.ns(dead), k.exp], [P, dead, now() + opts.resumeWindowMs])) as string[]
+    const removals: Array<Promise<unknown>> = []
     for (let i = 0; i < out.length; i += 3) {
       const [id, partner, queued] = [out[i]!, out[i + 1]!, out[i + 2]!]
-      if (queued === '1') void queueRemoval?.(id)
+      // Awaited: a node that was only stalled puts its waiters back after this cleanup has ended.
+      if (queued === '1' && queueRemoval) removals.push(queueRemoval(id).catch(fail('queue removal')))
       if (partner) backend.send(partner, PARTNER_RECONNECTING)
     }
+    await Promise.all(removals)
     if (out.length) log.warn('node died; its sessions are held for resume', { node: dead, sessions: out.length / 3 })
   })
   let queueRemoval: ((id: string) => Promise<unknown>) | null = null
@@ -454,7 +497,12 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         doc = JSON.stringify({ id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at } satisfies LastChat)
       }
       const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
-      run.push([k.s(to), k.ob(to), k.sent(to)], [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]).catch(fail('push'))
+      const push = () => run.push([k.s(to), k.ob(to), k.sent(to)], [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames])
+      push().catch(err => {
+        fail('push')(err)
+        // The end of a chat must reach both sides once Redis is back (else the partner stays in it).
+        if (t === 'ended') retryLater(push)
+      })
     },
     send(to, json) {
       run.send([k.s(to)], [P, to, json]).catch(fail('send'))
@@ -504,7 +552,15 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       }
     },
     async addressAction(ipHash, action) {
-      await redis.cmd.publish(allChannel, `A${ipHash}\n${JSON.stringify(action)}`)
+      // This node's sessions at once, whatever Redis does; the other nodes through Redis.
+      const id = newActionId()
+      seenActions.first(id)
+      inbox.addressAction(ipHash, action)
+      const publish = () => redis.cmd.publish(allChannel, encodeAddressAction({ id, ipHash, action }))
+      await publish().catch(err => {
+        fail('address action')(err)
+        retryLater(publish)
+      })
     },
     online: () => Math.max(online, opts.connected()),
     async persistAll() {
