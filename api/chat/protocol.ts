@@ -223,7 +223,8 @@ export interface MediaInfo {
   flagged?: boolean
 }
 
-export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned'
+/** `interrupted` (always `by: "server"`): the cluster lost the chat's state (see protocol.md, Several nodes). */
+export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned' | 'interrupted'
 export type EndedBy = 'you' | 'stranger' | 'server'
 
 export type HelloFrame = { type: 'hello'; session: string; resumed: boolean; online: number; limits: Limits }

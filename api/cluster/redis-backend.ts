@@ -186,6 +186,27 @@ redis.call('DEL', KEYS[1])
 return out
 `
 
+// Puts a connected session of this node back in Redis after a fault. KEYS: s, ns mine, exp ·
+// ARGV: id, me, then the record (ip, state, interests, random, requeue, proof, seq, cid, pid,
+// chat, last). Returns {0} when the record was gone (re-created from ARGV), {1} when it was this
+// node's, {2} when another node holds it now (resumed there), {3, state} when it was held as a
+// dead node's (orphaned: taken back).
+const REASSERT = `
+local s = KEYS[1]
+if redis.call('EXISTS', s) == 0 then
+  redis.call('HSET', s, 'node', ARGV[2], 'ip', ARGV[3], 'state', ARGV[4], 'interests', ARGV[5], 'random', ARGV[6], 'requeue', ARGV[7], 'proof', ARGV[8], 'seq', ARGV[9], 'cid', ARGV[10], 'pid', ARGV[11], 'chat', ARGV[12], 'last', ARGV[13])
+  redis.call('SADD', KEYS[2], ARGV[1])
+  return { 0 }
+end
+local node = redis.call('HGET', s, 'node') or ''
+if node ~= '' and node ~= ARGV[2] then return { 2 } end
+redis.call('SADD', KEYS[2], ARGV[1])
+if node == ARGV[2] then return { 1 } end
+redis.call('HSET', s, 'node', ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return { 3, redis.call('HGET', s, 'state') or '' }
+`
+
 const EXPIRY_POLL_MS = 500
 /** How long an `ended` push or an address action is retried while Redis is away. */
 const RETRY_FOR_MS = 5 * 60_000
@@ -204,6 +225,12 @@ export interface RedisBackend extends ChatBackend {
   transcript(chatId: string): Promise<Array<{ from: string; body: string; at: number }> | null>
   /** Called when the node's heartbeat lapsed: re-assert ownership of every connected session. */
   reclaim(): Promise<void>
+  /**
+   * After Redis lost its data or peers took this node for dead: every connected session's record
+   * is put back (or written again), chats whose state is gone are ended (`interrupted`), waiters
+   * whose place in the queue is gone search again, partners told `reconnecting` are told `back`.
+   */
+  recover(cause: 'data_lost' | 'taken_for_dead'): Promise<void>
   /** The queue is made after the backend: sessions of a dead node leave it through this. */
   useQueue(remove: (id: string) => Promise<unknown>): void
 }
@@ -225,11 +252,18 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     detach: defineScript(redis.cmd, DETACH),
     expire: defineScript(redis.cmd, EXPIRE),
     orphan: defineScript(redis.cmd, ORPHAN),
+    reassert: defineScript(redis.cmd, REASSERT),
   }
   const sessions = new Map<string, LocalSession>()
   const claiming = new Map<string, Claiming>()
   /** Frames that arrived for a claimed session before its socket opened (replayed on attach). */
   const pending = new Map<string, string[]>()
+  /**
+   * The last sequenced frame sent to each connected session of this node (the string only: its
+   * seq is read when needed). If Redis loses the session's record, it is written again from this
+   * seq on, so the client, which drops what it has seen, does not drop what follows.
+   */
+  const lastFrame = new Map<string, string>()
   let inbox!: Inbox
   let online = 0
   let closed = false
@@ -267,8 +301,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     const json = msg.slice(nl2 + 1)
     if (ctl && !inbox.apply(s, JSON.parse(ctl) as Control)) return
     if (!json) return
-    if (s.conn) inbox.arrive(s, json)
-    else pending.get(s.id)?.push(json)
+    if (s.conn) {
+      inbox.arrive(s, json)
+      lastFrame.set(s.id, json)
+    } else pending.get(s.id)?.push(json)
   }
 
   /** Address actions run here already (this node's own, or one published twice). */
@@ -465,6 +501,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     attach(s) {
       const replay = pending.get(s.id) ?? []
       pending.delete(s.id)
+      if (replay.length) lastFrame.set(s.id, replay[replay.length - 1]!)
       return replay
     },
     async connected(id) {
@@ -474,11 +511,13 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     detach(s) {
       sessions.delete(s.id)
       pending.delete(s.id)
+      lastFrame.delete(s.id)
       detachInRedis(s.id, now() + opts.resumeWindowMs)
     },
     drop(id) {
       sessions.delete(id)
       pending.delete(id)
+      lastFrame.delete(id)
     },
     push(to, frame, ctl?: Control) {
       let t = ''
@@ -582,6 +621,53 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       await m.exec()
       log.warn('heartbeat lapsed; sessions reclaimed', { sessions: ids.length })
     },
+    async recover(cause) {
+      const list = [...sessions.values()].filter(s => s.conn)
+      const counts = { lost: 0, orphaned: 0, movedAway: 0 }
+      await Promise.all(
+        list.map(async s => {
+          const c = s.chat
+          const last = lastFrame.get(s.id)
+          const record = [
+            s.ipHash,
+            s.state,
+            JSON.stringify(s.interests),
+            s.random ? '1' : '0',
+            s.requeue ? '1' : '0',
+            s.awaitingProof ? '1' : '0',
+            last ? seqOf(last) : 0,
+            c?.id ?? '',
+            c?.partnerId ?? '',
+            c ? JSON.stringify(c) : '',
+            s.lastChat ? JSON.stringify(s.lastChat) : '',
+          ]
+          let r: [number, string?]
+          try {
+            r = (await run.reassert([k.s(s.id), k.ns(me), k.exp], [s.id, me, ...record])) as [number, string?]
+          } catch (err) {
+            return fail('reassert')(err)
+          }
+          if (sessions.get(s.id) !== s || !s.conn) return
+          if (r[0] === 2) {
+            counts.movedAway++
+            return inbox.takenOver(s)
+          }
+          if (r[0] === 0) {
+            counts.lost++
+            // Its chat (or its place in the queue) went with Redis's data.
+            if (s.chat || s.state === 'queued') inbox.interrupted(s)
+            return
+          }
+          if (r[0] === 3) {
+            counts.orphaned++
+            // Held as a dead node's: its partner was told `reconnecting`, its place in the queue removed.
+            if (s.chat) backend.send(s.chat.partnerId, PARTNER_BACK)
+            else if (s.state === 'queued' && r[1] !== 'queued') inbox.interrupted(s)
+          }
+        }),
+      )
+      log.warn('cluster state put back after a Redis fault', { cause, sessions: list.length, ...counts })
+    },
     async transcript(chatId) {
       if (!/^[\w-]{8,64}$/.test(chatId)) return null
       const raw = await redis.cmd.lrange(`${P}tr:${chatId}`, 0, -1)
@@ -601,3 +687,4 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
 }
 
 const PARTNER_RECONNECTING = JSON.stringify({ type: 'partner', state: 'reconnecting' })
+const PARTNER_BACK = JSON.stringify({ type: 'partner', state: 'back' })

@@ -39,6 +39,7 @@ export const COUNTERS = {
   strikes_total: 'Strikes counted against addresses, by why',
   quarantines_total: 'Addresses put in quarantine, by cause',
   blocks_total: 'Blocks of a stranger',
+  cluster_recoveries_total: 'Times this node put its cluster state back, by cause (data_lost: Redis restarted empty; taken_for_dead: peers cleaned up after it)',
 } as const
 
 export type CounterName = keyof typeof COUNTERS

@@ -116,3 +116,71 @@ describe.if(enabled)('two nodes while their Redis is frozen or down', () => {
     60_000,
   )
 })
+
+describe.if(enabled)('two nodes when their Redis restarts empty', () => {
+  let redis: PrivateRedis
+  let c: TestCluster
+  const opened: TestClient[] = []
+  beforeAll(async () => {
+    redis = await startRedis()
+    c = await startCluster({ nodes: 2, redisUrl: redis.url, env: { NODE_TTL_MS: '10000', LOG_LEVEL: 'error', MAX_CONNECTIONS_PER_IP: '3', MATCH_FALLBACK_MS: '60000' } })
+  }, 60_000)
+  afterAll(async () => {
+    for (const x of opened) if (!x.closed) x.ws.close()
+    await c?.stop()
+    await redis?.stop()
+  }, 30_000)
+
+  const node = (i: number) => c.nodes[i]!
+  async function client(n: ClusterNode, ip = freshIp()) {
+    const x = await TestClient.connect(n.wsUrl, fromIp(ip))
+    opened.push(x)
+    return x
+  }
+
+  test('chats end with `interrupted`, a waiter is queued again and found, the connection cap still counts, no node exits', async () => {
+    const x = await client(node(0))
+    const y = await client(node(1))
+    const talk = uniqueInterest()
+    x.send({ type: 'find', interests: [talk], random: false })
+    await x.next('queued')
+    y.send({ type: 'find', interests: [talk], random: false })
+    await Promise.all([x.next('matched'), y.next('matched')])
+    x.send({ type: 'text', id: 't1', body: 'before' })
+    expect((await y.next('text')).body).toBe('before')
+    const w = await client(node(0))
+    const waitFor = uniqueInterest()
+    w.send({ type: 'find', interests: [waitFor], random: false })
+    await w.next('queued')
+    // One address at the cap (3), over both nodes.
+    const capIp = freshIp()
+    const capped = [await client(node(0), capIp), await client(node(0), capIp), await client(node(1), capIp)]
+
+    await redis.stop()
+    await redis.start() // no persistence: everything the cluster kept in Redis is gone
+
+    const told = 10_000
+    expect(await x.next('ended', told)).toMatchObject({ by: 'server', reason: 'interrupted' })
+    expect(await y.next('ended', told)).toMatchObject({ by: 'server', reason: 'interrupted' })
+    // The seq goes on from what the client saw (it drops frames whose seq it has seen).
+    expect(x.all('ended')[0]!.seq).toBeGreaterThan(x.all('delivered')[0]!.seq)
+    // The waiter was put back in the queue: a stranger on the other node finds them.
+    const n = await client(node(1))
+    n.send({ type: 'find', interests: [waitFor], random: false })
+    const [mw, mn] = await Promise.all([w.next('matched', told), n.next('matched', told)])
+    expect(mw.chat).toBe(mn.chat)
+    // The address's sockets are counted again.
+    expect(await TestClient.connect(node(1).wsUrl, fromIp(capIp)).catch(() => null)).toBeNull()
+    // They chat again, each with someone new (the two of them are in their re-pair cool-down).
+    const z = await client(node(1))
+    const again = uniqueInterest()
+    x.send({ type: 'find', interests: [again], random: false })
+    await x.next('queued')
+    z.send({ type: 'find', interests: [again], random: false })
+    await Promise.all([x.next('matched', told), z.next('matched', told)])
+    z.send({ type: 'text', id: 't2', body: 'after' })
+    expect((await x.next('text')).body).toBe('after')
+    for (const k of capped) k.ws.close()
+    for (const nd of c.nodes) expect(nd.proc.exitCode).toBeNull()
+  }, 60_000)
+})

@@ -361,7 +361,7 @@ export class ChatController {
         if (!c || c.ended) return
         this.endChat({ by: f.by, reason: f.reason })
         return this.set({
-          announce: f.by === 'stranger' ? 'Stranger has left the chat.' : f.reason === 'timeout' ? "The stranger's connection was lost. The chat has ended." : 'The chat has ended.',
+          announce: f.by === 'stranger' ? 'Stranger has left the chat.' : f.reason === 'timeout' ? "The stranger's connection was lost. The chat has ended." : f.reason === 'interrupted' ? 'The chat was interrupted by the server; start again.' : 'The chat has ended.',
         })
       }
       case 'error':
