@@ -138,7 +138,7 @@ describe.if(enabled)('two nodes when their Redis restarts empty', () => {
     return x
   }
 
-  test('chats end with `interrupted`, a waiter is queued again and found, the connection cap still counts, no node exits', async () => {
+  test('chats end with `interrupted`, a waiter is queued again and found, the connection cap and popular interests still count, no node exits', async () => {
     const x = await client(node(0))
     const y = await client(node(1))
     const talk = uniqueInterest()
@@ -152,6 +152,13 @@ describe.if(enabled)('two nodes when their Redis restarts empty', () => {
     const waitFor = uniqueInterest()
     w.send({ type: 'find', interests: [waitFor], random: false })
     await w.next('queued')
+    // Three addresses used one interest (two of them now chat, one waits): popular once three did.
+    const shared = uniqueInterest()
+    const fans = [await client(node(0)), await client(node(1)), await client(node(0))]
+    for (const f of fans) {
+      f.send({ type: 'find', interests: [shared], random: false })
+      await f.next('queued')
+    }
     // One address at the cap (3), over both nodes.
     const capIp = freshIp()
     const capped = [await client(node(0), capIp), await client(node(0), capIp), await client(node(1), capIp)]
@@ -169,6 +176,11 @@ describe.if(enabled)('two nodes when their Redis restarts empty', () => {
     n.send({ type: 'find', interests: [waitFor], random: false })
     const [mw, mn] = await Promise.all([w.next('matched', told), n.next('matched', told)])
     expect(mw.chat).toBe(mn.chat)
+    // Popular interests are counted again from the sessions the nodes hold (asked after the loss:
+    // each node reuses its answer for a few seconds).
+    const popular = async (n: ClusterNode) =>
+      ((await (await fetch(`${n.url}/trpc/interests.popular?input=${encodeURIComponent('{"limit":50}')}`)).json()) as { result: { data: Array<{ name: string; count: number }> } }).result.data
+    expect(await popular(node(1))).toContainEqual({ name: shared, count: 3 })
     // The address's sockets are counted again.
     expect(await TestClient.connect(node(1).wsUrl, fromIp(capIp)).catch(() => null)).toBeNull()
     // They chat again, each with someone new (the two of them are in their re-pair cool-down).
