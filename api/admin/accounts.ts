@@ -67,6 +67,10 @@ export function createAccounts(db: Db, now: () => number = Date.now) {
       return true
     },
 
+    async exists(name: string): Promise<boolean> {
+      return NAME_SHAPE.test(name) && (await byName(name)) !== null
+    },
+
     async list(): Promise<Account[]> {
       return (await db.select().from(adminAccounts).orderBy(asc(adminAccounts.name))).map(fromRow)
     },

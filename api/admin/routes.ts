@@ -43,7 +43,7 @@ type Peer = (c: Context) => string | null
 const IP_HASH = /^[0-9a-f]{32}$/
 const PRESETS = { '1h': 3600, '1d': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const
 
-const err = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 429, code: string, message: string, extra: Record<string, unknown> = {}) =>
+const err = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 429, code: string, message: string, extra: Record<string, unknown> = {}) =>
   c.json({ error: { code, message, ...extra } }, status)
 
 function allowList(entries: readonly string[]): BlockList | null {
@@ -117,7 +117,7 @@ export function mountAdminRoutes(app: Hono<any>, admin: AdminConsole, deps: { co
   })
 
   const api = new Hono<Env>()
-  api.use('*', bodyLimit({ maxSize: 16 * 1024, onError: c => err(c, 400 as never, 'too_large', 'request bodies are limited to 16 KB') }))
+  api.use('*', bodyLimit({ maxSize: 16 * 1024, onError: c => err(c, 413, 'too_large', 'request bodies are limited to 16 KB') }))
   // 3. Every state-changing call: an allowed Origin (absent is refused: browsers always send it on
   // POST) and the CSRF header, which a cross-site form cannot set.
   api.use('*', async (c, next) => {
@@ -156,9 +156,10 @@ export function mountAdminRoutes(app: Hono<any>, admin: AdminConsole, deps: { co
     if (input instanceof Response) return input
     const addressHash = c.get('addressHash')
     const result = await signIn.attempt(input, addressHash)
-    const name = input.name.slice(0, 64)
     if (!result.ok) {
       if (result.code === 'rate_limited') return err(c, 429, 'rate_limited', result.message, { retryAfterMs: result.retryAfterMs })
+      // An unknown name is not written down: it is often a password typed in the wrong field.
+      const name = (await accounts.exists(input.name)) ? input.name : '(unknown name)'
       if (result.why !== 'code_needed') await audit.record({ actor: name, action: 'sign_in_failed', target: name, detail: result.why, addressHash })
       return err(c, 401, 'sign_in_failed', GENERIC_FAILURE)
     }

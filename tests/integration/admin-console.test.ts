@@ -324,10 +324,17 @@ describe('reports and actions', () => {
     expect((await admin.get('/audit?action=ban')).body.every((r: { action: string }) => r.action === 'ban')).toBe(true)
     expect((await admin.get('/audit?action=drop_table')).status).toBe(400)
 
+    // A name that is no account (often a password typed in the wrong field) is not written down.
+    const typo = 'my-secret-password-typed-as-name'
+    await consoleAs().signIn(typo, PW)
+    const unknown = (await admin.get('/audit?action=sign_in_failed')).body as Array<{ actor: string }>
+    expect(unknown.some(r => r.actor === '(unknown name)')).toBe(true)
+
     const { db } = app.services.db
     const dump = JSON.stringify([await db.select().from(tables.adminAudit), await db.select().from(tables.adminSessions), await db.select().from(tables.reportActions), await db.select().from(tables.adminAccounts)])
     for (const raw of [ip, reported.ip, reporter.ip, '127.0.0.1']) expect(dump).not.toContain(raw)
     expect(dump).not.toContain(PW)
+    expect(dump).not.toContain(typo)
     reporter.close()
     reported.close()
   })
