@@ -34,7 +34,7 @@ export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, b
 
 /** Stored text came from strangers: control and bidi characters are shown as escapes. */
 export const printable = (s: string) =>
-  s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  s.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 export const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })
 export const short = (hash: string) => (hash ? `${hash.slice(0, 8)}…${hash.slice(-4)}` : '(unknown)')

@@ -8,6 +8,10 @@ import { startTestApp, type TestApp } from '../support/app'
 import { addAccount, ConsoleClient, modCli, uniqueName } from '../support/admin'
 import { trpcClient } from '../support/trpc-calls'
 import { freshIp, meet, person } from '../support/people'
+import { send } from '../support/media'
+import { png } from '../support/media-files'
+import { createLive } from '../../api/admin/live'
+import { createMetrics } from '../../api/ops/metrics'
 
 const PW = 'correct horse battery staple'
 let app: TestApp
@@ -337,6 +341,64 @@ describe('reports and actions', () => {
     expect(dump).not.toContain(typo)
     reporter.close()
     reported.close()
+  })
+
+  test('a report shows the images the reported side sent in that chat, through links that work, and not the reporter’s', async () => {
+    const mod = await signedIn()
+    const reporter = await person(app)
+    const reported = await person(app)
+    await meet(reporter, reported)
+    expect((await send(app, reported.session, 'image', 'image/png', png(4, 4), 'mine.png')).status).toBe(201)
+    await reporter.next('media')
+    expect((await send(app, reporter.session, 'image', 'image/png', png(3, 3), 'theirs.png')).status).toBe(201)
+    await reported.next('media')
+    await trpcClient(app.url, { session: reporter.session, headers: { 'x-forwarded-for': reporter.ip } }).reports.create.mutate({ reason: 'sexual' })
+    const ipHash = app.services.secrets.hashIp(reported.ip)
+    const row = (await mod.get('/queue')).body.find((q: { ipHash: string }) => q.ipHash === ipHash)
+    const detail = (await mod.get(`/reports/${row.reportId}`)).body
+    expect(detail.images).toHaveLength(1)
+    const url: string = detail.images[0].url
+    expect(url).toStartWith('/media/')
+    expect(detail.images[0].flagged).toBe(false)
+    const img = await fetch(app.url + url)
+    expect(img.status).toBe(200)
+    expect(img.headers.get('content-type')).toBe('image/png')
+    reporter.close()
+    reported.close()
+  })
+
+  test('live samples: each node adds one a minute to its ring in the cache; the view sums the nodes', async () => {
+    let t = Date.UTC(2026, 0, 1, 12, 0, 30)
+    const nodeLive = (id: string, connected: number, others: string[]) => {
+      const metrics = createMetrics()
+      const live = createLive({ cache: app.services.cache, metrics, nodeId: id, stats: () => ({ connected, chats: 1, waiting: 2 }), draining: () => false, liveNodes: async () => others.map(o => ({ id: o, connected: o.endsWith('-a') ? 5 : 7 })), now: () => t })
+      return { metrics, live }
+    }
+    const tag = uniqueName('n')
+    const a = nodeLive(`${tag}-a`, 5, [`${tag}-a`, `${tag}-b`])
+    const b = nodeLive(`${tag}-b`, 7, [`${tag}-a`, `${tag}-b`])
+    a.live.start()
+    b.live.start()
+    a.metrics.inc('matches_total', { kind: 'interest' }, 3)
+    a.metrics.inc('proofs_total', { outcome: 'issued' }, 4)
+    a.metrics.inc('proofs_total', { outcome: 'accepted' }, 3)
+    b.metrics.inc('matches_total', { kind: 'random' }, 2)
+    b.metrics.inc('reports_total', { reason: 'spam' })
+    await a.live.sample()
+    await b.live.sample()
+    t += 60_000
+    a.metrics.inc('matches_total', { kind: 'interest' })
+    await a.live.sample()
+    await b.live.sample()
+    a.live.stop()
+    b.live.stop()
+    const v = await a.live.view()
+    expect(v.nodes.map(n => n.id).sort()).toEqual([`${tag}-a`, `${tag}-b`])
+    expect(v.now).toMatchObject({ online: 12, chats: 2, waiting: 4 })
+    expect(v.day).toHaveLength(2)
+    expect(v.day[0]).toMatchObject({ online: 12, chatsStarted: 5, powIssued: 4, powSolved: 3, reports: 1 })
+    expect(v.day[1]).toMatchObject({ chatsStarted: 1, reports: 0 })
+    expect(v.now.reports).toBe(1)
   })
 
   test('live figures answer for this node', async () => {
