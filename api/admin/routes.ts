@@ -88,7 +88,12 @@ export function mountAdminRoutes(app: Hono<any>, admin: AdminConsole, deps: { co
   const r = new Hono<Env>()
 
   // 1. Headers on every console response, whatever it is (errors and 404s included).
-  r.use('*', async (c, next) => {
+  // Scoped to /admin: this app is mounted at the root, where '*' would catch the chat PWA too.
+  const scope = (mw: MiddlewareHandler<Env>) => {
+    r.use('/admin', mw)
+    r.use('/admin/*', mw)
+  }
+  scope(async (c, next) => {
     await next()
     c.res.headers.set('Cache-Control', 'no-store')
     c.res.headers.set('Content-Security-Policy', ADMIN_CSP)
@@ -96,7 +101,7 @@ export function mountAdminRoutes(app: Hono<any>, admin: AdminConsole, deps: { co
     c.res.headers.set('Cross-Origin-Resource-Policy', 'same-origin')
   })
   // 2. Who may reach the console at all.
-  r.use('*', async (c, next) => {
+  scope(async (c, next) => {
     const ip = clientIp(deps.peer(c), c.req.header('x-forwarded-for'), config.trustedProxies)
     if (!allowed(list, ip)) return err(c, 403, 'address_not_allowed', 'the console is not reachable from this address')
     c.set('ip', ip)

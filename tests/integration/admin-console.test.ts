@@ -134,6 +134,13 @@ describe('console access', () => {
       expect((await inside.signIn(name, PW)).status).toBe(200)
       const v6 = new ConsoleClient(limited.url, 'http://127.0.0.1', { 'x-forwarded-for': '2001:db8:1::5' })
       expect((await v6.signIn(name, PW)).status).toBe(200)
+      // The list and the console's headers are the console's only: the chat stays open to everyone.
+      const outsideHeaders = { 'x-forwarded-for': '198.51.100.7' }
+      expect((await fetch(limited.url + '/healthz', { headers: outsideHeaders })).status).toBe(200)
+      const trpc = await fetch(limited.url + '/trpc/interests.popular', { headers: outsideHeaders })
+      expect(trpc.status).not.toBe(403)
+      expect(trpc.headers.get('content-security-policy')).not.toContain("default-src 'none'")
+      expect(trpc.headers.get('cache-control') ?? '').not.toBe('no-store')
     } finally {
       await limited.close()
     }
