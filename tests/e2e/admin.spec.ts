@@ -193,6 +193,15 @@ test('at 360 px: the queue and a report fit, and the cookie the browser keeps is
   await context.close()
 })
 
+test('the service worker precaches nothing of the console and never answers /admin with the shell', async ({ request }) => {
+  const sw = await (await request.get('/sw.js')).text()
+  expect(sw).toContain('index.html')
+  expect(sw).not.toMatch(/admin\/(assets|index)/)
+  const page = await request.get('/admin')
+  expect(await page.text()).toContain('leetChat moderation')
+  expect(page.headers()['cache-control']).toBe('no-store')
+})
+
 test('five wrong passwords lock the name with the same generic message; TOTP enrolment, then sign-in with a code', async ({ browser }) => {
   const locked = unique('lock')
   addAccount(locked, 'moderator')

@@ -213,6 +213,28 @@ describe('sign-in', () => {
     expect((await c.post('/action', { reportId: 1, action: 'dismiss' })).status).toBe(401)
   })
 
+  test('a session ends after ADMIN_IDLE_MINUTES unused, and at ADMIN_SESSION_HOURS however busy', async () => {
+    let t = Date.now()
+    const clocked = await startTestApp({ ADMIN_IDLE_MINUTES: '30', ADMIN_SESSION_HOURS: '2' }, { now: () => t })
+    try {
+      const name = uniqueName('clk')
+      await addAccount(clocked.env, name, PW)
+      const idle = new ConsoleClient(clocked.url, 'http://127.0.0.1', { 'x-forwarded-for': freshIp() })
+      const busy = new ConsoleClient(clocked.url, 'http://127.0.0.1', { 'x-forwarded-for': freshIp() })
+      await idle.signIn(name, PW)
+      await busy.signIn(name, PW)
+      for (let m = 0; m < 115; m += 20) {
+        t += 20 * 60_000
+        if (m === 20) expect((await idle.get('/me')).status).toBe(401)
+        expect((await busy.get('/me')).status, `after ${m + 20} min`).toBe(200)
+      }
+      t += 10 * 60_000
+      expect((await busy.get('/me')).status).toBe(401)
+    } finally {
+      await clocked.close()
+    }
+  })
+
   test('a moderator cannot add or remove accounts; an admin can, and the new account signs in', async () => {
     const mod = await signedIn('moderator')
     const name = uniqueName('new')
