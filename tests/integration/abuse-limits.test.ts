@@ -8,7 +8,7 @@ import { leadingZeroBits, solveChallenge } from '../../api/safety/proof-of-work'
 import { startTestApp, type TestApp } from '../support/app'
 import { fromIp, freshIp, meet, person, uniqueInterest } from '../support/people'
 import { trpcClient } from '../support/trpc-calls'
-import { TestClient } from '../support/ws-client'
+import type { TestClient } from '../support/ws-client'
 
 const upgrade = (app: TestApp, ip: string, query = '') =>
   fetch(app.wsUrl.replace(/^ws/, 'http') + query, {

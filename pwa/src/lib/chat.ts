@@ -234,7 +234,7 @@ export class ChatController {
     try {
       await trpc.reports.create.mutate({ reason, ...(note.trim() && { note: note.trim() }), includeTranscript })
     } catch (err) {
-      throw new Error(errorMessage(err, "The report couldn't be sent. Try again."))
+      throw new Error(errorMessage(err, "The report couldn't be sent. Try again."), { cause: err })
     }
     const c = this.state.chat
     if (c && !c.ended) {
@@ -369,6 +369,9 @@ export class ChatController {
         if (f.code === 'proof_required' && f.challenge) return void this.prove(f.challenge)
         if (f.code === 'banned') this.set({ phase: 'home', search: null })
         return this.set({ notice: f.message })
+      case 'hello':
+      case 'shutdown':
+        return // the socket layer consumes these before they reach the chat
     }
   }
 
