@@ -1,4 +1,4 @@
-// Issue 12's holes, each pinned against the real server: session churn (caps at the upgrade),
+// The abuse holes, each pinned against the real server: session churn (caps at the upgrade),
 // proof of work before pairing, spam heuristics, quarantine, and blocking a stranger.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createLogger } from '../../api/log'
