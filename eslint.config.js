@@ -8,7 +8,7 @@ import { js, tseslint } from './tools/lint/index.js'
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'pwa/dist/**', 'dev-dist/**', 'data/**', 'test-results/**', 'playwright-report/**', 'tools/**', 'db/migrations/**'] },
   {
-    files: ['api/**/*.{ts,tsx}', 'pwa/src/**/*.{ts,tsx}', 'db/**/*.ts', 'tests/**/*.{ts,tsx}', 'ops/*.ts', 'scripts/**/*.ts'],
+    files: ['api/**/*.{ts,tsx}', 'pwa/src/**/*.{ts,tsx}', 'pwa/admin/**/*.{ts,tsx}', 'db/**/*.ts', 'tests/**/*.{ts,tsx}', 'ops/*.ts', 'scripts/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
