@@ -96,7 +96,7 @@ export function withClusterConnectionCap(guard: ChatGuard, across: { acquire(ipH
     checkFrame: (ctx, frame) => guard.checkFrame(ctx, frame),
     checkFind: ctx => guard.checkFind(ctx),
     checkAction: (kind, ctx) => guard.checkAction(kind, ctx),
-    // Issue 12's optional hooks pass straight through (bound: the node guard's own methods).
+    // The abuse rules' optional hooks pass straight through (bound: the node guard's own methods).
     ...(guard.poolFor && { poolFor: guard.poolFor.bind(guard) }),
     ...(guard.checkProof && { checkProof: guard.checkProof.bind(guard) }),
     ...(guard.screenText && { screenText: guard.screenText.bind(guard) }),

@@ -1,4 +1,4 @@
-// The leetChat wire contract v1 (docs/protocol.md), as zod schemas for what clients send and
+// The leetChat wire contract v1 (api/chat/protocol.md), as zod schemas for what clients send and
 // TypeScript types for what the server sends. The PWA imports the types from here with
 // `import type`, so the schemas never reach its bundle.
 import { z } from 'zod'

@@ -1,4 +1,4 @@
-// Issue 12's per-address rules hold across the nodes of a cluster (Redis): popular interests
+// The per-address abuse rules hold across the nodes of a cluster (Redis): popular interests
 // count one address once whichever node it used, a block keeps two addresses apart on every
 // node, the session rate is counted cluster-wide, and a proof-of-work token issued by one node
 // verifies on another. The popular tests need only Redis; the cluster tests run in the MariaDB
