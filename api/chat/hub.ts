@@ -183,7 +183,7 @@ export function createHub(deps: HubDeps) {
     if (s.requeue && s.state === 'idle') {
       s.requeue = false
       // Through find(), not straight into the queue: a ban made while it was away must hold.
-      void rules.find(s, conn, s.interests, s.random, false)
+      rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, 'find', err))
     } else if (s.state === 'queued') {
       // Taken over from a live socket while waiting: the new socket has not been told.
       sendTo(conn, { type: 'queued', interests: s.interests, random: s.random })

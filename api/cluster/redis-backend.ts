@@ -189,6 +189,8 @@ const EXPIRY_POLL_MS = 500
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
 const TRANSCRIPT_LINES = 30
 const EXPIRY_BATCH = 200
+/** Failed `ended` pushes kept for retry while Redis is away (about 1 KB each). */
+const MAX_UNPUSHED_ENDS = 10_000
 
 interface Claiming {
   /** Envelopes that arrived while the claim was in flight, processed once it answers. */
@@ -314,11 +316,27 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   function retryDetaches() {
     for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
   }
+  /**
+   * `ended` pushes that failed (Redis away or frozen): retried until they land, so the partner is
+   * told the chat ended once Redis answers, not never. Safe to repeat: the script applies an
+   * `ended` only while the session is still in that chat, so a retry of one that did run (a
+   * timeout after Redis took it) changes nothing. Bounded: the oldest are given up first.
+   */
+  const unpushed: Array<[string[], Array<string | number>]> = []
+  function unpushedEnd(keys: string[], args: Array<string | number>) {
+    if (closed) return
+    if (unpushed.length >= MAX_UNPUSHED_ENDS) unpushed.shift()
+    unpushed.push([keys, args])
+  }
+  function retryEnds() {
+    for (const [keys, args] of unpushed.splice(0)) run.push(keys, args).catch(() => unpushedEnd(keys, args))
+  }
   let expiring = false
   const expiryTimer = setInterval(() => {
     if (expiring || closed) return
     expiring = true
     if (undetached.size) retryDetaches()
+    if (unpushed.length) retryEnds()
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
@@ -328,7 +346,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     const out = (await run.orphan([k.ns(dead), k.exp], [P, dead, now() + opts.resumeWindowMs])) as string[]
     for (let i = 0; i < out.length; i += 3) {
       const [id, partner, queued] = [out[i]!, out[i + 1]!, out[i + 2]!]
-      if (queued === '1') void queueRemoval?.(id)
+      if (queued === '1') queueRemoval?.(id).catch(fail('queue remove'))
       if (partner) backend.send(partner, PARTNER_RECONNECTING)
     }
     if (out.length) log.warn('node died; its sessions are held for resume', { node: dead, sessions: out.length / 3 })
@@ -452,7 +470,12 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         doc = JSON.stringify({ id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at } satisfies LastChat)
       }
       const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
-      run.push([k.s(to), k.ob(to), k.sent(to)], [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]).catch(fail('push'))
+      const keys = [k.s(to), k.ob(to), k.sent(to)]
+      const args = [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]
+      run.push(keys, args).catch(err => {
+        fail('push')(err)
+        if (t === 'ended') unpushedEnd(keys, args)
+      })
     },
     send(to, json) {
       run.send([k.s(to)], [P, to, json]).catch(fail('send'))

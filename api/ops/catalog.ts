@@ -39,6 +39,7 @@ export const COUNTERS = {
   strikes_total: 'Strikes counted against addresses, by why',
   quarantines_total: 'Addresses put in quarantine, by cause',
   blocks_total: 'Blocks of a stranger',
+  unhandled_errors_total: 'Promise rejections or exceptions no code handled, by kind (rejection, exception); logged, the process goes on',
 } as const
 
 export type CounterName = keyof typeof COUNTERS

@@ -49,6 +49,10 @@ export interface PrivateRedis {
   port: number
   stop(): Promise<void>
   start(): Promise<void>
+  /** SIGSTOP: the port stays open and nothing answers (a stalled Redis, a partition). */
+  freeze(): void
+  /** SIGCONT after freeze(): Redis answers again, with what it was sent meanwhile. */
+  thaw(): void
 }
 
 
@@ -71,6 +75,12 @@ export async function startRedis(port?: number): Promise<PrivateRedis> {
       await proc.exited
       proc = null
       await waitForPort(p, false, 5000, 'redis-server')
+    },
+    freeze() {
+      proc?.kill('SIGSTOP')
+    },
+    thaw() {
+      proc?.kill('SIGCONT')
     },
   }
   await r.start()
