@@ -50,11 +50,6 @@ export function createChatCore(deps: ChatCoreDeps): { hub: Hub; backend: ChatBac
       resumeBufferFrames: config.resumeBufferFrames,
       connected,
       transcriptKeepMs: deps.transcriptKeepMs,
-      onRelayRefused(s, code) {
-        if (!s.conn) return
-        const message = code === 'unavailable' ? 'the chat service is briefly unavailable; your message was not sent' : 'you are not in a chat'
-        s.conn.send(JSON.stringify({ type: 'error', code, message }))
-      },
     })
     queue = deps.clusterQueue(matches.events)
     rb.useQueue(id => queue.remove(id))

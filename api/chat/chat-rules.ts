@@ -58,13 +58,15 @@ export function createChatRules(deps: ChatRulesDeps) {
     metrics.inc('frames_out_total')
   }
 
-  function refuse(s: LocalSession, conn: Connection, r: { code: ErrorCode; message: string; retryAfterMs?: number; challenge?: Refusal['challenge'] }) {
+  /** An error frame for what `s` sent (`id`: the refused text's), counted as a strike unless it is a challenge. */
+  function refuse(s: LocalSession, conn: Connection, r: { code: ErrorCode; message: string; retryAfterMs?: number; challenge?: Refusal['challenge']; id?: string }) {
     sendTo(conn, {
       type: 'error',
       code: r.code,
       message: r.message,
       ...(r.retryAfterMs !== undefined && { retryAfterMs: r.retryAfterMs }),
       ...(r.challenge && { challenge: r.challenge }),
+      ...(r.id !== undefined && { id: r.id }),
     })
     metrics.inc('errors_total', { code: r.code })
     // Being asked for a proof is not a mistake of the client's.
@@ -255,9 +257,9 @@ export function createChatRules(deps: ChatRulesDeps) {
     if (!guard.screenText) return relay(s, conn, id, body)
     const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, now())
     if (!v) return relay(s, conn, id, body)
-    if (!('then' in v)) return refuse(s, conn, v)
+    if (!('then' in v)) return refuse(s, conn, { ...v, id })
     return v.then(
-      r => (r ? (s.conn === conn ? refuse(s, conn, r) : undefined) : relay(s, conn, id, body)),
+      r => (r ? (s.conn === conn ? refuse(s, conn, { ...r, id }) : undefined) : relay(s, conn, id, body)),
       () => relay(s, conn, id, body),
     )
   }
@@ -335,7 +337,18 @@ export function createChatRules(deps: ChatRulesDeps) {
       if (s.conn === conn) conn.send(dup)
       return
     }
-    if (s.conn === conn) refuse(s, conn, { code: 'not_in_chat', message: 'you are not in a chat' })
+    if (s.conn === conn) refuse(s, conn, { code: 'not_in_chat', message: 'you are not in a chat', id: clientId })
+  }
+
+  /**
+   * A text the backend accepted from `s` but could not relay (the chat had ended where the relay
+   * runs, or the shared backend was away). The sender's view lagged: no strike.
+   */
+  function relayRefused(s: LocalSession, clientId: string, code: 'not_in_chat' | 'unavailable') {
+    if (!s.conn) return
+    const message = code === 'unavailable' ? 'the chat service is briefly unavailable; your message was not sent' : 'you are not in a chat'
+    sendTo(s.conn, { type: 'error', code, message, id: clientId })
+    metrics.inc('errors_total', { code })
   }
 
   /** A held session's window passed (any node may run this on several). */
@@ -344,7 +357,7 @@ export function createChatRules(deps: ChatRulesDeps) {
     void queue.remove(e.id).catch(() => false)
   }
 
-  return { apply, onMatch, endChat, endLocal, enqueue, leaveQueue, find, onFrame, expired, refuse, sendTo }
+  return { apply, onMatch, endChat, endLocal, enqueue, leaveQueue, find, onFrame, expired, refuse, relayRefused, sendTo }
 }
 
 const TYPING_ON = JSON.stringify({ type: 'typing', active: true })

@@ -106,6 +106,7 @@ export function createHub(deps: HubDeps) {
     addressAction(ipHash, action) {
       for (const s of [...backend.all()]) if (s.ipHash === ipHash) act(s, action)
     },
+    relayRefused: rules.relayRefused,
   })
 
   function act(s: LocalSession, action: AddressAction) {
@@ -183,7 +184,7 @@ export function createHub(deps: HubDeps) {
     if (s.requeue && s.state === 'idle') {
       s.requeue = false
       // Through find(), not straight into the queue: a ban made while it was away must hold.
-      rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, 'find', err))
+      rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
     } else if (s.state === 'queued') {
       // Taken over from a live socket while waiting: the new socket has not been told.
       sendTo(conn, { type: 'queued', interests: s.interests, random: s.random })
@@ -201,19 +202,19 @@ export function createHub(deps: HubDeps) {
     const refusal = guard.checkFrame(s.frameCtx, r.frame)
     if (refusal) {
       metrics.inc('rate_limited_total', { frame: r.frame.type })
-      return rules.refuse(s, conn, refusal)
+      return rules.refuse(s, conn, r.frame.type === 'text' ? { ...refusal, id: r.frame.id } : refusal)
     }
     try {
       const p = rules.onFrame(s, conn, r.frame)
-      if (p) p.catch(err => frameFailed(conn, r.frame.type, err))
+      if (p) p.catch(err => frameFailed(conn, r.frame, err))
     } catch (err) {
-      frameFailed(conn, r.frame.type, err)
+      frameFailed(conn, r.frame, err)
     }
   }
 
-  function frameFailed(conn: Connection, type: string, err: unknown) {
-    log.error('frame handler failed', { err, type })
-    sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame' })
+  function frameFailed(conn: Connection, frame: { type: string; id?: string }, err: unknown) {
+    log.error('frame handler failed', { err, type: frame.type })
+    sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame', ...(frame.type === 'text' && frame.id !== undefined && { id: frame.id }) })
   }
 
   function close(conn: Connection, s: LocalSession | null, code: number) {

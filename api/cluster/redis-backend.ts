@@ -31,8 +31,6 @@ export interface RedisBackendOptions {
   connected: () => number
   /** How long a chat's last lines stay readable for a report after its last message. */
   transcriptKeepMs: number
-  /** Told when a relayed text was refused because the chat is over (the sender's view lagged). */
-  onRelayRefused?: (s: LocalSession, code: 'not_in_chat' | 'unavailable') => void
   now?: () => number
 }
 
@@ -486,11 +484,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         .relay([k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)], [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames, TRANSCRIPT_LINES, opts.transcriptKeepMs])
         .then(
           r => {
-            if (r === 0) opts.onRelayRefused?.(from, 'not_in_chat')
+            if (r === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
           },
           err => {
             fail('relay')(err)
-            opts.onRelayRefused?.(from, 'unavailable')
+            inbox.relayRefused(from, clientId, 'unavailable')
           },
         )
     },

@@ -33,6 +33,12 @@ export interface Inbox {
   takenOver(s: LocalSession): void
   /** Ban-like actions that must reach every node: run here for the local sessions of `ipHash`. */
   addressAction(ipHash: string, action: AddressAction): void
+  /**
+   * A text `relayText` took from local session `s` was not relayed after all: its chat had ended
+   * where the relay ran (`not_in_chat`), or the shared store was away (`unavailable`). The sender
+   * is told with an error naming `clientId`. A backend that decides synchronously never calls it.
+   */
+  relayRefused(s: LocalSession, clientId: string, code: 'not_in_chat' | 'unavailable'): void
 }
 
 export type AddressAction = { t: 'ban'; leftMs: number; message: string }
