@@ -19,6 +19,8 @@ import type { SequencedFrameInput } from '../chat/protocol'
 import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type SessionState, type SessionView } from '../chat/session'
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
+import { fromRecord, recordFields, seqOf } from './redis-backend-records'
+import { ACK, CLAIM, DETACH, EXPIRE, ORPHAN, PUSH, RELAY, SEND } from './redis-backend-scripts'
 
 export interface RedisBackendOptions {
   redis: RedisConnections
@@ -33,155 +35,6 @@ export interface RedisBackendOptions {
   transcriptKeepMs: number
   now?: () => number
 }
-
-// Pushes one sequenced frame (or only a state change) to a session and publishes it to its node.
-// KEYS: s, ob, sent · ARGV: prefix, id, frame JSON without seq ('' = none), ctl JSON ('' = none),
-// ctl type, chat id, partner id, chat/last JSON, max frames
-const PUSH = `
-local s = KEYS[1]
-if redis.call('EXISTS', s) == 0 then return 0 end
-local t = ARGV[5]
-if t == 'ended' then
-  if redis.call('HGET', s, 'cid') ~= ARGV[6] then return 0 end
-  redis.call('HSET', s, 'cid', '', 'pid', '', 'chat', '', 'state', 'idle', 'last', ARGV[8])
-elseif t == 'matched' then
-  redis.call('HSET', s, 'cid', ARGV[6], 'pid', ARGV[7], 'chat', ARGV[8], 'state', 'chatting', 'requeue', '0')
-  redis.call('DEL', KEYS[3])
-end
-local json = ''
-if ARGV[3] ~= '' then
-  local seq = redis.call('HINCRBY', s, 'seq', 1)
-  json = string.sub(ARGV[3], 1, -2) .. ',"seq":' .. seq .. '}'
-  if redis.call('RPUSH', KEYS[2], json) > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1) end
-end
-local node = redis.call('HGET', s, 'node')
-if node and node ~= '' then
-  redis.call('PUBLISH', ARGV[1] .. 'n:' .. node, 'F' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. json)
-end
-return 1
-`
-
-// The relay: stranger text to \`to\`, receipt to \`from\`, resend ids. 1 relayed, 2 duplicate, 0 not in that chat.
-// KEYS: s from, ob from, sent from, s to, ob to · ARGV: prefix, from, to, chat id, client id JSON,
-// client id, body JSON, at, max frames, transcript lines kept, transcript keep ms
-const RELAY = `
-local dup = redis.call('HGET', KEYS[3], ARGV[6])
-local f = redis.call('HMGET', KEYS[1], 'node', 'cid')
-if dup then
-  if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
-  return 2
-end
-if f[2] ~= ARGV[4] then return 0 end
-local t = redis.call('HMGET', KEYS[4], 'node', 'cid')
-if t[2] ~= ARGV[4] then return 0 end
-local max = tonumber(ARGV[9])
--- RPUSH answers the new length: trim only when past the bound (almost never with acks).
-local tseq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
-local tj = '{"type":"text","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. ',"from":"stranger","seq":' .. tseq .. '}'
-if redis.call('RPUSH', KEYS[5], tj) > max then redis.call('LTRIM', KEYS[5], -max, -1) end
-if t[1] and t[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. t[1], 'F' .. ARGV[3] .. '\\n\\n' .. tj) end
-local fseq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local rj = '{"type":"delivered","id":' .. ARGV[5] .. ',"at":' .. ARGV[8] .. ',"seq":' .. fseq .. '}'
-if redis.call('RPUSH', KEYS[2], rj) > max then redis.call('LTRIM', KEYS[2], -max, -1) end
-redis.call('HSET', KEYS[3], ARGV[6], rj)
--- Two generations would be exact; a cap, looked at every 64th receipt, keeps a chatty session bounded.
-if fseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
-  redis.call('DEL', KEYS[3])
-  redis.call('HSET', KEYS[3], ARGV[6], rj)
-end
-if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
--- The chat's last lines, for a report that includes the conversation (read by whichever node takes it).
-local tr = ARGV[1] .. 'tr:' .. ARGV[4]
-if redis.call('RPUSH', tr, '{"from":"' .. ARGV[2] .. '","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. '}') > tonumber(ARGV[10]) then
-  redis.call('LTRIM', tr, -tonumber(ARGV[10]), -1)
-end
-redis.call('PEXPIRE', tr, tonumber(ARGV[11]))
-return 1
-`
-
-// KEYS: s · ARGV: prefix, id, json
-const SEND = `
-local node = redis.call('HGET', KEYS[1], 'node')
-if node and node ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. node, 'F' .. ARGV[2] .. '\\n\\n' .. ARGV[3]) return 1 end
-return 0
-`
-
-// KEYS: s, ob · ARGV: seq. Returns the latest seq when \`seq\` is beyond it, else -1.
-const ACK = `
-local cur = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
-local seq = tonumber(ARGV[1])
-if seq > cur then return cur end
-local len = redis.call('LLEN', KEYS[2])
-local drop = math.min(len, seq - (cur - len))
-if drop > 0 then redis.call('LTRIM', KEYS[2], drop, -1) end
-return -1
-`
-
-// Takes a session to this node. KEYS: s, ob, exp, ns mine · ARGV: prefix, id, me
-// Returns false when unknown, else {fields..., outbox}
-const CLAIM = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local old = redis.call('HGET', KEYS[1], 'node')
-redis.call('HSET', KEYS[1], 'node', ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[2])
-redis.call('SADD', KEYS[4], ARGV[2])
-if old and old ~= '' and old ~= ARGV[3] then
-  redis.call('SREM', ARGV[1] .. 'ns:' .. old, ARGV[2])
-  redis.call('PUBLISH', ARGV[1] .. 'n:' .. old, 'T' .. ARGV[2])
-end
-return { redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1) }
-`
-
-// The socket left this node: hold the session until the deadline. KEYS: s, exp, ns mine · ARGV: id, me, deadline
-const DETACH = `
-if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'node', '')
-redis.call('SREM', KEYS[3], ARGV[1])
-redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
-return 1
-`
-
-// Held sessions past their deadline, taken by exactly one node. KEYS: exp · ARGV: prefix, now, limit
-const EXPIRE = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  local s = ARGV[1] .. 's:' .. id
-  local f = redis.call('HMGET', s, 'node', 'ip', 'chat')
-  if f[1] == '' then
-    out[#out + 1] = id
-    out[#out + 1] = f[2] or ''
-    out[#out + 1] = f[3] or ''
-    redis.call('DEL', s, ARGV[1] .. 'ob:' .. id, ARGV[1] .. 'sent:' .. id)
-  end
-end
-return out
-`
-
-// A node died: hold its sessions for the resume window. KEYS: ns dead, exp · ARGV: prefix, dead, deadline
-// Returns pairs {id, partner id ('' when none), queued '1'/'0'}
-const ORPHAN = `
-local ids = redis.call('SMEMBERS', KEYS[1])
-local out = {}
-for _, id in ipairs(ids) do
-  local s = ARGV[1] .. 's:' .. id
-  if redis.call('HGET', s, 'node') == ARGV[2] then
-    redis.call('HSET', s, 'node', '')
-    redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), id)
-    local queued = '0'
-    if redis.call('HGET', s, 'state') == 'queued' then
-      redis.call('HSET', s, 'state', 'idle', 'requeue', '1')
-      queued = '1'
-    end
-    out[#out + 1] = id
-    out[#out + 1] = redis.call('HGET', s, 'pid') or ''
-    out[#out + 1] = queued
-  end
-end
-redis.call('DEL', KEYS[1])
-return out
-`
 
 const EXPIRY_POLL_MS = 500
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
@@ -236,11 +89,6 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
 
   // ---------- arriving frames ----------
-
-  function seqOf(json: string): number {
-    const i = json.lastIndexOf('"seq":')
-    return i < 0 ? 0 : parseInt(json.slice(i + 6), 10)
-  }
 
   function onEnvelope(msg: string) {
     const tag = msg.charCodeAt(0)
@@ -350,31 +198,6 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     if (out.length) log.warn('node died; its sessions are held for resume', { node: dead, sessions: out.length / 3 })
   })
   let queueRemoval: ((id: string) => Promise<unknown>) | null = null
-
-  // ---------- records ----------
-
-  function fromRecord(id: string, flat: string[]): LocalSession {
-    const f: Record<string, string> = {}
-    for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!
-    const s = newLocalSession(id, f.ip ?? '', null)
-    s.state = (f.state as SessionState) || 'idle'
-    s.interests = f.interests ? (JSON.parse(f.interests) as string[]) : []
-    s.random = f.random !== '0'
-    s.requeue = f.requeue === '1'
-    s.chat = f.chat ? (JSON.parse(f.chat) as ChatRef) : null
-    s.lastChat = f.last ? (JSON.parse(f.last) as LastChat) : null
-    if (s.state === 'chatting' && !s.chat) s.state = 'idle'
-    // A session that was queued on a node that went away is queued again on resume.
-    if (s.state === 'queued') {
-      s.state = 'idle'
-      s.requeue = true
-    }
-    return s
-  }
-
-  function recordFields(s: LocalSession): string[] {
-    return ['ip', s.ipHash, 'state', s.state, 'interests', JSON.stringify(s.interests), 'random', s.random ? '1' : '0', 'requeue', s.requeue ? '1' : '0']
-  }
 
   const backend: RedisBackend = {
     kind: 'redis',
