@@ -56,14 +56,10 @@ export function createPairing(deps: PairingDeps) {
 
   // ---------- chats ----------
 
-  function onMatch(m: Match & { aIpHash?: string; bIpHash?: string }) {
-    void pairUp(m).catch(err => log.error('pairing failed', { err }))
-  }
-
-  async function pairUp(m: Match & { aIpHash?: string; bIpHash?: string }) {
-    const [va, vb] = await Promise.all([m.aIpHash ? null : backend.view(m.a), m.bIpHash ? null : backend.view(m.b)])
-    const aIp = m.aIpHash ?? va?.ipHash ?? ''
-    const bIp = m.bIpHash ?? vb?.ipHash ?? ''
+  /** A pair from the queue becomes a chat: both sides get `matched` (the match carries both address hashes). */
+  function onMatch(m: Match) {
+    const aIp = m.aIpHash
+    const bIp = m.bIpHash
     const id = newChatId()
     const startedAt = now()
     metrics.inc('matches_total', { kind: m.random ? 'random' : 'interest' })

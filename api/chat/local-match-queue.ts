@@ -34,9 +34,10 @@ export function createLocalMatchQueue(opts: { fallbackMs: number; events: MatchE
           return Math.max(until(a, b), ia && ib ? until(`ip:${ia}`, `ip:${ib}`) : 0)
         },
         onMatch(m) {
+          const match = { ...m, aIpHash: ipOf.get(m.a) ?? '', bIpHash: ipOf.get(m.b) ?? '' }
           forget(m.a)
           forget(m.b)
-          opts.events.onMatch(m)
+          opts.events.onMatch(match)
         },
         onFallback: id => opts.events.onFallback?.(id),
       })

@@ -70,7 +70,7 @@ describe('Redis match queue: the matchmaker rules', () => {
     await s.enqueue('jazz1', ['jazz'], true)
     expect(s.matches).toEqual([]) // jazz1 is not random-ready yet, and shares nothing with rand
     await s.enqueue('jazz2', ['chess', 'jazz'], true)
-    expect(s.matches).toEqual([{ a: 'jazz1', b: 'jazz2', common: ['jazz'], random: false }])
+    expect(s.matches).toEqual([{ a: 'jazz1', b: 'jazz2', aIpHash: 'ip-jazz1', bIpHash: 'ip-jazz2', common: ['jazz'], random: false }])
     expect(await s.q.size()).toBe(1) // rand still waits
   })
 
@@ -85,11 +85,11 @@ describe('Redis match queue: the matchmaker rules', () => {
     await s.enqueue('old', ['go'], false) // waits longer than `mid` below
     await s.enqueue('mid', ['jazz'], false)
     await s.enqueue('me', ['jazz', 'go'], false)
-    expect(s.matches).toEqual([{ a: 'new', b: 'me', common: ['jazz', 'go'], random: false }])
+    expect(s.matches).toEqual([{ a: 'new', b: 'me', aIpHash: 'ip-new', bIpHash: 'ip-me', common: ['jazz', 'go'], random: false }])
     await s.enqueue('me2', ['jazz', 'go'], false)
-    expect(s.matches[1]).toEqual({ a: 'old', b: 'me2', common: ['go'], random: false })
+    expect(s.matches[1]).toEqual({ a: 'old', b: 'me2', aIpHash: 'ip-old', bIpHash: 'ip-me2', common: ['go'], random: false })
     await s.enqueue('me3', ['jazz'], false)
-    expect(s.matches[2]).toEqual({ a: 'mid', b: 'me3', common: ['jazz'], random: false })
+    expect(s.matches[2]).toEqual({ a: 'mid', b: 'me3', aIpHash: 'ip-mid', bIpHash: 'ip-me3', common: ['jazz'], random: false })
   })
 
   test('the longest waiting keeps its place after its random fallback started', async () => {
@@ -99,7 +99,7 @@ describe('Redis match queue: the matchmaker rules', () => {
     await s.enqueue('later', ['tea'], false)
     await until(() => s.fallbacks.includes('first'))
     await s.enqueue('second', ['tea'], false)
-    expect(s.matches).toEqual([{ a: 'first', b: 'second', common: ['tea'], random: false }])
+    expect(s.matches).toEqual([{ a: 'first', b: 'second', aIpHash: 'ip-first', bIpHash: 'ip-second', common: ['tea'], random: false }])
   })
 
   test("common interests are every shared interest, in the waiting side's order", async () => {
@@ -119,7 +119,7 @@ describe('Redis match queue: the matchmaker rules', () => {
     expect(s.fallbacks).toEqual(['a']) // a is random-ready, b is not yet
     expect(s.matches).toEqual([])
     await until(() => s.matches.length > 0) // b becomes random-ready and finds a
-    expect(s.matches).toEqual([{ a: 'a', b: 'b', common: [], random: true }])
+    expect(s.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: [], random: true }])
     expect(s.fallbacks).toEqual(['a']) // b was paired at once: no fallback notice for it
     expect(await s.q.size()).toBe(0)
   })
@@ -130,10 +130,10 @@ describe('Redis match queue: the matchmaker rules', () => {
     await s.enqueue('any1', [], true)
     expect(s.matches).toEqual([]) // fan is not random-ready yet
     await s.enqueue('any2', [], true)
-    expect(s.matches).toEqual([{ a: 'any1', b: 'any2', common: [], random: true }])
+    expect(s.matches).toEqual([{ a: 'any1', b: 'any2', aIpHash: 'ip-any1', bIpHash: 'ip-any2', common: [], random: true }])
     await until(() => s.fallbacks.includes('fan'))
     await s.enqueue('any3', [], true)
-    expect(s.matches[1]).toEqual({ a: 'fan', b: 'any3', common: [], random: true })
+    expect(s.matches[1]).toEqual({ a: 'fan', b: 'any3', aIpHash: 'ip-fan', bIpHash: 'ip-any3', common: [], random: true })
   })
 
   test('random:false never pairs at random', async () => {
@@ -143,12 +143,12 @@ describe('Redis match queue: the matchmaker rules', () => {
     await s.enqueue('other', ['go'], true)
     await until(() => s.matches.length > 0)
     await sleep(300)
-    expect(s.matches).toEqual([{ a: 'any', b: 'other', common: [], random: true }])
+    expect(s.matches).toEqual([{ a: 'any', b: 'other', aIpHash: 'ip-any', bIpHash: 'ip-other', common: [], random: true }])
     await s.enqueue('any2', [], true)
     await sleep(300)
     expect(s.matches).toHaveLength(1)
     await s.enqueue('chessfan', ['chess'], true)
-    expect(s.matches[1]).toEqual({ a: 'picky', b: 'chessfan', common: ['chess'], random: false })
+    expect(s.matches[1]).toEqual({ a: 'picky', b: 'chessfan', aIpHash: 'ip-picky', bIpHash: 'ip-chessfan', common: ['chess'], random: false })
   })
 
   test('the cool-down blocks a pair, and a retry pairs them once it passes', async () => {
@@ -160,7 +160,7 @@ describe('Redis match queue: the matchmaker rules', () => {
     expect(s.matches).toEqual([])
     await until(() => s.matches.length > 0)
     expect(Date.now()).toBeGreaterThan(cooledUntil) // not before the cool-down ended
-    expect(s.matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false }])
+    expect(s.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: ['x'], random: false }])
   })
 
   test('the cool-down skips only the blocked stranger, not the whole queue', async () => {
@@ -170,7 +170,7 @@ describe('Redis match queue: the matchmaker rules', () => {
     await s.enqueue('ex', ['x'], false)
     await s.enqueue('fresh', ['x'], false)
     await s.enqueue('me', ['x'], false)
-    expect(s.matches).toEqual([{ a: 'fresh', b: 'me', common: ['x'], random: false }])
+    expect(s.matches).toEqual([{ a: 'fresh', b: 'me', aIpHash: 'ip-fresh', bIpHash: 'ip-me', common: ['x'], random: false }])
   })
 
   test('a cool-down shorter than the fallback delay still pairs when it ends', async () => {
@@ -179,7 +179,7 @@ describe('Redis match queue: the matchmaker rules', () => {
     await s.enqueue('a', ['x'], true)
     await s.enqueue('b', ['x'], true)
     await until(() => s.matches.length > 0, 2000)
-    expect(s.matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false }])
+    expect(s.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: ['x'], random: false }])
   })
 
   test('two random waiters blocked by a cool-down meet once it ends', async () => {
@@ -224,7 +224,7 @@ describe('Redis match queue: the matchmaker rules', () => {
     await s.enqueue('b', ['x'], false)
     expect(s.matches).toEqual([])
     await s.enqueue('c', ['y'], false)
-    expect(s.matches).toEqual([{ a: 'a', b: 'c', common: ['y'], random: false }])
+    expect(s.matches).toEqual([{ a: 'a', b: 'c', aIpHash: 'ip-a', bIpHash: 'ip-c', common: ['y'], random: false }])
   })
 
   test('nobody is paired with themselves', async () => {
@@ -246,7 +246,7 @@ describe('Redis match queue: what the port adds', () => {
     await s.enqueue('victim', ['x'], false, { ipHash: 'hash-victim' })
     expect(s.matches).toEqual([])
     await s.enqueue('someone', ['x'], false)
-    expect(s.matches).toEqual([{ a: 'troll', b: 'someone', common: ['x'], random: false }])
+    expect(s.matches).toEqual([{ a: 'troll', b: 'someone', aIpHash: 'hash-blocker', bIpHash: 'ip-someone', common: ['x'], random: false }])
   })
 
   test('only waiters of the same pool meet; the default pool is main', async () => {
@@ -268,7 +268,7 @@ describe('Redis match queue: what the port adds', () => {
       for (const x of ex.slice(0, 4)) await s.cooldown('me', x, 60_000)
       for (const x of ex) await s.enqueue(x, ['x'], false)
       await s.enqueue('me', ['x'], false)
-      expect({ scanLimit, matches: s.matches }).toEqual({ scanLimit, matches: pairs ? [{ a: 'ex4', b: 'me', common: ['x'], random: false }] : [] })
+      expect({ scanLimit, matches: s.matches }).toEqual({ scanLimit, matches: pairs ? [{ a: 'ex4', b: 'me', aIpHash: 'ip-ex4', bIpHash: 'ip-me', common: ['x'], random: false }] : [] })
     }
   })
 
@@ -294,7 +294,7 @@ describe('Redis match queue: several nodes', () => {
     const [n1, n2] = s.nodes
     await s.enqueue('a', ['x'], true, {}, n1) // n1 holds a's fallback timer
     await s.enqueue('b', ['x'], true, {}, n2)
-    expect(n2!.matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false }])
+    expect(n2!.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: ['x'], random: false }])
     await sleep(350)
     expect(n1!.matches).toEqual([])
     expect(n1!.fallbacks).toEqual([])
@@ -309,7 +309,7 @@ describe('Redis match queue: several nodes', () => {
     await until(() => s.all().length > 0)
     expect(n1!.fallbacks).toEqual(['a'])
     expect(n2!.fallbacks).toEqual([])
-    expect(n2!.matches).toEqual([{ a: 'a', b: 'b', common: [], random: true }])
+    expect(n2!.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: [], random: true }])
   })
 
   test('a re-enqueued waiter is not touched by the timer of its earlier entry', async () => {

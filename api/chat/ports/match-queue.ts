@@ -24,6 +24,9 @@ export interface Match {
   /** The longest-waiting side. */
   a: string
   b: string
+  /** The address hashes the two gave when they enqueued (`WaiterSpec.ipHash`): a chat needs them, so no lookup per match. */
+  aIpHash: string
+  bIpHash: string
   common: string[]
   /** True when paired by the random fallback rather than by a shared interest. */
   random: boolean
