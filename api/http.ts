@@ -16,7 +16,9 @@ import { heapReport, isDirectLoopback } from './ops/heap'
 import { mountMediaRoutes } from './media/routes'
 import { requireAllowedOrigin, securityHeaders } from './safety/headers'
 
-export type HttpEnv = { Bindings: Server<WsData> }
+import type { HttpEnv } from './http-env'
+
+export type { HttpEnv } from './http-env'
 
 const TRPC_MAX_BODY = 64 * 1024
 // The PWA never batches more than a handful of calls; a batch of thousands is only load.

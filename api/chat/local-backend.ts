@@ -3,7 +3,7 @@
 // cache (memcached), as snapshots written only at shutdown: a snapshot taken mid-chat would be
 // behind on seq and restoring it would make clients drop new frames, so after a crash nothing
 // resumes and the client gets a fresh session instead of a chat with holes.
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { Logger } from '../log'
 import { limitConcurrency } from './concurrency'
 import { Mailbox } from './mailbox'

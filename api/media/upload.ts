@@ -4,10 +4,10 @@
 // announced to both sides of the chat.
 import type { Context } from 'hono'
 import type { MediaInfo } from '../chat/protocol'
-import type { HttpEnv } from '../http'
+import type { HttpEnv } from '../http-env'
 import { newMediaId } from '../ids'
 import type { Services } from '../services'
-import { bearer } from '../trpc/context'
+import { bearer } from '../bearer'
 import { inspectUpload } from './inspect'
 import type { MediaRecords } from './records'
 import type { MediaLinks } from './signing'
