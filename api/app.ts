@@ -5,7 +5,6 @@ import type { Config } from './config'
 import { openDatabase } from '../db'
 import { openCache } from './cache'
 import { createChatCore } from './chat-core'
-import type { RedisBackend } from './cluster/redis-backend'
 import { createRedisMatchQueue } from './cluster/redis-match-queue'
 import { createAddressConnections } from './cluster/address-connections'
 import { withClusterConnectionCap } from './chat/guard'
@@ -33,7 +32,6 @@ import { createBanStore } from './safety/bans'
 import { createChatGuard } from './safety/chat-guard'
 import { createModeration, JUST_ENDED_MS } from './safety/moderation'
 import { createReportStore } from './safety/report-store'
-import { createTranscripts } from './safety/transcripts'
 import { serve } from './server'
 import type { Cluster, Services } from './services'
 
@@ -141,13 +139,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
       : undefined,
   })
-  reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
+  reclaim = () => void backend.reclaim().catch(err => log.warn('reclaiming sessions failed', { err: (err as Error)?.message }))
   // One node: the last lines of each chat in memory. Several: in Redis, written by the relay
   // script, so a report taken by any node can include the conversation.
-  const rb = backend.kind === 'redis' ? (backend as RedisBackend) : null
-  const memoryTranscripts = rb ? null : createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
-  if (memoryTranscripts) hub.observe(memoryTranscripts.observer)
-  const transcripts = rb ? { lines: (chatId: string) => rb.transcript(chatId) } : memoryTranscripts!
+  const transcripts = { lines: (chatId: string) => backend.transcript(chatId) }
   const reports = createReportStore(db.db)
   const mediaRecords = createMediaRecords(db.db)
   const moderation = createModeration({
@@ -200,7 +195,6 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     stop() {
       reclaimer.stop()
       stopping ??= shutdown(services, server, sweeper).finally(() => {
-        memoryTranscripts?.close()
         return screening.screen.close()
       })
       return stopping

@@ -55,7 +55,7 @@ export function createChatCore(deps: ChatCoreDeps): { hub: Hub; backend: ChatBac
     rb.useQueue(id => queue.remove(id))
     backend = rb
   } else {
-    backend = createLocalBackend({ cache, log, now, resumeWindowMs: config.resumeWindowMs, resumeBufferFrames: config.resumeBufferFrames, connected })
+    backend = createLocalBackend({ cache, log, now, resumeWindowMs: config.resumeWindowMs, resumeBufferFrames: config.resumeBufferFrames, connected, transcriptKeepMs: deps.transcriptKeepMs })
     queue = createLocalMatchQueue({ fallbackMs: config.matchFallbackMs, events: matches.events, now })
   }
   hub = createHub({ config, backend, queue, guard, log, metrics, popular, now })

@@ -10,7 +10,7 @@ import { SCREENED_TEXTS, type ChatGuard, type Refusal } from './guard'
 import type { ChatBackend } from './ports/chat-backend'
 import type { MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
-import type { ClientFrame } from './protocol'
+import { encodeEphemeral, type ClientFrame } from './protocol'
 import type { LocalSession } from './session'
 import { createPairing, type HubObserver } from './chat-pairing'
 import { createRefusals } from './chat-refusals'
@@ -61,7 +61,7 @@ export function createChatRules(deps: ChatRulesDeps) {
     backend.save(s)
     // Through the backend like every frame for a session: on several nodes an `ended` pushed
     // just before must reach the client first.
-    backend.send(s.id, JSON.stringify({ type: 'queued', interests: s.interests, random: s.random }))
+    backend.send(s.id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random }))
     void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash, pool }).catch(err => {
       log.warn('could not join the queue', { err: (err as Error)?.message })
       leaveQueue(s)
@@ -166,14 +166,9 @@ export function createChatRules(deps: ChatRulesDeps) {
         // Typing state is ephemeral: dropped when there is no live partner to show it to.
         if (s.chat) backend.send(s.chat.partnerId, frame.active ? TYPING_ON : TYPING_OFF)
         return
-      case 'ack': {
-        const r = backend.ack(s, frame.seq)
-        if (r === null) return
-        if (typeof r === 'string') return refuse(s, conn, { code: 'bad_frame', message: r })
-        return r.then(msg => {
-          if (msg) refuse(s, conn, { code: 'bad_frame', message: msg })
-        })
-      }
+      case 'ack':
+        // A seq never sent comes back through the inbox (badAck), at once or from the store.
+        return backend.ack(s, frame.seq)
       case 'find':
         return find(s, conn, frame.interests, frame.random)
       case 'next':
@@ -193,5 +188,5 @@ export function createChatRules(deps: ChatRulesDeps) {
   return { apply, onMatch, endChat, endLocal, enqueue, leaveQueue, find, onFrame, expired, refuse, relayRefused, sendTo }
 }
 
-const TYPING_ON = JSON.stringify({ type: 'typing', active: true })
-const TYPING_OFF = JSON.stringify({ type: 'typing', active: false })
+const TYPING_ON = encodeEphemeral({ type: 'typing', active: true })
+const TYPING_OFF = encodeEphemeral({ type: 'typing', active: false })

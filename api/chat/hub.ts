@@ -11,7 +11,7 @@ import { createChatRules, type HubObserver, type Outcome } from './chat-rules'
 import type { AddressAction, ChatBackend } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
-import { createFrameParser, type ErrorCode, type Limits, type MediaInfo } from './protocol'
+import { createFrameParser, encodeEphemeral, type ErrorCode, type Limits, type MediaInfo } from './protocol'
 import { moveSession, viewOf, type LocalSession, type SessionView } from './session'
 
 export type { HubObserver } from './chat-rules'
@@ -80,7 +80,7 @@ export function createHub(deps: HubDeps) {
   }
   // On one node a dropped socket's session stays in memory until it expires; with Redis it
   // leaves this node's memory at once (it is held in Redis, and expiry may run on any node).
-  const heldUntilExpiry = backend.kind === 'local'
+  const heldUntilExpiry = backend.holdsDetached
   let lastOnlineSent = -1
   let closing = false
   /** Resolved when the last socket has closed during shutdown. */
@@ -107,6 +107,9 @@ export function createHub(deps: HubDeps) {
       for (const s of [...backend.all()]) if (s.ipHash === ipHash) act(s, action)
     },
     relayRefused: rules.relayRefused,
+    badAck(s, message) {
+      if (s.conn) rules.refuse(s, s.conn, { code: 'bad_frame', message })
+    },
   })
 
   function act(s: LocalSession, action: AddressAction) {
@@ -122,7 +125,7 @@ export function createHub(deps: HubDeps) {
 
   function fallbackNotice(id: string) {
     const s = backend.local(id)
-    if (s) backend.send(id, JSON.stringify({ type: 'queued', interests: s.interests, random: s.random, fallback: true }))
+    if (s) backend.send(id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, fallback: true }))
   }
 
   // A loop over live sessions rather than a pub/sub topic: a socket subscribed to any topic pays
@@ -177,9 +180,7 @@ export function createHub(deps: HubDeps) {
           conn.send(PARTNER_BACK)
         } else conn.send(PARTNER_RECONNECTING)
       }
-      const c = backend.connected(partner)
-      if (typeof c === 'boolean') tell(c)
-      else void c.then(tell, () => tell(false))
+      backend.connected(partner).then(tell, () => tell(false))
     }
     if (s.requeue && s.state === 'idle') {
       s.requeue = false
@@ -279,7 +280,7 @@ export function createHub(deps: HubDeps) {
     banAddress: (ipHash: string, leftMs: number, message: string) => backend.addressAction(ipHash, { t: 'ban', leftMs, message }),
     /** Sends an error frame to a session, wherever it is. */
     notify(id: string, code: ErrorCode, message: string, retryAfterMs?: number) {
-      backend.send(id, JSON.stringify({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))
+      backend.send(id, encodeEphemeral({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))
     },
     /** Sessions this node holds for one address (connected, or on one node also resumable): O(1). */
     heldBy: (ipHash: string) => heldByIp.get(ipHash) ?? 0,
@@ -347,5 +348,5 @@ export function createHub(deps: HubDeps) {
   }
 }
 
-const PARTNER_BACK = JSON.stringify({ type: 'partner', state: 'back' })
-const PARTNER_RECONNECTING = JSON.stringify({ type: 'partner', state: 'reconnecting' })
+const PARTNER_BACK = encodeEphemeral({ type: 'partner', state: 'back' })
+const PARTNER_RECONNECTING = encodeEphemeral({ type: 'partner', state: 'reconnecting' })

@@ -288,6 +288,18 @@ export type ServerFrame =
 export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | MediaFrame | EndedFrame
 export type SequencedFrameInput = SequencedFrame extends infer F ? (F extends SequencedFrame ? Omit<F, 'seq'> : never) : never
 
+/** Frames without a seq that may go to a session wherever it is (the backend's `send`): never replayed. */
+export type EphemeralFrame = TypingFrame | PartnerFrame | QueuedFrame | ErrorFrame
+
+declare const ephemeralJson: unique symbol
+/** The JSON of an EphemeralFrame, made only by encodeEphemeral: the backend's `send` takes nothing else. */
+export type EphemeralJson = string & { readonly [ephemeralJson]: true }
+
+/** Encodes an ephemeral frame (constant ones, e.g. typing on/off, once at start-up). */
+export function encodeEphemeral(frame: EphemeralFrame): EphemeralJson {
+  return JSON.stringify(frame) as EphemeralJson
+}
+
 /**
  * JSON for a sequenced frame, written once when the frame is queued and reused for every
  * (re)send. The two frames of every message are spelled out by hand, the rest go through

@@ -15,7 +15,7 @@
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { AddressAction, ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
-import type { SequencedFrameInput } from '../chat/protocol'
+import { encodeEphemeral, type SequencedFrameInput } from '../chat/protocol'
 import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type SessionState, type SessionView } from '../chat/session'
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
@@ -48,14 +48,7 @@ interface Claiming {
   early: string[]
 }
 
-export interface RedisBackend extends ChatBackend {
-  /** The last lines of a chat (any node's), oldest first; null when none are kept. */
-  transcript(chatId: string): Promise<Array<{ from: string; body: string; at: number }> | null>
-  /** Called when the node's heartbeat lapsed: re-assert ownership of every connected session. */
-  reclaim(): Promise<void>
-  /** The queue is made after the backend: sessions of a dead node leave it through this. */
-  useQueue(remove: (id: string) => Promise<unknown>): void
-}
+export type RedisBackend = ChatBackend
 
 export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   const { redis, nodes, log } = opts
@@ -200,7 +193,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   let queueRemoval: ((id: string) => Promise<unknown>) | null = null
 
   const backend: RedisBackend = {
-    kind: 'redis',
+    holdsDetached: false,
     wire(i) {
       inbox = i
     },
@@ -319,9 +312,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const r = await redis.cmd.hget(k.sent(s.id), clientId).catch(() => null)
       return r ?? undefined
     },
-    async ack(s, seq) {
-      const r = (await run.ack([k.s(s.id), k.ob(s.id)], [seq])) as number
-      return r >= 0 ? `ack: seq ${seq} has not been sent yet (latest is ${r})` : null
+    ack(s, seq) {
+      run.ack([k.s(s.id), k.ob(s.id)], [seq]).then(r => {
+        if ((r as number) >= 0) inbox.badAck(s, `ack: seq ${seq} has not been sent yet (latest is ${r as number})`)
+      }, fail('ack'))
     },
     save(s) {
       redis.cmd.hset(k.s(s.id), ...recordFields(s)).catch(fail('save'))
@@ -386,4 +380,4 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   return backend
 }
 
-const PARTNER_RECONNECTING = JSON.stringify({ type: 'partner', state: 'reconnecting' })
+const PARTNER_RECONNECTING = encodeEphemeral({ type: 'partner', state: 'reconnecting' })

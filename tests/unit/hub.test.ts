@@ -81,6 +81,8 @@ describe('hub with fake connections', () => {
     const a2 = connect(a.s.id)
     expect(a2.conn.frames[0]).toMatchObject({ type: 'hello', resumed: true, session: a.s.id })
     expect(a2.conn.of('text').map(f => f.body)).toEqual(['are you there?'])
+    // Whether the partner is connected is asked of the backend (async on every backend).
+    await tick()
     expect(a2.conn.last('partner')).toEqual({ type: 'partner', state: 'back' })
     expect(b.conn.last('partner')).toEqual({ type: 'partner', state: 'back' })
   })
