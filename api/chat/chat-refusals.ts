@@ -4,7 +4,8 @@ import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { Connection } from './connection'
 import type { ChatGuard, Refusal } from './guard'
-import type { ErrorCode, ServerFrame } from './protocol'
+import type { Outbound } from './outbound'
+import type { ErrorCode } from './protocol'
 import type { LocalSession } from './session'
 
 export interface RefusalsDeps {
@@ -13,17 +14,15 @@ export interface RefusalsDeps {
   log: Logger
   metrics: Metrics
   now: () => number
+  outbound: Outbound
 }
 
 export type Refusals = ReturnType<typeof createRefusals>
 
 export function createRefusals(deps: RefusalsDeps) {
   const { config, guard, log, metrics, now } = deps
-
-  function sendTo(conn: Connection, frame: ServerFrame) {
-    conn.send(JSON.stringify(frame))
-    metrics.inc('frames_out_total')
-  }
+  /** A frame to a session's own socket (outbound.ts: the one way, counted once). */
+  const sendTo = deps.outbound.frame
 
   /** An error frame for what `s` sent (`id`: the refused text's), counted as a strike unless it is a challenge. */
   function refuse(s: LocalSession, conn: Connection, r: { code: ErrorCode; message: string; retryAfterMs?: number; challenge?: Refusal['challenge']; id?: string }) {

@@ -8,6 +8,7 @@ import type { ChatBackend } from './ports/chat-backend'
 import type { LocalSession } from './session'
 import type { HubObserver } from './chat-pairing'
 import type { Refusals } from './chat-refusals'
+import type { Outbound } from './outbound'
 
 export interface RelayDeps {
   backend: ChatBackend
@@ -16,12 +17,13 @@ export interface RelayDeps {
   observers: HubObserver[]
   now: () => number
   refuse: Refusals['refuse']
+  outbound: Outbound
 }
 
 export type Relay = ReturnType<typeof createRelay>
 
 export function createRelay(deps: RelayDeps) {
-  const { backend, guard, metrics, observers, now, refuse } = deps
+  const { backend, guard, metrics, observers, now, refuse, outbound } = deps
   const relayed = metrics.counter('messages_relayed_total')
 
   /** The relay, past screening: what a text frame does while its chat is open. */
@@ -76,7 +78,7 @@ export function createRelay(deps: RelayDeps) {
   async function textOutsideChat(s: LocalSession, conn: Connection, clientId: string) {
     const dup = await backend.receipt(s, clientId)
     if (dup !== undefined) {
-      if (s.conn === conn) conn.send(dup)
+      if (s.conn === conn) outbound.json(conn, dup)
       return
     }
     if (s.conn === conn) refuse(s, conn, { code: 'not_in_chat', message: 'you are not in a chat', id: clientId })

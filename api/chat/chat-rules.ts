@@ -15,6 +15,7 @@ import type { LocalSession } from './session'
 import { createPairing, type HubObserver } from './chat-pairing'
 import { createRefusals } from './chat-refusals'
 import { createRelay } from './chat-relay'
+import type { Outbound } from './outbound'
 
 export type { HubObserver, Outcome } from './chat-pairing'
 
@@ -42,6 +43,8 @@ export interface ChatRulesDeps {
   metrics: Metrics
   observers: HubObserver[]
   now: () => number
+  /** Frames to a session's own socket (outbound.ts). */
+  outbound: Outbound
 }
 
 const MAX_COUNTED_INTERESTS = 64

@@ -7,11 +7,12 @@ import type { Metrics } from '../ops/metrics'
 import { newSessionToken } from '../ids'
 import type { Connection } from './connection'
 import type { ChatGuard } from './guard'
+import { createOutbound } from './outbound'
 import { createChatRules, type HubObserver, type Outcome } from './chat-rules'
 import type { AddressAction, ChatBackend } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
-import { createFrameParser, encodeEphemeral, type ErrorCode, type Limits, type MediaInfo } from './protocol'
+import { createFrameParser, encodeEphemeral, type ErrorCode, type OnlineFrame, type Limits, type MediaInfo } from './protocol'
 import { moveSession, viewOf, type LocalSession, type SessionView } from './session'
 
 export type { HubObserver } from './chat-rules'
@@ -59,12 +60,13 @@ export function createHub(deps: HubDeps) {
   const parse = createFrameParser(config)
   const observers: HubObserver[] = []
   const limits: Limits = { maxTextLength: config.maxTextLength, maxUploadBytes: config.maxUploadBytes, mediaTtlSeconds: config.mediaLinkTtlSeconds }
-  const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now })
+  const outbound = createOutbound(metrics)
+  const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now, outbound })
   const { sendTo } = rules
+  const sendJson = outbound.json
 
-  // Counted on every frame: handles, not name lookups.
+  // Counted on every frame: a handle, not a name lookup.
   const framesIn = metrics.counter('frames_in_total')
-  const framesOut = metrics.counter('frames_out_total')
   let connected = 0
   // Sessions this node holds in memory (connected, or on one node also resumable), per address:
   // what the session caps at the upgrade read (safety/session-limits.ts), kept exact here rather
@@ -88,8 +90,7 @@ export function createHub(deps: HubDeps) {
 
   backend.wire({
     arrive(s, json) {
-      s.conn!.send(json)
-      framesOut.inc()
+      sendJson(s.conn!, json)
     },
     apply: rules.apply,
     expired(e) {
@@ -135,8 +136,8 @@ export function createHub(deps: HubDeps) {
     const count = backend.online()
     if (count === lastOnlineSent) return
     lastOnlineSent = count
-    const json = JSON.stringify({ type: 'online', count })
-    for (const s of backend.all()) if (s.conn) s.conn.send(json)
+    const json = JSON.stringify({ type: 'online', count } satisfies OnlineFrame)
+    for (const s of backend.all()) if (s.conn) sendJson(s.conn, json)
   }
   const onlineTimer = setInterval(broadcastOnline, config.onlineBroadcastMs)
 
@@ -169,7 +170,7 @@ export function createHub(deps: HubDeps) {
     s.strikes = 0
     const replay = backend.attach(s)
     sendTo(conn, { type: 'hello', session: s.id, resumed: true, online: backend.online(), limits })
-    for (const json of replay) conn.send(json)
+    for (const json of replay) sendJson(conn, json)
     if (s.chat) {
       const partner = s.chat.partnerId
       // Both sides learn the partner's state: the resumer may have missed a drop and return.
@@ -177,8 +178,8 @@ export function createHub(deps: HubDeps) {
         if (s.conn !== conn) return
         if (there) {
           backend.send(partner, PARTNER_BACK)
-          conn.send(PARTNER_BACK)
-        } else conn.send(PARTNER_RECONNECTING)
+          sendJson(conn, PARTNER_BACK)
+        } else sendJson(conn, PARTNER_RECONNECTING)
       }
       backend.connected(partner).then(tell, () => tell(false))
     }
