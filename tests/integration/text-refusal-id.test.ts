@@ -29,11 +29,10 @@ describe('an error refusing a text carries its id', () => {
     // The burst of 3 is spent by link + hi + this one; the next ones are over the rate.
     a.send({ type: 'text', id: 'how', body: 'how are you' })
     for (let i = 0; i < 3; i++) a.send({ type: 'text', id: `over${i}`, body: `more ${i}` })
-    const spam = await a.next('error')
-    expect(spam).toMatchObject({ code: 'spam', id: 'link' })
-    const limited = [await a.next('error'), await a.next('error'), await a.next('error')]
-    for (const e of limited) expect(e.code).toBe('rate_limited')
-    expect(limited.map(e => e.id).sort()).toEqual(['over0', 'over1', 'over2'])
+    // The spam verdict may wait on the cache (memcached) while the rate limit answers at once, so
+    // the errors come in either order: exactly why each one names its text.
+    const errors = [await a.next('error'), await a.next('error'), await a.next('error'), await a.next('error')]
+    expect(Object.fromEntries(errors.map(e => [e.id, e.code]))).toEqual({ link: 'spam', over0: 'rate_limited', over1: 'rate_limited', over2: 'rate_limited' })
     // The two that went were delivered under their own ids, and only they reached the stranger.
     const end = Date.now() + 3000
     while (a.all('delivered').length < 2 && Date.now() < end) await Bun.sleep(10)
