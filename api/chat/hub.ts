@@ -8,11 +8,13 @@ import { newSessionToken } from '../ids'
 import type { Connection } from './connection'
 import type { ChatGuard } from './guard'
 import { createOutbound } from './outbound'
+import { createHeldByAddress } from './held-by-address'
+import { startOnlineBroadcast } from './online-broadcast'
 import { createChatRules, type HubObserver, type Outcome } from './chat-rules'
 import type { AddressAction, ChatBackend } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
-import { createFrameParser, encodeEphemeral, type ErrorCode, type OnlineFrame, type Limits, type MediaInfo } from './protocol'
+import { createFrameParser, encodeEphemeral, type ErrorCode, type Limits, type MediaInfo } from './protocol'
 import { moveSession, viewOf, type LocalSession, type SessionView } from './session'
 
 export type { HubObserver } from './chat-rules'
@@ -68,22 +70,12 @@ export function createHub(deps: HubDeps) {
   // Counted on every frame: a handle, not a name lookup.
   const framesIn = metrics.counter('frames_in_total')
   let connected = 0
-  // Sessions this node holds in memory (connected, or on one node also resumable), per address:
-  // what the session caps at the upgrade read (safety/session-limits.ts), kept exact here rather
-  // than counted over every session on each upgrade.
-  const heldByIp = new Map<string, number>()
-  const hold = (ipHash: string) => {
-    heldByIp.set(ipHash, (heldByIp.get(ipHash) ?? 0) + 1)
-  }
-  const release = (ipHash: string) => {
-    const n = (heldByIp.get(ipHash) ?? 0) - 1
-    if (n > 0) heldByIp.set(ipHash, n)
-    else heldByIp.delete(ipHash)
-  }
+  // Sessions this node holds in memory per address (held-by-address.ts).
+  const heldByIp = createHeldByAddress()
+  const { hold, release } = heldByIp
   // On one node a dropped socket's session stays in memory until it expires; with Redis it
   // leaves this node's memory at once (it is held in Redis, and expiry may run on any node).
   const heldUntilExpiry = backend.holdsDetached
-  let lastOnlineSent = -1
   let closing = false
   /** Resolved when the last socket has closed during shutdown. */
   let allClosed: (() => void) | null = null
@@ -129,17 +121,7 @@ export function createHub(deps: HubDeps) {
     if (s) backend.send(id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, fallback: true }))
   }
 
-  // A loop over live sessions rather than a pub/sub topic: a socket subscribed to any topic pays
-  // on every send (Bun must keep topic and direct frames in order), and this runs at most once
-  // per ONLINE_BROADCAST_MS, only when the count changed.
-  function broadcastOnline() {
-    const count = backend.online()
-    if (count === lastOnlineSent) return
-    lastOnlineSent = count
-    const json = JSON.stringify({ type: 'online', count } satisfies OnlineFrame)
-    for (const s of backend.all()) if (s.conn) sendJson(s.conn, json)
-  }
-  const onlineTimer = setInterval(broadcastOnline, config.onlineBroadcastMs)
+  const stopOnlineBroadcast = startOnlineBroadcast(backend, outbound, config.onlineBroadcastMs)
 
   // ---------- a connection's life ----------
 
@@ -284,7 +266,7 @@ export function createHub(deps: HubDeps) {
       backend.send(id, encodeEphemeral({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))
     },
     /** Sessions this node holds for one address (connected, or on one node also resumable): O(1). */
-    heldBy: (ipHash: string) => heldByIp.get(ipHash) ?? 0,
+    heldBy: heldByIp.count,
     /** Session ids of an address held by this node. */
     sessionsByIpHash(ipHash: string): string[] {
       const out: string[] = []
@@ -328,7 +310,7 @@ export function createHub(deps: HubDeps) {
     async shutdown(opts: { retryAfterMs?: number; closeWaitMs?: number } = {}) {
       const retryAfterMs = opts.retryAfterMs ?? 1000
       closing = true
-      clearInterval(onlineTimer)
+      stopOnlineBroadcast()
       const resumable = await backend.persistAll()
       const closed = new Promise<void>(resolve => {
         allClosed = resolve
