@@ -1,4 +1,4 @@
-// The screening pool (api/media/screen.ts) around real worker threads that stand in for the
+// The screening pool (api/media/screen.ts) around real worker processes that stand in for the
 // classifier (tests/support/screen-workers): verdicts against the threshold, and that a hung,
 // spinning, crashing or unloadable worker never holds an upload past the timeout.
 import { afterEach, describe, expect, test } from 'bun:test'
@@ -57,26 +57,26 @@ describe('verdicts', () => {
     expect(await screeningOff.screen('whatever', 'image/png')).toEqual({ score: null, flagged: false })
   })
 
-  test('images are screened one at a time, in order, by one long-lived thread', async () => {
+  test('images are screened one at a time, in order, by one long-lived process', async () => {
     const { s } = pool({ timeoutMs: 2000 })
     const vs = await Promise.all([s.screen('slow:50', 'image/png'), s.screen('score:0.9', 'image/png'), s.screen('score:0.2', 'image/png')])
     expect(vs.map(v => v.flagged)).toEqual([false, true, false])
-    // `ms` is the fake's count of images its thread has seen: the same thread took all three.
+    // `ms` is the fake's count of images its process has seen: the same process took all three.
     expect(vs.map(v => v.ms)).toEqual([1, 2, 3])
   })
 })
 
 describe('failures never block an upload', () => {
-  test('a worker that never answers: the caller gets "flagged, unscreened" at the timeout, and the next image gets a fresh thread', async () => {
+  test('a worker that never answers: the caller gets "flagged, unscreened" at the timeout, and the next image gets a fresh process', async () => {
     const { s, metrics } = pool({ timeoutMs: 300 })
-    await s.screen('score:0', 'image/png') // warm: the thread is up
+    await s.screen('score:0', 'image/png') // warm: the process is up
     const t0 = performance.now()
     expect(await s.screen('hang', 'image/png')).toEqual({ score: null, flagged: true, unscreened: 'timeout' })
     const waited = performance.now() - t0
     expect(waited).toBeGreaterThanOrEqual(290)
     expect(waited).toBeLessThan(2000)
     const next = await s.screen('score:0.9', 'image/png')
-    expect(next).toMatchObject({ flagged: true, score: 0.9, ms: 1 }) // first image of a new thread
+    expect(next).toMatchObject({ flagged: true, score: 0.9, ms: 1 }) // first image of a new process
     expect(metrics.value('media_screen_worker_restarts_total')).toBe(1)
     expect(lines.some(l => l.level === 'error' && /hung/.test(String(l.msg)))).toBe(true)
   })
@@ -84,11 +84,11 @@ describe('failures never block an upload', () => {
   test('a worker stuck in a busy loop is terminated and replaced', async () => {
     const { s } = pool({ timeoutMs: 300 })
     expect(await s.screen('spin', 'image/png')).toMatchObject({ flagged: true, unscreened: 'timeout' })
-    // Queued behind the spinning thread: served by its replacement within its own timeout.
+    // Queued behind the spinning process: served by its replacement within its own timeout.
     expect(await s.screen('score:0.1', 'image/png')).toMatchObject({ flagged: false, score: 0.1 })
   })
 
-  test('a crash (uncaught error, or the thread exiting) fails only the image it was on; the worker restarts', async () => {
+  test('a crash (uncaught error, or the process exiting) fails only the image it was on; the worker restarts', async () => {
     const { s, metrics } = pool({ timeoutMs: 2000 })
     await s.screen('score:0', 'image/png')
     for (const how of ['crash', 'exit']) {
@@ -105,7 +105,7 @@ describe('failures never block an upload', () => {
     expect(await s.screen('score:0', 'image/png')).toEqual({ score: null, flagged: true, unscreened: 'unavailable' })
     const t0 = performance.now()
     expect(await s.screen('score:0', 'image/png')).toMatchObject({ unscreened: 'unavailable' })
-    expect(performance.now() - t0).toBeLessThan(50) // no new thread was started for it
+    expect(performance.now() - t0).toBeLessThan(50) // no new process was started for it
     expect(metrics.value('media_screen_worker_restarts_total')).toBe(1)
     await Bun.sleep(350)
     await s.screen('score:0', 'image/png')
@@ -145,7 +145,7 @@ describe('failures never block an upload', () => {
     expect((await Promise.all(queued)).map(v => v.flagged)).toEqual([false, false])
   })
 
-  test('close() settles what is waiting and stops the thread', async () => {
+  test('close() settles what is waiting and stops the process', async () => {
     const { s } = pool({ timeoutMs: 5000 })
     await s.screen('score:0', 'image/png')
     const pending = s.screen('hang', 'image/png')
