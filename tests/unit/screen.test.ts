@@ -66,6 +66,20 @@ describe('verdicts', () => {
   })
 })
 
+describe('priority', () => {
+  test('the classifier runs in a process of its own at the nice value asked for (19 by default)', async () => {
+    const niceOf = async (s: ImageScreen) => {
+      await s.screen('score:0', 'image/png')
+      const pid = s.workerPid()!
+      expect(pid).not.toBe(process.pid)
+      const stat = await Bun.file(`/proc/${pid}/stat`).text()
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+    }
+    expect(await niceOf(pool().s)).toBe(19)
+    expect(await niceOf(pool({ nice: 7 }).s)).toBe(7)
+  })
+})
+
 describe('failures never block an upload', () => {
   test('a worker that never answers: the caller gets "flagged, unscreened" at the timeout, and the next image gets a fresh process', async () => {
     const { s, metrics } = pool({ timeoutMs: 300 })
