@@ -54,6 +54,10 @@ export interface Config {
   screenTimeoutMs: number
   /** Flagged images count against the uploader's IP hash for this long (fixed window from the first). */
   screenStrikeWindowSeconds: number
+  /** At most this many frames of an animation are classified (the first, the last, spread between). */
+  screenFrames: number
+  /** Nice value of the classifier's process: it gets the CPU the chat leaves (0 = same priority). */
+  screenNice: number
   /** HMAC secret for media links and IP hashes; null → generated once and kept in dataDir. */
   secret: string | null
 
@@ -329,6 +333,8 @@ export function loadConfig(env: Env = {}): Config {
     screenThreshold: fraction(env, 'SCREEN_THRESHOLD', 0.7),
     screenTimeoutMs: int(env, 'SCREEN_TIMEOUT_MS', 5000, 100, 120_000),
     screenStrikeWindowSeconds: int(env, 'SCREEN_STRIKE_WINDOW_SECONDS', 86_400, 60),
+    screenFrames: int(env, 'SCREEN_FRAMES', 8, 1, 64),
+    screenNice: int(env, 'SCREEN_NICE', 19, 0, 19),
     secret,
 
     reportBanThreshold: int(env, 'REPORT_BAN_THRESHOLD', 3, 1),
