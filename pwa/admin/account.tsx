@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { AccountView, Me } from '../../api/admin/types'
 import { ApiFailure, get, post, when } from './api'
+import { field, formOf } from './form'
 
 const errText = (e: unknown) => (e instanceof ApiFailure ? e.message : 'the server could not be reached')
 
@@ -9,7 +10,7 @@ export function Account(props: { me: Me; onSignedOut(): void }) {
   const [msg, setMsg] = useState('')
   const [enrol, setEnrol] = useState<{ qr: string; secret: string } | null>(null)
   const [totp, setTotp] = useState(props.me.totp)
-  const formValue = (e: Event, name: string) => String(new FormData(e.currentTarget as HTMLFormElement).get(name) || '')
+  const formValue = (e: Event, name: string) => field(formOf(e), name)
 
   async function changePassword(e: Event) {
     e.preventDefault()
@@ -49,7 +50,7 @@ export function Account(props: { me: Me; onSignedOut(): void }) {
       </p>
       <h3>Two-step sign-in</h3>
       {totp ? (
-        <form onSubmit={disable}>
+        <form onSubmit={e => void disable(e)}>
           <p>On: sign-in asks for a code from your authenticator app.</p>
           <label>
             Password <input type="password" name="password" autocomplete="current-password" required />
@@ -57,7 +58,7 @@ export function Account(props: { me: Me; onSignedOut(): void }) {
           <button type="submit">Turn off</button>
         </form>
       ) : enrol ? (
-        <form onSubmit={confirm}>
+        <form onSubmit={e => void confirm(e)}>
           <p>Scan this with your authenticator app, then type the code it shows.</p>
           <img class="qr" src={enrol.qr} alt="QR code for your authenticator app" width={200} height={200} />
           <p>
@@ -69,12 +70,12 @@ export function Account(props: { me: Me; onSignedOut(): void }) {
           <button type="submit">Turn on</button>
         </form>
       ) : (
-        <button type="button" onClick={() => post<{ qr: string; secret: string }>('/totp/begin').then(setEnrol, e => setMsg(errText(e)))}>
+        <button type="button" onClick={() => void post<{ qr: string; secret: string }>('/totp/begin').then(setEnrol, e => setMsg(errText(e)))}>
           Set up two-step sign-in
         </button>
       )}
       <h3>Password</h3>
-      <form onSubmit={changePassword}>
+      <form onSubmit={e => void changePassword(e)}>
         <label>
           Current password <input type="password" name="current" autocomplete="current-password" required />
         </label>
@@ -98,7 +99,7 @@ function Accounts() {
     const form = e.currentTarget as HTMLFormElement
     const f = new FormData(form)
     try {
-      await post('/accounts/add', { name: String(f.get('name')).trim(), password: String(f.get('password')), role: String(f.get('role')) })
+      await post('/accounts/add', { name: field(f, 'name').trim(), password: field(f, 'password'), role: field(f, 'role') })
       form.reset()
       setMsg('Added.')
     } catch (err) {
@@ -128,13 +129,13 @@ function Accounts() {
               {a.name} — {a.role}
               {a.totp ? ', two-step' : ''} — since {when(a.createdAt)}
             </span>
-            <button type="button" onClick={() => remove(a.name)} aria-label={`Remove ${a.name}`}>
+            <button type="button" onClick={() => void remove(a.name)} aria-label={`Remove ${a.name}`}>
               Remove
             </button>
           </li>
         ))}
       </ul>
-      <form onSubmit={add} aria-label="Add an account">
+      <form onSubmit={e => void add(e)} aria-label="Add an account">
         <label>
           Name <input name="name" required autocapitalize="none" />
         </label>

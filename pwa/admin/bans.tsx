@@ -1,40 +1,47 @@
 // Active and past bans; search by address hash, or by an address the server hashes (and forgets).
 import { useEffect, useState } from 'preact/hooks'
 import type { BanView } from '../../api/admin/types'
-import { get, post, printable, when } from './api'
+import { ApiFailure, get, post, printable, when } from './api'
+import { field, formOf } from './form'
+
+const errText = (e: unknown) => (e instanceof ApiFailure ? e.message : 'the server could not be reached')
 
 export function Bans() {
   const [rows, setRows] = useState<BanView[] | null>(null)
   const [all, setAll] = useState(false)
   const [hash, setHash] = useState('')
   const [msg, setMsg] = useState('')
-  const load = (h = hash) => get<BanView[]>(`/bans?${h ? `ipHash=${h}` : all ? 'all=1' : ''}`).then(setRows, e => setMsg(e.message))
+  const load = (h = hash) => get<BanView[]>(`/bans?${h ? `ipHash=${h}` : all ? 'all=1' : ''}`).then(setRows, e => setMsg(errText(e)))
   useEffect(() => void load(), [all])
 
   async function search(e: Event) {
     e.preventDefault()
     setMsg('')
-    const q = String(new FormData(e.currentTarget as HTMLFormElement).get('q') || '').trim()
+    const q = field(formOf(e), 'q').trim()
     let h = q.toLowerCase()
     if (q && !/^[0-9a-f]{32}$/.test(h)) {
       try {
         h = (await post<{ ipHash: string }>('/hash-address', { address: q })).ipHash
       } catch (err) {
-        return setMsg((err as Error).message)
+        return setMsg(errText(err))
       }
     }
     setHash(h)
     await load(h)
   }
   async function lift(ipHash: string) {
-    const r = await post<{ lifted: number }>('/bans/lift', { ipHash })
-    setMsg(`Lifted ${r.lifted} ban${r.lifted === 1 ? '' : 's'}.`)
+    try {
+      const r = await post<{ lifted: number }>('/bans/lift', { ipHash })
+      setMsg(`Lifted ${r.lifted} ban${r.lifted === 1 ? '' : 's'}.`)
+    } catch (err) {
+      setMsg(errText(err))
+    }
     await load()
   }
   return (
     <section aria-labelledby="bans-h">
       <h2 id="bans-h">Bans</h2>
-      <form onSubmit={search} class="search" role="search">
+      <form onSubmit={e => void search(e)} class="search" role="search">
         <label>
           Address hash or address
           <input name="q" autocomplete="off" spellcheck={false} />
@@ -58,7 +65,7 @@ export function Bans() {
             </span>
             <span>{printable(b.reason)}</span>
             {b.active && (
-              <button type="button" onClick={() => lift(b.ipHash)}>
+              <button type="button" onClick={() => void lift(b.ipHash)}>
                 Lift
               </button>
             )}

@@ -30,7 +30,7 @@ export function Live() {
   useEffect(() => {
     const load = () => get<LiveView>('/live').then(setV, () => {})
     void load()
-    const t = setInterval(load, 15_000)
+    const t = setInterval(() => void load(), 15_000)
     return () => clearInterval(t)
   }, [])
   if (!v) return <p>Loading…</p>

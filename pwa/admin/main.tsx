@@ -4,6 +4,7 @@ import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { Me } from '../../api/admin/types'
 import { ApiFailure, get, post, setCsrf } from './api'
+import { field } from './form'
 import { Reports } from './reports'
 import { Bans } from './bans'
 import { Live } from './live'
@@ -29,7 +30,7 @@ function SignIn(props: { onIn(me: Me): void }) {
     setBusy(true)
     setError('')
     try {
-      const me = await post<Me>('/sign-in', { name: String(f.get('name')).trim(), password: String(f.get('password')), code: String(f.get('code') || '').trim() || undefined })
+      const me = await post<Me>('/sign-in', { name: field(f, 'name').trim(), password: field(f, 'password'), code: field(f, 'code').trim() || undefined })
       props.onIn(me)
     } catch (err) {
       setError(err instanceof ApiFailure ? err.message : 'the server could not be reached')
@@ -40,7 +41,7 @@ function SignIn(props: { onIn(me: Me): void }) {
   return (
     <main class="signin">
       <h1>leetChat moderation</h1>
-      <form onSubmit={submit} aria-describedby={error ? 'signin-error' : undefined}>
+      <form onSubmit={e => void submit(e)} aria-describedby={error ? 'signin-error' : undefined}>
         <label>
           Name
           <input name="name" autocomplete="username" required autocapitalize="none" spellcheck={false} />
@@ -89,7 +90,7 @@ function App() {
         <span class="who">
           {me.name} ({me.role})
         </span>
-        <button type="button" class="link" onClick={signOut}>
+        <button type="button" class="link" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { QueueRow, ReportDetail } from '../../api/admin/types'
 import { ApiFailure, get, post, printable, short, when } from './api'
+import { field } from './form'
 
 export function Reports() {
   const [sort, setSort] = useState<'oldest' | 'most'>('oldest')
@@ -9,7 +10,7 @@ export function Reports() {
   const [open, setOpen] = useState<number | null>(null)
   const load = () => get<QueueRow[]>(`/queue?sort=${sort}`).then(setRows, () => setRows([]))
   useEffect(() => void load(), [sort])
-  if (open !== null) return <Detail id={open} onBack={() => (setOpen(null), load())} />
+  if (open !== null) return <Detail id={open} onBack={() => (setOpen(null), void load())} />
   return (
     <section aria-labelledby="queue-h">
       <div class="row-head">
@@ -70,22 +71,22 @@ function Detail(props: { id: number; onBack(): void }) {
       await post('/action', { reportId: r.id, ...body })
       setMsg(done)
     } catch (err) {
-      const e = err as ApiFailure
-      setMsg(e.body?.code === 'already_handled' ? `Already handled by ${e.body.handledBy} (${e.body.outcome}).` : e.message)
+      if (!(err instanceof ApiFailure)) setMsg('the server could not be reached')
+      else setMsg(err.body.code === 'already_handled' ? `Already handled by ${err.body.handledBy} (${err.body.outcome}).` : err.message)
     }
     await load()
   }
   function ban(e: Event) {
     e.preventDefault()
     const f = new FormData(e.currentTarget as HTMLFormElement)
-    const until = String(f.get('until') || '')
-    const preset = String(f.get('preset'))
-    void act({ action: 'ban', reason: String(f.get('reason') || ''), ...(preset === 'until' ? { until: until ? new Date(until).getTime() : 0 } : { preset }) }, 'Banned.')
+    const until = field(f, 'until')
+    const preset = field(f, 'preset')
+    void act({ action: 'ban', reason: field(f, 'reason'), ...(preset === 'until' ? { until: until ? new Date(until).getTime() : 0 } : { preset }) }, 'Banned.')
   }
   function quarantine(e: Event) {
     e.preventDefault()
     const f = new FormData(e.currentTarget as HTMLFormElement)
-    void act({ action: 'quarantine', seconds: Number(f.get('hours')) * 3600 }, 'Quarantined.')
+    void act({ action: 'quarantine', seconds: Number(field(f, 'hours')) * 3600 }, 'Quarantined.')
   }
 
   return (
@@ -154,7 +155,7 @@ function Detail(props: { id: number; onBack(): void }) {
         {msg}
       </p>
       <div class="actions">
-        <button type="button" onClick={() => act({ action: 'dismiss' }, 'Dismissed.')}>
+        <button type="button" onClick={() => void act({ action: 'dismiss' }, 'Dismissed.')}>
           Dismiss
         </button>
         <form onSubmit={ban} aria-label="Ban">
@@ -190,7 +191,7 @@ function Detail(props: { id: number; onBack(): void }) {
           </label>
           <button type="submit">Quarantine</button>
         </form>
-        <button type="button" onClick={() => act({ action: 'unban' }, 'Unbanned.')}>
+        <button type="button" onClick={() => void act({ action: 'unban' }, 'Unbanned.')}>
           Unban
         </button>
       </div>
