@@ -12,6 +12,7 @@ import { resolve } from 'node:path'
 import { renderSVG } from 'uqr'
 import { z } from 'zod'
 import type { Config } from '../config'
+import type { HttpEnv } from '../http-env'
 import { canonicalIp, clientIp } from '../safety/client-ip'
 import { checkOrigin, originSet } from '../safety/origin'
 import { createStaticHandler } from '../static'
@@ -79,7 +80,7 @@ const actionInput = z.discriminatedUnion('action', [
   z.object({ reportId: z.number().int().positive(), action: z.literal('unban') }),
 ])
 
-export function mountAdminRoutes(app: Hono<any>, admin: AdminConsole, deps: { config: Config; peer: Peer; staticRoot: string }) {
+export function mountAdminRoutes(app: Hono<HttpEnv>, admin: AdminConsole, deps: { config: Config; peer: Peer; staticRoot: string }) {
   const { config } = deps
   const { sessions, audit, desk, accounts, signIn, secrets, bans, cache, live } = admin
   const list = allowList(config.adminAllowedAddresses)

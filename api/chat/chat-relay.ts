@@ -54,14 +54,15 @@ export function createRelay(deps: RelayDeps) {
 
   /** A text at the start of a chat, outside one, or while an earlier one is being screened. */
   function slowText(s: LocalSession, conn: Connection, id: string, body: string) {
-    if (s.textGate) return void gate(s, s.textGate.then(() => onText(s, conn, id, body)))
+    if (s.textGate) return gate(s, s.textGate.then(() => onText(s, conn, id, body)))
     if (!s.chat) return textOutsideChat(s, conn, id)
     const held = onText(s, conn, id, body)
     if (held) gate(s, held)
   }
 
-  /** Holds this session's later texts behind `p` (each new text chains on the latest gate). */
-  function gate(s: LocalSession, p: Promise<unknown>): Promise<void> {
+  /** Holds this session's later texts behind `p` (each new text chains on the latest gate).
+   *  The gate settles either way and is kept in `s.textGate` only, so nothing is returned to float. */
+  function gate(s: LocalSession, p: Promise<unknown>): void {
     const g: Promise<void> = p.then(
       () => {
         if (s.textGate === g) s.textGate = null
@@ -71,7 +72,6 @@ export function createRelay(deps: RelayDeps) {
       },
     )
     s.textGate = g
-    return g
   }
 
   /** A resend of a message accepted before the chat ended still gets its first receipt. */

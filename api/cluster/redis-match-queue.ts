@@ -45,8 +45,11 @@ export interface RedisMatchQueue extends MatchQueue {
   readonly owner: string
   /** Removes every waiter a (dead) queue instance enqueued; returns how many. */
   dropOwner(owner: string): Promise<number>
-  /** Stops timers and drops this instance's waiters (resolves when Redis has done it). */
-  close(): Promise<void>
+  /** The port's close, synchronous: stops timers and starts dropping this instance's waiters
+   *  (a Redis failure goes to `onError`; the entries die with their heartbeat anyway). */
+  close(): void
+  /** close() that resolves once Redis has dropped this instance's waiters; never rejects (failure → `onError`). */
+  shutdown(): Promise<void>
 }
 
 const COMMON = `
@@ -286,6 +289,16 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
     if (becameReady && outcome === 'waiting') events.onFallback?.(id)
   }
 
+  async function shutdown() {
+    closed = true
+    for (const id of [...local.keys()]) forget(id)
+    try {
+      await scripts.dropOwner([], [...base(), owner])
+    } catch (err) {
+      onError(err)
+    }
+  }
+
   return {
     owner,
     async enqueue(w: WaiterSpec) {
@@ -306,14 +319,7 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
     async dropOwner(o) {
       return Number(await scripts.dropOwner([], [...base(), o]))
     },
-    async close() {
-      closed = true
-      for (const id of [...local.keys()]) forget(id)
-      try {
-        await scripts.dropOwner([], [...base(), owner])
-      } catch (err) {
-        onError(err)
-      }
-    },
+    shutdown,
+    close: () => void shutdown(),
   }
 }

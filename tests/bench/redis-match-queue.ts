@@ -53,7 +53,7 @@ try {
   }
   await time(`enqueue with ${WAITING} waiting on other interests (no partner)`, k => queues[1]!.enqueue({ id: `new${k}`, interests: [`fresh-${k}`], random: false, ipHash: `ipn${k}` }))
   await time('enqueue whose interest has 200 cool-down-blocked candidates (64 looked at)', k => queues[2]!.enqueue({ id: `probe${k}`, interests: ['popular'], random: false, ipHash: 'probe-ip' }).then(() => void queues[2]!.remove(`probe${k}`)))
-  for (const q of queues) await q.close()
+  for (const q of queues) await q.shutdown()
   for (const c of conns) await c.close()
 } finally {
   await redis.stop()

@@ -12,7 +12,7 @@ const conns: RedisConnections[] = []
 const queues: RedisMatchQueue[] = []
 const prefixes: string[] = []
 afterAll(async () => {
-  await Promise.all(queues.map(q => q.close()))
+  await Promise.all(queues.map(q => q.shutdown()))
   await Promise.all(conns.map(c => c.close()))
   for (const p of prefixes) await deletePrefix(TEST_REDIS_URL, p)
 })
@@ -53,7 +53,6 @@ async function setup(o: { fallbackMs?: number; nodes?: number; scanLimit?: numbe
   }
 }
 
-const pairOf = (m: Match) => [m.a, m.b].sort().join('+')
 const sleep = (ms: number) => Bun.sleep(ms)
 async function until(cond: () => boolean, timeoutMs = 3000) {
   const end = Date.now() + timeoutMs
@@ -77,14 +76,14 @@ describe('Redis match queue: what only it has', () => {
     }
   })
 
-  test('close() stops timers and drops the waiters this instance enqueued; dropOwner() does it for a dead one', async () => {
+  test('shutdown() (close, awaited) stops timers and drops the waiters this instance enqueued; dropOwner() does it for a dead one', async () => {
     const s = await setup({ nodes: 2, fallbackMs: 200 })
     const [n1, n2] = s.nodes
     await s.enqueue('a', ['x'], true, {}, n1)
     await s.enqueue('b', ['y'], false, {}, n1)
     await s.enqueue('c', ['z'], false, {}, n2)
     expect(await n2!.q.size()).toBe(3)
-    await n1!.q.close()
+    await n1!.q.shutdown()
     await sleep(300) // a's fallback timer would have fired by now
     expect(n1!.fallbacks).toEqual([])
     expect(await n2!.q.size()).toBe(1)
