@@ -24,16 +24,16 @@ async function raw(method: string, path: string, body: BodyInit | undefined, hea
     body,
   })
   const text = await res.text()
-  let json: any = null
+  let json: unknown = null
   try {
     json = JSON.parse(text)
   } catch {}
   return { status: res.status, json, text }
 }
-const expect4xx = (r: { status: number; json: any }, code?: string) => {
+const expect4xx = (r: { status: number; json: unknown }, code?: string) => {
   expect(r.status).toBeGreaterThanOrEqual(400)
   expect(r.status).toBeLessThan(500)
-  if (code) expect(r.json?.error?.code).toBe(code)
+  if (code) expect(r.json).toMatchObject({ error: { code } })
 }
 
 describe('console bad input', () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startCluster, type TestCluster } from '../support/cluster'
 import { addAccount, ConsoleClient, modCli, uniqueName } from '../support/admin'
+import type { ApiError, AuditView, Me, QueueRow, ReportDetail } from '../../api/admin/types'
 import { trpcClient } from '../support/trpc-calls'
 import { freshIp, uniqueInterest } from '../support/people'
 import { TestClient } from '../support/ws-client'
@@ -58,7 +59,7 @@ describe.skipIf(!enabled)('the console on several nodes', () => {
     const a = consoleOn(0)
     expect((await a.signIn(name, PW)).status).toBe(200)
     const b = sameSessionOn(1, a)
-    expect((await b.get('/me')).body.name).toBe(name)
+    expect((await b.get<Me>('/me')).body.name).toBe(name)
     expect((await b.post('/sign-out')).status).toBe(200)
     expect((await a.get('/me')).status).toBe(401)
 
@@ -110,14 +111,14 @@ describe.skipIf(!enabled)('the console on several nodes', () => {
     reported.send({ type: 'find', interests: [i2], random: false })
     await Promise.all([bystander.next('matched'), reported.next('matched')])
 
-    const hashOf = (await con1.post('/hash-address', { address: reported.ip })).body.ipHash
-    const row = (await con1.get('/queue')).body.find((q: { ipHash: string }) => q.ipHash === hashOf)
+    const hashOf = (await con1.post<{ ipHash: string }>('/hash-address', { address: reported.ip })).body.ipHash
+    const row = (await con1.get<QueueRow[]>('/queue')).body.find(q => q.ipHash === hashOf)!
     expect(row).toBeDefined()
-    expect((await con1.get(`/reports/${row.reportId}`)).body.report.transcript[0].body).toBe('hello from node 0')
+    expect((await con1.get<ReportDetail>(`/reports/${row.reportId}`)).body.report.transcript?.[0]?.body).toBe('hello from node 0')
     const r1 = await con1.post('/action', { reportId: row.reportId, action: 'ban', preset: '1d', reason: 'cluster ban' })
     expect(r1.status).toBe(200)
     // The second moderator, on the other node, acts on the same report a moment later.
-    const r0 = await con0.post('/action', { reportId: row.reportId, action: 'dismiss' })
+    const r0 = await con0.post<ApiError>('/action', { reportId: row.reportId, action: 'dismiss' })
     expect(r0.status).toBe(409)
     expect(r0.body.error).toMatchObject({ code: 'already_handled', handledBy: m1, outcome: 'ban' })
     expect(await reported.next('error', 5000)).toMatchObject({ code: 'banned' })
@@ -125,9 +126,9 @@ describe.skipIf(!enabled)('the console on several nodes', () => {
     const fresh = await person(0, reported.ip)
     fresh.send({ type: 'find', interests: ['x'], random: true })
     expect((await fresh.next('error', 5000)).code).toBe('banned')
-    const audit = (await con0.get('/audit?action=ban')).body
-    expect(audit.find((a: { actor: string; target: string }) => a.actor === m1 && a.target === hashOf)).toBeDefined()
-    const signIns = (await con0.get('/audit?action=sign_in')).body.map((a: { actor: string }) => a.actor)
+    const audit = (await con0.get<AuditView[]>('/audit?action=ban')).body
+    expect(audit.find(a => a.actor === m1 && a.target === hashOf)).toBeDefined()
+    const signIns = (await con0.get<AuditView[]>('/audit?action=sign_in')).body.map(a => a.actor)
     expect(signIns).toEqual(expect.arrayContaining([m1, m2]))
   })
 })

@@ -6,6 +6,7 @@ import * as OTPAuth from 'otpauth'
 import { tables } from '../../db'
 import { startTestApp, type TestApp } from '../support/app'
 import { addAccount, ConsoleClient, modCli, uniqueName } from '../support/admin'
+import type { AuditView, BanView, LiveView, QueueRow, ReportDetail } from '../../api/admin/types'
 import { trpcClient } from '../support/trpc-calls'
 import { freshIp, meet, person } from '../support/people'
 import { send } from '../support/media'
@@ -52,7 +53,7 @@ describe('console access', () => {
     for (const p of POSTS) {
       const r = await c.post(p, {})
       expect(r.status, p).toBe(401)
-      expect(r.body.error.code).toBe('unauthorized')
+      expect(r.body).toMatchObject({ error: { code: 'unauthorized' } })
     }
   })
 
@@ -75,8 +76,8 @@ describe('console access', () => {
   test('a state-changing call without the CSRF header, with a wrong one, from another Origin or none → 403', async () => {
     const mod = await signedIn()
     expect((await mod.post('/sign-out', {}, { 'x-csrf-token': '' })).status).toBe(403)
-    expect((await mod.post('/sign-out', {}, { 'x-csrf-token': 'x'.repeat(43) })).body.error.code).toBe('csrf')
-    expect((await mod.post('/sign-out', {}, { origin: 'https://evil.example' })).body.error.code).toBe('forbidden_origin')
+    expect((await mod.post('/sign-out', {}, { 'x-csrf-token': 'x'.repeat(43) })).body).toMatchObject({ error: { code: 'csrf' } })
+    expect((await mod.post('/sign-out', {}, { origin: 'https://evil.example' })).body).toMatchObject({ error: { code: 'forbidden_origin' } })
     const noOrigin = await fetch(app.url + '/admin/api/sign-out', { method: 'POST', headers: { cookie: mod.cookie, 'x-csrf-token': mod.csrf, 'content-type': 'application/json' }, body: '{}' })
     expect(noOrigin.status).toBe(403)
     // Sign-in is state-changing too.
@@ -128,7 +129,7 @@ describe('console access', () => {
       await addAccount(limited.env, name, PW)
       const outside = new ConsoleClient(limited.url, 'http://127.0.0.1', { 'x-forwarded-for': '198.51.100.7' })
       expect((await outside.signIn(name, PW)).status).toBe(403)
-      expect((await outside.get('/me')).body.error.code).toBe('address_not_allowed')
+      expect((await outside.get('/me')).body).toMatchObject({ error: { code: 'address_not_allowed' } })
       expect((await fetch(limited.url + '/admin', { headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(403)
       const inside = new ConsoleClient(limited.url, 'http://127.0.0.1', { 'x-forwarded-for': '192.0.2.9' })
       expect((await inside.signIn(name, PW)).status).toBe(200)
@@ -179,7 +180,7 @@ describe('sign-in', () => {
       for (let i = 0; i < 3; i++) expect((await c.signIn(uniqueName('n'), 'whatever password')).status).toBe(401)
       const r = await c.signIn(uniqueName('n'), 'whatever password')
       expect(r.status).toBe(429)
-      expect(r.body.error.code).toBe('rate_limited')
+      expect(r.body).toMatchObject({ error: { code: 'rate_limited' } })
     } finally {
       await limited.close()
     }
@@ -248,9 +249,9 @@ describe('sign-in', () => {
 
   test('TOTP: enrolment takes effect after a right code; then sign-in needs the code, and a code works once', async () => {
     const mod = await signedIn()
-    const begin = await mod.post('/totp/begin')
+    const begin = await mod.post<{ qr: string; secret: string }>('/totp/begin')
     expect(begin.body.qr).toStartWith('data:image/svg+xml;base64,')
-    expect(Buffer.from(begin.body.qr.split(',')[1], 'base64').toString()).toContain('<svg')
+    expect(Buffer.from(begin.body.qr.split(',')[1]!, 'base64').toString()).toContain('<svg')
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(begin.body.secret), digits: 6, period: 30 })
     // Not in force before it is confirmed.
     expect((await consoleAs().signIn(mod.name, PW)).status).toBe(200)
@@ -277,8 +278,8 @@ describe('reports and actions', () => {
     const queue = (await mod.get('/queue')).body as Array<{ ipHash: string; reports: number; reporters: number; reasons: string[]; reportId: number }>
     const row = queue.find(q => q.ipHash === ipHash)!
     expect(row).toMatchObject({ reports: 2, reporters: 2, reasons: ['abuse', 'spam'] })
-    const detail = (await mod.get(`/reports/${row.reportId}`)).body
-    expect(detail.report.transcript[0]).toMatchObject({ from: 'reported', body: 'visit evil.example now' })
+    const detail = (await mod.get<ReportDetail>(`/reports/${row.reportId}`)).body
+    expect(detail.report.transcript?.[0]).toMatchObject({ from: 'reported', body: 'visit evil.example now' })
     expect(detail.openWithIt).toHaveLength(1)
     expect(detail.bannedUntil).toBeNull()
 
@@ -293,7 +294,7 @@ describe('reports and actions', () => {
     const refused = await reported.next('error')
     expect(refused.code).toBe('banned')
     expect(refused.retryAfterMs).toBeGreaterThan(86_000_000)
-    expect((await mod.get('/queue')).body.find((q: { ipHash: string }) => q.ipHash === ipHash)).toBeUndefined()
+    expect((await mod.get<QueueRow[]>('/queue')).body.find(q => q.ipHash === ipHash)).toBeUndefined()
     for (const p of [reporter, reported, other, bystander]) p.close()
   })
 
@@ -301,7 +302,7 @@ describe('reports and actions', () => {
     const a = await signedIn()
     const b = await signedIn()
     const { reporter, reported, ipHash } = await reportedChat()
-    const row = (await a.get('/queue')).body.find((q: { ipHash: string }) => q.ipHash === ipHash)
+    const row = (await a.get<QueueRow[]>('/queue')).body.find(q => q.ipHash === ipHash)!
     const [ra, rb] = await Promise.all([
       a.post('/action', { reportId: row.reportId, action: 'dismiss' }),
       b.post('/action', { reportId: row.reportId, action: 'quarantine', seconds: 3600 }),
@@ -310,9 +311,9 @@ describe('reports and actions', () => {
     expect(statuses).toEqual([200, 409])
     const lost = ra.status === 409 ? ra : rb
     const winner = ra.status === 200 ? a.name : b.name
-    expect(lost.body.error).toMatchObject({ code: 'already_handled', handledBy: winner })
-    const detail = (await b.get(`/reports/${row.reportId}`)).body
-    expect(detail.report.handled.by).toBe(winner)
+    expect(lost.body).toMatchObject({ error: { code: 'already_handled', handledBy: winner } })
+    const detail = (await b.get<ReportDetail>(`/reports/${row.reportId}`)).body
+    expect(detail.report.handled?.by).toBe(winner)
     reporter.close()
     reported.close()
   })
@@ -320,16 +321,16 @@ describe('reports and actions', () => {
   test('quarantine, unban and the bans list; an address typed in is hashed on the server and not stored', async () => {
     const mod = await signedIn()
     const { reporter, reported, ipHash } = await reportedChat()
-    const row = (await mod.get('/queue')).body.find((q: { ipHash: string }) => q.ipHash === ipHash)
+    const row = (await mod.get<QueueRow[]>('/queue')).body.find(q => q.ipHash === ipHash)!
     expect((await mod.post('/action', { reportId: row.reportId, action: 'quarantine', seconds: 600 })).status).toBe(200)
     expect(await app.services.risk.quarantined(ipHash)).toBe(true)
     await app.services.moderation.ban(ipHash, { seconds: 3600, reason: 'test', source: 'operator' })
-    const looked = await mod.post('/hash-address', { address: reported.ip })
+    const looked = await mod.post<{ ipHash: string }>('/hash-address', { address: reported.ip })
     expect(looked.body.ipHash).toBe(ipHash)
-    const bans = (await mod.get(`/bans?ipHash=${ipHash}`)).body
+    const bans = (await mod.get<BanView[]>(`/bans?ipHash=${ipHash}`)).body
     expect(bans[0]).toMatchObject({ ipHash, active: true })
-    expect((await mod.post('/bans/lift', { ipHash })).body.lifted).toBe(1)
-    expect((await mod.get(`/bans?ipHash=${ipHash}`)).body[0].active).toBe(false)
+    expect((await mod.post<{ lifted: number }>('/bans/lift', { ipHash })).body.lifted).toBe(1)
+    expect((await mod.get<BanView[]>(`/bans?ipHash=${ipHash}`)).body[0]?.active).toBe(false)
     expect((await mod.get('/bans?ipHash=not-a-hash')).status).toBe(400)
     expect((await mod.post('/hash-address', { address: 'not an address' })).status).toBe(400)
     reporter.close()
@@ -342,7 +343,7 @@ describe('reports and actions', () => {
     const failing = consoleAs(ip)
     await failing.signIn(admin.name, 'not the password at all')
     const { reporter, reported, ipHash } = await reportedChat()
-    const row = (await admin.get('/queue')).body.find((q: { ipHash: string }) => q.ipHash === ipHash)
+    const row = (await admin.get<QueueRow[]>('/queue')).body.find(q => q.ipHash === ipHash)!
     await admin.post('/action', { reportId: row.reportId, action: 'ban', preset: '1h', reason: 'spam links' })
     const acct = uniqueName('aud')
     await admin.post('/accounts/add', { name: acct, password: PW, role: 'moderator' })
@@ -354,7 +355,7 @@ describe('reports and actions', () => {
     for (const a of ['sign_in', 'sign_in_failed', 'ban', 'account_add', 'account_remove', 'address_lookup']) expect(actions).toContain(a)
     expect(mine.find(r => r.action === 'ban')).toMatchObject({ target: ipHash })
     expect(mine.find(r => r.action === 'ban')!.detail).toContain('3600 s: spam links')
-    expect((await admin.get('/audit?action=ban')).body.every((r: { action: string }) => r.action === 'ban')).toBe(true)
+    expect((await admin.get<AuditView[]>('/audit?action=ban')).body.every(r => r.action === 'ban')).toBe(true)
     expect((await admin.get('/audit?action=drop_table')).status).toBe(400)
 
     // A name that is no account (often a password typed in the wrong field) is not written down.
@@ -383,12 +384,12 @@ describe('reports and actions', () => {
     await reported.next('media')
     await trpcClient(app.url, { session: reporter.session, headers: { 'x-forwarded-for': reporter.ip } }).reports.create.mutate({ reason: 'sexual' })
     const ipHash = app.services.secrets.hashIp(reported.ip)
-    const row = (await mod.get('/queue')).body.find((q: { ipHash: string }) => q.ipHash === ipHash)
-    const detail = (await mod.get(`/reports/${row.reportId}`)).body
+    const row = (await mod.get<QueueRow[]>('/queue')).body.find(q => q.ipHash === ipHash)!
+    const detail = (await mod.get<ReportDetail>(`/reports/${row.reportId}`)).body
     expect(detail.images).toHaveLength(1)
-    const url: string = detail.images[0].url
+    const url: string = detail.images[0]!.url
     expect(url).toStartWith('/media/')
-    expect(detail.images[0].flagged).toBe(false)
+    expect(detail.images[0]?.flagged).toBe(false)
     const img = await fetch(app.url + url)
     expect(img.status).toBe(200)
     expect(img.headers.get('content-type')).toBe('image/png')
@@ -433,7 +434,7 @@ describe('reports and actions', () => {
   test('live figures answer for this node', async () => {
     const mod = await signedIn()
     await app.services.hub // the app is up
-    const live = (await mod.get('/live')).body
+    const live = (await mod.get<LiveView>('/live')).body
     expect(live.nodes).toHaveLength(1)
     expect(live.now.online).toBeGreaterThanOrEqual(0)
     expect(Array.isArray(live.day)).toBe(true)

@@ -82,7 +82,7 @@ async function alive(n: AppProcess) {
   expect((await fetch(n.url + '/healthz')).status).toBe(200)
 }
 
-const unhandled = (n: AppProcess) => n.logs.filter(l => /unhandled|uncaught/i.test(String(l.msg ?? l.raw ?? '')))
+const unhandled = (n: AppProcess) => n.logs.filter(l => /unhandled|uncaught/i.test(typeof l.msg === 'string' ? l.msg : typeof l.raw === 'string' ? l.raw : ''))
 
 describe.each(['down', 'frozen'] as const)('Redis %s while chats end on two nodes', mode => {
   test('no node exits and every partner is told the chat ended once Redis answers', async () => {

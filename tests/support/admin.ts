@@ -2,6 +2,7 @@
 // process, password on stdin, as an operator does it) and a console client that keeps its cookie
 // and CSRF token like the console page does.
 import { resolve } from 'node:path'
+import type { ApiError, Me } from '../../api/admin/types'
 
 const ROOT = resolve(import.meta.dir, '../..')
 
@@ -29,7 +30,8 @@ export class ConsoleClient {
     readonly headers: Record<string, string> = {},
   ) {}
 
-  async call(method: 'GET' | 'POST', path: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  /** `T` is the JSON the test expects (a type from api/admin/types, or ApiError for a refusal); unchecked, as any parsed body. */
+  async call<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
     const res = await fetch(this.url + '/admin/api' + path, {
       method,
       headers: {
@@ -51,15 +53,15 @@ export class ConsoleClient {
     try {
       parsed = JSON.parse(text)
     } catch {}
-    return { status: res.status, body: parsed, headers: res.headers }
+    return { status: res.status, body: parsed as T, headers: res.headers }
   }
 
-  get = (path: string, extra?: Record<string, string>) => this.call('GET', path, undefined, extra)
-  post = (path: string, body?: unknown, extra?: Record<string, string>) => this.call('POST', path, body, extra)
+  get = <T = unknown>(path: string, extra?: Record<string, string>) => this.call<T>('GET', path, undefined, extra)
+  post = <T = unknown>(path: string, body?: unknown, extra?: Record<string, string>) => this.call<T>('POST', path, body, extra)
 
   async signIn(name: string, password: string, code?: string) {
-    const r = await this.post('/sign-in', { name, password, ...(code && { code }) })
-    if (r.status === 200) this.csrf = r.body.csrf
+    const r = await this.post<Me | ApiError>('/sign-in', { name, password, ...(code && { code }) })
+    if (r.status === 200 && 'csrf' in r.body) this.csrf = r.body.csrf
     return r
   }
 }
