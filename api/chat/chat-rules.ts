@@ -58,13 +58,15 @@ export function createChatRules(deps: ChatRulesDeps) {
     metrics.inc('frames_out_total')
   }
 
-  function refuse(s: LocalSession, conn: Connection, r: { code: ErrorCode; message: string; retryAfterMs?: number; challenge?: Refusal['challenge'] }) {
+  /** An error frame for what `s` sent (`id`: the refused text's), counted as a strike unless it is a challenge. */
+  function refuse(s: LocalSession, conn: Connection, r: { code: ErrorCode; message: string; retryAfterMs?: number; challenge?: Refusal['challenge']; id?: string }) {
     sendTo(conn, {
       type: 'error',
       code: r.code,
       message: r.message,
       ...(r.retryAfterMs !== undefined && { retryAfterMs: r.retryAfterMs }),
       ...(r.challenge && { challenge: r.challenge }),
+      ...(r.id !== undefined && { id: r.id }),
     })
     metrics.inc('errors_total', { code: r.code })
     // Being asked for a proof is not a mistake of the client's.
@@ -253,9 +255,9 @@ export function createChatRules(deps: ChatRulesDeps) {
     if (!guard.screenText) return relay(s, conn, id, body)
     const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, now())
     if (!v) return relay(s, conn, id, body)
-    if (!('then' in v)) return refuse(s, conn, v)
+    if (!('then' in v)) return refuse(s, conn, { ...v, id })
     return v.then(
-      r => (r ? (s.conn === conn ? refuse(s, conn, r) : undefined) : relay(s, conn, id, body)),
+      r => (r ? (s.conn === conn ? refuse(s, conn, { ...r, id }) : undefined) : relay(s, conn, id, body)),
       () => relay(s, conn, id, body),
     )
   }

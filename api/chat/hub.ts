@@ -201,7 +201,7 @@ export function createHub(deps: HubDeps) {
     const refusal = guard.checkFrame(s.frameCtx, r.frame)
     if (refusal) {
       metrics.inc('rate_limited_total', { frame: r.frame.type })
-      return rules.refuse(s, conn, refusal)
+      return rules.refuse(s, conn, r.frame.type === 'text' ? { ...refusal, id: r.frame.id } : refusal)
     }
     try {
       const p = rules.onFrame(s, conn, r.frame)

@@ -1,6 +1,7 @@
 // The app's state machine: turns server frames and the user's actions into one immutable state
 // the screens render. Screens call the actions; nothing else talks to the socket.
-import type { EndedBy, EndReason, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
+import type { EndedBy, EndReason, ErrorCode, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
+import { canRetry, refusalSentence } from './refusals'
 import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
 import { errorMessage, setSession, trpc } from './trpc'
 import type { Prepared } from './upload'
@@ -15,6 +16,8 @@ export interface TextItem {
   at: number
   /** own messages only */
   status?: 'sending' | 'delivered' | 'failed'
+  /** why the server refused it (status failed): the bubble says so, and offers Retry only if it can work */
+  refusal?: ErrorCode
 }
 export interface MediaItem {
   kind: 'media'
@@ -190,7 +193,7 @@ export class ChatController {
   retry(key: string) {
     const c = this.state.chat
     const item = c?.items.find(i => i.key === key)
-    if (!c || c.ended || item?.kind !== 'text' || item.status !== 'failed') return
+    if (!c || c.ended || item?.kind !== 'text' || item.status !== 'failed' || (item.refusal && !canRetry(item.refusal))) return
     this.socket.text(key, item.body)
     this.patchChat(x => ({ ...x, items: x.items.map(i => (i.key === key && i.kind === 'text' ? { ...i, status: 'sending' as const } : i)) }))
   }
@@ -304,7 +307,7 @@ export class ChatController {
       case 'refused':
         return this.patchChat(c => ({
           ...c,
-          items: c.items.map(i => (i.kind === 'text' && i.key === e.id && i.status === 'sending' ? { ...i, status: 'failed' as const } : i)),
+          items: c.items.map(i => (i.kind === 'text' && i.key === e.id && i.status === 'sending' ? { ...i, status: 'failed' as const, refusal: e.code } : i)),
         }))
     }
   }
@@ -366,9 +369,11 @@ export class ChatController {
       }
       case 'error':
         if (f.code === 'not_in_chat') return // raced with the chat ending; the `ended` frame says it
+        // A refused text: its own bubble says "Not sent" and why; no second message.
+        if (f.id !== undefined) return
         if (f.code === 'proof_required' && f.challenge) return void this.prove(f.challenge)
         if (f.code === 'banned') this.set({ phase: 'home', search: null })
-        return this.set({ notice: f.message })
+        return this.set({ notice: refusalSentence(f.code) })
     }
   }
 
