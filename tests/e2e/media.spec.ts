@@ -2,7 +2,8 @@
 // PUT upload, signed /media links); the refusal test runs entirely in the browser.
 import { expect, test } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
-import { bubbles, openApp, pair, say, uniqueInterest } from './helpers'
+import { landscapeJpeg } from '../support/images'
+import { bubbles, DESKTOP, openApp, pair, say, uniqueInterest } from './helpers'
 
 const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
 
@@ -96,6 +97,44 @@ test('over-cap and refused files get a clear message before any upload starts', 
   // The chat goes on.
   await say(a.page, 'still here')
   await expect(bubbles(b.page, false)).toHaveText(['still here'])
+  await a.context.close()
+  await b.context.close()
+})
+
+test('the photo viewer fits a portrait and a landscape photo whole inside 360×740, 740×360 and 1280×800', async ({ browser }) => {
+  const [a, b] = await pair(browser, uniqueInterest('fit'), { b: { viewport: DESKTOP } })
+  const photos = [
+    { name: 'portrait.jpg', w: 1200, h: 1600 },
+    { name: 'landscape.jpg', w: 1600, h: 1200 },
+  ]
+  for (const p of photos) {
+    await a.page.locator('input[type=file]').setInputFiles({ name: p.name, mimeType: 'image/jpeg', buffer: Buffer.from(await landscapeJpeg(p.w, p.h)) })
+  }
+  const opens = b.page.getByRole('button', { name: 'Open photo from the stranger' })
+  await expect(opens).toHaveCount(2, { timeout: 30_000 })
+  for (const viewport of [{ width: 360, height: 740 }, { width: 740, height: 360 }, DESKTOP]) {
+    await b.page.setViewportSize(viewport)
+    for (const i of [0, 1]) {
+      await opens.nth(i).click()
+      const viewer = b.page.getByRole('dialog', { name: 'Photo from the stranger' })
+      await expect(viewer).toBeVisible()
+      const img = viewer.getByRole('img')
+      await expect.poll(() => img.evaluate(el => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+      const box = (await img.boundingBox())!
+      const natural = await img.evaluate(el => ({ w: (el as HTMLImageElement).naturalWidth, h: (el as HTMLImageElement).naturalHeight }))
+      const where = `${natural.w}×${natural.h} at ${viewport.width}×${viewport.height}`
+      // Whole: inside the viewport on every side.
+      expect(box.x, where).toBeGreaterThanOrEqual(0)
+      expect(box.y, where).toBeGreaterThanOrEqual(0)
+      expect(box.x + box.width, where).toBeLessThanOrEqual(viewport.width + 0.5)
+      expect(box.y + box.height, where).toBeLessThanOrEqual(viewport.height + 0.5)
+      // Not distorted, and as large as fits (it touches two opposite sides, less the padding).
+      expect(Math.abs(box.width / box.height - natural.w / natural.h), where).toBeLessThan(0.02)
+      expect(Math.max(box.width / viewport.width, box.height / viewport.height), where).toBeGreaterThan(0.9)
+      await viewer.getByRole('button', { name: 'Close photo' }).click()
+      await expect(viewer).toBeHidden()
+    }
+  }
   await a.context.close()
   await b.context.close()
 })
