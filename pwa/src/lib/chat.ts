@@ -441,7 +441,7 @@ export class ChatController {
       if (ctl.signal.aborted) return
       // The network went away mid-way: wait for it like a text does, then start over.
       if (!this.online()) update({ waiting: true, progress: 0 })
-      else update({ error: (err as Error).message, retryable: true })
+      else update({ error: (err as Error).message, retryable: (err as { retryable?: boolean }).retryable ?? true })
     } finally {
       if (this.uploads.get(key) === ctl) this.uploads.delete(key)
     }
