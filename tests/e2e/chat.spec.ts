@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { axeViolations, bubbles, composer, DESKTOP, openApp, pair, say, start, uniqueInterest } from './helpers'
+import { axeViolations, bubbles, composer, DESKTOP, openApp, pair, pressStart, say, start, uniqueInterest } from './helpers'
 
 test('two strangers who share an interest pair, chat both ways with ticks and typing, and one skips', async ({ browser }) => {
   const shared = uniqueInterest('chess')
@@ -125,5 +125,20 @@ test('interest chips: Enter and comma add, × removes, at most 10, normalised, k
   await page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
   await expect(page.getByRole('button', { name: 'Start chatting' })).toBeDisabled()
   expect(await axeViolations(page)).toEqual([])
+  await context.close()
+})
+
+test('an interest typed but not made a chip is kept after Start: on Cancel and on the next visit', async ({ browser }) => {
+  const { context, page } = await openApp(browser)
+  const typed = uniqueInterest('typed')
+  await page.getByLabel('Your interests').fill(typed)
+  await page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
+  await pressStart(page)
+  await expect(page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  const chips = page.getByRole('list', { name: 'Chosen interests' }).getByRole('listitem')
+  await expect(chips).toHaveText([typed])
+  await page.reload()
+  await expect(chips).toHaveText([typed])
   await context.close()
 })

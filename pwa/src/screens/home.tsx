@@ -41,6 +41,9 @@ export function Home({ state, offer, onStart }: Props) {
     e.preventDefault()
     if (!canStart) return
     if (chosen.length !== interests.length) setInterests(chosen)
+    // Kept now, not in the effect: Start leaves this screen in the same render, so the effect for
+    // the new list never ran and a typed (not chipped) interest was forgotten.
+    save('interests', chosen)
     setText('')
     // The rules, once per device, before the first chat.
     if (!load('rulesAccepted', false)) return setGate({ interests: chosen, random })
