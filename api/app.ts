@@ -5,7 +5,6 @@ import type { Config } from './config'
 import { openDatabase } from '../db'
 import { openCache } from './cache'
 import { createChatCore } from './chat-core'
-import type { RedisBackend } from './cluster/redis-backend'
 import { createRedisMatchQueue } from './cluster/redis-match-queue'
 import { createAddressConnections } from './cluster/address-connections'
 import { withClusterConnectionCap } from './chat/guard'
@@ -28,12 +27,13 @@ import { createDrain } from './ops/drain'
 import { startMemoryReclaimer } from './ops/reclaim'
 import { createSecrets, loadSecret, loadSharedSecret } from './secrets'
 import { createNodeHeartbeat } from './cluster/nodes'
+import { recoverCluster } from './cluster/recovery'
 import { describeRedisUrl, openRedis } from './cluster/redis'
 import { createBanStore } from './safety/bans'
 import { createChatGuard } from './safety/chat-guard'
 import { createModeration, JUST_ENDED_MS } from './safety/moderation'
 import { createReportStore } from './safety/report-store'
-import { createTranscripts } from './safety/transcripts'
+import { createAdminConsole } from './admin/console'
 import { serve } from './server'
 import type { Cluster, Services } from './services'
 
@@ -96,6 +96,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const spam = createSpamFilter({ config, cache })
   const drain = createDrain()
   let reclaim = () => {}
+  let recover: (cause: 'data_lost' | 'taken_for_dead') => void = () => {}
   const cluster: Cluster | null = redis
     ? {
         redis,
@@ -110,6 +111,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
             // Its sessions may have been held as a dead node's: take back the connected ones.
             reclaim()
           },
+          onDataLost: () => recover('data_lost'),
+          onTakenForDead: () => recover('taken_for_dead'),
         }),
       }
     : null
@@ -124,10 +127,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const nodeGuard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now, abuse: { cache, secrets, risk, spam } })
   // Several nodes: the per-address connection cap is counted across all of them too.
-  const guard = cluster
-    ? withClusterConnectionCap(nodeGuard, createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }), config.maxConnectionsPerIp)
-    : nodeGuard
-  const { hub, backend } = createChatCore({
+  const addressConnections = cluster ? createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }) : null
+  const guard = addressConnections ? withClusterConnectionCap(nodeGuard, addressConnections, config.maxConnectionsPerIp) : nodeGuard
+  const { hub, backend, redisBackend } = createChatCore({
     config,
     cache,
     guard,
@@ -141,13 +143,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
       : undefined,
   })
-  reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
+  reclaim = () => void backend.reclaim().catch(err => log.warn('reclaiming sessions failed', { err: (err as Error)?.message }))
+  if (cluster && redisBackend) {
+    const rb = redisBackend
+    recover = cause => {
+      metrics.inc('cluster_recoveries_total', { cause })
+      log.warn(cause === 'data_lost' ? 'Redis lost the cluster state; putting this node back' : 'peers took this node for dead; putting its sessions back', { nodeId: config.nodeId })
+      void recoverCluster(cause, { redis: cluster.redis, secret: config.secret ? null : secret, backend: rb, connections: addressConnections, popular, sessions: () => backend.all() }).catch(quietly(log, 'cluster recovery failed'))
+    }
+  }
   // One node: the last lines of each chat in memory. Several: in Redis, written by the relay
   // script, so a report taken by any node can include the conversation.
-  const rb = backend.kind === 'redis' ? (backend as RedisBackend) : null
-  const memoryTranscripts = rb ? null : createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
-  if (memoryTranscripts) hub.observe(memoryTranscripts.observer)
-  const transcripts = rb ? { lines: (chatId: string) => rb.transcript(chatId) } : memoryTranscripts!
+  const transcripts = { lines: (chatId: string) => backend.transcript(chatId) }
   const reports = createReportStore(db.db)
   const mediaRecords = createMediaRecords(db.db)
   const moderation = createModeration({
@@ -184,7 +191,26 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   })
   await cluster?.nodes.start()
 
-  const app = createHttpApp(services, { staticRoot: opts.staticRoot })
+  // The moderation console (/admin): its own accounts, sessions and audit log, acting through moderation.
+  const admin = config.adminEnabled
+    ? createAdminConsole({
+        config,
+        db: db.db,
+        cache,
+        secrets,
+        metrics,
+        bans,
+        moderation,
+        risk,
+        stats: () => hub.stats(),
+        draining: () => drain.draining || hub.closing,
+        liveNodes: cluster ? () => cluster.nodes.liveNodes() : null,
+        now,
+      })
+    : null
+  admin?.live.start()
+
+  const app = createHttpApp(services, { staticRoot: opts.staticRoot, admin })
   const server = serve(services, app)
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
   log.info('listening', { url, database: db.describe, cache: cache.kind, ...(config.redisUrl ? { redis: describeRedisUrl(config.redisUrl), nodeId: config.nodeId } : {}) })
@@ -199,8 +225,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     url,
     stop() {
       reclaimer.stop()
+      admin?.live.stop()
       stopping ??= shutdown(services, server, sweeper).finally(() => {
-        memoryTranscripts?.close()
         return screening.screen.close()
       })
       return stopping

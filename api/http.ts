@@ -15,17 +15,23 @@ import { createReadiness } from './ops/readiness'
 import { heapReport, isDirectLoopback } from './ops/heap'
 import { mountMediaRoutes } from './media/routes'
 import { requireAllowedOrigin, securityHeaders } from './safety/headers'
+import { httpError } from './http-error'
+import type { AdminConsole } from './admin/console'
+import { mountAdminRoutes } from './admin/routes'
 
-export type HttpEnv = { Bindings: Server<WsData> }
+import type { HttpEnv } from './http-env'
+
+export type { HttpEnv } from './http-env'
 
 const TRPC_MAX_BODY = 64 * 1024
 // The PWA never batches more than a handful of calls; a batch of thousands is only load.
 const TRPC_MAX_BATCH = 16
 
-export function createHttpApp(services: Services, opts: { staticRoot?: string } = {}) {
+export function createHttpApp(services: Services, opts: { staticRoot?: string; admin?: AdminConsole | null } = {}) {
   const { log, db, cache, config, metrics, drain } = services
   const app = new Hono<HttpEnv>()
-  const serveStatic = createStaticHandler(opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist'), { wsPath: services.config.wsPath })
+  const staticRoot = opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist')
+  const serveStatic = createStaticHandler(staticRoot, { wsPath: services.config.wsPath })
   const readiness = createReadiness({ db, cache, redis: services.cluster?.redis, mediaDir: resolve(config.dataDir, 'media'), closing: () => drain.draining || services.hub.closing })
 
   app.use('*', accessLog(log, metrics, config.wsPath))
@@ -34,7 +40,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
 
   app.onError((err, c) => {
     log.error('http handler failed', { err, path: loggablePath(c.req.path) })
-    return c.json({ error: { code: 'internal', message: 'the server could not complete that request' } }, 500)
+    return httpError(c, 500, 'internal')
   })
 
   app.use('*', securityHeaders(services.config, c => (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address ?? null))
@@ -56,11 +62,11 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
   if (config.debugHeapEndpoint) {
     app.get('/debug/heap', c => {
       const peer = (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address
-      if (!isDirectLoopback(peer, c.req.raw.headers)) return c.json({ error: { code: 'not_found', message: 'not found' } }, 404)
+      if (!isDirectLoopback(peer, c.req.raw.headers)) return httpError(c, 404, 'not_found')
       const gc = c.req.query('gc') ?? '0'
       const top = c.req.query('top') ?? '40'
       if (!/^[01]$/.test(gc) || !/^\d{1,4}$/.test(top)) {
-        return c.json({ error: { code: 'bad_request', message: 'debug/heap takes gc=0|1 and top=0..9999' } }, 400)
+        return httpError(c, 400, 'bad_request', 'debug/heap takes gc=0|1 and top=0..9999')
       }
       return c.json(heapReport({ gc: gc === '1', top: Number(top) }), 200, { 'Cache-Control': 'no-store' })
     })
@@ -70,7 +76,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
     '/trpc/*',
     bodyLimit({
       maxSize: TRPC_MAX_BODY,
-      onError: c => c.json({ error: { code: 'too_large', message: `request bodies are limited to ${TRPC_MAX_BODY} bytes` } }, 413),
+      onError: c => httpError(c, 413, 'too_large', `request bodies are limited to ${TRPC_MAX_BODY} bytes`),
     }),
     trpcServer({
       router: appRouter,
@@ -83,12 +89,16 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
     }),
   )
 
+  // The moderation console: /admin and /admin/api/* (api/admin/routes.ts); absent when ADMIN_ENABLED=false.
+  if (opts.admin) mountAdminRoutes(app, opts.admin, { config, peer: c => (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address ?? null, staticRoot })
+  else app.all('/admin/*', c => httpError(c, 404, 'not_found')).all('/admin', c => httpError(c, 404, 'not_found'))
+
   // PUT /upload/:ticket and GET /media/:id (signed links).
   mountMediaRoutes(app, services)
 
   app.get('*', async c => {
     const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'), c.req.header('accept-encoding'))
-    return res ?? c.json({ error: { code: 'not_found', message: 'not found' } }, 404)
+    return res ?? httpError(c, 404, 'not_found')
   })
 
   return app

@@ -1,4 +1,4 @@
-// The leetChat wire contract v1 (docs/protocol.md), as zod schemas for what clients send and
+// The leetChat wire contract v1 (api/chat/protocol.md), as zod schemas for what clients send and
 // TypeScript types for what the server sends. The PWA imports the types from here with
 // `import type`, so the schemas never reach its bundle.
 import { z } from 'zod'
@@ -236,7 +236,8 @@ export interface MediaInfo {
   flagged?: boolean
 }
 
-export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned'
+/** `interrupted` (always `by: "server"`): the cluster lost the chat's state (see protocol.md, Several nodes). */
+export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned' | 'interrupted'
 export type EndedBy = 'you' | 'stranger' | 'server'
 
 export type HelloFrame = { type: 'hello'; session: string; resumed: boolean; online: number; limits: Limits }
@@ -287,6 +288,18 @@ export type ServerFrame =
 /** Frames with a seq: kept until acknowledged and replayed on resume. */
 export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | MediaFrame | EndedFrame
 export type SequencedFrameInput = SequencedFrame extends infer F ? (F extends SequencedFrame ? Omit<F, 'seq'> : never) : never
+
+/** Frames without a seq that may go to a session wherever it is (the backend's `send`): never replayed. */
+export type EphemeralFrame = TypingFrame | PartnerFrame | QueuedFrame | ErrorFrame
+
+declare const ephemeralJson: unique symbol
+/** The JSON of an EphemeralFrame, made only by encodeEphemeral: the backend's `send` takes nothing else. */
+export type EphemeralJson = string & { readonly [ephemeralJson]: true }
+
+/** Encodes an ephemeral frame (constant ones, e.g. typing on/off, once at start-up). */
+export function encodeEphemeral(frame: EphemeralFrame): EphemeralJson {
+  return JSON.stringify(frame) as EphemeralJson
+}
 
 /**
  * JSON for a sequenced frame, written once when the frame is queued and reused for every

@@ -10,7 +10,7 @@ import { dbErrorCode } from '../../db/errors'
 import type { BanStore } from './bans'
 import { checkOrigin, originSet } from './origin'
 import { createRateLimiter, perHour, perMinute, perSecond, takeBoth, takeFrom, type Bucket, type TokenBuckets } from './rate-limiter'
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { Secrets } from '../secrets'
 import { extraBits, type AddressRisk } from './address-risk'
 import { issueChallenge, verifyProof } from './proof-of-work'
@@ -32,7 +32,7 @@ export type GuardConfig = Pick<
   | 'powPassSeconds'
 >
 
-/** Issue 12's rules: proof of work, quarantine, spam (absent in tests that build a bare guard). */
+/** The abuse rules: proof of work, quarantine, spam (absent in tests that build a bare guard). */
 export interface AbuseDeps {
   cache: Cache
   secrets: Secrets

@@ -1,17 +1,23 @@
 // Operator CLI for reports and bans: `bun run mod <command>`. Reads the same environment as the
 // server (DATABASE_URL, DATA_DIR, MEMCACHED_SERVERS, SECRET…) and works on both databases.
-// A ban or unban made here applies to the next `find` of that address; with memcached the
-// running server sees it at once, with the in-process cache within BAN_CACHE_SECONDS. Live chats
-// are not interrupted from here (the CLI is another process).
+// A ban or unban made here applies to the next `find` of that address; with memcached or a
+// cluster's Redis (REDIS_URL, the same cache the nodes use) the running servers see it at once,
+// with the in-process cache within BAN_CACHE_SECONDS. With REDIS_URL a ban also stops the
+// address's live chats on every node at once (the message the nodes send each other); on one
+// node without Redis live chats are not interrupted from here (the CLI is another process).
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Config } from '../config'
 import { openDatabase } from '../../db'
 import { dbErrorCode } from '../../db/errors'
 import { openCache } from '../cache'
+import { openRedis } from '../cluster/redis'
+import { publishAddressAction } from '../cluster/address-actions'
+import { banNotice } from './moderation'
 import { createSecrets, loadSecret } from '../secrets'
 import { addressKey } from './client-ip'
 import { createBanStore, type Ban } from './bans'
 import { createReportStore, type Report } from './report-store'
+import { ADMIN_USAGE, AdminUsageError, readPassword, runAdminCommand } from '../admin/cli'
 
 const USAGE = `usage: bun run mod <command> [options]
 
@@ -21,6 +27,7 @@ const USAGE = `usage: bun run mod <command> [options]
   unban <ipHash>                               lift every active ban on an IP hash
   bans [--all] [--limit N]                     active bans (--all: expired and lifted ones too)
   hash-ip <address>                            the IP hash of an address, with this server's secret
+${ADMIN_USAGE}
 
   --json                                       print JSON instead of text`
 
@@ -81,7 +88,13 @@ function banLine(b: Ban, now: number): string {
   return `${b.ipHash}  ${b.source.padEnd(8)}  since ${iso(b.createdAt)}  ${state}  ${printable(b.reason)}`
 }
 
-export async function runModCli(argv: string[], env: Record<string, string | undefined>, out: (s: string) => void): Promise<number> {
+export async function runModCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (s: string) => void,
+  /** Where `admin add` and `admin password` read the password (process.stdin from the shell). */
+  stdin: AsyncIterable<Uint8Array> | string = process.stdin,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -90,6 +103,7 @@ export async function runModCli(argv: string[], env: Record<string, string | und
       limit: { type: 'string' },
       seconds: { type: 'string' },
       reason: { type: 'string' },
+      role: { type: 'string' },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -99,6 +113,18 @@ export async function runModCli(argv: string[], env: Record<string, string | und
   if (values.help || !command) {
     out(USAGE)
     return values.help ? 0 : 2
+  }
+  if (command === 'admin') {
+    if (extra.length > 1) throw new UsageError(`unexpected arguments: ${extra.slice(1).map(printable).join(' ')}`)
+    const db = await openDatabase(loadConfig(env))
+    try {
+      return await runAdminCommand(db.db, { sub: arg, name: extra[0], role: values.role, json: values.json }, () => readPassword(stdin), out)
+    } catch (err) {
+      if (err instanceof AdminUsageError) throw new UsageError(err.message)
+      throw err
+    } finally {
+      await db.close()
+    }
   }
   if (extra.length) throw new UsageError(`unexpected arguments: ${extra.map(printable).join(' ')}`)
   const config: Config = loadConfig(env)
@@ -112,8 +138,14 @@ export async function runModCli(argv: string[], env: Record<string, string | und
   }
   if (!['reports', 'report', 'ban', 'unban', 'bans'].includes(command)) throw new UsageError(`unknown command "${printable(command)}"`)
 
-  const db = await openDatabase(config)
-  const cache = openCache(config)
+  // The same backends as the nodes: with REDIS_URL the cache is the cluster's Redis (unless
+  // memcached is configured), so a ban written here is the one every node reads next.
+  const redis = config.redisUrl ? await openRedis({ url: config.redisUrl, prefix: config.redisPrefix }) : null
+  const db = await openDatabase(config).catch(async err => {
+    await redis?.close()
+    throw err
+  })
+  const cache = openCache(config, undefined, redis)
   try {
     const now = Date.now()
     const reports = createReportStore(db.db)
@@ -139,6 +171,10 @@ export async function runModCli(argv: string[], env: Record<string, string | und
         const seconds = positiveInt('seconds', values.seconds, config.banSeconds, 10 * 365 * 86_400)
         const reason = (values.reason ?? 'operator').trim() || 'operator'
         const b = await bans.add(ipHash, { seconds, reason, source: 'operator' })
+        if (redis) {
+          const left = Math.max(1, b.expiresAt - Date.now())
+          await publishAddressAction(redis, ipHash, { t: 'ban', leftMs: left, message: banNotice(left) })
+        }
         print(b, () => `banned ${ipHash} until ${iso(b.expiresAt)}`)
         return 0
       }
@@ -156,6 +192,7 @@ export async function runModCli(argv: string[], env: Record<string, string | und
     }
   } finally {
     await Promise.allSettled([db.close(), cache.close()])
+    await redis?.close()
   }
 }
 

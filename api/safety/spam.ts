@@ -6,7 +6,7 @@
 //  - early link: a link or contact handle within SPAM_LINK_GRACE_SECONDS of the chat's start
 //    from an address first seen less than NEW_ADDRESS_MS ago.
 // Both are counted in the cache, so they hold across nodes.
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { Config } from '../config'
 
 /** Shorter texts ("hi", "m or f?") are what everyone sends; only longer ones can be a campaign. */

@@ -3,7 +3,7 @@
 import { expect, test } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
 import { landscapeJpeg } from '../support/images'
-import { bubbles, DESKTOP, openApp, pair, say, uniqueInterest } from './helpers'
+import { bubbles, DESKTOP, pair, say, uniqueInterest } from './helpers'
 
 const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
 
