@@ -1,7 +1,7 @@
 // The one chat WebSocket: reconnects with back-off, resumes the same session (?resume=), drops
 // frames it has already seen (by seq), acknowledges in batches, and resends its own texts that
 // were never confirmed (same id, so the server answers `delivered` instead of relaying twice).
-import { TEXT_REFUSAL_CODES, type ClientFrameInput, type ErrorCode, type HelloFrame, type ServerFrame } from '../../../api/chat/protocol'
+import type { ClientFrameInput, ErrorCode, HelloFrame, ServerFrame, TextRefusalCode } from '../../../api/chat/protocol'
 
 export type ConnState = 'connecting' | 'open' | 'reconnecting' | 'offline'
 
@@ -29,8 +29,13 @@ const ACK_DELAY_MS = 1000
 const ACK_EVERY = 32
 const CONNECT_TIMEOUT_MS = 10_000
 const BACKOFF_MS = [300, 1000, 2000, 4000, 8000]
-/** Error codes the server answers a refused `text` with (the contract's list). */
-const REFUSES_TEXT = new Set<ErrorCode>(TEXT_REFUSAL_CODES)
+/**
+ * Error codes the server answers a refused `text` with: the contract's TEXT_REFUSAL_CODES, by its
+ * type (tsc fails if the two differ). Importing the constant itself would pull the protocol
+ * module's zod schemas into the initial bundle.
+ */
+const TEXT_REFUSALS: Record<TextRefusalCode, true> = { rate_limited: true, spam: true, not_in_chat: true, unavailable: true, bad_frame: true, internal: true }
+const refusesText = (code: ErrorCode): boolean => Object.hasOwn(TEXT_REFUSALS, code)
 
 export class ChatSocket {
   session: string | null = null
@@ -255,7 +260,7 @@ export class ChatSocket {
     this.emit({ type: 'frame', frame })
     // The server names the text it refuses; only a frame too large to parse (so its id unread) is
     // matched to the oldest text in flight. An id-less rate limit is about a find, not a text.
-    if (frame.type === 'error' && ((frame.id !== undefined && REFUSES_TEXT.has(frame.code)) || (frame.id === undefined && frame.code === 'too_large'))) {
+    if (frame.type === 'error' && ((frame.id !== undefined && refusesText(frame.code)) || (frame.id === undefined && frame.code === 'too_large'))) {
       const id = frame.id !== undefined ? (this.unconfirmed.has(frame.id) || this.inflight.includes(frame.id) ? frame.id : null) : (this.inflight[0] ?? null)
       if (id === null) return
       this.inflight = this.inflight.filter(x => x !== id)
