@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { axeViolations, bubbles, composer, DESKTOP, openApp, pair, pressStart, say, start, uniqueInterest } from './helpers'
+import { axeViolations, banner, bubbles, composer, DESKTOP, openApp, pair, pressStart, say, start, uniqueInterest } from './helpers'
 
 test('two strangers who share an interest pair, chat both ways with ticks and typing, and one skips', async ({ browser }) => {
   const shared = uniqueInterest('chess')
@@ -141,4 +141,26 @@ test('an interest typed but not made a chip is kept after Start: on Cancel and o
   await page.reload()
   await expect(chips).toHaveText([typed])
   await context.close()
+})
+
+test('Rules from the menu open over a search, and a match closes them: the new chat is never hidden', async ({ browser }) => {
+  const shared = uniqueInterest('rules')
+  const a = await openApp(browser)
+  await start(a.page, [shared])
+  await expect(a.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  await a.page.getByRole('button', { name: 'Menu' }).click()
+  await a.page.getByRole('link', { name: 'Rules' }).click()
+  const rules = a.page.getByRole('dialog', { name: 'The rules' })
+  await expect(rules).toBeVisible()
+  await expect(rules.getByText('What is not allowed')).toBeVisible()
+  expect(a.page.url()).not.toContain('/rules')
+  expect(await axeViolations(a.page)).toEqual([])
+  const b = await openApp(browser)
+  await start(b.page, [shared])
+  await expect(banner(a.page)).toContainText(`you both like ${shared}`)
+  await expect(rules).toBeHidden()
+  await say(b.page, 'hello there')
+  await expect(bubbles(a.page, false)).toHaveText(['hello there'])
+  await a.context.close()
+  await b.context.close()
 })
