@@ -91,6 +91,8 @@ export interface Config {
   spamRepeatWindowSeconds: number
   /** Spam: a link or contact handle from a new address within this many seconds of a chat's start is refused (0 = off). */
   spamLinkGraceSeconds: number
+  /** Spam: every text of a chat's first this many seconds is screened (repeats; links within the grace above). */
+  spamScreenSeconds: number
   /** Quarantine: this many distinct reporters (below the ban threshold) put an address in quarantine (0 = off). */
   quarantineReports: number
   /** Quarantine: this many strikes (spam refusals, image flags) within QUARANTINE_SECONDS do too (0 = off). */
@@ -190,6 +192,7 @@ function abuseLimits(env: Env) {
     spamRepeatStrangers: int(env, 'SPAM_REPEAT_STRANGERS', 5, 0),
     spamRepeatWindowSeconds: int(env, 'SPAM_REPEAT_WINDOW_SECONDS', 600, 1),
     spamLinkGraceSeconds: int(env, 'SPAM_LINK_GRACE_SECONDS', 10, 0),
+    spamScreenSeconds: int(env, 'SPAM_SCREEN_SECONDS', 60, 0),
     quarantineReports: int(env, 'QUARANTINE_REPORTS', 2, 0),
     quarantineStrikes: int(env, 'QUARANTINE_STRIKES', 3, 0),
     quarantineSeconds: int(env, 'QUARANTINE_SECONDS', 86_400, 1),

@@ -4,7 +4,7 @@
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { Connection } from './connection'
-import { SCREENED_TEXTS, type ChatGuard, type Refusal } from './guard'
+import type { ChatGuard, Refusal } from './guard'
 import { newChatId } from '../ids'
 import type { ChatBackend, Control, Expired } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
@@ -52,6 +52,8 @@ export type ChatRules = ReturnType<typeof createChatRules>
 export function createChatRules(deps: ChatRulesDeps) {
   const { config, backend, queue, guard, popular, log, metrics, observers, now } = deps
   const relayed = metrics.counter('messages_relayed_total')
+  // Screening is by time since the match: texts of a chat's first screenMs go to the spam gate.
+  const screenMs = guard.screenText ? (guard.screenTextMs ?? 0) : 0
 
   function sendTo(conn: Connection, frame: ServerFrame) {
     conn.send(JSON.stringify(frame))
@@ -245,13 +247,12 @@ export function createChatRules(deps: ChatRulesDeps) {
     for (const o of observers) o.onText?.(chat.id, s.id, body, at)
   }
 
-  /** A text: the first few of a chat are screened (spam); while one is checked, later ones wait in order. */
+  /** A text: those of a chat's first screenMs are screened (spam); while one is checked, later ones wait in order. */
   function onText(s: LocalSession, conn: Connection, id: string, body: string): void | Promise<void> {
     const chat = s.chat
-    if (!chat || s.chatTexts >= SCREENED_TEXTS) return relay(s, conn, id, body)
-    s.chatTexts++
-    if (!guard.screenText) return relay(s, conn, id, body)
-    const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, now())
+    const at = now()
+    if (!chat || !guard.screenText || at - chat.startedAt >= screenMs) return relay(s, conn, id, body)
+    const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, at)
     if (!v) return relay(s, conn, id, body)
     if (!('then' in v)) return refuse(s, conn, v)
     return v.then(
@@ -288,9 +289,9 @@ export function createChatRules(deps: ChatRulesDeps) {
     switch (frame.type) {
       case 'text': {
         const chat = s.chat
+        const at = now()
         // The hot path, as before screening existed: nothing held back, past the screened start.
-        if (chat && s.textGate === null && s.chatTexts >= SCREENED_TEXTS) {
-          const at = now()
+        if (chat && s.textGate === null && at - chat.startedAt >= screenMs) {
           backend.relayText(s, chat.partnerId, frame.id, frame.body, at)
           relayed.inc()
           for (const o of observers) o.onText?.(chat.id, s.id, frame.body, at)

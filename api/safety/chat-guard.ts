@@ -211,6 +211,8 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
       return null
     },
 
+    screenTextMs: abuse?.spam.screenMs ?? 0,
+
     screenText(ctx, body, at) {
       const v = abuse?.spam.check(ctx, body, at)
       if (!v) return null
