@@ -162,13 +162,18 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
     const piece = folded.length <= SPLIT_PIECE_MAX
     if (r && r.parts.length && piece) {
       const words = r.parts.length > SPLIT_WORDS ? r.parts.slice(-SPLIT_WORDS) : r.parts
-      if (contactIn(`${words.join(' ')} ${folded}`) !== null) return true
-      if (!/\s/.test(folded)) {
+      let found = contactIn(`${words.join(' ')} ${folded}`) !== null
+      if (!found && !/\s/.test(folded)) {
         // Run together only pieces without spaces ("evil." + "com", "s" + "n" + "a" + "p"):
         // two sentences joined that way would make words nobody wrote.
         let run = folded
         for (let i = r.parts.length - 1; i >= 0 && !/\s/.test(r.parts[i]!); i--) run = r.parts[i] + run
-        if (run !== folded && contactIn(run) !== null) return true
+        found = run !== folded && contactIn(run) !== null
+      }
+      // The pieces are used up: the texts after a refused one start afresh.
+      if (found) {
+        r.parts.length = 0
+        return true
       }
     }
     if (!r) {
@@ -193,7 +198,13 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
       const longEnough = repeatOn && body.length >= MIN_REPEAT_CHARS
       if (!early && !longEnough) return null
       const folded = fold(skeleton(body))
-      const contact = early && (contactIn(folded) !== null || splitContact(ctx, folded, at))
+      let contact = false
+      if (early) {
+        contact = contactIn(folded) !== null
+        // A contact on its own uses up the pieces before it too.
+        if (contact) recent.get(ctx.sessionId)?.parts.splice(0)
+        else contact = splitContact(ctx, folded, at)
+      }
       const norm = longEnough ? folded.replace(/[^\p{L}\p{N}]+/gu, '') : ''
       const repeat = norm.length >= MIN_REPEAT_CHARS
       if (!contact && !repeat) return null
