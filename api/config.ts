@@ -86,6 +86,8 @@ export interface Config {
   powMaxBits: number
   /** How long a solved proof lets an address find without another (adaptive mode). */
   powPassSeconds: number
+  /** Adaptive mode: how many sessions of an address one solved proof admits (the solver's included). */
+  powPassSessions: number
   /** Spam: the same text to this many distinct strangers within the window is refused (0 = off). */
   spamRepeatStrangers: number
   spamRepeatWindowSeconds: number
@@ -189,6 +191,7 @@ function abuseLimits(env: Env) {
     powBits,
     powMaxBits,
     powPassSeconds: int(env, 'POW_PASS_SECONDS', 3600, 1),
+    powPassSessions: int(env, 'POW_PASS_SESSIONS', 5, 1),
     spamRepeatStrangers: int(env, 'SPAM_REPEAT_STRANGERS', 5, 0),
     spamRepeatWindowSeconds: int(env, 'SPAM_REPEAT_WINDOW_SECONDS', 600, 1),
     spamLinkGraceSeconds: int(env, 'SPAM_LINK_GRACE_SECONDS', 10, 0),
