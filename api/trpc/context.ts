@@ -10,6 +10,8 @@ export type Context = {
   services: Services
   session: SessionView | null
   ipHash: string
+  /** The client's network (secrets.hashNetwork): what reporters are counted by. */
+  netHash: string
 }
 
 export function bearer(header: string | undefined | null): string | null {
@@ -20,5 +22,5 @@ export function bearer(header: string | undefined | null): string | null {
 export async function createContext(services: Services, c: HonoContext, peer: string | null): Promise<Context> {
   const token = bearer(c.req.header('authorization'))
   const ip = clientIp(peer, c.req.header('x-forwarded-for'), services.config.trustedProxies)
-  return { services, session: token ? await services.hub.lookup(token) : null, ipHash: services.secrets.hashIp(ip) }
+  return { services, session: token ? await services.hub.lookup(token) : null, ipHash: services.secrets.hashIp(ip), netHash: services.secrets.hashNetwork(ip) }
 }

@@ -32,12 +32,16 @@ export const reports = sqliteTable(
     reporterSession: text('reporter_session').notNull(),
     reportedSession: text('reported_session').notNull(),
     reporterIpHash: text('reporter_ip_hash').notNull(),
+    // The reporter's network (IPv6 /56, IPv4 address): reporters are counted per network.
+    reporterNetHash: text('reporter_net_hash'),
     reportedIpHash: text('reported_ip_hash').notNull(),
     reason: text('reason').notNull(),
     note: text('note'),
     transcript: text('transcript'),
     flaggedImages: integer('flagged_images').notNull().default(0),
     createdAt: integer('created_at').notNull(),
+    // Set when an operator dismissed the report: it counts no more, and its reporter weighs less.
+    dismissedAt: integer('dismissed_at'),
   },
   t => [
     uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId),

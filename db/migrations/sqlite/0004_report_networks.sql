@@ -1,0 +1,2 @@
+ALTER TABLE `reports` ADD `reporter_net_hash` text;--> statement-breakpoint
+ALTER TABLE `reports` ADD `dismissed_at` integer;
