@@ -40,7 +40,7 @@ export function normaliseForRepeat(body: string): string {
 // skeleton form so that a look-alike TLD meets its own; .onion and .i2p are not delegated but
 // are links all the same. Punycode (xn--) labels are taken as TLDs whatever follows.
 const TLD = new Set([...(TLDS as string[]), 'onion', 'i2p'].map(skeleton))
-const DOMAIN = /(?<![\p{L}\p{N}_-])[\p{L}\p{N}][\p{L}\p{N}_-]*(?:\.[\p{L}\p{N}_-]+)*\.([\p{L}\p{N}-]{2,63})(?![\p{L}\p{N}])/gu
+const DOMAIN = /(?<![\p{L}\p{N}_.-])[\p{L}\p{N}][\p{L}\p{N}_-]*(?:\.[\p{L}\p{N}_-]+)*\.([\p{L}\p{N}-]{2,63})(?![\p{L}\p{N}])/gu
 const SCHEME = /\b(?:https?|ftp):\/\/|\bwww\./
 // Messenger names nobody writes by accident, as words or hidden in run-together letters.
 const NAMES = /\b(?:snapchat|instagram|telegram|whatsapp|discord|onlyfans|fansly|kik|wickr|skype|viber|threema|wechat|kakaotalk|snapcode)\b/

@@ -61,3 +61,27 @@ describe('screening by time and by skeleton', () => {
     for (const [i, t] of ['ok', 'so', 'where are you from?', 'I like math.', 'do you?'].entries()) expect(f.check(ctx('p'), t, 100 * i)).toBeNull()
   })
 })
+
+describe('hostile texts', () => {
+  // The longest text (MAX_TEXT_LENGTH 2000) built to make the patterns backtrack: each is
+  // screened in well under a millisecond on the reference machine; the bound leaves room for load.
+  const hostile: Record<string, string> = {
+    dots: 'a.'.repeat(1000),
+    spaced: 'a '.repeat(1000),
+    digits: '1 '.repeat(1000),
+    dashes: '1-'.repeat(1000),
+    lookalikes: 'а.'.repeat(1000),
+    zeroWidth: 'a\u200b'.repeat(1000),
+    written: 'a dot '.repeat(333),
+    brackets: '[dot]'.repeat(400),
+    handles: '@a '.repeat(666),
+    oneLabel: 'a'.repeat(1990) + '.c',
+  }
+  for (const [name, text] of Object.entries(hostile)) {
+    test(`${name}: screened in bounded time, without throwing`, () => {
+      const t0 = performance.now()
+      looksLikeLinkOrHandle(text)
+      expect(performance.now() - t0).toBeLessThan(100)
+    })
+  }
+})
