@@ -105,6 +105,15 @@ export interface SpamFilter {
   readonly screenMs: number
 }
 
+/** A repeat key to count in the cache, and the stranger of its first sighting when not counted yet. */
+interface CountPlan {
+  k: string
+  earlier: string | null
+}
+
+/** The most texts the repeat rule's first stage remembers on one node (then it starts again). */
+const FIRST_SEEN_MAX = 50_000
+
 interface Recent {
   chatStartedAt: number
   parts: string[]
@@ -117,8 +126,10 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
   const graceMs = config.spamLinkGraceSeconds * 1000
   const screenMs = repeatOn || linkOn ? Math.max(config.spamScreenSeconds * 1000, linkOn ? graceMs : 0) : 0
   const window = config.spamRepeatWindowSeconds
-  /** Per session, the folded texts of its chat's grace that carried no contact (insertion order = time order). */
+  /** Per session, the folded texts of its chat's grace that carried no contact. */
   const recent = new Map<string, Recent>()
+  /** `${ipHash}:${key}` → the first stranger this node saw that text go to (see plan). */
+  const firstSeen = new Map<string, { partnerId: string; at: number; counted: boolean }>()
 
   async function isNew(ipHash: string, at: number) {
     const first = Number(await cache.get(`seen:${ipHash}`))
@@ -126,19 +137,45 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
     return !first || at - first < NEW_ADDRESS_MS
   }
 
-  async function repeatedKey(ctx: TextContext, k: string) {
-    const key = `spam:r:${ctx.ipHash}:${k}`
+  /** Counts `partnerId` once for `key` in the cache; the count after it (null: the cache failed). */
+  async function countStranger(key: string, partnerId: string): Promise<number | null> {
     // Counted once per stranger: the same text twice to one person is not a campaign.
-    if (await cache.add(`${key}:${ctx.partnerId}`, '1', window)) {
-      const n = await cache.incr(key, 1, window)
-      return n !== null && n > config.spamRepeatStrangers
-    }
-    return Number(await cache.get(key)) > config.spamRepeatStrangers
+    if (await cache.add(`${key}:${partnerId}`, '1', window)) return cache.incr(key, 1, window)
+    return Number(await cache.get(key))
   }
 
-  async function repeated(ctx: TextContext, norm: string) {
-    const hits = await Promise.all(repeatKeys(norm).map(k => repeatedKey(ctx, k)))
-    return hits.some(Boolean)
+  async function repeated(ctx: TextContext, plan: CountPlan[]) {
+    const counts = await Promise.all(
+      plan.map(async ({ k, earlier }) => {
+        const key = `spam:r:${ctx.ipHash}:${k}`
+        if (earlier) await countStranger(key, earlier)
+        return countStranger(key, ctx.partnerId)
+      }),
+    )
+    return counts.some(n => n !== null && n > config.spamRepeatStrangers)
+  }
+
+  /**
+   * The node-local first stage of the repeat rule, so that an ordinary text costs no cache call:
+   * a text this node sees from an address for the first time is only remembered; from its second
+   * stranger on, it is counted in the shared cache (the first stranger with it). Across several
+   * nodes a campaign may so pass once more per node before the shared count sees it.
+   */
+  function plan(ctx: TextContext, norm: string, at: number): CountPlan[] | null {
+    let out: CountPlan[] | null = null
+    for (const k of repeatKeys(norm)) {
+      const local = `${ctx.ipHash}:${k}`
+      const e = firstSeen.get(local)
+      if (!e || at - e.at > window * 1000) {
+        if (firstSeen.size >= FIRST_SEEN_MAX) firstSeen.clear()
+        firstSeen.set(local, { partnerId: ctx.partnerId, at, counted: false })
+      } else if (e.counted) (out ??= []).push({ k, earlier: null })
+      else if (e.partnerId !== ctx.partnerId) {
+        e.counted = true
+        ;(out ??= []).push({ k, earlier: e.partnerId })
+      }
+    }
+    return out
   }
 
   let sinceSweep = 0
@@ -206,11 +243,11 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
         else contact = splitContact(ctx, folded, at)
       }
       const norm = longEnough ? folded.replace(/[^\p{L}\p{N}]+/gu, '') : ''
-      const repeat = norm.length >= MIN_REPEAT_CHARS
-      if (!contact && !repeat) return null
+      const counts = norm.length >= MIN_REPEAT_CHARS ? plan(ctx, norm, at) : null
+      if (!contact && !counts) return null
       return (async () => {
         if (contact && (await isNew(ctx.ipHash, at))) return 'a link or contact handle this early in a chat'
-        if (repeat && (await repeated(ctx, norm))) return `the same message to more than ${config.spamRepeatStrangers} strangers`
+        if (counts && (await repeated(ctx, counts))) return `the same message to more than ${config.spamRepeatStrangers} strangers`
         return null
       })()
     },
