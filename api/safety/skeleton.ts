@@ -58,6 +58,8 @@ const SCHEME_GAP = /\b(https?)\s*:\s*\/\s*\/\s*/g
 // Four or more single letters or digits with separators between: "s n a p", "s.n.a.p", "s-n-a-p".
 const SPACED_OUT = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?:[\s_*|~+\-.\\/]{1,3}[\p{L}\p{N}](?![\p{L}\p{N}])){3,}/gu
 const ALL_DOTS = /^[^.\s](?:\.[^.\s])+$/u
+// The same for text that is all ASCII (most of it): a `u` regex costs more.
+const SPACED_OUT_ASCII = /(?<![a-z0-9])[a-z0-9](?:[\s_*|~+\-.\\/]{1,3}[a-z0-9](?![a-z0-9])){3,}/g
 const SEPARATORS = /[\s_*|~+\-.\\/]{1,3}/g
 
 /** The skeleton with disguised dots, schemes, @ and spaced-out letters read as meant. */
@@ -65,7 +67,7 @@ export function fold(skel: string): string {
   let s = skel
   // Spaced-out letters first, keeping a dot where the gap had one ("e v i l . c o m" → "evil.com").
   // A run dotted all through is an acronym-like spelling ("s.n.a.p"): no dot kept at all.
-  if (s.length >= 7) s = s.replace(SPACED_OUT, run => (ALL_DOTS.test(run) ? run.replace(/\./g, '') : run.replace(SEPARATORS, gap => (gap.includes('.') ? '.' : ''))))
+  if (s.length >= 7) s = s.replace(NON_ASCII.test(s) ? SPACED_OUT : SPACED_OUT_ASCII, run => (ALL_DOTS.test(run) ? run.replace(/\./g, '') : run.replace(SEPARATORS, gap => (gap.includes('.') ? '.' : ''))))
   if (s.includes('dot') || s.includes('d0t') || s.includes('(') || s.includes('[') || s.includes('{') || s.includes('<')) {
     s = s.replace(BRACKETED_DOT, '.').replace(BRACKETED_AT, '@')
   }
@@ -74,6 +76,11 @@ export function fold(skel: string): string {
   if (s.includes('@ ')) s = s.replace(SPACED_AT, '@')
   if (s.includes('xxp') || s.includes('ttp')) s = s.replace(HXXP, 'http$1').replace(SCHEME_GAP, '$1://')
   return s
+}
+
+/** Letters and digits only (of a folded skeleton). */
+export function lettersAndDigits(folded: string): string {
+  return NON_ASCII.test(folded) ? folded.replace(/[^\p{L}\p{N}]+/gu, '') : folded.replace(/[^a-z0-9]+/g, '')
 }
 
 /** Letters and digits only, with the usual digit-for-letter swaps read back ("sn4pch4t"). */

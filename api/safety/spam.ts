@@ -14,7 +14,7 @@ import TLDS from 'tlds'
 import type { Cache } from '../cache'
 import type { Config } from '../config'
 import type { TextContext } from '../chat/guard'
-import { compact, fold, skeleton } from './skeleton'
+import { compact, fold, lettersAndDigits, skeleton } from './skeleton'
 
 /** Shorter texts ("hi", "m or f?") are what everyone sends; only longer ones can be a campaign. */
 export const MIN_REPEAT_CHARS = 16
@@ -33,7 +33,7 @@ export type SpamConfig = Pick<Config, 'spamRepeatStrangers' | 'spamRepeatWindowS
 
 /** Lower case, letters and digits only: "Visit MY page!!" and "visit my page" are the same text. */
 export function normaliseForRepeat(body: string): string {
-  return skeleton(body).replace(/[^\p{L}\p{N}]+/gu, '')
+  return lettersAndDigits(skeleton(body))
 }
 
 // Every delegated TLD (IANA's list, kept by the `tlds` package, Unicode ones included), in
@@ -90,7 +90,8 @@ export const looksLikeLinkOrHandle = (body: string) => contactIn(fold(skeleton(b
 /** Two keys for a text: its halves, so a text with one letter changed still shares one. */
 function repeatKeys(norm: string): string[] {
   const h = norm.length >> 1
-  return [`a${h}:${Bun.hash(norm.slice(0, h)).toString(36)}`, `b${h}:${Bun.hash(norm.slice(norm.length - h)).toString(36)}`]
+  // 32-bit hashes: keys are per address and live minutes, a collision only merges two counts.
+  return [`a${h}:${Bun.hash.xxHash32(norm.slice(0, h)).toString(36)}`, `b${h}:${Bun.hash.xxHash32(norm.slice(norm.length - h)).toString(36)}`]
 }
 
 export interface SpamFilter {
@@ -242,7 +243,7 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
         if (contact) recent.get(ctx.sessionId)?.parts.splice(0)
         else contact = splitContact(ctx, folded, at)
       }
-      const norm = longEnough ? folded.replace(/[^\p{L}\p{N}]+/gu, '') : ''
+      const norm = longEnough ? lettersAndDigits(folded) : ''
       const counts = norm.length >= MIN_REPEAT_CHARS ? plan(ctx, norm, at) : null
       if (!contact && !counts) return null
       return (async () => {
