@@ -44,7 +44,7 @@ const DOMAIN = /(?<![\p{L}\p{N}_.-])[\p{L}\p{N}][\p{L}\p{N}_-]*(?:\.[\p{L}\p{N}_
 const SCHEME = /\b(?:https?|ftp):\/\/|\bwww\./
 // Messenger names nobody writes by accident, as words or hidden in run-together letters.
 const NAMES = /\b(?:snapchat|instagram|telegram|whatsapp|discord|onlyfans|fansly|kik|wickr|skype|viber|threema|wechat|kakaotalk|snapcode)\b/
-const LEET_CHAR = /[0-9$@]/
+const LEET_CHAR = /[a-z][0-9$@]|[0-9$@][a-z]/
 const NAMES_SPLIT = /snap[^a-z]+chat|insta[^a-z]+gram|tele[^a-z]+gram|whats[^a-z]+app|only[^a-z]+fans|dis[^a-z]+cord/
 const NAMES_RUN = /snapchat|instagram|telegram|whatsapp|onlyfans|discord|wickr/
 // Short aliases are ordinary words too ("sc", "dc", "line"): only with a handle marker, a
@@ -87,11 +87,15 @@ export function contactIn(folded: string): 'link' | 'handle' | 'phone' | null {
 /** A link, contact handle or phone number in `body`, however it is spelled. */
 export const looksLikeLinkOrHandle = (body: string) => contactIn(fold(skeleton(body))) !== null
 
-/** Two keys for a text: its halves, so a text with one letter changed still shares one. */
-function repeatKeys(norm: string): string[] {
+/**
+ * Two keys for a text from an address: its halves (and their length), so a text with one letter
+ * changed still shares one. 32-bit hashes seeded with the address: keys live minutes, and a
+ * collision only merges two counts of one address.
+ */
+function repeatKeys(ipHash: string, norm: string): [number, number] {
   const h = norm.length >> 1
-  // 32-bit hashes: keys are per address and live minutes, a collision only merges two counts.
-  return [`a${h}:${Bun.hash.xxHash32(norm.slice(0, h)).toString(36)}`, `b${h}:${Bun.hash.xxHash32(norm.slice(norm.length - h)).toString(36)}`]
+  const seed = Bun.hash.xxHash32(ipHash, h)
+  return [Bun.hash.xxHash32(norm.slice(0, h), seed), Bun.hash.xxHash32(norm.slice(norm.length - h), seed ^ 0x9e3779b9)]
 }
 
 export interface SpamFilter {
@@ -108,7 +112,7 @@ export interface SpamFilter {
 
 /** A repeat key to count in the cache, and the stranger of its first sighting when not counted yet. */
 interface CountPlan {
-  k: string
+  k: number
   earlier: string | null
 }
 
@@ -129,8 +133,8 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
   const window = config.spamRepeatWindowSeconds
   /** Per session, the folded texts of its chat's grace that carried no contact. */
   const recent = new Map<string, Recent>()
-  /** `${ipHash}:${key}` → the first stranger this node saw that text go to (see plan). */
-  const firstSeen = new Map<string, { partnerId: string; at: number; counted: boolean }>()
+  /** A repeat key (seeded with the address) → the first stranger this node saw that text go to (see plan). */
+  const firstSeen = new Map<number, { partnerId: string; at: number; counted: boolean }>()
 
   async function isNew(ipHash: string, at: number) {
     const first = Number(await cache.get(`seen:${ipHash}`))
@@ -148,7 +152,7 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
   async function repeated(ctx: TextContext, plan: CountPlan[]) {
     const counts = await Promise.all(
       plan.map(async ({ k, earlier }) => {
-        const key = `spam:r:${ctx.ipHash}:${k}`
+        const key = `spam:r:${ctx.ipHash}:${k.toString(36)}`
         if (earlier) await countStranger(key, earlier)
         return countStranger(key, ctx.partnerId)
       }),
@@ -164,12 +168,11 @@ export function createSpamFilter(deps: { config: SpamConfig; cache: Cache }): Sp
    */
   function plan(ctx: TextContext, norm: string, at: number): CountPlan[] | null {
     let out: CountPlan[] | null = null
-    for (const k of repeatKeys(norm)) {
-      const local = `${ctx.ipHash}:${k}`
-      const e = firstSeen.get(local)
+    for (const k of repeatKeys(ctx.ipHash, norm)) {
+      const e = firstSeen.get(k)
       if (!e || at - e.at > window * 1000) {
         if (firstSeen.size >= FIRST_SEEN_MAX) firstSeen.clear()
-        firstSeen.set(local, { partnerId: ctx.partnerId, at, counted: false })
+        firstSeen.set(k, { partnerId: ctx.partnerId, at, counted: false })
       } else if (e.counted) (out ??= []).push({ k, earlier: null })
       else if (e.partnerId !== ctx.partnerId) {
         e.counted = true
