@@ -34,6 +34,7 @@ import { createChatGuard } from './safety/chat-guard'
 import { createModeration, JUST_ENDED_MS } from './safety/moderation'
 import { createReportStore } from './safety/report-store'
 import { createTranscripts } from './safety/transcripts'
+import { createAdminConsole } from './admin/console'
 import { serve } from './server'
 import type { Cluster, Services } from './services'
 
@@ -184,7 +185,26 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   })
   await cluster?.nodes.start()
 
-  const app = createHttpApp(services, { staticRoot: opts.staticRoot })
+  // The moderation console (/admin): its own accounts, sessions and audit log, acting through moderation.
+  const admin = config.adminEnabled
+    ? createAdminConsole({
+        config,
+        db: db.db,
+        cache,
+        secrets,
+        metrics,
+        bans,
+        moderation,
+        risk,
+        stats: () => hub.stats(),
+        draining: () => drain.draining || hub.closing,
+        liveNodes: cluster ? () => cluster.nodes.liveNodes() : null,
+        now,
+      })
+    : null
+  admin?.live.start()
+
+  const app = createHttpApp(services, { staticRoot: opts.staticRoot, admin })
   const server = serve(services, app)
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
   log.info('listening', { url, database: db.describe, cache: cache.kind, ...(config.redisUrl ? { redis: describeRedisUrl(config.redisUrl), nodeId: config.nodeId } : {}) })
@@ -199,6 +219,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     url,
     stop() {
       reclaimer.stop()
+      admin?.live.stop()
       stopping ??= shutdown(services, server, sweeper).finally(() => {
         memoryTranscripts?.close()
         return screening.screen.close()

@@ -113,6 +113,20 @@ export interface Config {
   memoryReclaimIntervalMs: number
   /** Bench-only: GET /debug/heap (loopback, unproxied requests only), ?gc=1 forces a full collection. */
   debugHeapEndpoint: boolean
+
+  /** The moderation console at /admin (api/admin/*). */
+  adminEnabled: boolean
+  /** CIDR blocks (or addresses) allowed to reach /admin at all; empty = any address. */
+  adminAllowedAddresses: string[]
+  /** A console session unused this long ends. */
+  adminIdleMinutes: number
+  /** A console session ends this long after sign-in, used or not. */
+  adminSessionHours: number
+  /** Failed sign-ins on one name before it is locked for ADMIN_LOCK_MINUTES (counted across nodes). */
+  adminLockFailures: number
+  adminLockMinutes: number
+  /** Sign-in attempts one address may make per 15 minutes, whatever the name. */
+  adminSignInsPerAddress: number
 }
 
 export class ConfigError extends Error {
@@ -272,6 +286,17 @@ export function loadConfig(env: Env = {}): Config {
     if (p !== 'loopback' && isIP(p) === 0) throw new ConfigError('TRUSTED_PROXIES', `expects IP addresses or "loopback", got "${p}"`)
   }
 
+  // address or address/bits; checked here so a typo never leaves the console open to everyone.
+  const adminAllowedAddresses = list(env, 'ADMIN_ALLOWED_ADDRESSES')
+  for (const a of adminAllowedAddresses) {
+    const [addr = '', bits, ...rest] = a.split('/')
+    const v = isIP(addr)
+    const max = v === 6 ? 128 : 32
+    if (v === 0 || rest.length || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
+      throw new ConfigError('ADMIN_ALLOWED_ADDRESSES', `expects addresses or CIDR blocks (10.0.0.0/8, 2001:db8::/32), got "${a}"`)
+    }
+  }
+
   return {
     host,
     port,
@@ -333,5 +358,12 @@ export function loadConfig(env: Env = {}): Config {
     memoryReclaimDrop: int(env, 'MEMORY_RECLAIM_DROP', 256, 0),
     memoryReclaimIntervalMs: int(env, 'MEMORY_RECLAIM_INTERVAL_MS', 5000, 1000),
     debugHeapEndpoint: bool(env, 'DEBUG_HEAP_ENDPOINT', false),
+    adminEnabled: bool(env, 'ADMIN_ENABLED', true),
+    adminAllowedAddresses,
+    adminIdleMinutes: int(env, 'ADMIN_IDLE_MINUTES', 30, 1, 24 * 60),
+    adminSessionHours: int(env, 'ADMIN_SESSION_HOURS', 12, 1, 24 * 30),
+    adminLockFailures: int(env, 'ADMIN_LOCK_FAILURES', 5, 1, 1000),
+    adminLockMinutes: int(env, 'ADMIN_LOCK_MINUTES', 15, 1, 24 * 60),
+    adminSignInsPerAddress: int(env, 'ADMIN_SIGN_INS_PER_ADDRESS', 30, 1, 100_000),
   }
 }

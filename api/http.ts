@@ -15,6 +15,8 @@ import { createReadiness } from './ops/readiness'
 import { heapReport, isDirectLoopback } from './ops/heap'
 import { mountMediaRoutes } from './media/routes'
 import { requireAllowedOrigin, securityHeaders } from './safety/headers'
+import type { AdminConsole } from './admin/console'
+import { mountAdminRoutes } from './admin/routes'
 
 export type HttpEnv = { Bindings: Server<WsData> }
 
@@ -22,10 +24,11 @@ const TRPC_MAX_BODY = 64 * 1024
 // The PWA never batches more than a handful of calls; a batch of thousands is only load.
 const TRPC_MAX_BATCH = 16
 
-export function createHttpApp(services: Services, opts: { staticRoot?: string } = {}) {
+export function createHttpApp(services: Services, opts: { staticRoot?: string; admin?: AdminConsole | null } = {}) {
   const { log, db, cache, config, metrics, drain } = services
   const app = new Hono<HttpEnv>()
-  const serveStatic = createStaticHandler(opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist'), { wsPath: services.config.wsPath })
+  const staticRoot = opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist')
+  const serveStatic = createStaticHandler(staticRoot, { wsPath: services.config.wsPath })
   const readiness = createReadiness({ db, cache, redis: services.cluster?.redis, mediaDir: resolve(config.dataDir, 'media'), closing: () => drain.draining || services.hub.closing })
 
   app.use('*', accessLog(log, metrics, config.wsPath))
@@ -82,6 +85,10 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string } 
       },
     }),
   )
+
+  // The moderation console: /admin and /admin/api/* (api/admin/routes.ts); absent when ADMIN_ENABLED=false.
+  if (opts.admin) mountAdminRoutes(app, opts.admin, { config, peer: c => (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address ?? null, staticRoot })
+  else app.all('/admin/*', c => c.json({ error: { code: 'not_found', message: 'not found' } }, 404)).all('/admin', c => c.json({ error: { code: 'not_found', message: 'not found' } }, 404))
 
   // PUT /upload/:ticket and GET /media/:id (signed links).
   mountMediaRoutes(app, services)

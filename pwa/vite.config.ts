@@ -1,6 +1,6 @@
 // Builds the PWA into pwa/dist (served by api/static.ts). generateSW precaches the app shell;
 // the server's live paths are never cached and never answered with the shell.
-import { defineConfig } from 'vite'
+import { build, defineConfig, type Plugin } from 'vite'
 import preact from '@preact/preset-vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { fileURLToPath } from 'node:url'
@@ -9,7 +9,18 @@ import { precompress } from './vite-precompress.ts'
 const root = fileURLToPath(new URL('.', import.meta.url))
 
 /** Paths the server answers itself: a navigation there must reach the network, not the shell. */
-export const LIVE_PATHS = /^\/(?:chat|trpc|upload|media|healthz|readyz|metrics)(?:[/?#]|$)/
+export const LIVE_PATHS = /^\/(?:chat|trpc|upload|media|healthz|readyz|metrics|admin)(?:[/?#]|$)/
+
+/** After the PWA is written, the moderation console's own build (pwa/vite.admin.config.ts) into dist/admin. */
+function adminConsole(): Plugin {
+  return {
+    name: 'leetchat-admin-console',
+    apply: 'build',
+    async closeBundle() {
+      await build({ configFile: fileURLToPath(new URL('./vite.admin.config.ts', import.meta.url)) })
+    },
+  }
+}
 
 export default defineConfig({
   root,
@@ -50,6 +61,8 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // The moderation console is no part of the app a visitor installs.
+        globIgnores: ['admin/**'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [LIVE_PATHS],
         // Nothing is cached at run time: chat, tRPC, uploads and media always go to the network.
@@ -61,5 +74,6 @@ export default defineConfig({
     }),
     // Last: brotli and gzip copies of every text file, the service worker included.
     precompress(),
+    adminConsole(),
   ],
 })

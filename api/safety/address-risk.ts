@@ -39,7 +39,8 @@ export interface AddressRisk {
   strike(ipHash: string, why: string): Promise<void>
   /** Own strikes plus every strike source's count. */
   strikes(ipHash: string): Promise<number>
-  quarantine(ipHash: string, why: string): Promise<void>
+  /** For QUARANTINE_SECONDS, or `seconds` (a moderator's choice in the console, which replaces any shorter one). */
+  quarantine(ipHash: string, why: string, seconds?: number): Promise<void>
   quarantined(ipHash: string): Promise<boolean>
 }
 
@@ -59,8 +60,9 @@ export function createAddressRisk(deps: { config: RiskConfig; cache: Cache; metr
     const counts = await Promise.all([own(ipHash), ...sources.map(f => f(ipHash).catch(() => 0))])
     return counts.reduce((a, b) => a + b, 0)
   }
-  async function quarantine(ipHash: string, why: string) {
-    if (await cache.add(`quarantine:${ipHash}`, why, config.quarantineSeconds)) metrics.inc('quarantines_total', { cause: why })
+  async function quarantine(ipHash: string, why: string, seconds?: number) {
+    const stored = seconds === undefined ? await cache.add(`quarantine:${ipHash}`, why, config.quarantineSeconds) : await cache.set(`quarantine:${ipHash}`, why, seconds)
+    if (stored) metrics.inc('quarantines_total', { cause: why })
   }
   const risk: AddressRisk = {
     note(ipHash, kind) {

@@ -12,6 +12,7 @@ import { createSecrets, loadSecret } from '../secrets'
 import { addressKey } from './client-ip'
 import { createBanStore, type Ban } from './bans'
 import { createReportStore, type Report } from './report-store'
+import { ADMIN_USAGE, AdminUsageError, readPassword, runAdminCommand } from '../admin/cli'
 
 const USAGE = `usage: bun run mod <command> [options]
 
@@ -21,6 +22,7 @@ const USAGE = `usage: bun run mod <command> [options]
   unban <ipHash>                               lift every active ban on an IP hash
   bans [--all] [--limit N]                     active bans (--all: expired and lifted ones too)
   hash-ip <address>                            the IP hash of an address, with this server's secret
+${ADMIN_USAGE}
 
   --json                                       print JSON instead of text`
 
@@ -81,7 +83,13 @@ function banLine(b: Ban, now: number): string {
   return `${b.ipHash}  ${b.source.padEnd(8)}  since ${iso(b.createdAt)}  ${state}  ${printable(b.reason)}`
 }
 
-export async function runModCli(argv: string[], env: Record<string, string | undefined>, out: (s: string) => void): Promise<number> {
+export async function runModCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (s: string) => void,
+  /** Where `admin add` and `admin password` read the password (process.stdin from the shell). */
+  stdin: AsyncIterable<Uint8Array> | string = process.stdin,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -90,6 +98,7 @@ export async function runModCli(argv: string[], env: Record<string, string | und
       limit: { type: 'string' },
       seconds: { type: 'string' },
       reason: { type: 'string' },
+      role: { type: 'string' },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -99,6 +108,18 @@ export async function runModCli(argv: string[], env: Record<string, string | und
   if (values.help || !command) {
     out(USAGE)
     return values.help ? 0 : 2
+  }
+  if (command === 'admin') {
+    if (extra.length > 1) throw new UsageError(`unexpected arguments: ${extra.slice(1).map(printable).join(' ')}`)
+    const db = await openDatabase(loadConfig(env))
+    try {
+      return await runAdminCommand(db.db, { sub: arg, name: extra[0], role: values.role, json: values.json }, () => readPassword(stdin), out)
+    } catch (err) {
+      if (err instanceof AdminUsageError) throw new UsageError(err.message)
+      throw err
+    } finally {
+      await db.close()
+    }
   }
   if (extra.length) throw new UsageError(`unexpected arguments: ${extra.map(printable).join(' ')}`)
   const config: Config = loadConfig(env)

@@ -1,7 +1,7 @@
 // Reports in the `reports` table: written by reports.create, read by the mod CLI and by the ban
 // threshold. Sessions are stored as keyed hashes of their tokens (a token is a bearer
 // credential), addresses as IP hashes.
-import { and, countDistinct, desc, eq, gte, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm'
+import { and, countDistinct, desc, eq, gte, inArray, isNull, ne, or, sql } from 'drizzle-orm'
 import { tables, type Db } from '../../db'
 import { isUniqueViolation } from '../../db/errors'
 
@@ -33,8 +33,6 @@ export interface NewReport {
 export interface Report extends NewReport {
   id: number
   flaggedImages: number
-  /** When an operator dismissed it (dismissReport), else null. */
-  dismissedAt: number | null
 }
 
 /** How much the reporters of one address weigh (see weighReporters). */
@@ -45,7 +43,7 @@ export interface ReporterWeight {
   weight: number
 }
 
-/** A reporter network with a report dismissed within REPUTATION_MS counts this much (× each). */
+/** A reporter network with a report dismissed (by the console) within REPUTATION_MS counts this much (× each). */
 export const DISMISSED_WEIGHT = 0.5
 /** … and one whose addresses were themselves reported (by others than the one it reports). */
 export const REPORTED_WEIGHT = 0.5
@@ -55,24 +53,21 @@ export const REPUTATION_MS = 30 * 86_400_000
 export interface ReportStore {
   /** 'duplicate' when this reporter already reported this chat (unique index). */
   insert(r: NewReport): Promise<'created' | 'duplicate'>
-  /** Distinct reporter IP hashes (other than its own) that reported `ipHash` since `since` (dismissed reports excluded). */
+  /** Distinct reporter IP hashes (other than its own) that reported `ipHash` since `since` (reports the console dismissed excluded). */
   distinctReporters(ipHash: string, since: number): Promise<number>
   /**
-   * The reporters of `ipHash` since `since` (dismissed reports excluded), counted per network and
-   * weighted: what the ban and quarantine thresholds compare with.
+   * The reporters of `ipHash` since `since` (reports the console dismissed excluded), counted per
+   * network and weighted: what the ban and quarantine thresholds compare with.
    */
   weighReporters(ipHash: string, since: number, now: number): Promise<ReporterWeight>
-  /**
-   * An operator's verdict that report `id` was unfounded: it no longer counts towards a ban or a
-   * quarantine, and its reporter's network weighs DISMISSED_WEIGHT in later reports. For the
-   * moderation console and the mod CLI.
-   */
-  dismissReport(id: number, at: number): Promise<'dismissed' | 'already_dismissed' | 'not_found'>
+
   list(opts?: { limit?: number }): Promise<Report[]>
   get(id: number): Promise<Report | null>
 }
 
-const { reports } = tables
+const { reports, reportActions } = tables
+/** The console's verdict that a report was unfounded (api/admin/reports.ts dismissReport). */
+const DISMISSED = 'dismiss'
 type Row = typeof reports.$inferSelect
 
 function fromRow(r: Row): Report {
@@ -89,11 +84,13 @@ function fromRow(r: Row): Report {
     id: Number(r.id),
     flaggedImages: Number(r.flaggedImages),
     createdAt: Number(r.createdAt),
-    dismissedAt: r.dismissedAt === null ? null : Number(r.dismissedAt),
     reason: r.reason as ReportReason,
     transcript,
   }
 }
+
+/** A report counts unless the console dismissed it (a handled report with another outcome still counts). */
+const notDismissed = or(isNull(reportActions.outcome), ne(reportActions.outcome, DISMISSED))
 
 export function createReportStore(db: Db): ReportStore {
   return {
@@ -111,7 +108,8 @@ export function createReportStore(db: Db): ReportStore {
       const [row] = await db
         .select({ n: countDistinct(reports.reporterIpHash) })
         .from(reports)
-        .where(and(eq(reports.reportedIpHash, ipHash), gte(reports.createdAt, since), ne(reports.reporterIpHash, ipHash), isNull(reports.dismissedAt)))
+        .leftJoin(reportActions, eq(reportActions.reportId, reports.id))
+        .where(and(eq(reports.reportedIpHash, ipHash), gte(reports.createdAt, since), ne(reports.reporterIpHash, ipHash), notDismissed))
       return Number(row?.n ?? 0)
     },
 
@@ -120,7 +118,8 @@ export function createReportStore(db: Db): ReportStore {
       const rows = await db
         .selectDistinct({ ip: reports.reporterIpHash, net })
         .from(reports)
-        .where(and(eq(reports.reportedIpHash, ipHash), gte(reports.createdAt, since), ne(reports.reporterIpHash, ipHash), isNull(reports.dismissedAt)))
+        .leftJoin(reportActions, eq(reportActions.reportId, reports.id))
+        .where(and(eq(reports.reportedIpHash, ipHash), gte(reports.createdAt, since), ne(reports.reporterIpHash, ipHash), notDismissed))
       if (rows.length === 0) return { networks: 0, weight: 0 }
       const nets = [...new Set(rows.map(r => r.net))]
       const ips = [...new Set(rows.map(r => r.ip))]
@@ -129,12 +128,14 @@ export function createReportStore(db: Db): ReportStore {
         db
           .selectDistinct({ net })
           .from(reports)
-          .where(and(inArray(net, nets), isNotNull(reports.dismissedAt), gte(reports.createdAt, back))),
+          .innerJoin(reportActions, eq(reportActions.reportId, reports.id))
+          .where(and(inArray(net, nets), eq(reportActions.outcome, DISMISSED), gte(reportActions.handledAt, back))),
         // Reported by someone other than the address they report: a counter-report is no mark.
         db
           .selectDistinct({ ip: reports.reportedIpHash })
           .from(reports)
-          .where(and(inArray(reports.reportedIpHash, ips), ne(reports.reporterIpHash, ipHash), isNull(reports.dismissedAt), gte(reports.createdAt, back))),
+          .leftJoin(reportActions, eq(reportActions.reportId, reports.id))
+          .where(and(inArray(reports.reportedIpHash, ips), ne(reports.reporterIpHash, ipHash), notDismissed, gte(reports.createdAt, back))),
       ])
       const dismissedNets = new Set(dismissed.map(r => r.net))
       const reportedIps = new Set(reported.map(r => r.ip))
@@ -146,14 +147,6 @@ export function createReportStore(db: Db): ReportStore {
         weight += w
       }
       return { networks: nets.length, weight }
-    },
-
-    async dismissReport(id, at) {
-      const [row] = await db.select({ dismissedAt: reports.dismissedAt }).from(reports).where(eq(reports.id, id)).limit(1)
-      if (!row) return 'not_found'
-      if (row.dismissedAt !== null) return 'already_dismissed'
-      await db.update(reports).set({ dismissedAt: at }).where(and(eq(reports.id, id), isNull(reports.dismissedAt)))
-      return 'dismissed'
     },
 
     async list(opts = {}) {

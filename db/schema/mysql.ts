@@ -45,8 +45,6 @@ export const reports = mysqlTable(
     // Images the reported side sent in that chat that the screen flagged.
     flaggedImages: int('flagged_images').notNull().default(0),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
-    // Set when an operator dismissed the report: it counts no more, and its reporter weighs less.
-    dismissedAt: bigint('dismissed_at', { mode: 'number' }),
   },
   t => [
     uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId),
@@ -74,4 +72,57 @@ export const bans = mysqlTable(
 export const health = mysqlTable('health', {
   id: int('id').primaryKey(),
   checkedAt: bigint('checked_at', { mode: 'number' }).notNull(),
+})
+
+// --- moderation console (api/admin) ---
+
+/** Console accounts (`bun run mod admin add`): argon2id hashes, never passwords. */
+export const adminAccounts = mysqlTable(
+  'admin_accounts',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    name: varchar('name', { length: 64 }).notNull(),
+    role: varchar('role', { length: 16 }).notNull(),
+    passwordHash: varchar('password_hash', { length: 255 }).notNull(),
+    // Base32 TOTP secret once enrolment is confirmed; the pending one waits for its first code.
+    totpSecret: varchar('totp_secret', { length: 64 }),
+    totpPending: varchar('totp_pending', { length: 64 }),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  },
+  t => [uniqueIndex('admin_accounts_name_uq').on(t.name)],
+)
+
+/** Console sessions, by the SHA-256 of their cookie token; deleting rows revokes them. */
+export const adminSessions = mysqlTable(
+  'admin_sessions',
+  {
+    id: varchar('id', { length: 64 }).primaryKey(),
+    accountId: bigint('account_id', { mode: 'number', unsigned: true }).notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    lastSeenAt: bigint('last_seen_at', { mode: 'number' }).notNull(),
+  },
+  t => [index('admin_sessions_account_idx').on(t.accountId)],
+)
+
+/** Append-only record of sign-ins, actions and account changes. Addresses only as keyed hashes. */
+export const adminAudit = mysqlTable(
+  'admin_audit',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    at: bigint('at', { mode: 'number' }).notNull(),
+    actor: varchar('actor', { length: 64 }).notNull(),
+    action: varchar('action', { length: 32 }).notNull(),
+    target: varchar('target', { length: 128 }).notNull(),
+    detail: text('detail'),
+    addressHash: varchar('address_hash', { length: 64 }).notNull(),
+  },
+  t => [index('admin_audit_at_idx').on(t.at), index('admin_audit_actor_idx').on(t.actor, t.at)],
+)
+
+/** One row per handled report: the primary key makes the first moderator's action the only one. */
+export const reportActions = mysqlTable('report_actions', {
+  reportId: bigint('report_id', { mode: 'number', unsigned: true }).primaryKey(),
+  outcome: varchar('outcome', { length: 16 }).notNull(),
+  handledBy: varchar('handled_by', { length: 64 }).notNull(),
+  handledAt: bigint('handled_at', { mode: 'number' }).notNull(),
 })

@@ -40,8 +40,6 @@ export const reports = sqliteTable(
     transcript: text('transcript'),
     flaggedImages: integer('flagged_images').notNull().default(0),
     createdAt: integer('created_at').notNull(),
-    // Set when an operator dismissed the report: it counts no more, and its reporter weighs less.
-    dismissedAt: integer('dismissed_at'),
   },
   t => [
     uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId),
@@ -66,4 +64,52 @@ export const bans = sqliteTable(
 export const health = sqliteTable('health', {
   id: integer('id').primaryKey(),
   checkedAt: integer('checked_at').notNull(),
+})
+
+// --- moderation console (api/admin): see mysql.ts ---
+
+export const adminAccounts = sqliteTable(
+  'admin_accounts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    totpSecret: text('totp_secret'),
+    totpPending: text('totp_pending'),
+    createdAt: integer('created_at').notNull(),
+  },
+  t => [uniqueIndex('admin_accounts_name_uq').on(t.name)],
+)
+
+export const adminSessions = sqliteTable(
+  'admin_sessions',
+  {
+    id: text('id').primaryKey(),
+    accountId: integer('account_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  t => [index('admin_sessions_account_idx').on(t.accountId)],
+)
+
+export const adminAudit = sqliteTable(
+  'admin_audit',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    detail: text('detail'),
+    addressHash: text('address_hash').notNull(),
+  },
+  t => [index('admin_audit_at_idx').on(t.at), index('admin_audit_actor_idx').on(t.actor, t.at)],
+)
+
+export const reportActions = sqliteTable('report_actions', {
+  reportId: integer('report_id').primaryKey(),
+  outcome: text('outcome').notNull(),
+  handledBy: text('handled_by').notNull(),
+  handledAt: integer('handled_at').notNull(),
 })

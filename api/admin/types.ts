@@ -1,0 +1,117 @@
+// What the console's HTTP API answers: shared by the server (api/admin/*) and the console page
+// (pwa/admin), which imports these types only.
+
+export type Role = 'moderator' | 'admin'
+export type ActionKind = 'dismiss' | 'ban' | 'quarantine' | 'unban'
+export type ApiError = { error: { code: string; message: string; handledBy?: string; outcome?: string; handledAt?: number } }
+
+export interface Me {
+  name: string
+  role: Role
+  totp: boolean
+  csrf: string
+  idleMinutes: number
+}
+
+export interface QueueRow {
+  ipHash: string
+  /** The oldest open report of this address: the one the row opens. */
+  reportId: number
+  reports: number
+  reporters: number
+  reasons: string[]
+  firstAt: number
+  lastAt: number
+}
+
+export interface TranscriptLineView {
+  from: 'reporter' | 'reported'
+  body: string
+  at: number
+}
+
+export interface ImageView {
+  id: string
+  url: string
+  flagged: boolean
+  expiresAt: number
+}
+
+export interface ReportView {
+  id: number
+  reason: string
+  note: string | null
+  createdAt: number
+  chatId: string
+  ipHash: string
+  reporterIpHash: string
+  transcript: TranscriptLineView[] | null
+  flaggedImages: number
+  handled: { outcome: string; by: string; at: number } | null
+}
+
+export interface BanView {
+  id: number
+  ipHash: string
+  reason: string
+  source: string
+  createdAt: number
+  expiresAt: number
+  active: boolean
+}
+
+export interface ReportDetail {
+  report: ReportView
+  /** Other open reports of the same address (they are handled with this one). */
+  openWithIt: ReportView[]
+  images: ImageView[]
+  bannedUntil: number | null
+  quarantined: boolean
+  history: { reports: ReportView[]; bans: BanView[] }
+}
+
+export interface AuditView {
+  id: number
+  at: number
+  actor: string
+  action: string
+  target: string
+  detail: string | null
+}
+
+export interface AccountView {
+  id: number
+  name: string
+  role: Role
+  totp: boolean
+  createdAt: number
+}
+
+export interface LiveNode {
+  id: string
+  online: number
+  chats: number
+  waiting: number
+  draining: boolean
+}
+
+export interface LiveSample {
+  /** Start of the minute (ms). */
+  t: number
+  online: number
+  chats: number
+  waiting: number
+  chatsStarted: number
+  reports: number
+  powIssued: number
+  powSolved: number
+  flaggedImages: number
+  refusedSessions: number
+}
+
+export interface LiveView {
+  now: LiveSample
+  nodes: LiveNode[]
+  hour: LiveSample[]
+  day: LiveSample[]
+}
