@@ -28,6 +28,7 @@ import { createDrain } from './ops/drain'
 import { startMemoryReclaimer } from './ops/reclaim'
 import { createSecrets, loadSecret, loadSharedSecret } from './secrets'
 import { createNodeHeartbeat } from './cluster/nodes'
+import { recoverCluster } from './cluster/recovery'
 import { describeRedisUrl, openRedis } from './cluster/redis'
 import { createBanStore } from './safety/bans'
 import { createChatGuard } from './safety/chat-guard'
@@ -97,6 +98,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const spam = createSpamFilter({ config, cache })
   const drain = createDrain()
   let reclaim = () => {}
+  let recover: (cause: 'data_lost' | 'taken_for_dead') => void = () => {}
   const cluster: Cluster | null = redis
     ? {
         redis,
@@ -111,6 +113,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
             // Its sessions may have been held as a dead node's: take back the connected ones.
             reclaim()
           },
+          onDataLost: () => recover('data_lost'),
+          onTakenForDead: () => recover('taken_for_dead'),
         }),
       }
     : null
@@ -125,9 +129,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const nodeGuard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now, abuse: { cache, secrets, risk, spam } })
   // Several nodes: the per-address connection cap is counted across all of them too.
-  const guard = cluster
-    ? withClusterConnectionCap(nodeGuard, createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }), config.maxConnectionsPerIp)
-    : nodeGuard
+  const addressConnections = cluster ? createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }) : null
+  const guard = addressConnections ? withClusterConnectionCap(nodeGuard, addressConnections, config.maxConnectionsPerIp) : nodeGuard
   const { hub, backend } = createChatCore({
     config,
     cache,
@@ -143,6 +146,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       : undefined,
   })
   reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
+  if (cluster && backend.kind === 'redis') {
+    recover = cause => {
+      metrics.inc('cluster_recoveries_total', { cause })
+      log.warn(cause === 'data_lost' ? 'Redis lost the cluster state; putting this node back' : 'peers took this node for dead; putting its sessions back', { nodeId: config.nodeId })
+      void recoverCluster(cause, { redis: cluster.redis, secret: config.secret ? null : secret, backend: backend as RedisBackend, connections: addressConnections, popular, sessions: () => backend.all() }).catch(quietly(log, 'cluster recovery failed'))
+    }
+  }
   // One node: the last lines of each chat in memory. Several: in Redis, written by the relay
   // script, so a report taken by any node can include the conversation.
   const rb = backend.kind === 'redis' ? (backend as RedisBackend) : null

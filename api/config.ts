@@ -189,7 +189,7 @@ const CRON_FIELD = /^[\d*/,\-A-Za-z?LW#]+$/
 
 const POW_MODES = ['off', 'adaptive', 'always'] as const
 
-/** Issue 12's limits (session churn, proof of work, spam, quarantine, blocks, popular). */
+/** Abuse limits (session churn, proof of work, spam, quarantine, blocks, popular). */
 function abuseLimits(env: Env) {
   const powMode = (raw(env, 'POW_MODE') ?? 'adaptive') as Config['powMode']
   if (!POW_MODES.includes(powMode)) throw new ConfigError('POW_MODE', `must be one of ${POW_MODES.join(', ')}, got "${powMode}"`)

@@ -15,6 +15,7 @@ import { createReadiness } from './ops/readiness'
 import { heapReport, isDirectLoopback } from './ops/heap'
 import { mountMediaRoutes } from './media/routes'
 import { requireAllowedOrigin, securityHeaders } from './safety/headers'
+import { httpError } from './http-error'
 import type { AdminConsole } from './admin/console'
 import { mountAdminRoutes } from './admin/routes'
 
@@ -37,7 +38,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
 
   app.onError((err, c) => {
     log.error('http handler failed', { err, path: loggablePath(c.req.path) })
-    return c.json({ error: { code: 'internal', message: 'the server could not complete that request' } }, 500)
+    return httpError(c, 500, 'internal')
   })
 
   app.use('*', securityHeaders(services.config, c => (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address ?? null))
@@ -59,11 +60,11 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
   if (config.debugHeapEndpoint) {
     app.get('/debug/heap', c => {
       const peer = (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address
-      if (!isDirectLoopback(peer, c.req.raw.headers)) return c.json({ error: { code: 'not_found', message: 'not found' } }, 404)
+      if (!isDirectLoopback(peer, c.req.raw.headers)) return httpError(c, 404, 'not_found')
       const gc = c.req.query('gc') ?? '0'
       const top = c.req.query('top') ?? '40'
       if (!/^[01]$/.test(gc) || !/^\d{1,4}$/.test(top)) {
-        return c.json({ error: { code: 'bad_request', message: 'debug/heap takes gc=0|1 and top=0..9999' } }, 400)
+        return httpError(c, 400, 'bad_request', 'debug/heap takes gc=0|1 and top=0..9999')
       }
       return c.json(heapReport({ gc: gc === '1', top: Number(top) }), 200, { 'Cache-Control': 'no-store' })
     })
@@ -73,7 +74,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
     '/trpc/*',
     bodyLimit({
       maxSize: TRPC_MAX_BODY,
-      onError: c => c.json({ error: { code: 'too_large', message: `request bodies are limited to ${TRPC_MAX_BODY} bytes` } }, 413),
+      onError: c => httpError(c, 413, 'too_large', `request bodies are limited to ${TRPC_MAX_BODY} bytes`),
     }),
     trpcServer({
       router: appRouter,
@@ -88,14 +89,14 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
 
   // The moderation console: /admin and /admin/api/* (api/admin/routes.ts); absent when ADMIN_ENABLED=false.
   if (opts.admin) mountAdminRoutes(app, opts.admin, { config, peer: c => (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address ?? null, staticRoot })
-  else app.all('/admin/*', c => c.json({ error: { code: 'not_found', message: 'not found' } }, 404)).all('/admin', c => c.json({ error: { code: 'not_found', message: 'not found' } }, 404))
+  else app.all('/admin/*', c => httpError(c, 404, 'not_found')).all('/admin', c => httpError(c, 404, 'not_found'))
 
   // PUT /upload/:ticket and GET /media/:id (signed links).
   mountMediaRoutes(app, services)
 
   app.get('*', async c => {
     const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'), c.req.header('accept-encoding'))
-    return res ?? c.json({ error: { code: 'not_found', message: 'not found' } }, 404)
+    return res ?? httpError(c, 404, 'not_found')
   })
 
   return app

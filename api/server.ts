@@ -8,6 +8,7 @@ import type { Services } from './services'
 import { clientIp } from './safety/client-ip'
 import { recordRequest, refusalLog } from './ops/access-log'
 import type { Refusal } from './chat/guard'
+import { httpErrorResponse } from './http-error'
 
 export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
   const { config, hub, guard, secrets, log, metrics, drain, sessionLimits } = services
@@ -15,22 +16,19 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
 
   function refusalResponse(refusal: Refusal): Response {
     const headers = refusal.retryAfterMs !== undefined ? { 'Retry-After': String(Math.ceil(refusal.retryAfterMs / 1000)) } : undefined
-    return Response.json({ error: { code: refusal.code, message: refusal.message, retryAfterMs: refusal.retryAfterMs } }, { status: refusal.status ?? 403, headers })
+    return httpErrorResponse(refusal.status ?? 403, refusal.code, refusal.message, { headers, retryAfterMs: refusal.retryAfterMs })
   }
 
   async function upgrade(req: Request, server: Server<WsData>): Promise<Response | undefined> {
-    if (hub.closing || drain.draining) return Response.json({ error: { code: 'shutting_down', message: 'server is restarting, retry shortly' } }, { status: 503, headers: { 'Retry-After': '1' } })
+    if (hub.closing || drain.draining) return httpErrorResponse(503, 'shutting_down', undefined, { headers: { 'Retry-After': '1' } })
     if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-      return Response.json({ error: { code: 'expected_websocket', message: `${config.wsPath} speaks WebSocket only` } }, { status: 426, headers: { Upgrade: 'websocket' } })
+      return httpErrorResponse(426, 'expected_websocket', undefined, { headers: { Upgrade: 'websocket' } })
     }
     const ip = clientIp(server.requestIP(req)?.address, req.headers.get('x-forwarded-for'), config.trustedProxies)
     const info = { ip, ipHash: secrets.hashIp(ip), origin: req.headers.get('origin') }
     let refusal = guard.admitConnection(info)
-    if (!refusal && guard.admitAcrossNodes) {
-      refusal = await guard.admitAcrossNodes(info)
-      // Counted on this node by admitConnection but refused by the cluster: give the slot back.
-      if (refusal) guard.releaseConnection({ ...info })
-    }
+    // A refusal by the cluster gives back this node's slot itself (see ChatGuard).
+    if (!refusal && guard.admitAcrossNodes) refusal = await guard.admitAcrossNodes(info)
     if (refusal) return refusalResponse(refusal)
     const resume = new URL(req.url).searchParams.get('resume')
     // A resume of a session held here (or, with Redis, anywhere) is not a new session.
@@ -45,7 +43,7 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
     const data: WsData = { ...info, resume, session: null, conn: null }
     if (server.upgrade(req, { data })) return undefined
     guard.releaseConnection(info)
-    return Response.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed' } }, { status: 400 })
+    return httpErrorResponse(400, 'upgrade_failed')
   }
 
   const server = Bun.serve<WsData>({
@@ -67,7 +65,7 @@ export function serve(services: Services, app: Hono<HttpEnv>): Server<WsData> {
     websocket: bunWebSocketHandlers(hub, config),
     error(err) {
       log.error('unhandled request error', { err })
-      return Response.json({ error: { code: 'internal', message: 'internal error' } }, { status: 500 })
+      return httpErrorResponse(500, 'internal')
     },
   })
   return server

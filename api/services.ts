@@ -41,7 +41,7 @@ export interface Services {
   popular: PopularInterests
   /** Image screening (SCREEN_IMAGES) and the strikes its flags count per address. */
   screening: { screen: ImageScreen; strikes: ScreenStrikes }
-  /** Per-address risk, strikes and quarantine (issue 12), shared across nodes through the cache. */
+  /** Per-address risk, strikes and quarantine, shared across nodes through the cache. */
   risk: AddressRisk
   /** Caps on new and held sessions, checked at the upgrade. */
   sessionLimits: SessionLimits

@@ -63,7 +63,7 @@ export function createMemcachedCache(servers: string, timeoutMs: number, now: ()
       } catch (err) {
         settle()
         fail()
-        return reject(err)
+        return reject(err instanceof Error ? err : new Error(String(err)))
       }
       p.then(
         v => {
@@ -77,7 +77,7 @@ export function createMemcachedCache(servers: string, timeoutMs: number, now: ()
           // memjs names an answer from a live server ("MemJS INCREMENT: ..."), e.g. incr on a
           // non-number: the call failed, the server did not.
           if (!/^MemJS [A-Z]+:/.test((err as Error)?.message ?? '')) fail()
-          reject(err)
+          reject(err instanceof Error ? err : new Error(String(err)))
         },
       )
     })

@@ -134,7 +134,7 @@ export function createChatRules(deps: ChatRulesDeps) {
     if (self) apply(self, ended)
     backend.push(selfId, mine && { type: 'ended', ...mine }, ended)
     backend.push(chat.partnerId, { type: 'ended', ...theirs }, { t: 'ended', chat: chat.id, partnerId: selfId, partnerIpHash: selfIpHash, at })
-    void queue.cooldown(selfId, chat.partnerId, at + config.repairCooldownMs)
+    void queue.cooldown(selfId, chat.partnerId, at + config.repairCooldownMs).catch(err => log.warn('re-pair cool-down failed', { err: (err as Error)?.message }))
     metrics.inc('chats_ended_total', { reason: theirs.reason })
     for (const o of observers) o.onChatEnded?.(chat.id, theirs.reason)
   }

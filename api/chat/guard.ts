@@ -41,7 +41,10 @@ export interface FrameContext {
 export interface ChatGuard {
   /** Before a WebSocket upgrade. */
   admitConnection(info: ConnectionInfo): Refusal | null
-  /** After admitConnection, on several nodes only: the cluster-wide connection cap per address. */
+  /**
+   * After admitConnection, on several nodes only: the cluster-wide connection cap per address. A
+   * refusal gives back what admitConnection took on this node (and nothing else).
+   */
   admitAcrossNodes?(info: ConnectionInfo): Promise<Refusal | null>
   /** A socket closed (connection counts). */
   releaseConnection(info: ConnectionInfo): void
@@ -80,6 +83,9 @@ export function withClusterConnectionCap(guard: ChatGuard, across: { acquire(ipH
     admitConnection: info => guard.admitConnection(info),
     async admitAcrossNodes(info) {
       if (await across.acquire(info.ipHash)) return null
+      // Refused by the cluster: only this node's slot was taken. releaseConnection would also
+      // give back one of the address's real slots in Redis (a socket open on this node).
+      guard.releaseConnection(info)
       return { code: 'too_many_connections', message: `at most ${max} connections per address`, status: 429, retryAfterMs: 1000 }
     },
     releaseConnection(info) {
@@ -89,7 +95,7 @@ export function withClusterConnectionCap(guard: ChatGuard, across: { acquire(ipH
     checkFrame: (ctx, frame) => guard.checkFrame(ctx, frame),
     checkFind: ctx => guard.checkFind(ctx),
     checkAction: (kind, ctx) => guard.checkAction(kind, ctx),
-    // Issue 12's optional hooks pass straight through (bound: the node guard's own methods).
+    // The abuse rules' optional hooks pass straight through (bound: the node guard's own methods).
     ...(guard.poolFor && { poolFor: guard.poolFor.bind(guard) }),
     ...(guard.checkProof && { checkProof: guard.checkProof.bind(guard) }),
     ...(guard.screenText && { screenText: guard.screenText.bind(guard), screenTextMs: guard.screenTextMs }),

@@ -106,6 +106,16 @@ export function createHub(deps: HubDeps) {
     addressAction(ipHash, action) {
       for (const s of [...backend.all()]) if (s.ipHash === ipHash) act(s, action)
     },
+    interrupted(s) {
+      const conn = s.conn
+      if (!conn) return
+      if (s.chat) rules.endLocal(s, INTERRUPTED, INTERRUPTED)
+      else if (s.state === 'queued') {
+        // Through find(), as on a resume: bans and the pool are decided again.
+        s.state = 'idle'
+        rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, 'find', err))
+      }
+    },
   })
 
   function act(s: LocalSession, action: AddressAction) {
@@ -347,4 +357,5 @@ export function createHub(deps: HubDeps) {
 }
 
 const PARTNER_BACK = JSON.stringify({ type: 'partner', state: 'back' })
+const INTERRUPTED = { by: 'server', reason: 'interrupted' } as const
 const PARTNER_RECONNECTING = JSON.stringify({ type: 'partner', state: 'reconnecting' })

@@ -1,4 +1,4 @@
-// The leetChat wire contract v1 (docs/protocol.md), as zod schemas for what clients send and
+// The leetChat wire contract v1 (api/chat/protocol.md), as zod schemas for what clients send and
 // TypeScript types for what the server sends. The PWA imports the types from here with
 // `import type`, so the schemas never reach its bundle.
 import { z } from 'zod'
@@ -223,7 +223,8 @@ export interface MediaInfo {
   flagged?: boolean
 }
 
-export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned'
+/** `interrupted` (always `by: "server"`): the cluster lost the chat's state (see protocol.md, Several nodes). */
+export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned' | 'interrupted'
 export type EndedBy = 'you' | 'stranger' | 'server'
 
 export type HelloFrame = { type: 'hello'; session: string; resumed: boolean; online: number; limits: Limits }

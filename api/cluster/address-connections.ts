@@ -36,6 +36,8 @@ export interface AddressConnections {
   /** True when the address may open one more socket (and it is now counted); fails open when Redis is away. */
   acquire(ipHash: string): Promise<boolean>
   release(ipHash: string): void
+  /** Writes this node's counts again (Redis lost them, or a peer removed them as a dead node's). */
+  rebuild(): Promise<void>
 }
 
 export function createAddressConnections(redis: RedisConnections, nodes: NodeHeartbeat, opts: { max: number; onError?: (err: unknown) => void }): AddressConnections {
@@ -66,6 +68,14 @@ export function createAddressConnections(redis: RedisConnections, nodes: NodeHea
       if (n === 1) counted.delete(ipHash)
       else counted.set(ipHash, n - 1)
       release([`${P}ipc:${ipHash}`], [me]).catch(onError)
+    },
+    async rebuild() {
+      if (!counted.size) return
+      const m = redis.cmd.multi()
+      for (const [ipHash, n] of counted) {
+        m.hset(`${P}ipc:${ipHash}`, me, n).expire(`${P}ipc:${ipHash}`, TTL_SECONDS).sadd(`${P}ipcn:${me}`, ipHash)
+      }
+      await m.exec()
     },
   }
 }

@@ -11,6 +11,14 @@
 // A node restarted under the same NODE_ID faster than NODE_TTL_MS never looks dead to its peers,
 // yet its old process's sessions are gone: so on start a node whose key is still there from an
 // earlier incarnation runs the callbacks for its own id first.
+//
+// Two faults are noticed on the beat too (docs: "losing Redis's data is a fault like a crash"):
+// - Redis lost its data (restarted empty, failed over to an empty replica, flushed): the marker
+//   key `<prefix>marker`, written by the first node to beat, is gone or has another value than
+//   this node saw (then another node already noticed and wrote a new one) → onDataLost;
+// - peers took this node for dead (it, or Redis, stalled past NODE_TTL_MS) and cleaned up after
+//   it: the cleaner leaves `<prefix>node-cleaned:<id>` once its callbacks ran → onTakenForDead,
+//   so the node puts back what the cleanup took (its sessions, its waiters, its counts).
 import { randomBytes } from 'node:crypto'
 import { defineScript, type RedisConnections } from './redis'
 
@@ -27,6 +35,10 @@ export interface NodeHeartbeatOptions {
    * than NODE_TTL_MS): peers may have cleaned up its sessions as a dead node's.
    */
   onLapsed?: () => void
+  /** Redis lost its data since the last beat (see the top of this file). */
+  onDataLost?: () => void
+  /** A peer ran the dead-node callbacks for this (live) node. */
+  onTakenForDead?: () => void
 }
 
 export interface NodeInfo {
@@ -55,14 +67,22 @@ export interface NodeHeartbeat {
   stop(opts?: { leave?: boolean }): Promise<void>
 }
 
-// KEYS[1] own key, KEYS[2] known-node set; ARGV: id, value, ttl ms, key prefix of node keys.
-// Returns the previous value of the own key, then id/value pairs of every known node.
+// KEYS[1] own key, KEYS[2] known-node set, KEYS[3] marker, KEYS[4] own cleaned flag; ARGV: id,
+// value, ttl ms, key prefix of node keys, a new marker value. Returns the previous value of the
+// own key, the marker, the cleaned flag, then id/value pairs of every known node.
 const BEAT = `
+local marker = redis.call('GET', KEYS[3])
+if not marker then
+  marker = ARGV[5]
+  redis.call('SET', KEYS[3], marker)
+end
+local cleaned = redis.call('GET', KEYS[4])
+if cleaned then redis.call('DEL', KEYS[4]) end
 local prev = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', tonumber(ARGV[3]))
 redis.call('SADD', KEYS[2], ARGV[1])
 local ids = redis.call('SMEMBERS', KEYS[2])
-local out = { prev or false }
+local out = { prev or false, marker, cleaned or false }
 for _, id in ipairs(ids) do
   out[#out + 1] = id
   out[#out + 1] = redis.call('GET', ARGV[4] .. id) or false
@@ -92,6 +112,10 @@ export function createNodeHeartbeat(redis: RedisConnections, opts: NodeHeartbeat
   const ownKey = nodeKeyPrefix + nodeId
   const knownKey = `${redis.prefix}nodes`
   const deadLockKey = (id: string) => `${redis.prefix}node-dead:${id}`
+  const cleanedKey = (id: string) => `${redis.prefix}node-cleaned:${id}`
+  const markerKey = `${redis.prefix}marker`
+  /** The marker this node last saw (null before the first beat). */
+  let marker: string | null = null
   // Long enough for a cleanup to finish; short enough that a crashed cleaner is retried soon.
   const deadLockMs = Math.max(ttlMs * 10, 30_000)
   const incarnation = randomBytes(6).toString('hex')
@@ -121,17 +145,25 @@ export function createNodeHeartbeat(redis: RedisConnections, opts: NodeHeartbeat
     if ((await redis.cmd.exists(nodeKeyPrefix + id)) === 1) return void (await redis.cmd.del(deadLockKey(id)))
     await runListeners(id)
     await redis.cmd.srem(knownKey, id)
+    // If it was only stalled, it learns on its next beat that it was cleaned up after.
+    await redis.cmd.set(cleanedKey(id), nodeId, 'PX', deadLockMs)
   }
 
   async function beatOnce(): Promise<Array<[string, Stored | null]>> {
-    const reply = (await beatScript([ownKey, knownKey], [nodeId, value(), ttlMs, nodeKeyPrefix])) as Array<string | null>
+    const candidate = `${incarnation}.${Date.now().toString(36)}`
+    const reply = (await beatScript([ownKey, knownKey, markerKey, cleanedKey(nodeId)], [nodeId, value(), ttlMs, nodeKeyPrefix, candidate])) as Array<string | null>
     const prev = parse(reply[0] ?? null)
     const first = beats++ === 0
+    const seen = reply[1] as string
+    const lost = marker !== null && seen !== marker
+    marker = seen
     // An earlier process with this NODE_ID, within its TTL: its sessions died with it.
     if (first && prev && prev.i !== incarnation) await runListeners(nodeId)
-    if (!first && !prev) opts.onLapsed?.()
+    if (lost) opts.onDataLost?.()
+    else if (!first && reply[2]) opts.onTakenForDead?.()
+    else if (!first && !prev) opts.onLapsed?.()
     const nodes: Array<[string, Stored | null]> = []
-    for (let k = 1; k < reply.length; k += 2) nodes.push([reply[k] as string, parse(reply[k + 1] ?? null)])
+    for (let k = 3; k < reply.length; k += 2) nodes.push([reply[k] as string, parse(reply[k + 1] ?? null)])
     return nodes
   }
 

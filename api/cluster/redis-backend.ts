@@ -8,17 +8,18 @@
 // any) — atomic, so seqs and publishes are in the same order, and a frame is either in the outbox
 // or was never accepted. The relay's hot path is one script for both frames of a message.
 //
-// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, cid, pid, chat,
-// last, seq} · P ob:<id> list · P sent:<id> hash clientId → receipt · P ns:<node> set of its
+// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, proof, cid, pid,
+// chat, last, seq} · P ob:<id> list · P sent:<id> hash clientId → receipt · P ns:<node> set of its
 // sessions · P exp zset of held sessions by deadline. Channels: P n:<node> (frames, takeovers),
 // P all (actions for every node, e.g. bans).
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
-import type { AddressAction, ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
+import type { ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
 import type { SequencedFrameInput } from '../chat/protocol'
 import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type SessionState, type SessionView } from '../chat/session'
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
+import { allChannel as allChannelOf, createSeenIds, decodeAddressAction, encodeAddressAction, newActionId } from './address-actions'
 
 export interface RedisBackendOptions {
   redis: RedisConnections
@@ -185,7 +186,31 @@ redis.call('DEL', KEYS[1])
 return out
 `
 
+// Puts a connected session of this node back in Redis after a fault. KEYS: s, ns mine, exp ·
+// ARGV: id, me, then the record (ip, state, interests, random, requeue, proof, seq, cid, pid,
+// chat, last). Returns {0} when the record was gone (re-created from ARGV), {1} when it was this
+// node's, {2} when another node holds it now (resumed there), {3, state} when it was held as a
+// dead node's (orphaned: taken back).
+const REASSERT = `
+local s = KEYS[1]
+if redis.call('EXISTS', s) == 0 then
+  redis.call('HSET', s, 'node', ARGV[2], 'ip', ARGV[3], 'state', ARGV[4], 'interests', ARGV[5], 'random', ARGV[6], 'requeue', ARGV[7], 'proof', ARGV[8], 'seq', ARGV[9], 'cid', ARGV[10], 'pid', ARGV[11], 'chat', ARGV[12], 'last', ARGV[13])
+  redis.call('SADD', KEYS[2], ARGV[1])
+  return { 0 }
+end
+local node = redis.call('HGET', s, 'node') or ''
+if node ~= '' and node ~= ARGV[2] then return { 2 } end
+redis.call('SADD', KEYS[2], ARGV[1])
+if node == ARGV[2] then return { 1 } end
+redis.call('HSET', s, 'node', ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return { 3, redis.call('HGET', s, 'state') or '' }
+`
+
 const EXPIRY_POLL_MS = 500
+/** How long an `ended` push or an address action is retried while Redis is away. */
+const RETRY_FOR_MS = 5 * 60_000
+const MAX_RETRIES = 10_000
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
 const TRANSCRIPT_LINES = 30
 const EXPIRY_BATCH = 200
@@ -200,6 +225,12 @@ export interface RedisBackend extends ChatBackend {
   transcript(chatId: string): Promise<Array<{ from: string; body: string; at: number }> | null>
   /** Called when the node's heartbeat lapsed: re-assert ownership of every connected session. */
   reclaim(): Promise<void>
+  /**
+   * After Redis lost its data or peers took this node for dead: every connected session's record
+   * is put back (or written again), chats whose state is gone are ended (`interrupted`), waiters
+   * whose place in the queue is gone search again, partners told `reconnecting` are told `back`.
+   */
+  recover(cause: 'data_lost' | 'taken_for_dead'): Promise<void>
   /** The queue is made after the backend: sessions of a dead node leave it through this. */
   useQueue(remove: (id: string) => Promise<unknown>): void
 }
@@ -210,7 +241,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   const P = redis.prefix
   const me = nodes.nodeId
   const myChannel = `${P}n:${me}`
-  const allChannel = `${P}all`
+  const allChannel = allChannelOf(P)
   const k = { s: (id: string) => `${P}s:${id}`, ob: (id: string) => `${P}ob:${id}`, sent: (id: string) => `${P}sent:${id}`, ns: (node: string) => `${P}ns:${node}`, exp: `${P}exp` }
   const run = {
     push: defineScript(redis.cmd, PUSH),
@@ -221,11 +252,18 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     detach: defineScript(redis.cmd, DETACH),
     expire: defineScript(redis.cmd, EXPIRE),
     orphan: defineScript(redis.cmd, ORPHAN),
+    reassert: defineScript(redis.cmd, REASSERT),
   }
   const sessions = new Map<string, LocalSession>()
   const claiming = new Map<string, Claiming>()
   /** Frames that arrived for a claimed session before its socket opened (replayed on attach). */
   const pending = new Map<string, string[]>()
+  /**
+   * The last sequenced frame sent to each connected session of this node (the string only: its
+   * seq is read when needed). If Redis loses the session's record, it is written again from this
+   * seq on, so the client, which drops what it has seen, does not drop what follows.
+   */
+  const lastFrame = new Map<string, string>()
   let inbox!: Inbox
   let online = 0
   let closed = false
@@ -263,14 +301,17 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     const json = msg.slice(nl2 + 1)
     if (ctl && !inbox.apply(s, JSON.parse(ctl) as Control)) return
     if (!json) return
-    if (s.conn) inbox.arrive(s, json)
-    else pending.get(s.id)?.push(json)
+    if (s.conn) {
+      inbox.arrive(s, json)
+      lastFrame.set(s.id, json)
+    } else pending.get(s.id)?.push(json)
   }
 
+  /** Address actions run here already (this node's own, or one published twice). */
+  const seenActions = createSeenIds(RETRY_FOR_MS * 2, now)
   function onAll(msg: string) {
-    if (msg.charCodeAt(0) !== 65 /* A */) return
-    const nl = msg.indexOf('\n')
-    inbox.addressAction(msg.slice(1, nl), JSON.parse(msg.slice(nl + 1)) as AddressAction)
+    const m = decodeAddressAction(msg)
+    if (m && seenActions.first(m.id)) inbox.addressAction(m.ipHash, m.action)
   }
 
   redis.sub.on('message', (channel: string, msg: string) => {
@@ -314,11 +355,46 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   function retryDetaches() {
     for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
   }
+  /**
+   * What must reach its sessions even when Redis was away when it happened: the end of a chat
+   * (the partner is told once Redis is back) and address actions (a ban). Retried in order until
+   * Redis takes them or RETRY_FOR_MS passes. Both are safe to run twice: an `ended` push applies
+   * only while its chat is the session's, an action runs once per id. (A command that timed out
+   * on a frozen Redis still runs when it wakes, and its retry then does nothing.)
+   */
+  const retries: Array<{ since: number; run: () => Promise<unknown> }> = []
+  let retrying = false
+  function retryLater(run: () => Promise<unknown>) {
+    if (retries.length >= MAX_RETRIES) retries.shift()
+    retries.push({ since: now(), run })
+  }
+  async function retryPending() {
+    if (retrying) return
+    retrying = true
+    try {
+      while (retries.length && !closed) {
+        const r = retries[0]!
+        if (now() - r.since > RETRY_FOR_MS) {
+          retries.shift()
+          continue
+        }
+        try {
+          await r.run()
+        } catch {
+          return // still away: keep the order, try again on the next tick
+        }
+        retries.shift()
+      }
+    } finally {
+      retrying = false
+    }
+  }
   let expiring = false
   const expiryTimer = setInterval(() => {
     if (expiring || closed) return
     expiring = true
     if (undetached.size) retryDetaches()
+    if (retries.length) void retryPending()
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
@@ -326,11 +402,14 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
 
   nodes.onNodeDead(async dead => {
     const out = (await run.orphan([k.ns(dead), k.exp], [P, dead, now() + opts.resumeWindowMs])) as string[]
+    const removals: Array<Promise<unknown>> = []
     for (let i = 0; i < out.length; i += 3) {
       const [id, partner, queued] = [out[i]!, out[i + 1]!, out[i + 2]!]
-      if (queued === '1') void queueRemoval?.(id)
+      // Awaited: a node that was only stalled puts its waiters back after this cleanup has ended.
+      if (queued === '1' && queueRemoval) removals.push(queueRemoval(id).catch(fail('queue removal')))
       if (partner) backend.send(partner, PARTNER_RECONNECTING)
     }
+    await Promise.all(removals)
     if (out.length) log.warn('node died; its sessions are held for resume', { node: dead, sessions: out.length / 3 })
   })
   let queueRemoval: ((id: string) => Promise<unknown>) | null = null
@@ -347,6 +426,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     s.requeue = f.requeue === '1'
     s.chat = f.chat ? (JSON.parse(f.chat) as ChatRef) : null
     s.lastChat = f.last ? (JSON.parse(f.last) as LastChat) : null
+    // A find answered with proof_required on the old node: the proof sent here runs it.
+    s.awaitingProof = f.proof === '1'
     if (s.state === 'chatting' && !s.chat) s.state = 'idle'
     // A session that was queued on a node that went away is queued again on resume.
     if (s.state === 'queued') {
@@ -357,7 +438,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
 
   function recordFields(s: LocalSession): string[] {
-    return ['ip', s.ipHash, 'state', s.state, 'interests', JSON.stringify(s.interests), 'random', s.random ? '1' : '0', 'requeue', s.requeue ? '1' : '0']
+    return ['ip', s.ipHash, 'state', s.state, 'interests', JSON.stringify(s.interests), 'random', s.random ? '1' : '0', 'requeue', s.requeue ? '1' : '0', 'proof', s.awaitingProof ? '1' : '0']
   }
 
   const backend: RedisBackend = {
@@ -420,6 +501,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     attach(s) {
       const replay = pending.get(s.id) ?? []
       pending.delete(s.id)
+      if (replay.length) lastFrame.set(s.id, replay[replay.length - 1]!)
       return replay
     },
     async connected(id) {
@@ -429,11 +511,13 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     detach(s) {
       sessions.delete(s.id)
       pending.delete(s.id)
+      lastFrame.delete(s.id)
       detachInRedis(s.id, now() + opts.resumeWindowMs)
     },
     drop(id) {
       sessions.delete(id)
       pending.delete(id)
+      lastFrame.delete(id)
     },
     push(to, frame, ctl?: Control) {
       let t = ''
@@ -452,7 +536,12 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         doc = JSON.stringify({ id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at } satisfies LastChat)
       }
       const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
-      run.push([k.s(to), k.ob(to), k.sent(to)], [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]).catch(fail('push'))
+      const push = () => run.push([k.s(to), k.ob(to), k.sent(to)], [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames])
+      push().catch(err => {
+        fail('push')(err)
+        // The end of a chat must reach both sides once Redis is back (else the partner stays in it).
+        if (t === 'ended') retryLater(push)
+      })
     },
     send(to, json) {
       run.send([k.s(to)], [P, to, json]).catch(fail('send'))
@@ -502,7 +591,15 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       }
     },
     async addressAction(ipHash, action) {
-      await redis.cmd.publish(allChannel, `A${ipHash}\n${JSON.stringify(action)}`)
+      // This node's sessions at once, whatever Redis does; the other nodes through Redis.
+      const id = newActionId()
+      seenActions.first(id)
+      inbox.addressAction(ipHash, action)
+      const publish = () => redis.cmd.publish(allChannel, encodeAddressAction({ id, ipHash, action }))
+      await publish().catch(err => {
+        fail('address action')(err)
+        retryLater(publish)
+      })
     },
     online: () => Math.max(online, opts.connected()),
     async persistAll() {
@@ -524,6 +621,53 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       await m.exec()
       log.warn('heartbeat lapsed; sessions reclaimed', { sessions: ids.length })
     },
+    async recover(cause) {
+      const list = [...sessions.values()].filter(s => s.conn)
+      const counts = { lost: 0, orphaned: 0, movedAway: 0 }
+      await Promise.all(
+        list.map(async s => {
+          const c = s.chat
+          const last = lastFrame.get(s.id)
+          const record = [
+            s.ipHash,
+            s.state,
+            JSON.stringify(s.interests),
+            s.random ? '1' : '0',
+            s.requeue ? '1' : '0',
+            s.awaitingProof ? '1' : '0',
+            last ? seqOf(last) : 0,
+            c?.id ?? '',
+            c?.partnerId ?? '',
+            c ? JSON.stringify(c) : '',
+            s.lastChat ? JSON.stringify(s.lastChat) : '',
+          ]
+          let r: [number, string?]
+          try {
+            r = (await run.reassert([k.s(s.id), k.ns(me), k.exp], [s.id, me, ...record])) as [number, string?]
+          } catch (err) {
+            return fail('reassert')(err)
+          }
+          if (sessions.get(s.id) !== s || !s.conn) return
+          if (r[0] === 2) {
+            counts.movedAway++
+            return inbox.takenOver(s)
+          }
+          if (r[0] === 0) {
+            counts.lost++
+            // Its chat (or its place in the queue) went with Redis's data.
+            if (s.chat || s.state === 'queued') inbox.interrupted(s)
+            return
+          }
+          if (r[0] === 3) {
+            counts.orphaned++
+            // Held as a dead node's: its partner was told `reconnecting`, its place in the queue removed.
+            if (s.chat) backend.send(s.chat.partnerId, PARTNER_BACK)
+            else if (s.state === 'queued' && r[1] !== 'queued') inbox.interrupted(s)
+          }
+        }),
+      )
+      log.warn('cluster state put back after a Redis fault', { cause, sessions: list.length, ...counts })
+    },
     async transcript(chatId) {
       if (!/^[\w-]{8,64}$/.test(chatId)) return null
       const raw = await redis.cmd.lrange(`${P}tr:${chatId}`, 0, -1)
@@ -543,3 +687,4 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
 }
 
 const PARTNER_RECONNECTING = JSON.stringify({ type: 'partner', state: 'reconnecting' })
+const PARTNER_BACK = JSON.stringify({ type: 'partner', state: 'back' })

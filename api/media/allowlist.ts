@@ -25,6 +25,16 @@ const DECLARED: Record<MediaKind, Record<string, RegExp | null>> = {
   file: { 'application/pdf': null, 'text/plain': null },
 }
 
+/**
+ * The declared types each kind accepts, as the ticket checks them. The PWA imports this (the module
+ * is pure: no I/O, only a type import) to refuse a file before sending a byte.
+ */
+export const DECLARED_TYPES: Readonly<Record<MediaKind, readonly string[]>> = {
+  image: Object.keys(DECLARED.image),
+  audio: Object.keys(DECLARED.audio),
+  file: Object.keys(DECLARED.file),
+}
+
 /** Sniffed type (as file-type reports it) → the kind it belongs to and the type we serve it as. */
 const SNIFFED: Record<string, { kind: MediaKind; serve: string }> = {
   'image/jpeg': { kind: 'image', serve: 'image/jpeg' },

@@ -3,6 +3,7 @@
 // audio players (Safari above all) fetch voice notes in ranges and refuse to play without.
 import type { Context } from 'hono'
 import type { HttpEnv } from '../http'
+import { httpError } from '../http-error'
 import type { Services } from '../services'
 import { contentDisposition } from './names'
 import type { MediaRecords } from './records'
@@ -45,23 +46,23 @@ export function createServeHandler(deps: ServeDeps) {
   const { log, metrics, now } = services
 
   return async (c: Context<HttpEnv>) => {
-    const refuse = (status: 403 | 404 | 410, code: string, message: string) => {
+    const refuse = (status: 403 | 404 | 410, code: 'not_found' | 'bad_signature' | 'link_expired') => {
       metrics.inc('media_requests_total', { result: code })
-      return c.json({ error: { code, message } }, status, { 'Cache-Control': 'no-store' })
+      return httpError(c, status, code, undefined, { 'Cache-Control': 'no-store' })
     }
     const id = c.req.param('id') ?? ''
-    if (!ID_SHAPE.test(id)) return refuse(404, 'not_found', 'no such media')
+    if (!ID_SHAPE.test(id)) return refuse(404, 'not_found')
     const check = links.check(id, c.req.query('exp'), c.req.query('sig'))
-    if (check === 'forged') return refuse(403, 'bad_signature', 'this media link is not valid')
-    if (check === 'expired') return refuse(410, 'link_expired', 'this media link has expired')
+    if (check === 'forged') return refuse(403, 'bad_signature')
+    if (check === 'expired') return refuse(410, 'link_expired')
 
     const row = await records.find(id)
-    if (!row) return refuse(404, 'not_found', 'no such media (it may have been deleted)')
-    if (row.expiresAt <= now()) return refuse(410, 'link_expired', 'this media has expired')
+    if (!row) return refuse(404, 'not_found')
+    if (row.expiresAt <= now()) return refuse(410, 'link_expired')
     const file = Bun.file(storage.path(row.storageKey))
     if (!(await file.exists())) {
       log.warn('media row without a file', { id })
-      return refuse(404, 'not_found', 'no such media (it may have been deleted)')
+      return refuse(404, 'not_found')
     }
 
     const size = file.size
@@ -80,7 +81,7 @@ export function createServeHandler(deps: ServeDeps) {
     const range = parseRange(c.req.header('range'), size)
     if (range === 'unsatisfiable') {
       metrics.inc('media_requests_total', { result: 'unsatisfiable' })
-      return c.json({ error: { code: 'bad_range', message: `the file is ${size} bytes` } }, 416, { 'Content-Range': `bytes */${size}`, 'Cache-Control': 'no-store' })
+      return httpError(c, 416, 'bad_range', `the file is ${size} bytes`, { 'Content-Range': `bytes */${size}`, 'Cache-Control': 'no-store' })
     }
     metrics.inc('media_requests_total', { result: range ? 'partial' : 'ok' })
     if (range) {

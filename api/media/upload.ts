@@ -5,6 +5,7 @@
 import type { Context } from 'hono'
 import type { MediaInfo } from '../chat/protocol'
 import type { HttpEnv } from '../http'
+import { HTTP_ERROR_MESSAGES, httpError, type HttpErrorCode } from '../http-error'
 import { newMediaId } from '../ids'
 import type { Services } from '../services'
 import { bearer } from '../trpc/context'
@@ -32,10 +33,11 @@ export function createUploadHandler(deps: UploadDeps) {
   const { config, hub, log, metrics, now, screening } = services
 
   return async (c: Context<HttpEnv>) => {
-    const fail = (status: Status, code: string, message: string) => {
+    const fail = (status: Status, code: HttpErrorCode, message: string) => {
       metrics.inc('uploads_total', { result: code })
-      return c.json({ error: { code, message } }, status)
+      return httpError(c, status, code, message)
     }
+    const failWith = (status: Status, code: keyof typeof HTTP_ERROR_MESSAGES) => fail(status, code, HTTP_ERROR_MESSAGES[code])
 
     // A foreign Origin was already refused by the safety middleware on /upload/* (api/http.ts).
     const tooLarge = `uploads are limited to ${config.maxUploadBytes} bytes`
@@ -45,9 +47,9 @@ export function createUploadHandler(deps: UploadDeps) {
     const token = bearer(c.req.header('authorization'))
     // A session held here answers at once; one on another node (several nodes) is looked up.
     const session = token ? (hub.session(token) ?? (await hub.lookup(token))) : null
-    if (!session) return fail(401, 'no_session', 'send Authorization: Bearer <session> with the token from hello')
+    if (!session) return failWith(401, 'no_session')
     const body = c.req.raw.body
-    if (!body || length === '0') return fail(400, 'empty_upload', 'the upload has no body')
+    if (!body || length === '0') return failWith(400, 'empty_upload')
 
     const claim = await tickets.claim(c.req.param('ticket') ?? '', session.id, session.chat?.id ?? null)
     if (!claim.ok) return fail(claim.status, claim.code, claim.message)
@@ -65,11 +67,11 @@ export function createUploadHandler(deps: UploadDeps) {
     try {
       const written = await storage.write(body, cap)
       if (!written.ok) {
-        if (written.reason === 'aborted') return fail(400, 'upload_aborted', 'the upload was interrupted')
+        if (written.reason === 'aborted') return failWith(400, 'upload_aborted')
         return cap < config.maxUploadBytes ? overTicket() : fail(413, 'too_large', tooLarge)
       }
       tmp = written.tmp
-      if (written.size === 0) return fail(400, 'empty_upload', 'the upload is empty')
+      if (written.size === 0) return failWith(400, 'empty_upload')
       const inspection = await inspectUpload(written.tmp, written.size, ticket, { maxVoiceSeconds: config.maxVoiceSeconds })
       if (!inspection.ok) return fail(inspection.status, inspection.code, inspection.message)
 
@@ -113,7 +115,7 @@ export function createUploadHandler(deps: UploadDeps) {
 
       if (!(await hub.shareMedia(session.id, ticket.chatId, media))) {
         // The chat ended while the bytes were arriving: nobody may ever see this file.
-        return fail(409, 'chat_ended', 'the chat ended before the upload finished')
+        return failWith(409, 'chat_ended')
       }
       key = rowId = null
       metrics.inc('uploads_total', { result: 'ok' })
@@ -124,10 +126,10 @@ export function createUploadHandler(deps: UploadDeps) {
       if (code && STORAGE_REFUSED.has(code)) {
         // Only the code: the error's message names our absolute path. /readyz turns 503 as well.
         log.error('upload could not be written', { code })
-        return fail(503, 'storage_unavailable', 'uploads cannot be stored right now (the server is out of space or its storage is read-only), try again later')
+        return failWith(503, 'storage_unavailable')
       }
       log.error('upload failed', { err })
-      return fail(500, 'internal', 'the upload could not be stored, try again')
+      return failWith(500, 'internal')
     } finally {
       if (tmp) await storage.discard(tmp)
       if (rowId) await records.remove([rowId]).catch(err => log.error('could not remove an unshared media row', { err }))

@@ -1,4 +1,4 @@
-// Every metric the app exports, with its help text: the one list the README's metric table is
+// Every metric the app exports, with its help text: the one list ops/README.md's metric table is
 // checked against. Names are given without the `leetchat_` prefix the registry adds.
 import type { Hub } from '../chat/hub'
 import type { Drain } from './drain'
@@ -26,7 +26,7 @@ export const COUNTERS = {
   media_screen_worker_restarts_total: 'Image-screening workers retired after a hang, a crash or a failed model load',
   shutdowns_total: 'Graceful shutdowns started (seen only if scraped during the drain)',
   memory_reclaims_total: 'Full garbage collections run after a wave of sessions had gone (api/ops/reclaim.ts)',
-  // Counted by the safety code (api/safety), listed here so the README's table is complete.
+  // Counted by the safety code (api/safety), listed here so ops/README.md's table is complete.
   connections_refused_total: 'WebSocket upgrades refused by the guard, by code',
   reports_total: 'Reports stored, by reason',
   reports_failed_total: 'Reports that could not be stored (the chat was ended anyway)',
@@ -39,6 +39,7 @@ export const COUNTERS = {
   strikes_total: 'Strikes counted against addresses, by why',
   quarantines_total: 'Addresses put in quarantine, by cause',
   blocks_total: 'Blocks of a stranger',
+  cluster_recoveries_total: 'Times this node put its cluster state back, by cause (data_lost: Redis restarted empty; taken_for_dead: peers cleaned up after it)',
 } as const
 
 export type CounterName = keyof typeof COUNTERS

@@ -2,6 +2,7 @@
 // are counted; once draining starts, new ones are refused with 503 and `idle()` waits, bounded,
 // for the ones already running.
 import type { MiddlewareHandler } from 'hono'
+import { httpError } from '../http-error'
 
 export interface Drain {
   readonly draining: boolean
@@ -54,7 +55,7 @@ export function createDrain(): Drain {
     async middleware(c, next) {
       if (draining) {
         c.header('Retry-After', '1')
-        return c.json({ error: { code: 'shutting_down', message: 'the server is restarting, retry in a moment' } }, 503)
+        return httpError(c, 503, 'shutting_down')
       }
       inFlight++
       try {

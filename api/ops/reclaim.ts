@@ -4,7 +4,7 @@
 // and then again after ~2 minutes; a wave of expiries that lands between the two (60 s resume
 // window after the load stops) stays in RSS until the second, and when load returns first, the
 // allocation-driven collections are mostly eden ones and the old garbage piles up cycle after
-// cycle (issue 10; tests/bench/soak.ts shows it). The app knows when it let go of a lot: then it
+// cycle (tests/bench/soak.ts shows it). The app knows when it let go of a lot: then it
 // runs the full collection itself. Its pause is proportional to what is still live, and it only
 // runs when at least as much has just become garbage, at most once per interval.
 

@@ -33,7 +33,7 @@ export type GuardConfig = Pick<
   | 'powPassSessions'
 >
 
-/** Issue 12's rules: proof of work, quarantine, spam (absent in tests that build a bare guard). */
+/** The abuse rules: proof of work, quarantine, spam (absent in tests that build a bare guard). */
 export interface AbuseDeps {
   cache: Cache
   secrets: Secrets

@@ -7,6 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { Config } from '../config'
 import { isTrustedPeer } from './client-ip'
 import { checkOrigin, originSet } from './origin'
+import { httpError } from '../http-error'
 
 export function contentSecurityPolicy(publicUrl: string): string {
   const u = new URL(publicUrl)
@@ -61,7 +62,7 @@ export function requireAllowedOrigin(allowedOrigins: readonly string[]): Middlew
   const allowed = originSet(allowedOrigins)
   return async (c, next) => {
     if (checkOrigin(c.req.header('origin'), allowed) === 'forbidden') {
-      return c.json({ error: { code: 'forbidden_origin', message: 'this page may not upload here' } }, 403)
+      return httpError(c, 403, 'forbidden_origin')
     }
     await next()
   }

@@ -1,13 +1,18 @@
 // Operator CLI for reports and bans: `bun run mod <command>`. Reads the same environment as the
 // server (DATABASE_URL, DATA_DIR, MEMCACHED_SERVERS, SECRET…) and works on both databases.
-// A ban or unban made here applies to the next `find` of that address; with memcached the
-// running server sees it at once, with the in-process cache within BAN_CACHE_SECONDS. Live chats
-// are not interrupted from here (the CLI is another process).
+// A ban or unban made here applies to the next `find` of that address; with memcached or a
+// cluster's Redis (REDIS_URL, the same cache the nodes use) the running servers see it at once,
+// with the in-process cache within BAN_CACHE_SECONDS. With REDIS_URL a ban also stops the
+// address's live chats on every node at once (the message the nodes send each other); on one
+// node without Redis live chats are not interrupted from here (the CLI is another process).
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Config } from '../config'
 import { openDatabase } from '../../db'
 import { dbErrorCode } from '../../db/errors'
 import { openCache } from '../cache'
+import { openRedis } from '../cluster/redis'
+import { publishAddressAction } from '../cluster/address-actions'
+import { banNotice } from './moderation'
 import { createSecrets, loadSecret } from '../secrets'
 import { addressKey } from './client-ip'
 import { createBanStore, type Ban } from './bans'
@@ -133,8 +138,14 @@ export async function runModCli(
   }
   if (!['reports', 'report', 'ban', 'unban', 'bans'].includes(command)) throw new UsageError(`unknown command "${printable(command)}"`)
 
-  const db = await openDatabase(config)
-  const cache = openCache(config)
+  // The same backends as the nodes: with REDIS_URL the cache is the cluster's Redis (unless
+  // memcached is configured), so a ban written here is the one every node reads next.
+  const redis = config.redisUrl ? await openRedis({ url: config.redisUrl, prefix: config.redisPrefix }) : null
+  const db = await openDatabase(config).catch(async err => {
+    await redis?.close()
+    throw err
+  })
+  const cache = openCache(config, undefined, redis)
   try {
     const now = Date.now()
     const reports = createReportStore(db.db)
@@ -160,6 +171,10 @@ export async function runModCli(
         const seconds = positiveInt('seconds', values.seconds, config.banSeconds, 10 * 365 * 86_400)
         const reason = (values.reason ?? 'operator').trim() || 'operator'
         const b = await bans.add(ipHash, { seconds, reason, source: 'operator' })
+        if (redis) {
+          const left = Math.max(1, b.expiresAt - Date.now())
+          await publishAddressAction(redis, ipHash, { t: 'ban', leftMs: left, message: banNotice(left) })
+        }
         print(b, () => `banned ${ipHash} until ${iso(b.expiresAt)}`)
         return 0
       }
@@ -177,6 +192,7 @@ export async function runModCli(
     }
   } finally {
     await Promise.allSettled([db.close(), cache.close()])
+    await redis?.close()
   }
 }
 

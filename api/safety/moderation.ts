@@ -17,6 +17,9 @@ import type { Transcripts } from './transcripts'
 export const JUST_ENDED_MS = 5 * 60_000
 export const MAX_NOTE_LENGTH = 500
 
+/** What a banned session is told (by the node that bans, or by the mod CLI through Redis). */
+export const banNotice = (leftMs: number) => `you are banned from meeting strangers for ${formatDuration(leftMs)}`
+
 export type ModerationConfig = Pick<Config, 'reportBanThreshold' | 'reportBanWindowSeconds' | 'banSeconds'>
 
 export interface ReportInput {
@@ -89,7 +92,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
     const left = Math.max(1, expiresAt - now())
     // Counted on this node; the ban itself reaches every node.
     const ids = hub.sessionsByIpHash(ipHash)
-    await hub.banAddress(ipHash, left, `you are banned from meeting strangers for ${formatDuration(left)}`)
+    await hub.banAddress(ipHash, left, banNotice(left))
     metrics.inc('bans_total', { source: b.source })
     log.warn('ip hash banned', { ipHash, source: b.source, seconds: b.seconds, sessions: ids.length })
     return { expiresAt, sessions: ids.length }

@@ -3,11 +3,32 @@
 // would otherwise make tRPC include them).
 import { initTRPC, TRPCError } from '@trpc/server'
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
+import type { ErrorCode } from '../chat/protocol'
 import type { Context } from './context'
+
+/**
+ * Every `appCode` a tRPC error may carry; the PWA reads it typed through `TRPCClientError<AppRouter>`.
+ * The chat's refusal codes (rate limits) plus the procedures' own, and the fallbacks of the formatter.
+ */
+export type AppCode =
+  | ErrorCode
+  | 'no_session'
+  | 'not_in_chat'
+  | 'too_large'
+  | 'empty_upload'
+  | 'cache_unavailable'
+  | 'unsupported_type'
+  | 'type_mismatch'
+  | 'already_reported'
+  | 'nothing_to_report'
+  | 'report_not_stored'
+  | 'bad_input'
+  | 'internal'
+  | Lowercase<TRPC_ERROR_CODE_KEY>
 
 export class AppError extends Error {
   constructor(
-    readonly appCode: string,
+    readonly appCode: AppCode,
     message: string,
     readonly retryAfterMs?: number,
   ) {
@@ -15,7 +36,7 @@ export class AppError extends Error {
   }
 }
 
-export function appError(code: TRPC_ERROR_CODE_KEY, appCode: string, message: string, retryAfterMs?: number): TRPCError {
+export function appError(code: TRPC_ERROR_CODE_KEY, appCode: AppCode, message: string, retryAfterMs?: number): TRPCError {
   return new TRPCError({ code, message, cause: new AppError(appCode, message, retryAfterMs) })
 }
 
@@ -23,7 +44,7 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause instanceof AppError ? error.cause : null
-    const appCode = cause?.appCode ?? (error.code === 'BAD_REQUEST' ? 'bad_input' : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal' : error.code.toLowerCase())
+    const appCode: AppCode = cause?.appCode ?? (error.code === 'BAD_REQUEST' ? 'bad_input' : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal' : (error.code.toLowerCase() as Lowercase<TRPC_ERROR_CODE_KEY>))
     // Internal failures (a dead database…) get a generic message: no driver text reaches users.
     const message = error.code === 'INTERNAL_SERVER_ERROR' && !cause ? 'the server could not complete that request, try again' : shape.message
     return { ...shape, message, data: { ...shape.data, stack: undefined, appCode, retryAfterMs: cause?.retryAfterMs } }

@@ -340,8 +340,8 @@ try {
     `p50 ${pct(m.latencies, 50).toFixed(2)} ms  p99 ${pct(m.latencies, 99).toFixed(2)} ms  max ${Math.max(...m.latencies).toFixed(2)} ms  server cpu ${(cpu / seconds * 100).toFixed(0)}%`
   console.log(row('alone', calm, calmCpu))
   console.log(row('with abusers', stormy, stormCpu))
-  const errs = Object.entries(abuse.errors ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')
-  const closes = Object.entries(abuse.closes ?? {}).map(([k, v]) => `${k}×${v}`).join(', ')
+  const errs = Object.entries<number>(abuse.errors ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')
+  const closes = Object.entries<number>(abuse.closes ?? {}).map(([k, v]) => `${k}×${v}`).join(', ')
   console.log(`abusers: ${abuse.framesSent} frames sent over ${abuse.connects} connections (${abuse.refusedUpgrades} upgrades refused); errors back: ${errs}; closes: ${closes}`)
   console.log(await churnAttack(Number(values['churn-seconds'])))
 } finally {

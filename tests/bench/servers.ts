@@ -53,7 +53,7 @@ export async function startBaseline(name: 'floor' | 'forwarder'): Promise<Runnin
 }
 
 /**
- * Issue 12's abuse rules, off for the load benches: they play thousands of clients from one
+ * The abuse rules, off for the load benches: they play thousands of clients from one
  * address sending one text to many strangers, with no proof of work.
  */
 export const BENCH_ABUSE_OFF: Record<string, string> = {

@@ -9,7 +9,8 @@
 // SOAK_MEASURE_MS (3000 of relay per round), SOAK_RESUME_WINDOW_MS (15000), SOAK_IDLE_MS
 // (resume window + 10000), SOAK_GC (0: also read the figures after a forced full GC when 1).
 // SOAK_TRACE_MS (0: off; else sample RSS and heap this often while idle).
-// SOAK_ISSUE=1 is the run from issue 10: the default 60 s resume window and 70 s idle.
+// SOAK_ISSUE=1 is the run that showed sessions' memory staying in RSS (docs/benchmarks.md): the
+// default 60 s resume window and 70 s idle.
 // Anything else in the environment reaches the app too (e.g. MIMALLOC_* knobs for a diagnosis).
 import { fmt } from './stats'
 import { rssBytes } from './proc'
@@ -24,13 +25,13 @@ const PAIRS = num('SOAK_PAIRS', 256)
 const MEASURE_MS = num('SOAK_MEASURE_MS', 3000)
 // Longer than the ~10 s after which Bun runs its first idle full collection, as the production
 // 60 s window is: with a shorter one the sessions are gone before it and it frees them, and the
-// soak cannot see issue 10.
+// soak cannot see old-generation garbage piling up.
 const RESUME_WINDOW_MS = num('SOAK_RESUME_WINDOW_MS', ISSUE ? 60_000 : 15_000)
 const IDLE_MS = num('SOAK_IDLE_MS', ISSUE ? 70_000 : RESUME_WINDOW_MS + 10_000)
 const GC = process.env.SOAK_GC === '1'
 /** > 0: sample RSS and heap (the /metrics gauges, no heap walk) this often during each idle. */
 const TRACE_MS = num('SOAK_TRACE_MS', 0)
-/** The goal from issue 10: RSS after the last idle within this share of RSS after the first. */
+/** The goal: RSS after the last idle within this share of RSS after the first. */
 const RSS_TOLERANCE = 0.2
 
 const MB = (b: number) => fmt(b / 2 ** 20, 1)

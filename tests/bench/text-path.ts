@@ -1,5 +1,5 @@
 // Micro-benchmark of the relay's hot path in-process: one chat on the real hub and guard (with
-// issue 12's spam screening wired as in app.ts), texts sent through hub.message and relayed to the
+// the spam screening wired as in app.ts), texts sent through hub.message and relayed to the
 // partner. Reports ns per text for texts past the screened start of a chat (every conversation's
 // steady state) and for the first texts of a chat (screened: pre-filter, and the cache for long
 // or link-like ones). Runs against any checkout with the same hub API, so main and a branch can
@@ -27,7 +27,7 @@ async function build() {
       const { createAddressRisk } = await import('../../api/safety/address-risk')
       return { cache, secrets: createSecrets('s'.repeat(40)), risk: createAddressRisk({ config, cache, metrics }), spam: m.createSpamFilter({ config, cache }) }
     },
-    () => undefined, // a checkout without issue 12
+    () => undefined, // a checkout without the abuse rules
   )
   // A clock that can be moved past the screened start of a chat (which is by time on some checkouts).
   const clock = { skew: 0 }

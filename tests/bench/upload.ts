@@ -45,7 +45,9 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     if (!line) continue
     // Keep draining the pipe: the server's later log lines need a reader.
     void (async () => {
-      while (!(await reader.read()).done) {}
+      while (!(await reader.read()).done) {
+        // discard
+      }
     })()
     return {
       url: JSON.parse(line).url as string,

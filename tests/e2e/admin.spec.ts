@@ -10,7 +10,7 @@ import { addInterests, banner, DESKTOP, PHONE, recordFrames, say, start, uniqueI
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const PW = 'a long enough console password'
-const SHOTS = resolve(import.meta.dirname, 'screenshots')
+const SHOTS = resolve(import.meta.dirname, '.screenshots') // ignored; `npm run screenshots` copies them to screenshots/
 
 function addAccount(name: string, role: 'moderator' | 'admin', password = PW) {
   const r = spawnSync(resolve(ROOT, 'node_modules/.bin/bun'), ['api/safety/mod-cli.ts', 'admin', 'add', name, '--role', role], {

@@ -1,10 +1,11 @@
 // Phone and desktop layouts: nothing sticks out at 360 px, the composer stays on screen, and the
-// screenshots the README shows are taken here (tests/e2e/screenshots/).
+// screenshots the README shows are taken here, into the ignored tests/e2e/.screenshots/ (a test
+// run rewrites no tracked file); `npm run screenshots` copies them to tests/e2e/screenshots/.
 import { expect, test, type Browser } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
 import { addInterests, axeViolations, banner, bubbles, composer, DESKTOP, openApp, overflowing, PHONE, pressStart, say } from './helpers'
 
-const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
+const SHOTS = fileURLToPath(new URL('./.screenshots/', import.meta.url))
 const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
 const POPULAR = ['music', 'movies', 'gaming', 'anime', 'travel', 'books', 'photography']
 

@@ -2,7 +2,7 @@
 // PUT upload, signed /media links); the refusal test runs entirely in the browser.
 import { expect, test } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
-import { bubbles, openApp, pair, say, uniqueInterest } from './helpers'
+import { bubbles, pair, say, uniqueInterest } from './helpers'
 
 const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
 

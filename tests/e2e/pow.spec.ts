@@ -1,7 +1,7 @@
 // The proof of work a new address must solve before its first search: the PWA solves it in a
 // Web Worker with nothing to see, and the search starts. Prints what it cost in real Chromium
 // (hashes per second over the hashing alone, and the expected time for the challenge's bits),
-// the figure README's Safety section scales to a phone; asserts only that it worked, never a time.
+// the figure docs/safety.md scales to a phone; asserts only that it worked, never a time.
 // (DevTools' CPU throttling does not reach dedicated workers, so it is not used here.)
 import { expect, test, type Browser } from '@playwright/test'
 import { banner, PHONE, start, uniqueInterest } from './helpers'

@@ -86,7 +86,7 @@ test('a flagged photo reaches the stranger blurred behind "Tap to view"; a tap r
   const box = (await blurred.boundingBox())!
   expect(box.width).toBeGreaterThan(60)
   expect(box.height).toBeGreaterThan(40)
-  await b.page.screenshot({ path: fileURLToPath(new URL('screenshots/flagged-photo-phone.png', import.meta.url)) })
+  await b.page.screenshot({ path: fileURLToPath(new URL('.screenshots/flagged-photo-phone.png', import.meta.url)) })
   expect(await axeViolations(b.page)).toEqual([])
 
   await reveal.click()

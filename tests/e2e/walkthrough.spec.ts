@@ -1,4 +1,4 @@
-// What a person met trying the app on a 360 px touch phone and a desktop (issue 11): each test
+// What a person met trying the app on a 360 px touch phone and a desktop: each test
 // pins one thing that went wrong, as the person saw it.
 import { expect, test, type Page } from '@playwright/test'
 import { fileURLToPath } from 'node:url'

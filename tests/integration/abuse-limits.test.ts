@@ -1,4 +1,4 @@
-// Issue 12's holes, each pinned against the real server: session churn (caps at the upgrade),
+// The abuse holes, each pinned against the real server: session churn (caps at the upgrade),
 // proof of work before pairing, spam heuristics, quarantine, and blocking a stranger.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createLogger } from '../../api/log'
@@ -8,7 +8,7 @@ import { leadingZeroBits, solveChallenge } from '../../api/safety/proof-of-work'
 import { startTestApp, type TestApp } from '../support/app'
 import { fromIp, freshIp, meet, person, uniqueInterest } from '../support/people'
 import { trpcClient } from '../support/trpc-calls'
-import { TestClient } from '../support/ws-client'
+import type { TestClient } from '../support/ws-client'
 
 const upgrade = (app: TestApp, ip: string, query = '') =>
   fetch(app.wsUrl.replace(/^ws/, 'http') + query, {

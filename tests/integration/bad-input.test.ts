@@ -216,7 +216,7 @@ const cases: Array<[string, () => Promise<void>]> = [
         for (const seq of [-1, 1.5, 1e308, '3', null]) await refused(c, { type: 'ack', seq }, 'bad_frame')
       }),
   ],
-  // Issue 12's frames: proof (of work) and block.
+  // The abuse rules' frames: proof (of work) and block.
   ['proof without token or nonce', refusedFrame({ type: 'proof' }, 'bad_frame')],
   [
     'proof with a token or nonce of the wrong type',

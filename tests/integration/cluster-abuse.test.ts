@@ -1,4 +1,4 @@
-// Issue 12's per-address rules hold across the nodes of a cluster (Redis): popular interests
+// The per-address abuse rules hold across the nodes of a cluster (Redis): popular interests
 // count one address once whichever node it used, a block keeps two addresses apart on every
 // node, the session rate is counted cluster-wide, and a proof-of-work token issued by one node
 // verifies on another. The popular tests need only Redis; the cluster tests run in the MariaDB
@@ -8,6 +8,7 @@ import { openRedis, type RedisConnections } from '../../api/cluster/redis'
 import { createRedisPopular } from '../../api/cluster/redis-popular'
 import { BUCKET_MS } from '../../api/chat/popular'
 import { solveChallenge } from '../../api/safety/proof-of-work'
+import { runModCli } from '../../api/safety/mod-cli'
 import { startCluster, type ClusterNode, type TestCluster } from '../support/cluster'
 import { freshIp, fromIp, uniqueInterest } from '../support/people'
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
@@ -129,10 +130,11 @@ describe.if(enabled)('across cluster nodes', () => {
     expect(r.status).toBe(429)
   })
 
-  test('a proof-of-work challenge issued on one node verifies on another', async () => {
+  test('a proof-of-work challenge issued on one node verifies on another, and a proof sent after a resume there starts the pending search', async () => {
     const ip = freshIp()
     const x = await client(node(0), ip)
-    x.send({ type: 'find', interests: [uniqueInterest()], random: false })
+    const interests = [uniqueInterest()]
+    x.send({ type: 'find', interests, random: false })
     const e = await x.next('error')
     expect(e.code).toBe('proof_required')
     x.drop()
@@ -140,10 +142,41 @@ describe.if(enabled)('across cluster nodes', () => {
     const y = await client(node(1), ip, x.session)
     expect(y.session).toBe(x.session)
     y.send({ type: 'proof', token: e.challenge!.token, nonce: solveChallenge(e.challenge!) })
-    expect(await y.nothing('error', 200)).toBe(true)
+    // The accepted proof starts the search of the find made on the first node (as on one node).
+    expect((await y.next('queued')).interests).toEqual(interests)
+    expect(y.all('error')).toEqual([])
     // The pass is shared too: the next find starts at once.
     y.send({ type: 'find', interests: [uniqueInterest()], random: false })
     await y.next('queued')
     expect(y.all('error')).toEqual([])
   })
+  test('`mod ban` and `unban` reach a Redis-only cluster at once: live chats end, the next find is refused, then admitted', async () => {
+    const ipV = freshIp()
+    const v = await client(node(1), ipV)
+    const p = await client(node(0), freshIp())
+    const interest = uniqueInterest()
+    // A find first: the nodes now cache "not banned" for this address (BAN_CACHE_SECONDS).
+    await find(v, [interest], false)
+    await find(p, [interest], false)
+    await Promise.all([v.next('matched'), p.next('matched')])
+    const out: string[] = []
+    const cli = async (...args: string[]) => {
+      out.length = 0
+      const code = await runModCli(args, { ...c.env, LOG_LEVEL: 'error' }, s => void out.push(s))
+      expect(code).toBe(0)
+      return out.join('\n')
+    }
+    const hash = (await cli('hash-ip', ipV)).trim()
+    expect(await cli('ban', hash, '--seconds', '600')).toContain(`banned ${hash}`)
+    expect(await v.next('ended', 2000)).toMatchObject({ by: 'server', reason: 'banned' })
+    expect(v.all('error').map(e => e.code)).toContain('banned')
+    expect(await p.next('ended', 2000)).toMatchObject({ by: 'stranger', reason: 'banned' })
+    const mark = v.mark()
+    v.send({ type: 'find', interests: [uniqueInterest()], random: false })
+    await v.after(mark, 'error')
+    expect(v.since(mark).find(f => f.type === 'error')).toMatchObject({ code: 'banned' })
+    await cli('unban', hash)
+    await find(v, [uniqueInterest()], false)
+    expect(v.all('queued').length).toBeGreaterThan(1)
+  }, 30_000)
 })

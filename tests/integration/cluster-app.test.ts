@@ -130,3 +130,35 @@ describe('per-address connection cap across nodes', () => {
     for (const x of [...open.slice(1), other, again!]) x.ws.close()
   })
 })
+
+describe('per-address connection cap, refused attempts', () => {
+  test('retries refused by the cluster-wide count, alternating over two nodes, never open more than the cap', async () => {
+    const prefix = testPrefix('cap')
+    cleanup.push(() => deletePrefix(TEST_REDIS_URL, prefix))
+    const cap = 20
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, MAX_CONNECTIONS_PER_IP: String(cap) }
+    const nodes = [await node({ ...env, NODE_ID: 'capr-a' }), await node({ ...env, NODE_ID: 'capr-b' })]
+    const from = { 'x-forwarded-for': '203.0.113.60' }
+    const open: Awaited<ReturnType<TestApp['client']>>[] = []
+    // 15 on one node and 5 on the other: each node's own count is below the cap, the cluster's is at it.
+    for (let i = 0; i < cap; i++) open.push(await nodes[i < 15 ? 0 : 1]!.client({ headers: from }))
+    let admitted = 0
+    for (let i = 0; i < 30; i++) {
+      const x = await nodes[i % 2]!.client({ headers: from }).catch(() => null)
+      if (x) {
+        admitted++
+        open.push(x)
+      }
+    }
+    expect(admitted).toBe(0)
+    // The count is still exact: one socket closed frees exactly one slot, on either node.
+    open[0]!.close()
+    await open[0]!.waitClose()
+    const end = Date.now() + 3000
+    let again: Awaited<ReturnType<TestApp['client']>> | null = null
+    while (!again && Date.now() < end) again = await nodes[1]!.client({ headers: from }).catch(() => null)
+    expect(again).not.toBeNull()
+    expect(await nodes[0]!.client({ headers: from }).catch(() => null)).toBeNull()
+    for (const x of [...open.slice(1), again!]) x.ws.close()
+  })
+})

@@ -127,4 +127,47 @@ describe('node heartbeats', () => {
     expect(await hb.clusterOnline()).toBeNull()
     expect(errors.length).toBe(2)
   })
+  test('Redis losing its data (the marker key gone) is noticed on the next beat, by every node, once', async () => {
+    const prefix = testPrefix('nodes')
+    prefixes.push(prefix)
+    const lost: string[] = []
+    const mk = async (id: string) => {
+      const redis = await openRedis({ url: TEST_REDIS_URL, prefix })
+      conns.push(redis)
+      const hb = createNodeHeartbeat(redis, { nodeId: id, heartbeatMs: 60_000, ttlMs: 60_000, connected: () => 0, onDataLost: () => void lost.push(id) })
+      beats.push(hb)
+      await hb.start()
+      return { redis, hb }
+    }
+    const a = await mk('a')
+    const b = await mk('b')
+    await a.hb.beat()
+    await b.hb.beat()
+    expect(lost).toEqual([])
+    await a.redis.cmd.del(`${prefix}marker`, `${prefix}nodes`, `${prefix}nodes:a`, `${prefix}nodes:b`) // as a restart without data
+    await b.hb.beat() // writes a new marker
+    await a.hb.beat() // sees another one
+    await a.hb.beat()
+    await b.hb.beat()
+    expect(lost.sort()).toEqual(['a', 'b'])
+  })
+
+  test('a live node that a peer cleaned up after (taken for dead) is told so on its next beat', async () => {
+    const prefix = testPrefix('nodes')
+    prefixes.push(prefix)
+    const dead: Array<{ on: string; id: string }> = []
+    await node(prefix, 'watcher', () => 0, dead)
+    const redis = await openRedis({ url: TEST_REDIS_URL, prefix })
+    conns.push(redis)
+    let taken = 0
+    const slow = createNodeHeartbeat(redis, { nodeId: 'slow', heartbeatMs: 60_000, ttlMs: TTL_MS, connected: () => 0, onTakenForDead: () => void taken++ })
+    beats.push(slow)
+    await slow.start()
+    await until(() => dead.some(d => d.id === 'slow'))
+    await Bun.sleep(100) // the cleaner sets the flag after its callbacks
+    await slow.beat()
+    expect(taken).toBe(1)
+    await slow.beat()
+    expect(taken).toBe(1)
+  })
 })

@@ -8,7 +8,7 @@ import { fromIp, healthyPair, meet, person, uniqueInterest } from '../support/pe
 
 let app: TestApp
 beforeAll(async () => {
-  // Reports below the ban threshold also quarantine (issue 12's soft ban): off here, this is about the ban.
+  // Reports below the ban threshold also quarantine (the soft ban): off here, this is about the ban.
   app = await startTestApp({ MAX_CONNECTIONS_PER_IP: '3', REPORT_BAN_THRESHOLD: '3', BAN_SECONDS: '3600', QUARANTINE_REPORTS: '0' })
 })
 afterAll(() => app.close())

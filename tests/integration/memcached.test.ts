@@ -6,7 +6,8 @@ import { createMemcachedCache } from '../../api/cache/memcached'
 import { banCacheKey } from '../../api/safety/bans'
 import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
 import { startMemcached, type Memcached } from '../support/memcached'
-import { pair, TestClient } from '../support/ws-client'
+import type { TestClient } from '../support/ws-client';
+import { pair } from '../support/ws-client'
 
 const cleanups: Array<() => unknown> = []
 afterAll(async () => {

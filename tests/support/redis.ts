@@ -5,6 +5,9 @@
 //    Redis to check outage behaviour without touching anyone else's.
 import type { Subprocess } from 'bun'
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Redis from 'ioredis'
 import { freePort, waitForPort } from './memcached'
 
@@ -47,22 +50,36 @@ export async function redisAnswers(url = TEST_REDIS_URL): Promise<boolean> {
 export interface PrivateRedis {
   url: string
   port: number
+  /** SIGKILL (a crash: nothing saved unless `persist`). */
   stop(): Promise<void>
   start(): Promise<void>
+  /** SIGSTOP: connections stay open, nothing answers (a stalled Redis or a partition). */
+  freeze(): void
+  /** SIGCONT: everything sent meanwhile runs now. */
+  thaw(): void
+}
+
+export interface PrivateRedisOptions {
+  port?: number
+  /** An append-only file written on every command, so a killed Redis comes back with its data. */
+  persist?: boolean
 }
 
 
-/** A private, non-persistent redis-server on a free loopback port. */
-export async function startRedis(port?: number): Promise<PrivateRedis> {
-  const p = port ?? (await freePort())
+/** A private redis-server on a free loopback port (non-persistent unless `persist`). */
+export async function startRedis(opts: number | PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  const o = typeof opts === 'number' ? { port: opts } : opts
+  const p = o.port ?? (await freePort())
   const bin = Bun.which('redis-server') ?? '/usr/bin/redis-server'
+  const dir = o.persist ? mkdtempSync(join(tmpdir(), 'leetchat-redis-')) : null
+  const storage = dir ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
   let proc: Subprocess | null = null
   const r: PrivateRedis = {
     url: `redis://127.0.0.1:${p}`,
     port: p,
     async start() {
       if (proc) return
-      proc = Bun.spawn([bin, '--bind', '127.0.0.1', '--port', String(p), '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'ignore' })
+      proc = Bun.spawn([bin, '--bind', '127.0.0.1', '--port', String(p), '--save', '', ...storage], { stdout: 'ignore', stderr: 'ignore' })
       await waitForPort(p, true, 5000, 'redis-server')
     },
     async stop() {
@@ -71,6 +88,12 @@ export async function startRedis(port?: number): Promise<PrivateRedis> {
       await proc.exited
       proc = null
       await waitForPort(p, false, 5000, 'redis-server')
+    },
+    freeze() {
+      proc?.kill('SIGSTOP')
+    },
+    thaw() {
+      proc?.kill('SIGCONT')
     },
   }
   await r.start()

@@ -1,4 +1,4 @@
-// Pure parts of issue 12's rules: the proof-of-work token, the spam pre-filter and counters, the
+// Pure parts of the abuse rules: the proof-of-work token, the spam pre-filter and counters, the
 // difficulty curve.
 import { describe, expect, test } from 'bun:test'
 import { openCache } from '../../api/cache'

@@ -45,6 +45,7 @@ describe('memory reclaim decision', () => {
     Bun.gc(true)
     Bun.gc(true)
     const garbage = process.memoryUsage().heapUsed - base
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- dropping the last reference is the point
     held = null
     Bun.gc(false) // an eden collection: not enough
     expect(process.memoryUsage().heapUsed - base).toBeGreaterThan(garbage * 0.8)

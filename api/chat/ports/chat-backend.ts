@@ -31,6 +31,12 @@ export interface Inbox {
   expired(e: Expired): void
   /** The session was resumed on another connection (any node): close this one with 4001. */
   takenOver(s: LocalSession): void
+  /**
+   * The shared state of connected session `s` was lost (several nodes: Redis restarted empty, or
+   * peers took this node for dead and dropped its place in the queue): end its chat on the
+   * server's initiative (`interrupted`), or, if it was waiting, search again.
+   */
+  interrupted(s: LocalSession): void
   /** Ban-like actions that must reach every node: run here for the local sessions of `ipHash`. */
   addressAction(ipHash: string, action: AddressAction): void
 }

@@ -154,7 +154,7 @@ export function ReportDialog({ onSubmit, onBlock, onClose }: ReportProps) {
 
   return (
     <Modal label="Report this stranger" onClose={onClose}>
-      <form onSubmit={submit}>
+      <form onSubmit={e => void submit(e)}>
         <h2>Report this stranger</h2>
         <fieldset>
           <legend>What's wrong?</legend>

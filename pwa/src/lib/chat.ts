@@ -1,5 +1,7 @@
 // The app's state machine: turns server frames and the user's actions into one immutable state
 // the screens render. Screens call the actions; nothing else talks to the socket.
+import type { inferRouterInputs } from '@trpc/server'
+import type { AppRouter } from '../../../api/trpc/router'
 import type { EndedBy, EndReason, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
 import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
 import { errorMessage, setSession, trpc } from './trpc'
@@ -86,7 +88,8 @@ interface Kept {
   wanted: { interests: string[]; random: boolean }
 }
 
-export type ReportReason = 'spam' | 'abuse' | 'sexual' | 'minor' | 'other'
+/** The reasons reports.create accepts, read from the router's input (zod enum on the server). */
+export type ReportReason = inferRouterInputs<AppRouter>['reports']['create']['reason']
 
 let counter = 0
 const newId = () => `${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`
@@ -234,7 +237,7 @@ export class ChatController {
     try {
       await trpc.reports.create.mutate({ reason, ...(note.trim() && { note: note.trim() }), includeTranscript })
     } catch (err) {
-      throw new Error(errorMessage(err, "The report couldn't be sent. Try again."))
+      throw new Error(errorMessage(err, "The report couldn't be sent. Try again."), { cause: err })
     }
     const c = this.state.chat
     if (c && !c.ended) {
@@ -361,7 +364,7 @@ export class ChatController {
         if (!c || c.ended) return
         this.endChat({ by: f.by, reason: f.reason })
         return this.set({
-          announce: f.by === 'stranger' ? 'Stranger has left the chat.' : f.reason === 'timeout' ? "The stranger's connection was lost. The chat has ended." : 'The chat has ended.',
+          announce: f.by === 'stranger' ? 'Stranger has left the chat.' : f.reason === 'timeout' ? "The stranger's connection was lost. The chat has ended." : f.reason === 'interrupted' ? 'The chat was interrupted by the server; start again.' : 'The chat has ended.',
         })
       }
       case 'error':
@@ -369,6 +372,9 @@ export class ChatController {
         if (f.code === 'proof_required' && f.challenge) return void this.prove(f.challenge)
         if (f.code === 'banned') this.set({ phase: 'home', search: null })
         return this.set({ notice: f.message })
+      case 'hello':
+      case 'shutdown':
+        return // the socket layer consumes these before they reach the chat
     }
   }
 

@@ -20,7 +20,7 @@ export const trpc = createTRPCClient<AppRouter>({
 /** A message fit for a person: the server's own words for refusals, a plain one for network trouble. */
 export function errorMessage(err: unknown, fallback: string): string {
   if (err instanceof TRPCClientError) {
-    const code = (err.data as { appCode?: string } | undefined)?.appCode
+    const code = (err as TRPCClientError<AppRouter>).data?.appCode
     if (code && code !== 'internal' && err.message) return err.message
     if (!err.data) return navigator.onLine ? fallback : "You're offline."
   }

@@ -2,15 +2,12 @@
 // sent, shrink big photos to fit the cap, then ticket (tRPC) → PUT with progress (XHR, since
 // fetch has no upload progress events).
 import type { Limits, MediaKind } from '../../../api/chat/protocol'
+import { DECLARED_TYPES } from '../../../api/media/allowlist'
 import { authHeader, errorMessage, trpc } from './trpc'
 import { bytes } from './format'
 
-/** The server's allow-list (media issue): anything else is refused before uploading. */
-const ALLOWED: Record<MediaKind, string[]> = {
-  image: ['image/jpeg', 'image/png', 'image/webp', 'image/gif'],
-  audio: ['audio/webm', 'audio/ogg', 'audio/opus', 'audio/mp4', 'audio/x-m4a', 'audio/m4a', 'audio/aac', 'audio/mpeg', 'audio/mp3'],
-  file: ['application/pdf', 'text/plain'],
-}
+/** The server's own allow-list: anything else is refused before uploading. */
+const ALLOWED = DECLARED_TYPES
 export const ACCEPT = [...ALLOWED.image, ...ALLOWED.audio, ...ALLOWED.file, '.pdf', '.txt'].join(',')
 
 const baseType = (mime: string) => mime.split(';')[0]!.trim().toLowerCase()

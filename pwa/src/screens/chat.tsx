@@ -220,6 +220,7 @@ function endedText(chat: Chat): string {
   if (chat.blocked) return "You blocked this stranger. You won't be matched again."
   if (e.by === 'stranger') return 'Stranger has left.'
   if (e.reason === 'banned') return 'This chat was ended by a moderator.'
+  if (e.reason === 'interrupted') return 'The chat was interrupted by the server; start again.'
   // The server's timeout is about the stranger (their resume window ran out); ours is marked `you`.
   if (e.reason === 'timeout') return e.by === 'you' ? 'Your connection was lost for too long, so the chat ended.' : "The stranger's connection was lost, so the chat ended."
   return 'The chat has ended.'
