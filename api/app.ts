@@ -5,7 +5,6 @@ import type { Config } from './config'
 import { openDatabase } from '../db'
 import { openCache } from './cache'
 import { createChatCore } from './chat-core'
-import type { RedisBackend } from './cluster/redis-backend'
 import { createRedisMatchQueue } from './cluster/redis-match-queue'
 import { createAddressConnections } from './cluster/address-connections'
 import { withClusterConnectionCap } from './chat/guard'
@@ -34,7 +33,6 @@ import { createBanStore } from './safety/bans'
 import { createChatGuard } from './safety/chat-guard'
 import { createModeration, JUST_ENDED_MS } from './safety/moderation'
 import { createReportStore } from './safety/report-store'
-import { createTranscripts } from './safety/transcripts'
 import { createAdminConsole } from './admin/console'
 import { serve } from './server'
 import type { Cluster, Services } from './services'
@@ -131,7 +129,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // Several nodes: the per-address connection cap is counted across all of them too.
   const addressConnections = cluster ? createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }) : null
   const guard = addressConnections ? withClusterConnectionCap(nodeGuard, addressConnections, config.maxConnectionsPerIp) : nodeGuard
-  const { hub, backend } = createChatCore({
+  const { hub, backend, redisBackend } = createChatCore({
     config,
     cache,
     guard,
@@ -145,20 +143,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
       : undefined,
   })
-  reclaim = () => void (backend as Partial<RedisBackend>).reclaim?.().catch(() => {})
-  if (cluster && backend.kind === 'redis') {
+  reclaim = () => void backend.reclaim().catch(err => log.warn('reclaiming sessions failed', { err: (err as Error)?.message }))
+  if (cluster && redisBackend) {
+    const rb = redisBackend
     recover = cause => {
       metrics.inc('cluster_recoveries_total', { cause })
       log.warn(cause === 'data_lost' ? 'Redis lost the cluster state; putting this node back' : 'peers took this node for dead; putting its sessions back', { nodeId: config.nodeId })
-      void recoverCluster(cause, { redis: cluster.redis, secret: config.secret ? null : secret, backend: backend as RedisBackend, connections: addressConnections, popular, sessions: () => backend.all() }).catch(quietly(log, 'cluster recovery failed'))
+      void recoverCluster(cause, { redis: cluster.redis, secret: config.secret ? null : secret, backend: rb, connections: addressConnections, popular, sessions: () => backend.all() }).catch(quietly(log, 'cluster recovery failed'))
     }
   }
   // One node: the last lines of each chat in memory. Several: in Redis, written by the relay
   // script, so a report taken by any node can include the conversation.
-  const rb = backend.kind === 'redis' ? (backend as RedisBackend) : null
-  const memoryTranscripts = rb ? null : createTranscripts({ keepAfterEndMs: JUST_ENDED_MS }, now)
-  if (memoryTranscripts) hub.observe(memoryTranscripts.observer)
-  const transcripts = rb ? { lines: (chatId: string) => rb.transcript(chatId) } : memoryTranscripts!
+  const transcripts = { lines: (chatId: string) => backend.transcript(chatId) }
   const reports = createReportStore(db.db)
   const mediaRecords = createMediaRecords(db.db)
   const moderation = createModeration({
@@ -231,7 +227,6 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       reclaimer.stop()
       admin?.live.stop()
       stopping ??= shutdown(services, server, sweeper).finally(() => {
-        memoryTranscripts?.close()
         return screening.screen.close()
       })
       return stopping

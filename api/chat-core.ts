@@ -11,7 +11,7 @@ import { createLocalMatchQueue } from './chat/local-match-queue'
 import type { ChatBackend } from './chat/ports/chat-backend'
 import type { MatchEvents, MatchQueue } from './chat/ports/match-queue'
 import type { PopularInterests } from './chat/popular'
-import { createRedisBackend } from './cluster/redis-backend'
+import { createRedisBackend, type RedisBackend } from './cluster/redis-backend'
 import type { NodeHeartbeat } from './cluster/nodes'
 import type { RedisConnections } from './cluster/redis'
 
@@ -31,13 +31,22 @@ export interface ChatCoreDeps {
   clusterQueue?: (events: MatchEvents) => MatchQueue
 }
 
-export function createChatCore(deps: ChatCoreDeps): { hub: Hub; backend: ChatBackend } {
+/** What the composition root gets: the hub, its backend through the port, and on a cluster node the
+ * Redis backend itself for what only a cluster has (putting its state back after Redis lost it). */
+export interface ChatCore {
+  hub: Hub
+  backend: ChatBackend
+  redisBackend: RedisBackend | null
+}
+
+export function createChatCore(deps: ChatCoreDeps): ChatCore {
   const { config, cache, guard, log, metrics, popular, now, cluster } = deps
   const matches = matchEvents()
   let hub: Hub | null = null
   const connected = () => hub?.online ?? 0
   let backend: ChatBackend
   let queue: MatchQueue
+  let redisBackend: RedisBackend | null = null
   if (cluster) {
     if (!deps.clusterQueue) throw new Error('a cluster node needs the cluster match queue (clusterQueue)')
     const rb = createRedisBackend({
@@ -50,20 +59,15 @@ export function createChatCore(deps: ChatCoreDeps): { hub: Hub; backend: ChatBac
       resumeBufferFrames: config.resumeBufferFrames,
       connected,
       transcriptKeepMs: deps.transcriptKeepMs,
-      onRelayRefused(s, code) {
-        if (!s.conn) return
-        const message = code === 'unavailable' ? 'the chat service is briefly unavailable; your message was not sent' : 'you are not in a chat'
-        s.conn.send(JSON.stringify({ type: 'error', code, message }))
-      },
     })
     queue = deps.clusterQueue(matches.events)
     rb.useQueue(id => queue.remove(id))
-    backend = rb
+    backend = redisBackend = rb
   } else {
-    backend = createLocalBackend({ cache, log, now, resumeWindowMs: config.resumeWindowMs, resumeBufferFrames: config.resumeBufferFrames, connected })
+    backend = createLocalBackend({ cache, log, now, resumeWindowMs: config.resumeWindowMs, resumeBufferFrames: config.resumeBufferFrames, connected, transcriptKeepMs: deps.transcriptKeepMs })
     queue = createLocalMatchQueue({ fallbackMs: config.matchFallbackMs, events: matches.events, now })
   }
   hub = createHub({ config, backend, queue, guard, log, metrics, popular, now })
   matches.bind(hub.matchHandlers)
-  return { hub, backend }
+  return { hub, backend, redisBackend }
 }

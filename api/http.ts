@@ -19,7 +19,9 @@ import { httpError } from './http-error'
 import type { AdminConsole } from './admin/console'
 import { mountAdminRoutes } from './admin/routes'
 
-export type HttpEnv = { Bindings: Server<WsData> }
+import type { HttpEnv } from './http-env'
+
+export type { HttpEnv } from './http-env'
 
 const TRPC_MAX_BODY = 64 * 1024
 // The PWA never batches more than a handful of calls; a batch of thousands is only load.

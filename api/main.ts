@@ -18,7 +18,18 @@ try {
 }
 
 const log = createLogger(config.logLevel)
-let app: Awaited<ReturnType<typeof startApp>>
+let app: Awaited<ReturnType<typeof startApp>> | undefined
+
+// A rejection or exception no code handled is a bug, but one caller's bug must not end every
+// chat on this node (Bun exits with 1 by default): log it, count it, go on. Every port call is
+// meant to be handled where it is made; this is the net under them, watched by a metric.
+function unhandled(kind: 'rejection' | 'exception', err: unknown) {
+  log.error(kind === 'rejection' ? 'unhandled rejection' : 'uncaught exception', { err })
+  app?.services.metrics.inc('unhandled_errors_total', { kind })
+}
+process.on('unhandledRejection', err => unhandled('rejection', err))
+process.on('uncaughtException', err => unhandled('exception', err))
+
 try {
   app = await startApp(config, { log })
 } catch (err) {
@@ -40,7 +51,7 @@ async function shutdown(signal: string) {
     process.exit(1)
   }, config.shutdownTimeoutMs)
   try {
-    await app.stop()
+    await app?.stop()
   } catch (err) {
     log.error('shutdown failed', { err })
     process.exit(1)

@@ -2,7 +2,7 @@
 // request to the hono app.
 import type { Server } from 'bun'
 import type { Hono } from 'hono'
-import type { HttpEnv } from './http'
+import type { HttpEnv } from './http-env'
 import { bunWebSocketHandlers, type WsData } from './chat/socket-adapter'
 import type { Services } from './services'
 import { clientIp } from './safety/client-ip'

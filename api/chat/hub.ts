@@ -7,11 +7,14 @@ import type { Metrics } from '../ops/metrics'
 import { newSessionToken } from '../ids'
 import type { Connection } from './connection'
 import type { ChatGuard } from './guard'
+import { createOutbound } from './outbound'
+import { createHeldByAddress } from './held-by-address'
+import { startOnlineBroadcast } from './online-broadcast'
 import { createChatRules, type HubObserver, type Outcome } from './chat-rules'
 import type { AddressAction, ChatBackend } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
-import { createFrameParser, type ErrorCode, type Limits, type MediaInfo } from './protocol'
+import { createFrameParser, encodeEphemeral, type ErrorCode, type Limits, type MediaInfo } from './protocol'
 import { moveSession, viewOf, type LocalSession, type SessionView } from './session'
 
 export type { HubObserver } from './chat-rules'
@@ -59,37 +62,27 @@ export function createHub(deps: HubDeps) {
   const parse = createFrameParser(config)
   const observers: HubObserver[] = []
   const limits: Limits = { maxTextLength: config.maxTextLength, maxUploadBytes: config.maxUploadBytes, mediaTtlSeconds: config.mediaLinkTtlSeconds }
-  const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now })
+  const outbound = createOutbound(metrics)
+  const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now, outbound })
   const { sendTo } = rules
+  const sendJson = outbound.json
 
-  // Counted on every frame: handles, not name lookups.
+  // Counted on every frame: a handle, not a name lookup.
   const framesIn = metrics.counter('frames_in_total')
-  const framesOut = metrics.counter('frames_out_total')
   let connected = 0
-  // Sessions this node holds in memory (connected, or on one node also resumable), per address:
-  // what the session caps at the upgrade read (safety/session-limits.ts), kept exact here rather
-  // than counted over every session on each upgrade.
-  const heldByIp = new Map<string, number>()
-  const hold = (ipHash: string) => {
-    heldByIp.set(ipHash, (heldByIp.get(ipHash) ?? 0) + 1)
-  }
-  const release = (ipHash: string) => {
-    const n = (heldByIp.get(ipHash) ?? 0) - 1
-    if (n > 0) heldByIp.set(ipHash, n)
-    else heldByIp.delete(ipHash)
-  }
+  // Sessions this node holds in memory per address (held-by-address.ts).
+  const heldByIp = createHeldByAddress()
+  const { hold, release } = heldByIp
   // On one node a dropped socket's session stays in memory until it expires; with Redis it
   // leaves this node's memory at once (it is held in Redis, and expiry may run on any node).
-  const heldUntilExpiry = backend.kind === 'local'
-  let lastOnlineSent = -1
+  const heldUntilExpiry = backend.holdsDetached
   let closing = false
   /** Resolved when the last socket has closed during shutdown. */
   let allClosed: (() => void) | null = null
 
   backend.wire({
     arrive(s, json) {
-      s.conn!.send(json)
-      framesOut.inc()
+      sendJson(s.conn!, json)
     },
     apply: rules.apply,
     expired(e) {
@@ -113,8 +106,12 @@ export function createHub(deps: HubDeps) {
       else if (s.state === 'queued') {
         // Through find(), as on a resume: bans and the pool are decided again.
         s.state = 'idle'
-        rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, 'find', err))
+        rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
       }
+    },
+    relayRefused: rules.relayRefused,
+    badAck(s, message) {
+      if (s.conn) rules.refuse(s, s.conn, { code: 'bad_frame', message })
     },
   })
 
@@ -131,20 +128,10 @@ export function createHub(deps: HubDeps) {
 
   function fallbackNotice(id: string) {
     const s = backend.local(id)
-    if (s) backend.send(id, JSON.stringify({ type: 'queued', interests: s.interests, random: s.random, fallback: true }))
+    if (s) backend.send(id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, fallback: true }))
   }
 
-  // A loop over live sessions rather than a pub/sub topic: a socket subscribed to any topic pays
-  // on every send (Bun must keep topic and direct frames in order), and this runs at most once
-  // per ONLINE_BROADCAST_MS, only when the count changed.
-  function broadcastOnline() {
-    const count = backend.online()
-    if (count === lastOnlineSent) return
-    lastOnlineSent = count
-    const json = JSON.stringify({ type: 'online', count })
-    for (const s of backend.all()) if (s.conn) s.conn.send(json)
-  }
-  const onlineTimer = setInterval(broadcastOnline, config.onlineBroadcastMs)
+  const stopOnlineBroadcast = startOnlineBroadcast(backend, outbound, config.onlineBroadcastMs)
 
   // ---------- a connection's life ----------
 
@@ -175,7 +162,7 @@ export function createHub(deps: HubDeps) {
     s.strikes = 0
     const replay = backend.attach(s)
     sendTo(conn, { type: 'hello', session: s.id, resumed: true, online: backend.online(), limits })
-    for (const json of replay) conn.send(json)
+    for (const json of replay) sendJson(conn, json)
     if (s.chat) {
       const partner = s.chat.partnerId
       // Both sides learn the partner's state: the resumer may have missed a drop and return.
@@ -183,17 +170,15 @@ export function createHub(deps: HubDeps) {
         if (s.conn !== conn) return
         if (there) {
           backend.send(partner, PARTNER_BACK)
-          conn.send(PARTNER_BACK)
-        } else conn.send(PARTNER_RECONNECTING)
+          sendJson(conn, PARTNER_BACK)
+        } else sendJson(conn, PARTNER_RECONNECTING)
       }
-      const c = backend.connected(partner)
-      if (typeof c === 'boolean') tell(c)
-      else void c.then(tell, () => tell(false))
+      backend.connected(partner).then(tell, () => tell(false))
     }
     if (s.requeue && s.state === 'idle') {
       s.requeue = false
       // Through find(), not straight into the queue: a ban made while it was away must hold.
-      void rules.find(s, conn, s.interests, s.random, false)
+      rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
     } else if (s.state === 'queued') {
       // Taken over from a live socket while waiting: the new socket has not been told.
       sendTo(conn, { type: 'queued', interests: s.interests, random: s.random })
@@ -211,19 +196,19 @@ export function createHub(deps: HubDeps) {
     const refusal = guard.checkFrame(s.frameCtx, r.frame)
     if (refusal) {
       metrics.inc('rate_limited_total', { frame: r.frame.type })
-      return rules.refuse(s, conn, refusal)
+      return rules.refuse(s, conn, r.frame.type === 'text' ? { ...refusal, id: r.frame.id } : refusal)
     }
     try {
       const p = rules.onFrame(s, conn, r.frame)
-      if (p) p.catch(err => frameFailed(conn, r.frame.type, err))
+      if (p) p.catch(err => frameFailed(conn, r.frame, err))
     } catch (err) {
-      frameFailed(conn, r.frame.type, err)
+      frameFailed(conn, r.frame, err)
     }
   }
 
-  function frameFailed(conn: Connection, type: string, err: unknown) {
-    log.error('frame handler failed', { err, type })
-    sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame' })
+  function frameFailed(conn: Connection, frame: { type: string; id?: string }, err: unknown) {
+    log.error('frame handler failed', { err, type: frame.type })
+    sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame', ...(frame.type === 'text' && frame.id !== undefined && { id: frame.id }) })
   }
 
   function close(conn: Connection, s: LocalSession | null, code: number) {
@@ -288,10 +273,10 @@ export function createHub(deps: HubDeps) {
     banAddress: (ipHash: string, leftMs: number, message: string) => backend.addressAction(ipHash, { t: 'ban', leftMs, message }),
     /** Sends an error frame to a session, wherever it is. */
     notify(id: string, code: ErrorCode, message: string, retryAfterMs?: number) {
-      backend.send(id, JSON.stringify({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))
+      backend.send(id, encodeEphemeral({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))
     },
     /** Sessions this node holds for one address (connected, or on one node also resumable): O(1). */
-    heldBy: (ipHash: string) => heldByIp.get(ipHash) ?? 0,
+    heldBy: heldByIp.count,
     /** Session ids of an address held by this node. */
     sessionsByIpHash(ipHash: string): string[] {
       const out: string[] = []
@@ -335,7 +320,7 @@ export function createHub(deps: HubDeps) {
     async shutdown(opts: { retryAfterMs?: number; closeWaitMs?: number } = {}) {
       const retryAfterMs = opts.retryAfterMs ?? 1000
       closing = true
-      clearInterval(onlineTimer)
+      stopOnlineBroadcast()
       const resumable = await backend.persistAll()
       const closed = new Promise<void>(resolve => {
         allClosed = resolve
@@ -356,6 +341,6 @@ export function createHub(deps: HubDeps) {
   }
 }
 
-const PARTNER_BACK = JSON.stringify({ type: 'partner', state: 'back' })
+const PARTNER_BACK = encodeEphemeral({ type: 'partner', state: 'back' })
 const INTERRUPTED = { by: 'server', reason: 'interrupted' } as const
-const PARTNER_RECONNECTING = JSON.stringify({ type: 'partner', state: 'reconnecting' })
+const PARTNER_RECONNECTING = encodeEphemeral({ type: 'partner', state: 'reconnecting' })

@@ -3,7 +3,8 @@
 // cache (memcached), as snapshots written only at shutdown: a snapshot taken mid-chat would be
 // behind on seq and restoring it would make clients drop new frames, so after a crash nothing
 // resumes and the client gets a fresh session instead of a chat with holes.
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
+import { createTranscripts } from '../safety/transcripts'
 import type { Logger } from '../log'
 import { limitConcurrency } from './concurrency'
 import { Mailbox } from './mailbox'
@@ -18,6 +19,8 @@ export interface LocalBackendOptions {
   resumeBufferFrames: number
   /** Sockets open on this process (the online count). */
   connected: () => number
+  /** How long a chat's last lines stay readable for a report after it ended. */
+  transcriptKeepMs?: number
   now?: () => number
 }
 
@@ -44,6 +47,9 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
   const { cache, log } = opts
   const now = opts.now ?? Date.now
   const sessions = new Map<string, LocalSession>()
+  // The last lines of each chat, for a report that includes the conversation: written by the
+  // relay below, as the Redis backend's relay script writes its own.
+  const transcripts = createTranscripts({ keepAfterEndMs: opts.transcriptKeepMs }, now)
   const expiries = new Map<string, ReturnType<typeof setTimeout>>()
   const bulk = limitConcurrency(CACHE_CONCURRENCY)
   // Snapshots only help when the cache outlives this process.
@@ -120,7 +126,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
   }
 
   const backend: LocalBackend = {
-    kind: 'local',
+    holdsDetached: true,
     wire(i) {
       inbox = i
     },
@@ -169,7 +175,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       mb.openResends()
       return mb.outbox.slice()
     },
-    connected: id => Boolean(sessions.get(id)?.conn),
+    connected: async id => Boolean(sessions.get(id)?.conn),
     detach(s) {
       hold(s)
     },
@@ -178,6 +184,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       sessions.delete(id)
     },
     push(to, frame, ctl?: Control) {
+      if (ctl?.t === 'ended') transcripts.observer.onChatEnded?.(ctl.chat, 'left')
       const s = sessions.get(to)
       if (!s) return
       if (ctl && !inbox.apply(s, ctl)) return
@@ -202,9 +209,14 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       keep(from, receipt)
       const p = sessions.get(to)
       if (p) keep(p, encodeText(body, at, ++mailboxOf(p).seq))
+      const chat = from.chat
+      if (chat) transcripts.observer.onText!(chat.id, from.id, body, at)
     },
-    receipt: (s, clientId) => mailboxOf(s).receipt(clientId),
-    ack: (s, seq) => mailboxOf(s).ack(seq),
+    receipt: async (s, clientId) => mailboxOf(s).receipt(clientId),
+    ack(s, seq) {
+      const bad = mailboxOf(s).ack(seq)
+      if (bad !== null) inbox.badAck(s, bad)
+    },
     save() {},
     async view(id) {
       const s = sessions.get(id)
@@ -236,8 +248,18 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       if (lost > 0) log.warn('sessions not saved for resume', { sessions: lost, cache: cache.kind })
       return resumable
     },
+    async transcript(chatId) {
+      return transcripts.lines(chatId)
+    },
+    async reclaim() {
+      // Nothing to re-assert: one node owns everything it holds.
+    },
+    useQueue() {
+      // Expiry on one node goes through Inbox.expired, which leaves the queue itself.
+    },
     async close() {
       for (const id of [...expiries.keys()]) clearExpiry(id)
+      transcripts.close()
     },
   }
   return backend

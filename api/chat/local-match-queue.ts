@@ -34,9 +34,10 @@ export function createLocalMatchQueue(opts: { fallbackMs: number; events: MatchE
           return Math.max(until(a, b), ia && ib ? until(`ip:${ia}`, `ip:${ib}`) : 0)
         },
         onMatch(m) {
+          const match = { ...m, aIpHash: ipOf.get(m.a) ?? '', bIpHash: ipOf.get(m.b) ?? '' }
           forget(m.a)
           forget(m.b)
-          opts.events.onMatch(m)
+          opts.events.onMatch(match)
         },
         onFallback: id => opts.events.onFallback?.(id),
       })
@@ -67,7 +68,9 @@ export function createLocalMatchQueue(opts: { fallbackMs: number; events: MatchE
       return removeSync(id)
     },
     async cooldown(a, b, untilMs) {
-      cooldowns.set(pairKey(a, b), untilMs)
+      // A later, shorter cool-down never shortens a longer one (a block outlasts a re-pair pause).
+      const k = pairKey(a, b)
+      cooldowns.set(k, Math.max(cooldowns.get(k) ?? 0, untilMs))
       if (cooldowns.size >= nextPrune) {
         const t = now()
         for (const [k, u] of cooldowns) if (u <= t) cooldowns.delete(k)

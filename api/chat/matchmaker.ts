@@ -48,11 +48,14 @@ export interface MatchmakerOptions {
 
 interface Waiter extends WaiterSpec {
   enqueuedAt: number
+  /** Arrival order: two enqueued within one millisecond still have a longest waiting. */
+  order: number
   randomReady: boolean
   timer: unknown
 }
 
 export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
+  let arrivals = 0
   const now = opts.now ?? Date.now
   const setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms))
   const clearTimer = opts.clearTimer ?? (t => clearTimeout(t as ReturnType<typeof setTimeout>))
@@ -80,7 +83,7 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
       if (!set) continue
       for (const c of set) {
         if (!eligible(w, c, t)) continue
-        if (!best || c.enqueuedAt < best.enqueuedAt) best = c
+        if (!best || c.order < best.order) best = c
         break // the first eligible in a set is its longest waiting
       }
     }
@@ -164,6 +167,7 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
         interests: [...spec.interests],
         random: spec.random,
         enqueuedAt: now(),
+        order: ++arrivals,
         randomReady: spec.random && (spec.interests.length === 0 || opts.fallbackMs === 0),
         timer: null,
       }

@@ -32,6 +32,14 @@ export const ERROR_CODES = [
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
+/**
+ * The codes of an `error` that refuses a `text` (the text was not relayed and no `delivered` will
+ * come for it). Such an error carries the refused text's `id` whenever the server could read one:
+ * a client marks exactly that message as not sent, and must not resend it as if it were pending.
+ */
+export const TEXT_REFUSAL_CODES = ['rate_limited', 'spam', 'not_in_chat', 'unavailable', 'bad_frame', 'internal'] as const satisfies readonly ErrorCode[]
+export type TextRefusalCode = (typeof TEXT_REFUSAL_CODES)[number]
+
 // ---------- client → server ----------
 
 const interest = z
@@ -100,7 +108,8 @@ export type ClientFrameInput =
 
 export const CLIENT_FRAME_TYPES = ['find', 'text', 'typing', 'next', 'leave', 'ack', 'block', 'proof'] as const
 
-export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string }
+/** A refused frame; `id` is the client id of a refused `text` whose id itself was valid. */
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; id?: string }
 
 export interface ParserLimits {
   maxTextLength: number
@@ -149,7 +158,11 @@ export function createFrameParser(limits: ParserLimits, opts: { hotPath?: boolea
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
-      return { ok: false, code: 'bad_frame', message: `${type}: ${where}${issue?.message ?? 'invalid'}` }
+      const message = `${type}: ${where}${issue?.message ?? 'invalid'}`
+      const id = type === 'text' ? (data as { id?: unknown }).id : undefined
+      // A text refused for its body still names the message it refuses (when its id is valid).
+      if (typeof id === 'string' && id.length >= 1 && id.length <= 64) return { ok: false, code: 'bad_frame', message, id }
+      return { ok: false, code: 'bad_frame', message }
     }
     return { ok: true, frame: parsed.data as ClientFrame }
   }
@@ -246,7 +259,15 @@ export interface ProofChallenge {
   /** ms epoch after which the token is refused. */
   expiresAt: number
 }
-export type ErrorFrame = { type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number; challenge?: ProofChallenge }
+export type ErrorFrame = {
+  type: 'error'
+  code: ErrorCode
+  message: string
+  retryAfterMs?: number
+  challenge?: ProofChallenge
+  /** On a refusal of a `text` (a code of TEXT_REFUSAL_CODES): that text's client `id`. */
+  id?: string
+}
 /** Sent before a graceful restart: reconnect with ?resume= after a short pause. */
 export type ShutdownFrame = { type: 'shutdown'; resumable: boolean; retryAfterMs: number }
 
@@ -267,6 +288,18 @@ export type ServerFrame =
 /** Frames with a seq: kept until acknowledged and replayed on resume. */
 export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | MediaFrame | EndedFrame
 export type SequencedFrameInput = SequencedFrame extends infer F ? (F extends SequencedFrame ? Omit<F, 'seq'> : never) : never
+
+/** Frames without a seq that may go to a session wherever it is (the backend's `send`): never replayed. */
+export type EphemeralFrame = TypingFrame | PartnerFrame | QueuedFrame | ErrorFrame
+
+declare const ephemeralJson: unique symbol
+/** The JSON of an EphemeralFrame, made only by encodeEphemeral: the backend's `send` takes nothing else. */
+export type EphemeralJson = string & { readonly [ephemeralJson]: true }
+
+/** Encodes an ephemeral frame (constant ones, e.g. typing on/off, once at start-up). */
+export function encodeEphemeral(frame: EphemeralFrame): EphemeralJson {
+  return JSON.stringify(frame) as EphemeralJson
+}
 
 /**
  * JSON for a sequenced frame, written once when the frame is queued and reused for every

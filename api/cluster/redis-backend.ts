@@ -15,10 +15,12 @@
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
-import type { SequencedFrameInput } from '../chat/protocol'
+import { encodeEphemeral, type SequencedFrameInput } from '../chat/protocol'
 import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type SessionState, type SessionView } from '../chat/session'
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
+import { fromRecord, recordFields, seqOf } from './redis-backend-records'
+import { ACK, CLAIM, DETACH, EXPIRE, ORPHAN, PUSH, REASSERT, RELAY, SEND } from './redis-backend-scripts'
 import { allChannel as allChannelOf, createSeenIds, decodeAddressAction, encodeAddressAction, newActionId } from './address-actions'
 
 export interface RedisBackendOptions {
@@ -32,188 +34,18 @@ export interface RedisBackendOptions {
   connected: () => number
   /** How long a chat's last lines stay readable for a report after its last message. */
   transcriptKeepMs: number
-  /** Told when a relayed text was refused because the chat is over (the sender's view lagged). */
-  onRelayRefused?: (s: LocalSession, code: 'not_in_chat' | 'unavailable') => void
   now?: () => number
 }
 
-// Pushes one sequenced frame (or only a state change) to a session and publishes it to its node.
-// KEYS: s, ob, sent · ARGV: prefix, id, frame JSON without seq ('' = none), ctl JSON ('' = none),
-// ctl type, chat id, partner id, chat/last JSON, max frames
-const PUSH = `
-local s = KEYS[1]
-if redis.call('EXISTS', s) == 0 then return 0 end
-local t = ARGV[5]
-if t == 'ended' then
-  if redis.call('HGET', s, 'cid') ~= ARGV[6] then return 0 end
-  redis.call('HSET', s, 'cid', '', 'pid', '', 'chat', '', 'state', 'idle', 'last', ARGV[8])
-elseif t == 'matched' then
-  redis.call('HSET', s, 'cid', ARGV[6], 'pid', ARGV[7], 'chat', ARGV[8], 'state', 'chatting', 'requeue', '0')
-  redis.call('DEL', KEYS[3])
-end
-local json = ''
-if ARGV[3] ~= '' then
-  local seq = redis.call('HINCRBY', s, 'seq', 1)
-  json = string.sub(ARGV[3], 1, -2) .. ',"seq":' .. seq .. '}'
-  if redis.call('RPUSH', KEYS[2], json) > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1) end
-end
-local node = redis.call('HGET', s, 'node')
-if node and node ~= '' then
-  redis.call('PUBLISH', ARGV[1] .. 'n:' .. node, 'F' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. json)
-end
-return 1
-`
-
-// The relay: stranger text to \`to\`, receipt to \`from\`, resend ids. 1 relayed, 2 duplicate, 0 not in that chat.
-// KEYS: s from, ob from, sent from, s to, ob to · ARGV: prefix, from, to, chat id, client id JSON,
-// client id, body JSON, at, max frames, transcript lines kept, transcript keep ms
-const RELAY = `
-local dup = redis.call('HGET', KEYS[3], ARGV[6])
-local f = redis.call('HMGET', KEYS[1], 'node', 'cid')
-if dup then
-  if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
-  return 2
-end
-if f[2] ~= ARGV[4] then return 0 end
-local t = redis.call('HMGET', KEYS[4], 'node', 'cid')
-if t[2] ~= ARGV[4] then return 0 end
-local max = tonumber(ARGV[9])
--- RPUSH answers the new length: trim only when past the bound (almost never with acks).
-local tseq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
-local tj = '{"type":"text","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. ',"from":"stranger","seq":' .. tseq .. '}'
-if redis.call('RPUSH', KEYS[5], tj) > max then redis.call('LTRIM', KEYS[5], -max, -1) end
-if t[1] and t[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. t[1], 'F' .. ARGV[3] .. '\\n\\n' .. tj) end
-local fseq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local rj = '{"type":"delivered","id":' .. ARGV[5] .. ',"at":' .. ARGV[8] .. ',"seq":' .. fseq .. '}'
-if redis.call('RPUSH', KEYS[2], rj) > max then redis.call('LTRIM', KEYS[2], -max, -1) end
-redis.call('HSET', KEYS[3], ARGV[6], rj)
--- Two generations would be exact; a cap, looked at every 64th receipt, keeps a chatty session bounded.
-if fseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
-  redis.call('DEL', KEYS[3])
-  redis.call('HSET', KEYS[3], ARGV[6], rj)
-end
-if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
--- The chat's last lines, for a report that includes the conversation (read by whichever node takes it).
-local tr = ARGV[1] .. 'tr:' .. ARGV[4]
-if redis.call('RPUSH', tr, '{"from":"' .. ARGV[2] .. '","body":' .. ARGV[7] .. ',"at":' .. ARGV[8] .. '}') > tonumber(ARGV[10]) then
-  redis.call('LTRIM', tr, -tonumber(ARGV[10]), -1)
-end
-redis.call('PEXPIRE', tr, tonumber(ARGV[11]))
-return 1
-`
-
-// KEYS: s · ARGV: prefix, id, json
-const SEND = `
-local node = redis.call('HGET', KEYS[1], 'node')
-if node and node ~= '' then redis.call('PUBLISH', ARGV[1] .. 'n:' .. node, 'F' .. ARGV[2] .. '\\n\\n' .. ARGV[3]) return 1 end
-return 0
-`
-
-// KEYS: s, ob · ARGV: seq. Returns the latest seq when \`seq\` is beyond it, else -1.
-const ACK = `
-local cur = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
-local seq = tonumber(ARGV[1])
-if seq > cur then return cur end
-local len = redis.call('LLEN', KEYS[2])
-local drop = math.min(len, seq - (cur - len))
-if drop > 0 then redis.call('LTRIM', KEYS[2], drop, -1) end
-return -1
-`
-
-// Takes a session to this node. KEYS: s, ob, exp, ns mine · ARGV: prefix, id, me
-// Returns false when unknown, else {fields..., outbox}
-const CLAIM = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local old = redis.call('HGET', KEYS[1], 'node')
-redis.call('HSET', KEYS[1], 'node', ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[2])
-redis.call('SADD', KEYS[4], ARGV[2])
-if old and old ~= '' and old ~= ARGV[3] then
-  redis.call('SREM', ARGV[1] .. 'ns:' .. old, ARGV[2])
-  redis.call('PUBLISH', ARGV[1] .. 'n:' .. old, 'T' .. ARGV[2])
-end
-return { redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1) }
-`
-
-// The socket left this node: hold the session until the deadline. KEYS: s, exp, ns mine · ARGV: id, me, deadline
-const DETACH = `
-if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'node', '')
-redis.call('SREM', KEYS[3], ARGV[1])
-redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
-return 1
-`
-
-// Held sessions past their deadline, taken by exactly one node. KEYS: exp · ARGV: prefix, now, limit
-const EXPIRE = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  local s = ARGV[1] .. 's:' .. id
-  local f = redis.call('HMGET', s, 'node', 'ip', 'chat')
-  if f[1] == '' then
-    out[#out + 1] = id
-    out[#out + 1] = f[2] or ''
-    out[#out + 1] = f[3] or ''
-    redis.call('DEL', s, ARGV[1] .. 'ob:' .. id, ARGV[1] .. 'sent:' .. id)
-  end
-end
-return out
-`
-
-// A node died: hold its sessions for the resume window. KEYS: ns dead, exp · ARGV: prefix, dead, deadline
-// Returns pairs {id, partner id ('' when none), queued '1'/'0'}
-const ORPHAN = `
-local ids = redis.call('SMEMBERS', KEYS[1])
-local out = {}
-for _, id in ipairs(ids) do
-  local s = ARGV[1] .. 's:' .. id
-  if redis.call('HGET', s, 'node') == ARGV[2] then
-    redis.call('HSET', s, 'node', '')
-    redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), id)
-    local queued = '0'
-    if redis.call('HGET', s, 'state') == 'queued' then
-      redis.call('HSET', s, 'state', 'idle', 'requeue', '1')
-      queued = '1'
-    end
-    out[#out + 1] = id
-    out[#out + 1] = redis.call('HGET', s, 'pid') or ''
-    out[#out + 1] = queued
-  end
-end
-redis.call('DEL', KEYS[1])
-return out
-`
-
-// Puts a connected session of this node back in Redis after a fault. KEYS: s, ns mine, exp ·
-// ARGV: id, me, then the record (ip, state, interests, random, requeue, proof, seq, cid, pid,
-// chat, last). Returns {0} when the record was gone (re-created from ARGV), {1} when it was this
-// node's, {2} when another node holds it now (resumed there), {3, state} when it was held as a
-// dead node's (orphaned: taken back).
-const REASSERT = `
-local s = KEYS[1]
-if redis.call('EXISTS', s) == 0 then
-  redis.call('HSET', s, 'node', ARGV[2], 'ip', ARGV[3], 'state', ARGV[4], 'interests', ARGV[5], 'random', ARGV[6], 'requeue', ARGV[7], 'proof', ARGV[8], 'seq', ARGV[9], 'cid', ARGV[10], 'pid', ARGV[11], 'chat', ARGV[12], 'last', ARGV[13])
-  redis.call('SADD', KEYS[2], ARGV[1])
-  return { 0 }
-end
-local node = redis.call('HGET', s, 'node') or ''
-if node ~= '' and node ~= ARGV[2] then return { 2 } end
-redis.call('SADD', KEYS[2], ARGV[1])
-if node == ARGV[2] then return { 1 } end
-redis.call('HSET', s, 'node', ARGV[2])
-redis.call('ZREM', KEYS[3], ARGV[1])
-return { 3, redis.call('HGET', s, 'state') or '' }
-`
-
 const EXPIRY_POLL_MS = 500
-/** How long an `ended` push or an address action is retried while Redis is away. */
-const RETRY_FOR_MS = 5 * 60_000
-const MAX_RETRIES = 10_000
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
 const TRANSCRIPT_LINES = 30
 const EXPIRY_BATCH = 200
+/** Failed `ended` pushes kept for retry while Redis is away (about 1 KB each). */
+const MAX_UNPUSHED_ENDS = 10_000
+/** How long an address action (a ban) is retried while Redis is away, and how many are kept. */
+const ACTION_RETRY_FOR_MS = 5 * 60_000
+const MAX_UNPUBLISHED_ACTIONS = 10_000
 
 interface Claiming {
   /** Envelopes that arrived while the claim was in flight, processed once it answers. */
@@ -221,18 +53,12 @@ interface Claiming {
 }
 
 export interface RedisBackend extends ChatBackend {
-  /** The last lines of a chat (any node's), oldest first; null when none are kept. */
-  transcript(chatId: string): Promise<Array<{ from: string; body: string; at: number }> | null>
-  /** Called when the node's heartbeat lapsed: re-assert ownership of every connected session. */
-  reclaim(): Promise<void>
   /**
    * After Redis lost its data or peers took this node for dead: every connected session's record
    * is put back (or written again), chats whose state is gone are ended (`interrupted`), waiters
    * whose place in the queue is gone search again, partners told `reconnecting` are told `back`.
    */
   recover(cause: 'data_lost' | 'taken_for_dead'): Promise<void>
-  /** The queue is made after the backend: sessions of a dead node leave it through this. */
-  useQueue(remove: (id: string) => Promise<unknown>): void
 }
 
 export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
@@ -275,11 +101,6 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
 
   // ---------- arriving frames ----------
 
-  function seqOf(json: string): number {
-    const i = json.lastIndexOf('"seq":')
-    return i < 0 ? 0 : parseInt(json.slice(i + 6), 10)
-  }
-
   function onEnvelope(msg: string) {
     const tag = msg.charCodeAt(0)
     if (tag === 84 /* T */) {
@@ -308,7 +129,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
 
   /** Address actions run here already (this node's own, or one published twice). */
-  const seenActions = createSeenIds(RETRY_FOR_MS * 2, now)
+  const seenActions = createSeenIds(ACTION_RETRY_FOR_MS * 2, now)
   function onAll(msg: string) {
     const m = decodeAddressAction(msg)
     if (m && seenActions.first(m.id)) inbox.addressAction(m.ipHash, m.action)
@@ -356,37 +177,39 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
   }
   /**
-   * What must reach its sessions even when Redis was away when it happened: the end of a chat
-   * (the partner is told once Redis is back) and address actions (a ban). Retried in order until
-   * Redis takes them or RETRY_FOR_MS passes. Both are safe to run twice: an `ended` push applies
-   * only while its chat is the session's, an action runs once per id. (A command that timed out
-   * on a frozen Redis still runs when it wakes, and its retry then does nothing.)
+   * `ended` pushes that failed (Redis away or frozen): retried until they land, so the partner is
+   * told the chat ended once Redis answers, not never. Safe to repeat: the script applies an
+   * `ended` only while the session is still in that chat, so a retry of one that did run (a
+   * timeout after Redis took it) changes nothing. Bounded: the oldest are given up first.
    */
-  const retries: Array<{ since: number; run: () => Promise<unknown> }> = []
-  let retrying = false
-  function retryLater(run: () => Promise<unknown>) {
-    if (retries.length >= MAX_RETRIES) retries.shift()
-    retries.push({ since: now(), run })
+  const unpushed: Array<[string[], Array<string | number>]> = []
+  function unpushedEnd(keys: string[], args: Array<string | number>) {
+    if (closed) return
+    if (unpushed.length >= MAX_UNPUSHED_ENDS) unpushed.shift()
+    unpushed.push([keys, args])
   }
-  async function retryPending() {
-    if (retrying) return
-    retrying = true
+  function retryEnds() {
+    for (const [keys, args] of unpushed.splice(0)) run.push(keys, args).catch(() => unpushedEnd(keys, args))
+  }
+  /**
+   * Address actions (a ban) whose publish failed: retried in order until Redis takes them or
+   * ACTION_RETRY_FOR_MS passes. Safe to repeat: a node runs each action id once.
+   */
+  const unpublished: Array<{ since: number; msg: string }> = []
+  let publishing = false
+  async function retryActions() {
+    if (publishing) return
+    publishing = true
     try {
-      while (retries.length && !closed) {
-        const r = retries[0]!
-        if (now() - r.since > RETRY_FOR_MS) {
-          retries.shift()
-          continue
-        }
-        try {
-          await r.run()
-        } catch {
-          return // still away: keep the order, try again on the next tick
-        }
-        retries.shift()
+      while (unpublished.length && !closed) {
+        const a = unpublished[0]!
+        if (now() - a.since <= ACTION_RETRY_FOR_MS) await redis.cmd.publish(allChannel, a.msg)
+        unpublished.shift()
       }
+    } catch {
+      // Still away: keep the order, try again on the next tick.
     } finally {
-      retrying = false
+      publishing = false
     }
   }
   let expiring = false
@@ -394,7 +217,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     if (expiring || closed) return
     expiring = true
     if (undetached.size) retryDetaches()
-    if (retries.length) void retryPending()
+    if (unpushed.length) retryEnds()
+    if (unpublished.length) void retryActions()
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
@@ -406,7 +230,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     for (let i = 0; i < out.length; i += 3) {
       const [id, partner, queued] = [out[i]!, out[i + 1]!, out[i + 2]!]
       // Awaited: a node that was only stalled puts its waiters back after this cleanup has ended.
-      if (queued === '1' && queueRemoval) removals.push(queueRemoval(id).catch(fail('queue removal')))
+      if (queued === '1' && queueRemoval) removals.push(queueRemoval(id).catch(fail('queue remove')))
       if (partner) backend.send(partner, PARTNER_RECONNECTING)
     }
     await Promise.all(removals)
@@ -414,35 +238,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   })
   let queueRemoval: ((id: string) => Promise<unknown>) | null = null
 
-  // ---------- records ----------
-
-  function fromRecord(id: string, flat: string[]): LocalSession {
-    const f: Record<string, string> = {}
-    for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!
-    const s = newLocalSession(id, f.ip ?? '', null)
-    s.state = (f.state as SessionState) || 'idle'
-    s.interests = f.interests ? (JSON.parse(f.interests) as string[]) : []
-    s.random = f.random !== '0'
-    s.requeue = f.requeue === '1'
-    s.chat = f.chat ? (JSON.parse(f.chat) as ChatRef) : null
-    s.lastChat = f.last ? (JSON.parse(f.last) as LastChat) : null
-    // A find answered with proof_required on the old node: the proof sent here runs it.
-    s.awaitingProof = f.proof === '1'
-    if (s.state === 'chatting' && !s.chat) s.state = 'idle'
-    // A session that was queued on a node that went away is queued again on resume.
-    if (s.state === 'queued') {
-      s.state = 'idle'
-      s.requeue = true
-    }
-    return s
-  }
-
-  function recordFields(s: LocalSession): string[] {
-    return ['ip', s.ipHash, 'state', s.state, 'interests', JSON.stringify(s.interests), 'random', s.random ? '1' : '0', 'requeue', s.requeue ? '1' : '0', 'proof', s.awaitingProof ? '1' : '0']
-  }
-
   const backend: RedisBackend = {
-    kind: 'redis',
+    holdsDetached: false,
     wire(i) {
       inbox = i
     },
@@ -536,11 +333,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         doc = JSON.stringify({ id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at } satisfies LastChat)
       }
       const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
-      const push = () => run.push([k.s(to), k.ob(to), k.sent(to)], [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames])
-      push().catch(err => {
+      const keys = [k.s(to), k.ob(to), k.sent(to)]
+      const args = [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]
+      run.push(keys, args).catch(err => {
         fail('push')(err)
-        // The end of a chat must reach both sides once Redis is back (else the partner stays in it).
-        if (t === 'ended') retryLater(push)
+        if (t === 'ended') unpushedEnd(keys, args)
       })
     },
     send(to, json) {
@@ -552,11 +349,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         .relay([k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)], [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames, TRANSCRIPT_LINES, opts.transcriptKeepMs])
         .then(
           r => {
-            if (r === 0) opts.onRelayRefused?.(from, 'not_in_chat')
+            if (r === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
           },
           err => {
             fail('relay')(err)
-            opts.onRelayRefused?.(from, 'unavailable')
+            inbox.relayRefused(from, clientId, 'unavailable')
           },
         )
     },
@@ -564,9 +361,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const r = await redis.cmd.hget(k.sent(s.id), clientId).catch(() => null)
       return r ?? undefined
     },
-    async ack(s, seq) {
-      const r = (await run.ack([k.s(s.id), k.ob(s.id)], [seq])) as number
-      return r >= 0 ? `ack: seq ${seq} has not been sent yet (latest is ${r})` : null
+    ack(s, seq) {
+      run.ack([k.s(s.id), k.ob(s.id)], [seq]).then(r => {
+        if ((r as number) >= 0) inbox.badAck(s, `ack: seq ${seq} has not been sent yet (latest is ${r as number})`)
+      }, fail('ack'))
     },
     save(s) {
       redis.cmd.hset(k.s(s.id), ...recordFields(s)).catch(fail('save'))
@@ -595,10 +393,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const id = newActionId()
       seenActions.first(id)
       inbox.addressAction(ipHash, action)
-      const publish = () => redis.cmd.publish(allChannel, encodeAddressAction({ id, ipHash, action }))
-      await publish().catch(err => {
+      const msg = encodeAddressAction({ id, ipHash, action })
+      await redis.cmd.publish(allChannel, msg).catch(err => {
         fail('address action')(err)
-        retryLater(publish)
+        if (unpublished.length >= MAX_UNPUBLISHED_ACTIONS) unpublished.shift()
+        unpublished.push({ since: now(), msg })
       })
     },
     online: () => Math.max(online, opts.connected()),
@@ -686,5 +485,5 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   return backend
 }
 
-const PARTNER_RECONNECTING = JSON.stringify({ type: 'partner', state: 'reconnecting' })
-const PARTNER_BACK = JSON.stringify({ type: 'partner', state: 'back' })
+const PARTNER_RECONNECTING = encodeEphemeral({ type: 'partner', state: 'reconnecting' })
+const PARTNER_BACK = encodeEphemeral({ type: 'partner', state: 'back' })

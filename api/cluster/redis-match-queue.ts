@@ -121,21 +121,21 @@ local function drop(id)
 end
 
 -- Pairs w with the waiting candidate cid. The side that arrived first is 'a', and the common
--- interests follow its order. Reply: {1, a, b, random (0/1), common...}.
+-- interests follow its order. Reply: {1, a, b, random (0/1), a's ip hash, b's ip hash, common...}.
 local function pairUp(w, cid)
-  local ch = redis.call('HMGET', wkey(cid), 'interests', 'seq')
-  local c = { id = cid, interests = cjson.decode(ch[1]), seq = tonumber(ch[2]) }
+  local ch = redis.call('HMGET', wkey(cid), 'interests', 'seq', 'ip')
+  local c = { id = cid, interests = cjson.decode(ch[1]), seq = tonumber(ch[2]), ip = ch[3] or '' }
   drop(cid)
   if w.seq ~= nil then drop(w.id) end
   local a, b = c, w
   if w.seq ~= nil and w.seq < c.seq then a, b = w, c end
   local other = {}
   for _, i in ipairs(b.interests) do other[i] = true end
-  local reply = { 1, a.id, b.id, 0 }
+  local reply = { 1, a.id, b.id, 0, a.ip or '', b.ip or '' }
   for _, i in ipairs(a.interests) do
     if other[i] then reply[#reply + 1] = i end
   end
-  if #reply == 4 then reply[4] = 1 end
+  if #reply == 6 then reply[4] = 1 end
   return reply
 end
 `
@@ -245,10 +245,10 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       return 'gone'
     }
     if (reply[0] === 1) {
-      const [, a, b, random, ...common] = reply as [number, string, string, number, ...string[]]
+      const [, a, b, random, aIpHash, bIpHash, ...common] = reply as [number, string, string, number, string, string, ...string[]]
       forget(a)
       forget(b)
-      events.onMatch({ a, b, common, random: random === 1 } satisfies Match)
+      events.onMatch({ a, b, aIpHash, bIpHash, common, random: random === 1 } satisfies Match)
       return 'paired'
     }
     const blockedUntil = Number(reply[1])

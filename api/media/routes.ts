@@ -1,7 +1,7 @@
 // Mounts the two media routes on the hono app. Every part is stateless over the shared services
 // (cache, database, DATA_DIR), so several processes can serve the same media.
 import type { Hono } from 'hono'
-import type { HttpEnv } from '../http'
+import type { HttpEnv } from '../http-env'
 import type { Services } from '../services'
 import { createMediaRecords } from './records'
 import { createServeHandler } from './serve'

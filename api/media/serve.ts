@@ -2,7 +2,7 @@
 // small JSON error, never a byte of the file. Range requests are answered (206/416): mobile
 // audio players (Safari above all) fetch voice notes in ranges and refuse to play without.
 import type { Context } from 'hono'
-import type { HttpEnv } from '../http'
+import type { HttpEnv } from '../http-env'
 import { httpError } from '../http-error'
 import type { Services } from '../services'
 import { contentDisposition } from './names'

@@ -2,7 +2,7 @@
 // hash, created with a TTL of the window (so the window runs from the first flag, and memcached
 // shares it across processes). Only real verdicts count: an image flagged because it could not
 // be screened in time is no strike. The quarantine of repeat uploaders reads flagCount().
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 
 export interface ScreenStrikes {
   /** One more flagged image from `ipHash`; the new count, or null when the cache failed. */

@@ -3,7 +3,7 @@
 // redeem them; cache.delete() is the atomic claim: of two concurrent uploads with one ticket only
 // the one whose delete returned true goes on.
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { MediaKind } from '../chat/protocol'
 import { newOpaqueToken } from '../ids'
 

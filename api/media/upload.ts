@@ -4,11 +4,11 @@
 // announced to both sides of the chat.
 import type { Context } from 'hono'
 import type { MediaInfo } from '../chat/protocol'
-import type { HttpEnv } from '../http'
+import type { HttpEnv } from '../http-env'
 import { HTTP_ERROR_MESSAGES, httpError, type HttpErrorCode } from '../http-error'
 import { newMediaId } from '../ids'
 import type { Services } from '../services'
-import { bearer } from '../trpc/context'
+import { bearer } from '../bearer'
 import { inspectUpload } from './inspect'
 import type { MediaRecords } from './records'
 import type { MediaLinks } from './signing'

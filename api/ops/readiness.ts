@@ -3,7 +3,7 @@
 // shutting down. Every probe is bounded in time, so an outage turns the answer to "not ready"
 // within about a second (a write failure within WRITE_PROBE_MS more), and a recovery turns it
 // back without a restart.
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { OpenDatabase } from '../../db'
 import { cachedProbe, probeDirWritable } from './write-probe'
 

@@ -2,7 +2,7 @@
 // node sees the same): a risk score that raises the proof-of-work difficulty, strikes that put an
 // address in quarantine, and the quarantine flag itself. Counters are fixed windows that expire
 // whole, so a quiet address is forgotten without a sweep.
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { Config } from '../config'
 import type { Metrics } from '../ops/metrics'
 

@@ -3,7 +3,7 @@
 // database. A ban is lifted by moving its expiry to now (the row stays as history).
 import { and, desc, eq, gt, max } from 'drizzle-orm'
 import { tables, type Db } from '../../db'
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import { cleanText } from '../chat/text'
 
 export interface Ban {

@@ -8,7 +8,7 @@
 // and address it was issued to. Single use: the salt is claimed in the cache (shared across nodes)
 // when a proof is accepted.
 import { createHash, randomBytes } from 'node:crypto'
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { ProofChallenge } from '../chat/protocol'
 import type { Secrets } from '../secrets'
 

@@ -5,7 +5,7 @@
 //  - RATE_SESSIONS_PER_MINUTE per address, counted in the cache (cluster-wide with Redis);
 //  - MAX_SESSIONS_PER_IP held (connected + resumable) per address on this node;
 //  - MAX_SESSIONS held on this node: past it, 503 instead of growing until memory runs out.
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { Refusal } from '../chat/guard'
 import type { Config } from '../config'
 import type { Metrics } from '../ops/metrics'

@@ -11,7 +11,7 @@
 // characters, "dot", "[.]", "hxxp" and spaced-out letters are read as what a person reads.
 // Both counters live in the cache, so they hold across nodes.
 import TLDS from 'tlds'
-import type { Cache } from '../cache'
+import type { Cache } from '../cache/cache'
 import type { Config } from '../config'
 import type { TextContext } from '../chat/guard'
 import { compact, fold, lettersAndDigits, skeleton } from './skeleton'

@@ -4,6 +4,7 @@ import type { Context as HonoContext } from 'hono'
 import type { SessionView } from '../chat/hub'
 import type { Services } from '../services'
 import { clientIp } from '../safety/client-ip'
+import { bearer } from '../bearer'
 
 // A type alias (not an interface) so it satisfies the adapter's Record<string, unknown>.
 export type Context = {
@@ -14,10 +15,7 @@ export type Context = {
   netHash: string
 }
 
-export function bearer(header: string | undefined | null): string | null {
-  const m = header?.match(/^Bearer\s+([\w-]{16,64})\s*$/)
-  return m ? m[1]! : null
-}
+export { bearer } from '../bearer'
 
 export async function createContext(services: Services, c: HonoContext, peer: string | null): Promise<Context> {
   const token = bearer(c.req.header('authorization'))

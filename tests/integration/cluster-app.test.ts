@@ -92,7 +92,8 @@ describe('Redis down under a live cluster node', () => {
     expect((await b.next('text')).body).toBe('before')
     await redis.stop()
     a.send({ type: 'text', id: 'down', body: 'during' })
-    expect((await a.next('error')).code).toBe('unavailable')
+    // The refusal names the text it refuses.
+    expect(await a.next('error')).toMatchObject({ code: 'unavailable', id: 'down' })
     const c = await app.client()
     c.send({ type: 'find', interests: ['anything'] })
     expect((await c.next('error', 4000)).code).toBe('unavailable')

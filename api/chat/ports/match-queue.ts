@@ -9,7 +9,18 @@
 //  3. never two waiters with a cool-down between them (their session ids, or their address hashes:
 //     the same mechanism keeps re-pairs apart and blocked strangers apart); a retry is scheduled for
 //     when a cool-down that blocked a waiter ends;
-//  4. only waiters of the same pool meet (`pool` defaults to 'main'; safety puts some in others).
+//  4. only waiters of the same pool meet (`pool` defaults to 'main'; safety puts some in others);
+//  5. one pair per waiter: two nodes racing for one waiter never both win, and a waiter paired or
+//     removed is never reported again by a timer of its earlier entry;
+//  6. every `onMatch` carries both sides' address hashes (as given in WaiterSpec.ipHash), so the
+//     chat starts without a session lookup.
+//
+// Every method that talks to the queue is async and may reject when a shared queue (Redis) is
+// away; callers handle each call where they make it, never leave it floating: `enqueue` → the
+// waiter is taken out of `queued` and told `unavailable` (retry in a few seconds); `remove` →
+// ignored (the entry dies with its owner's heartbeat or is replaced by the next enqueue);
+// `cooldown` → logged (a missed re-pair cool-down only lets two meet sooner; a missed block is
+// logged as an error); `size` → metrics read it best-effort. `close` is synchronous.
 
 export interface WaiterSpec {
   id: string
@@ -24,6 +35,9 @@ export interface Match {
   /** The longest-waiting side. */
   a: string
   b: string
+  /** The address hashes the two gave when they enqueued (`WaiterSpec.ipHash`): a chat needs them, so no lookup per match. */
+  aIpHash: string
+  bIpHash: string
   common: string[]
   /** True when paired by the random fallback rather than by a shared interest. */
   random: boolean

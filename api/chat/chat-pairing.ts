@@ -1,0 +1,102 @@
+// Chats begin and end: a match from the queue becomes a chat on both sides, and a chat ends for
+// both (leave, next, goodbye, block, report, ban, expiry). State changes travel with their frames
+// through the backend (`apply` where the session lives). Part of the chat rules.
+import type { Logger } from '../log'
+import type { Metrics } from '../ops/metrics'
+import { newChatId } from '../ids'
+import type { ChatBackend, Control, Expired } from './ports/chat-backend'
+import type { Match, MatchQueue } from './ports/match-queue'
+import type { EndReason, EndedBy } from './protocol'
+import type { ChatRef, LocalSession } from './session'
+
+/** Told of every relayed text and ended chat on this node (one-node transcripts, tests). */
+export interface HubObserver {
+  onText?(chatId: string, fromSessionId: string, body: string, at: number): void
+  onChatEnded?(chatId: string, reason: EndReason): void
+}
+
+export type Outcome = { by: EndedBy; reason: EndReason }
+
+export interface PairingDeps {
+  config: { repairCooldownMs: number }
+  backend: ChatBackend
+  queue: MatchQueue
+  log: Logger
+  metrics: Metrics
+  observers: HubObserver[]
+  now: () => number
+}
+
+export type Pairing = ReturnType<typeof createPairing>
+
+export function createPairing(deps: PairingDeps) {
+  const { config, backend, queue, log, metrics, observers, now } = deps
+
+  // ---------- state changes that travel with frames ----------
+
+  /** Applied where the session lives, before the frame that carries it is sent. */
+  function apply(s: LocalSession, ctl: Control): boolean {
+    if (ctl.t === 'matched') {
+      s.state = 'chatting'
+      s.chat = ctl.chat
+      s.requeue = false
+      s.epoch++
+      s.chatTexts = 0
+      s.mailbox?.forgetIds()
+      return true
+    }
+    // Already applied here (the ending side applies it at once, before its own frame returns).
+    if (s.chat?.id !== ctl.chat) return s.lastChat?.id === ctl.chat && s.lastChat.endedAt === ctl.at
+    s.state = 'idle'
+    s.chat = null
+    s.epoch++
+    s.lastChat = { id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at }
+    return true
+  }
+
+  // ---------- chats ----------
+
+  /** A pair from the queue becomes a chat: both sides get `matched` (the match carries both address hashes). */
+  function onMatch(m: Match) {
+    const aIp = m.aIpHash
+    const bIp = m.bIpHash
+    const id = newChatId()
+    const startedAt = now()
+    metrics.inc('matches_total', { kind: m.random ? 'random' : 'interest' })
+    const chatA: ChatRef = { id, partnerId: m.b, partnerIpHash: bIp, common: m.common, startedAt }
+    const chatB: ChatRef = { id, partnerId: m.a, partnerIpHash: aIp, common: m.common, startedAt }
+    backend.push(m.a, { type: 'matched', chat: id, common: m.common }, { t: 'matched', chat: chatA })
+    backend.push(m.b, { type: 'matched', chat: id, common: m.common }, { t: 'matched', chat: chatB })
+  }
+
+  /** Ends the chat of session `selfId` (`chat` as it knows it): it is told `mine`, the partner `theirs`. */
+  function endChat(selfId: string, selfIpHash: string, chat: ChatRef, mine: Outcome | null, theirs: Outcome) {
+    const at = now()
+    const ended: Control = { t: 'ended', chat: chat.id, partnerId: chat.partnerId, partnerIpHash: chat.partnerIpHash, at }
+    // A local session changes state now, as the caller expects (a find that follows must see it
+    // idle); where its frame comes back through the backend, apply() finds it already done.
+    const self = backend.local(selfId)
+    if (self) apply(self, ended)
+    backend.push(selfId, mine && { type: 'ended', ...mine }, ended)
+    backend.push(chat.partnerId, { type: 'ended', ...theirs }, { t: 'ended', chat: chat.id, partnerId: selfId, partnerIpHash: selfIpHash, at })
+    // The queue may be shared (Redis) and away: a missed re-pair cool-down only lets the two meet
+    // again sooner, so it is logged, never left to reject unhandled (that would end the process).
+    queue.cooldown(selfId, chat.partnerId, at + config.repairCooldownMs).catch(err => log.warn('re-pair cool-down failed', { err: (err as Error)?.message }))
+    metrics.inc('chats_ended_total', { reason: theirs.reason })
+    for (const o of observers) o.onChatEnded?.(chat.id, theirs.reason)
+  }
+
+  function endLocal(s: LocalSession, mine: Outcome | null, theirs: Outcome): boolean {
+    if (!s.chat) return false
+    endChat(s.id, s.ipHash, s.chat, mine, theirs)
+    return true
+  }
+
+  /** A held session's window passed (any node may run this on several). */
+  function expired(e: Expired) {
+    if (e.chat) endChat(e.id, e.ipHash, e.chat, null, { by: 'server', reason: 'timeout' })
+    void queue.remove(e.id).catch(() => false)
+  }
+
+  return { apply, onMatch, endChat, endLocal, expired }
+}

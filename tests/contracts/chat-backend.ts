@@ -1,0 +1,177 @@
+// The ChatBackend contract (api/chat/ports/chat-backend.ts) as one suite, driven through the hub
+// with fake connections: pairing, relay with receipts, order and seq per recipient, the ends of a
+// chat, refusals naming their text, bans reaching every session of an address. Run unchanged on
+// every implementation (one node in process memory, one node on Redis, two nodes over one Redis
+// in one process, with the two sides of each chat on different nodes).
+import { describe, expect, test } from 'bun:test'
+import type { Hub } from '../../api/chat/hub'
+import type { LocalSession } from '../../api/chat/session'
+import { FakeConnection } from '../support/fake-connection'
+
+export interface Side {
+  conn: FakeConnection
+  s: LocalSession
+  say(frame: object): void
+}
+
+export interface BackendUnderTest {
+  /** One hub per node (one, or two sharing a store). */
+  hubs: Hub[]
+  close(): Promise<void>
+}
+
+export type BackendFactory = () => Promise<BackendUnderTest>
+
+async function eventually(check: () => void, ms = 3000) {
+  const end = Date.now() + ms
+  for (;;) {
+    try {
+      return check()
+    } catch (err) {
+      if (Date.now() > end) throw err
+      await Bun.sleep(5)
+    }
+  }
+}
+
+export function describeChatBackend(name: string, factory: BackendFactory) {
+  async function setup() {
+    const b = await factory()
+    let n = 0
+    let k = 0
+    const connect = (ip = `198.51.100.${++n}`): Side => {
+      const hub = b.hubs[k++ % b.hubs.length]!
+      const conn = new FakeConnection({ ip, ipHash: `h-${ip}`, origin: null })
+      const s = hub.open(conn, null)
+      return { conn, s, say: (frame: object) => hub.message(conn, s, JSON.stringify(frame)) }
+    }
+    const meet = async (x: Side, y: Side) => {
+      const interest = 'i' + Math.random().toString(36).slice(2)
+      x.say({ type: 'find', interests: [interest], random: false })
+      await eventually(() => expect({ frames: x.conn.frames.map(f => f.type), queued: Boolean(x.conn.last('queued')) }).toMatchObject({ queued: true }))
+      y.say({ type: 'find', interests: [interest], random: false })
+      await eventually(() => {
+        expect(x.conn.last('matched')?.chat).toBeDefined()
+        expect(y.conn.last('matched')?.chat).toBe(x.conn.last('matched')!.chat)
+      })
+    }
+    return { b, connect, meet }
+  }
+
+  describe(`${name}: the chat backend contract`, () => {
+    test('a text reaches the partner and its receipt the sender; typing is ephemeral', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        x.say({ type: 'text', id: 'm1', body: 'hi' })
+        await eventually(() => expect(y.conn.last('text')).toMatchObject({ body: 'hi', from: 'stranger' }))
+        await eventually(() => expect(x.conn.last('delivered')).toMatchObject({ id: 'm1' }))
+        y.say({ type: 'typing', active: true })
+        await eventually(() => expect(x.conn.last('typing')).toEqual({ type: 'typing', active: true }))
+        expect(x.conn.of('typing').every(f => !('seq' in f))).toBe(true)
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('per recipient, frames keep their order and seq increases by one over every sequenced frame', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        for (let i = 0; i < 30; i++) x.say({ type: 'text', id: `t${i}`, body: `#${i}` })
+        await eventually(() => expect(y.conn.of('text').length).toBe(30))
+        expect(y.conn.of('text').map(f => f.body)).toEqual(Array.from({ length: 30 }, (_, i) => `#${i}`))
+        await eventually(() => expect(x.conn.of('delivered').length).toBe(30))
+        expect(x.conn.of('delivered').map(f => f.id)).toEqual(Array.from({ length: 30 }, (_, i) => `t${i}`))
+        for (const side of [x, y]) {
+          const seqs = side.conn.frames.filter(f => 'seq' in f).map(f => (f as { seq: number }).seq)
+          expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1))
+        }
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('after a resume (on another node where there are several), a resent text gets its first receipt and is not relayed again', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        x.say({ type: 'text', id: 'once', body: 'hello' })
+        await eventually(() => expect(x.conn.of('delivered').length).toBe(1))
+        const first = x.conn.last('delivered')
+        const from = b.hubs.find(h => h.session(x.s.id))!
+        from.close(x.conn, x.s, 1006)
+        const to = b.hubs[(b.hubs.indexOf(from) + 1) % b.hubs.length]!
+        expect(await to.restore(x.s.id)).toBe(true)
+        const conn = new FakeConnection(x.conn.info)
+        const s = to.open(conn, x.s.id)
+        // The replay holds the receipt; the resend is answered with it, not relayed.
+        to.message(conn, s, JSON.stringify({ type: 'text', id: 'once', body: 'hello' }))
+        await eventually(() => expect(conn.of('delivered').length).toBe(2))
+        for (const d of conn.of('delivered')) expect(d).toEqual(first!)
+        await Bun.sleep(50)
+        expect(y.conn.of('text').length).toBe(1)
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('leave, next and a goodbye (1000) end the chat for both; ended comes before queued', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        for (const how of ['leave', 'next', 'goodbye'] as const) {
+          const x = connect()
+          const y = connect()
+          await meet(x, y)
+          if (how === 'goodbye') b.hubs.find(h => h.session(x.s.id))!.close(x.conn, x.s, 1000)
+          else x.say({ type: how })
+          const reason = how === 'next' ? 'next' : 'left'
+          await eventually(() => expect(y.conn.last('ended')).toMatchObject({ by: 'stranger', reason }))
+          if (how !== 'goodbye') await eventually(() => expect(x.conn.last('ended')).toMatchObject({ by: 'you', reason }))
+          if (how === 'next') {
+            await eventually(() => expect(x.conn.of('queued').length).toBe(2))
+            const types = x.conn.frames.map(f => f.type)
+            expect(types.lastIndexOf('ended')).toBeLessThan(types.lastIndexOf('queued'))
+          }
+        }
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('a text after the chat ended is refused with not_in_chat naming the text', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        y.say({ type: 'leave' })
+        await eventually(() => expect(x.conn.last('ended')).toBeDefined())
+        x.say({ type: 'text', id: 'late', body: 'still there?' })
+        await eventually(() => expect(x.conn.last('error')).toMatchObject({ code: 'not_in_chat', id: 'late' }))
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('a ban reaches every session of the address on every node: chats end as banned', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect('203.0.113.9')
+        const y = connect()
+        await meet(x, y)
+        await b.hubs[b.hubs.length - 1]!.banAddress('h-203.0.113.9', 60_000, 'banned for a minute')
+        await eventually(() => expect(x.conn.last('error')).toMatchObject({ code: 'banned' }))
+        await eventually(() => expect(y.conn.last('ended')).toMatchObject({ by: 'stranger', reason: 'banned' }))
+      } finally {
+        await b.close()
+      }
+    })
+  })
+}

@@ -1,0 +1,67 @@
+// The ChatBackend contract suite (tests/contracts/chat-backend.ts) on every implementation: one
+// node in process memory, one node on Redis, and two nodes over one Redis in one process (the two
+// sides of each chat on different nodes). Redis is the machine's shared one, each run under its own
+// key prefix; it runs in both integration passes.
+import { allowAll } from '../../api/chat/guard'
+import { createChatCore } from '../../api/chat-core'
+import { createPopularInterests } from '../../api/chat/popular'
+import { openCache } from '../../api/cache'
+import { createNodeHeartbeat } from '../../api/cluster/nodes'
+import { openRedis } from '../../api/cluster/redis'
+import { createRedisMatchQueue } from '../../api/cluster/redis-match-queue'
+import { loadConfig } from '../../api/config'
+import { createLogger } from '../../api/log'
+import { createMetrics } from '../../api/ops/metrics'
+import type { Hub } from '../../api/chat/hub'
+import { describeChatBackend, type BackendUnderTest } from '../contracts/chat-backend'
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
+
+const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0' }
+
+describeChatBackend('in-process', async (): Promise<BackendUnderTest> => {
+  const config = loadConfig(base)
+  const { hub } = createChatCore({ config, cache: openCache(config), guard: allowAll, log: createLogger('silent'), metrics: createMetrics(), popular: createPopularInterests(), now: Date.now, cluster: null, transcriptKeepMs: 300_000 })
+  return { hubs: [hub], close: () => hub.shutdown({ closeWaitMs: 0 }) }
+})
+
+async function redisNodes(n: number): Promise<BackendUnderTest> {
+  const prefix = testPrefix('cbc')
+  const hubs: Hub[] = []
+  const stops: Array<() => Promise<void>> = []
+  for (let k = 0; k < n; k++) {
+    const config = loadConfig({ ...base, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, NODE_ID: `cbc-${k}` })
+    const redis = await openRedis({ url: TEST_REDIS_URL, prefix })
+    let hub: Hub | null = null
+    const nodes = createNodeHeartbeat(redis, { nodeId: config.nodeId, heartbeatMs: 1000, ttlMs: 30_000, connected: () => hub?.online ?? 0 })
+    await nodes.start()
+    const core = createChatCore({
+      config,
+      cache: openCache(config),
+      guard: allowAll,
+      log: createLogger('silent'),
+      metrics: createMetrics(),
+      popular: createPopularInterests(),
+      now: Date.now,
+      cluster: { redis, nodes },
+      transcriptKeepMs: 300_000,
+      clusterQueue: events => createRedisMatchQueue(redis, { prefix, fallbackMs: config.matchFallbackMs, events, owner: config.nodeId }),
+    })
+    hub = core.hub
+    hubs.push(core.hub)
+    stops.push(async () => {
+      await core.hub.shutdown({ closeWaitMs: 0 })
+      await nodes.stop({ leave: true })
+      await redis.close()
+    })
+  }
+  return {
+    hubs,
+    async close() {
+      for (const s of stops) await s()
+      await deletePrefix(TEST_REDIS_URL, prefix)
+    },
+  }
+}
+
+describeChatBackend('Redis, one node', () => redisNodes(1))
+describeChatBackend('two nodes over one Redis', () => redisNodes(2))

@@ -1,0 +1,58 @@
+// The MatchQueue contract suite (tests/contracts/match-queue.ts) against every implementation:
+// the in-process queue, the Redis queue, and two Redis queues on separate connections as two nodes
+// over one Redis (waiters spread over both). Redis is the machine's shared one (TEST_REDIS_URL),
+// each case under its own key prefix; it runs in both integration passes.
+import { afterAll } from 'bun:test'
+import { createLocalMatchQueue } from '../../api/chat/local-match-queue'
+import type { Match, MatchQueue } from '../../api/chat/ports/match-queue'
+import { openRedis, type RedisConnections } from '../../api/cluster/redis'
+import { createRedisMatchQueue } from '../../api/cluster/redis-match-queue'
+import { describeMatchQueue, type QueueUnderTest } from '../contracts/match-queue'
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
+
+const queues: MatchQueue[] = []
+const conns: RedisConnections[] = []
+const prefixes: string[] = []
+afterAll(async () => {
+  for (const q of queues) q.close()
+  await Promise.all(conns.map(c => c.close()))
+  for (const p of prefixes) await deletePrefix(TEST_REDIS_URL, p)
+})
+
+function underTest(nodes: MatchQueue[], matches: Match[], fallbacks: string[]): QueueUnderTest {
+  let turn = 0
+  return {
+    q: nodes[0]!,
+    all: () => matches,
+    allFallbacks: () => fallbacks,
+    enqueue: (id, interests, random, extra = {}) => nodes[turn++ % nodes.length]!.enqueue({ id, interests, random, ipHash: `ip-${id}`, ...extra }),
+    cooldown: (a, b, ms) => nodes[0]!.cooldown(a, b, Date.now() + ms),
+  }
+}
+
+describeMatchQueue('in-process queue', async (o = {}) => {
+  const matches: Match[] = []
+  const fallbacks: string[] = []
+  const q = createLocalMatchQueue({ fallbackMs: o.fallbackMs ?? 8000, events: { onMatch: m => matches.push(m), onFallback: id => fallbacks.push(id) } })
+  queues.push(q)
+  return underTest([q], matches, fallbacks)
+})
+
+async function redisQueues(n: number, fallbackMs: number): Promise<QueueUnderTest> {
+  const prefix = testPrefix('mqc')
+  prefixes.push(prefix)
+  const matches: Match[] = []
+  const fallbacks: string[] = []
+  const nodes: MatchQueue[] = []
+  for (let k = 0; k < n; k++) {
+    const redis = await openRedis({ url: TEST_REDIS_URL, prefix })
+    conns.push(redis)
+    const q = createRedisMatchQueue(redis, { prefix, fallbackMs, owner: `node-${k}`, events: { onMatch: m => matches.push(m), onFallback: id => fallbacks.push(id) } })
+    queues.push(q)
+    nodes.push(q)
+  }
+  return underTest(nodes, matches, fallbacks)
+}
+
+describeMatchQueue('Redis queue', (o = {}) => redisQueues(1, o.fallbackMs ?? 8000))
+describeMatchQueue('two nodes over one Redis', (o = {}) => redisQueues(2, o.fallbackMs ?? 8000))
