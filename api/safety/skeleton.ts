@@ -67,7 +67,10 @@ export function fold(skel: string): string {
   let s = skel
   // Spaced-out letters first, keeping a dot where the gap had one ("e v i l . c o m" → "evil.com").
   // A run dotted all through is an acronym-like spelling ("s.n.a.p"): no dot kept at all.
-  if (s.length >= 7) s = s.replace(NON_ASCII.test(s) ? SPACED_OUT : SPACED_OUT_ASCII, run => (ALL_DOTS.test(run) ? run.replace(/\./g, '') : run.replace(SEPARATORS, gap => (gap.includes('.') ? '.' : ''))))
+  if (s.length >= 7)
+    s = s.replace(NON_ASCII.test(s) ? SPACED_OUT : SPACED_OUT_ASCII, run =>
+      ALL_DOTS.test(run) ? run.replace(/\./g, '') : run.replace(SEPARATORS, gap => (gap.includes('.') ? '.' : '')),
+    )
   if (s.includes('dot') || s.includes('d0t') || s.includes('(') || s.includes('[') || s.includes('{') || s.includes('<')) {
     s = s.replace(BRACKETED_DOT, '.').replace(BRACKETED_AT, '@')
   }

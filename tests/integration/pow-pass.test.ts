@@ -24,7 +24,15 @@ async function findAnswer(c: TestClient): Promise<Extract<ServerFrame, { type: '
 describe('a proof-of-work pass covers a bounded number of sessions', () => {
   let app: TestApp
   beforeAll(async () => {
-    app = await startTestApp({ POW_MODE: 'adaptive', POW_BITS: '6', POW_MAX_BITS: '12', POW_PASS_SESSIONS: '5', RATE_SESSIONS_PER_MINUTE: '200', MAX_SESSIONS_PER_IP: '200', MATCH_FALLBACK_MS: '60000' })
+    app = await startTestApp({
+      POW_MODE: 'adaptive',
+      POW_BITS: '6',
+      POW_MAX_BITS: '12',
+      POW_PASS_SESSIONS: '5',
+      RATE_SESSIONS_PER_MINUTE: '200',
+      MAX_SESSIONS_PER_IP: '200',
+      MATCH_FALLBACK_MS: '60000',
+    })
   })
   afterAll(() => app.close())
 

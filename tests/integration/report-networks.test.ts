@@ -60,7 +60,10 @@ describe('bans count reporters per network and weigh them', () => {
 
   /** The console's dismissal, as a moderator's click makes it (only its database part is used). */
   const dismiss = (id: number) =>
-    createReportDesk({ db: app.services.db.db, bans: null as never, moderation: null as never, risk: null as never, links: null as never, now: Date.now }).dismissReport(id, 'moderator')
+    createReportDesk({ db: app.services.db.db, bans: null as never, moderation: null as never, risk: null as never, links: null as never, now: Date.now }).dismissReport(
+      id,
+      'moderator',
+    )
 
   test('three reporters from three /64s of one /56 are one reporter: no ban', async () => {
     const home = fresh56()

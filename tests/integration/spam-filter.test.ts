@@ -56,7 +56,15 @@ describe('the spam filter on the live server', () => {
     const a = await person(app)
     const b = await person(app)
     await meet(a, b)
-    const talk = ['hi', 'I live in DC, near the mall', 'the ticket was $12.50 at 10:30 pm', 'Es kostet 4,99 € im Laden.', 'Привет! Мне 22 года.', '今日は3時に起きた。', 'ok. so what do you do?']
+    const talk = [
+      'hi',
+      'I live in DC, near the mall',
+      'the ticket was $12.50 at 10:30 pm',
+      'Es kostet 4,99 € im Laden.',
+      'Привет! Мне 22 года.',
+      '今日は3時に起きた。',
+      'ok. so what do you do?',
+    ]
     for (const [i, body] of talk.entries()) {
       a.send({ type: 'text', id: `t${i}`, body })
       expect((await b.next('text')).body).toBe(body)
