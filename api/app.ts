@@ -118,7 +118,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     : null
   // The classifier's worker starts on the first image, not here (model load time and RAM).
   const screening = {
-    screen: config.screenImages ? createImageScreen({ threshold: config.screenThreshold, timeoutMs: config.screenTimeoutMs, log, metrics }) : screeningOff,
+    screen: config.screenImages ? createImageScreen({ threshold: config.screenThreshold, timeoutMs: config.screenTimeoutMs, maxFrames: config.screenFrames, nice: config.screenNice, log, metrics }) : screeningOff,
     strikes: createScreenStrikes(cache, config.screenStrikeWindowSeconds),
   }
   // Flagged images count as strikes towards quarantine (QUARANTINE_STRIKES), with our own.

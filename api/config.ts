@@ -54,6 +54,10 @@ export interface Config {
   screenTimeoutMs: number
   /** Flagged images count against the uploader's IP hash for this long (fixed window from the first). */
   screenStrikeWindowSeconds: number
+  /** At most this many frames of an animation are classified (the first, the last, spread between). */
+  screenFrames: number
+  /** Nice value of the classifier's process: it gets the CPU the chat leaves (0 = same priority). */
+  screenNice: number
   /** HMAC secret for media links and IP hashes; null → generated once and kept in dataDir. */
   secret: string | null
 
@@ -86,11 +90,15 @@ export interface Config {
   powMaxBits: number
   /** How long a solved proof lets an address find without another (adaptive mode). */
   powPassSeconds: number
+  /** Adaptive mode: how many sessions of an address one solved proof admits (the solver's included). */
+  powPassSessions: number
   /** Spam: the same text to this many distinct strangers within the window is refused (0 = off). */
   spamRepeatStrangers: number
   spamRepeatWindowSeconds: number
   /** Spam: a link or contact handle from a new address within this many seconds of a chat's start is refused (0 = off). */
   spamLinkGraceSeconds: number
+  /** Spam: every text of a chat's first this many seconds is screened (repeats; links within the grace above). */
+  spamScreenSeconds: number
   /** Quarantine: this many distinct reporters (below the ban threshold) put an address in quarantine (0 = off). */
   quarantineReports: number
   /** Quarantine: this many strikes (spam refusals, image flags) within QUARANTINE_SECONDS do too (0 = off). */
@@ -201,9 +209,11 @@ function abuseLimits(env: Env) {
     powBits,
     powMaxBits,
     powPassSeconds: int(env, 'POW_PASS_SECONDS', 3600, 1),
+    powPassSessions: int(env, 'POW_PASS_SESSIONS', 5, 1),
     spamRepeatStrangers: int(env, 'SPAM_REPEAT_STRANGERS', 5, 0),
     spamRepeatWindowSeconds: int(env, 'SPAM_REPEAT_WINDOW_SECONDS', 600, 1),
     spamLinkGraceSeconds: int(env, 'SPAM_LINK_GRACE_SECONDS', 10, 0),
+    spamScreenSeconds: int(env, 'SPAM_SCREEN_SECONDS', 60, 0),
     quarantineReports: int(env, 'QUARANTINE_REPORTS', 2, 0),
     quarantineStrikes: int(env, 'QUARANTINE_STRIKES', 3, 0),
     quarantineSeconds: int(env, 'QUARANTINE_SECONDS', 86_400, 1),
@@ -329,6 +339,8 @@ export function loadConfig(env: Env = {}): Config {
     screenThreshold: fraction(env, 'SCREEN_THRESHOLD', 0.7),
     screenTimeoutMs: int(env, 'SCREEN_TIMEOUT_MS', 5000, 100, 120_000),
     screenStrikeWindowSeconds: int(env, 'SCREEN_STRIKE_WINDOW_SECONDS', 86_400, 60),
+    screenFrames: int(env, 'SCREEN_FRAMES', 8, 1, 64),
+    screenNice: int(env, 'SCREEN_NICE', 19, 0, 19),
     secret,
 
     reportBanThreshold: int(env, 'REPORT_BAN_THRESHOLD', 3, 1),

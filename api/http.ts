@@ -49,7 +49,11 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
   app.get('/healthz', c => c.json({ ok: true }))
   app.get('/readyz', async c => {
     const r = await readiness()
-    return c.json(r, r.ok ? 200 : 503)
+    // Which part is down is the operator's to know, not an attacker's: the detail goes only where
+    // /metrics is read, a request made on this machine straight to the app (nginx adds
+    // X-Forwarded-For to everything it passes on); anyone else gets the status alone.
+    const peer = (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address
+    return c.json(isDirectLoopback(peer, c.req.raw.headers) ? r : { ok: r.ok }, r.ok ? 200 : 503)
   })
   // Prometheus text format. Keep it private: nginx denies it (ops/nginx/leetchat.conf) and the
   // app should listen on loopback only behind nginx.

@@ -41,11 +41,10 @@ const EXPIRY_POLL_MS = 500
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
 const TRANSCRIPT_LINES = 30
 const EXPIRY_BATCH = 200
-/** Failed `ended` pushes kept for retry while Redis is away (about 1 KB each). */
-const MAX_UNPUSHED_ENDS = 10_000
-/** How long an address action (a ban) is retried while Redis is away, and how many are kept. */
-const ACTION_RETRY_FOR_MS = 5 * 60_000
-const MAX_UNPUBLISHED_ACTIONS = 10_000
+/** How long an `ended` push or an address action is retried while Redis is away. */
+const RETRY_FOR_MS = 5 * 60_000
+/** Calls kept for retry while Redis is away (about 1 KB each); the oldest are given up first. */
+const MAX_RETRIES = 10_000
 
 interface Claiming {
   /** Envelopes that arrived while the claim was in flight, processed once it answers. */
@@ -129,7 +128,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
 
   /** Address actions run here already (this node's own, or one published twice). */
-  const seenActions = createSeenIds(ACTION_RETRY_FOR_MS * 2, now)
+  const seenActions = createSeenIds(RETRY_FOR_MS * 2, now)
   function onAll(msg: string) {
     const m = decodeAddressAction(msg)
     if (m && seenActions.first(m.id)) inbox.addressAction(m.ipHash, m.action)
@@ -177,39 +176,33 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
   }
   /**
-   * `ended` pushes that failed (Redis away or frozen): retried until they land, so the partner is
-   * told the chat ended once Redis answers, not never. Safe to repeat: the script applies an
-   * `ended` only while the session is still in that chat, so a retry of one that did run (a
-   * timeout after Redis took it) changes nothing. Bounded: the oldest are given up first.
+   * What must reach its sessions even when Redis was away when it happened: the end of a chat
+   * (the partner is told once Redis is back) and address actions (a ban). Retried IN ORDER, one
+   * at a time, until Redis takes them or RETRY_FOR_MS passes: a ban published before the `ended`
+   * push of the report that caused it would end the chat a second time on the banned side's node,
+   * and the report's `ended` would then find the chat gone. Both are safe to run twice: an `ended`
+   * push applies only while its chat is the session's, an action runs once per id.
    */
-  const unpushed: Array<[string[], Array<string | number>]> = []
-  function unpushedEnd(keys: string[], args: Array<string | number>) {
+  const retries: Array<{ since: number; run: () => Promise<unknown> }> = []
+  let retrying = false
+  function retryLater(run: () => Promise<unknown>) {
     if (closed) return
-    if (unpushed.length >= MAX_UNPUSHED_ENDS) unpushed.shift()
-    unpushed.push([keys, args])
+    if (retries.length >= MAX_RETRIES) retries.shift()
+    retries.push({ since: now(), run })
   }
-  function retryEnds() {
-    for (const [keys, args] of unpushed.splice(0)) run.push(keys, args).catch(() => unpushedEnd(keys, args))
-  }
-  /**
-   * Address actions (a ban) whose publish failed: retried in order until Redis takes them or
-   * ACTION_RETRY_FOR_MS passes. Safe to repeat: a node runs each action id once.
-   */
-  const unpublished: Array<{ since: number; msg: string }> = []
-  let publishing = false
-  async function retryActions() {
-    if (publishing) return
-    publishing = true
+  async function retryPending() {
+    if (retrying) return
+    retrying = true
     try {
-      while (unpublished.length && !closed) {
-        const a = unpublished[0]!
-        if (now() - a.since <= ACTION_RETRY_FOR_MS) await redis.cmd.publish(allChannel, a.msg)
-        unpublished.shift()
+      while (retries.length && !closed) {
+        const r = retries[0]!
+        if (now() - r.since <= RETRY_FOR_MS) await r.run()
+        retries.shift()
       }
     } catch {
       // Still away: keep the order, try again on the next tick.
     } finally {
-      publishing = false
+      retrying = false
     }
   }
   let expiring = false
@@ -217,8 +210,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     if (expiring || closed) return
     expiring = true
     if (undetached.size) retryDetaches()
-    if (unpushed.length) retryEnds()
-    if (unpublished.length) void retryActions()
+    if (retries.length) void retryPending()
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
@@ -335,9 +327,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
       const keys = [k.s(to), k.ob(to), k.sent(to)]
       const args = [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]
-      run.push(keys, args).catch(err => {
+      const push = () => run.push(keys, args)
+      push().catch(err => {
         fail('push')(err)
-        if (t === 'ended') unpushedEnd(keys, args)
+        // The end of a chat must reach both sides once Redis is back (else the partner stays in it).
+        if (t === 'ended') retryLater(push)
       })
     },
     send(to, json) {
@@ -393,11 +387,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const id = newActionId()
       seenActions.first(id)
       inbox.addressAction(ipHash, action)
-      const msg = encodeAddressAction({ id, ipHash, action })
-      await redis.cmd.publish(allChannel, msg).catch(err => {
+      const publish = () => redis.cmd.publish(allChannel, encodeAddressAction({ id, ipHash, action }))
+      await publish().catch(err => {
         fail('address action')(err)
-        if (unpublished.length >= MAX_UNPUBLISHED_ACTIONS) unpublished.shift()
-        unpublished.push({ since: now(), msg })
+        retryLater(publish)
       })
     },
     online: () => Math.max(online, opts.connected()),

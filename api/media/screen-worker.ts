@@ -1,14 +1,19 @@
-// The image classifier, in its own thread so a 100 ms inference never delays a chat frame.
-// Started by screen.ts on the first image. Everything it needs ships inside npm packages: the
-// nsfwjs MobileNetV2 graph and weights (as JS modules, no network), TensorFlow.js on its WebAssembly
-// backend (the .wasm files are in @tensorflow/tfjs-backend-wasm/dist), and sharp (libvips, prebuilt
-// in @img/sharp-linux-x64) to decode JPEG/PNG/WebP/GIF and shrink to the 224×224 the model reads.
+// The image classifier, in its own process (started by screen.ts through screen-host.ts, below
+// the chat's CPU priority) so a 100 ms inference never delays a chat frame. Started on the first
+// image. Everything it needs ships inside npm packages: the nsfwjs MobileNetV2 graph and weights
+// (as JS modules, no network), TensorFlow.js on its WebAssembly backend (the .wasm files are in
+// @tensorflow/tfjs-backend-wasm/dist), and sharp (libvips, prebuilt in @img/sharp-linux-x64) to
+// decode JPEG/PNG/WebP/GIF and shrink to the 224×224 the model reads. Which frames of an
+// animation it classifies is screen-frames.ts's job.
 //
-// Messages in:  { id, path, mime }            the stored upload's temp file
-// Messages out: { type: 'ready', loadMs }     once, when the model answers
-//               { type: 'result', id, ok: true, labels, ms } | { type: 'result', id, ok: false, error }
-//               { type: 'failed', error }     the model could not be loaded (the thread then exits)
+// Messages in:  ScreenJob (screen-frames.ts)     the stored upload's temp file, budget, threshold
+// Messages out: { type: 'ready', loadMs }         once, when the model answers
+//               { type: 'result', id, ok: true, samples, frames, complete, ms } | { type: 'result', id, ok: false, error }
+//               { type: 'failed', error }         the model could not be loaded (the process then exits)
 import { dirname } from 'node:path'
+import { screenFile, SIZE, type ScreenJob, type ScreenLabels } from './screen-frames'
+
+export type { ScreenLabels }
 
 declare const self: Worker
 
@@ -16,19 +21,14 @@ declare const self: Worker
 // log, so that chatter is dropped here. Real failures travel as messages.
 for (const k of ['log', 'info', 'warn', 'debug'] as const) console[k] = () => {}
 
-/** Class probabilities, lower-cased nsfwjs class names. They sum to 1. */
-export type ScreenLabels = Record<'drawing' | 'hentai' | 'neutral' | 'porn' | 'sexy', number>
-
-const SIZE = 224
-// A PNG of 1 MB can declare a huge canvas; refuse to decode past ~40 megapixels (8000×5000).
-const MAX_PIXELS = 40_000_000
-
 async function load() {
   const t0 = performance.now()
   const tf = await import('@tensorflow/tfjs')
   const wasm = await import('@tensorflow/tfjs-backend-wasm')
   // The node entry point sits in dist/ next to the .wasm files; load them from disk, not a CDN.
   wasm.setWasmPaths(dirname(Bun.resolveSync('@tensorflow/tfjs-backend-wasm', import.meta.dir)) + '/')
+  // One inference thread: the screen's share of the machine is bounded by its priority and this.
+  wasm.setThreadsCount(1)
   if (!(await tf.setBackend('wasm'))) throw new Error('the TensorFlow.js wasm backend did not start')
   await tf.ready()
   const { load: loadModel } = await import('nsfwjs/core')
@@ -50,14 +50,8 @@ try {
 }
 const { tf, model, sharp } = ready
 
-async function classify(path: string): Promise<ScreenLabels> {
-  // First frame of an animation; transparent areas over white, as the chat shows them.
-  const { data } = await sharp(path, { limitInputPixels: MAX_PIXELS, animated: false })
-    .flatten({ background: '#ffffff' })
-    .resize(SIZE, SIZE, { fit: 'fill' })
-    .raw()
-    .toBuffer({ resolveWithObject: true })
-  const input = tf.tensor3d(new Int32Array(data), [SIZE, SIZE, 3], 'int32')
+async function classify(rgb: Uint8Array): Promise<ScreenLabels> {
+  const input = tf.tensor3d(new Int32Array(rgb), [SIZE, SIZE, 3], 'int32')
   try {
     const top = await model.classify(input as never, 5)
     const labels: ScreenLabels = { drawing: 0, hentai: 0, neutral: 0, porn: 0, sexy: 0 }
@@ -68,14 +62,14 @@ async function classify(path: string): Promise<ScreenLabels> {
   }
 }
 
-self.onmessage = async (e: MessageEvent<{ id: number; path: string; mime: string }>) => {
-  const { id, path } = e.data
+self.onmessage = async (e: MessageEvent<ScreenJob>) => {
+  const job = e.data
   const t0 = performance.now()
   try {
-    const labels = await classify(path)
-    postMessage({ type: 'result', id, ok: true, labels, ms: performance.now() - t0 })
+    const verdict = await screenFile(sharp, job, classify)
+    postMessage({ type: 'result', id: job.id, ok: true, ...verdict, ms: performance.now() - t0 })
   } catch (err) {
-    postMessage({ type: 'result', id, ok: false, error: err instanceof Error ? err.message : String(err) })
+    postMessage({ type: 'result', id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) })
   }
 }
 

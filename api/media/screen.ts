@@ -1,19 +1,25 @@
 // Image screening: every uploaded image is classified on this server (screen-worker.ts) before the
-// partner sees it. One worker thread per process, started on the first image (the model costs
-// ~0.5 s to load and ~150 MB of RAM, so a process that never gets an image never pays), fed one
-// image at a time from a short queue.
+// partner sees it. One classifier process per server, started on the first image (the model costs
+// ~0.5 s to load and ~150 MB of RAM, so a server that never gets an image never pays), run below
+// the chat's CPU priority (screen-process.ts), fed one image at a time from a short queue. An
+// animation is judged by the highest score among its sampled frames (screen-frames.ts).
 //
 // Never blocking an upload is the rule. Every verdict arrives within `timeoutMs`; when the model
 // has no answer in time (busy, hung, crashed, or the file does not decode), the image is FLAGGED
 // UNSCREENED: the partner sees it blurred behind "Tap to view" (fail closed for the viewer, who
 // loses one tap), but it is no strike against the uploader (whose image was never judged).
-// A worker that runs one image past the timeout is terminated; a crashed one is replaced on the
-// next image; one that cannot load the model is not retried for a while.
+// An animation whose sampled frames cannot all be classified in time is flagged unscreened too,
+// unless a frame already scored over the threshold. A worker that runs one image past the
+// timeout is terminated; a crashed one is replaced on the next image; one that cannot load the
+// model is not retried for a while.
+import { existsSync } from 'node:fs'
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
-import type { ScreenLabels } from './screen-worker'
+import { nsfwScore, type FrameSample, type ScreenJob, type ScreenLabels } from './screen-frames'
+import { startScreenProcess, type ScreenProcess } from './screen-process'
 
 export type { ScreenLabels }
+export { nsfwScore }
 
 export interface ScreenVerdict {
   /** P(porn) + P(hentai) + P(sexy); null when there is no verdict (see `unscreened`). */
@@ -25,12 +31,16 @@ export interface ScreenVerdict {
   unscreened?: 'timeout' | 'busy' | 'undecodable' | 'crashed' | 'unavailable'
   /** Time spent in the classifier (decode + inference), when it answered. */
   ms?: number
+  /** What the classifier looked at: frames in the file, and the score of each one it classified. */
+  frames?: { total: number; screened: Array<{ frame: number; score: number }> }
 }
 
 export interface ImageScreen {
   readonly enabled: boolean
   /** `path` is a file the worker thread can read (the upload's temp file). */
   screen(path: string, mime: string): Promise<ScreenVerdict>
+  /** The classifier process, while one runs (for monitoring and tests). */
+  workerPid(): number | null
   /** Terminates the worker (shutdown). */
   close(): Promise<void>
 }
@@ -42,6 +52,10 @@ export interface ImageScreenOptions {
   metrics: Metrics
   /** The worker script; tests pass one that hangs or crashes. */
   workerUrl?: URL
+  /** At most this many frames of an animation are classified (default 8). */
+  maxFrames?: number
+  /** The classifier process's nice value (default 19: whatever CPU the chat leaves). */
+  nice?: number
   /** Images waiting beyond the one in the classifier; more are flagged unscreened at once. */
   maxQueue?: number
   /** After the model failed to load, images are flagged unscreened for this long before a retry. */
@@ -54,16 +68,16 @@ export interface ImageScreenOptions {
 export const screeningOff: ImageScreen = {
   enabled: false,
   screen: async () => ({ score: null, flagged: false }),
+  workerPid: () => null,
   close: async () => {},
 }
-
-/** The model's nsfw score: everything the five classes give to porn, hentai and sexy. */
-export const nsfwScore = (l: ScreenLabels) => l.porn + l.hentai + l.sexy
 
 interface Job {
   id: number
   path: string
   mime: string
+  /** When the upload stops waiting (performance.now()). */
+  deadline: number
   settle(v: ScreenVerdict): void
   /** The caller stopped waiting; a queued job is then skipped. */
   abandoned: boolean
@@ -72,7 +86,7 @@ interface Job {
 type WorkerMessage =
   | { type: 'ready'; loadMs: number }
   | { type: 'failed'; error: string }
-  | { type: 'result'; id: number; ok: true; labels: ScreenLabels; ms: number }
+  | { type: 'result'; id: number; ok: true; samples: FrameSample[]; frames: number; complete: boolean; ms: number }
   | { type: 'result'; id: number; ok: false; error: string }
 
 export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
@@ -81,9 +95,13 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
   const maxQueue = opts.maxQueue ?? 32
   const retryAfterMs = opts.retryAfterMs ?? 30_000
   const loadTimeoutMs = opts.loadTimeoutMs ?? 30_000
+  const maxFrames = opts.maxFrames ?? 8
+  const nice = opts.nice ?? 19
+  // The classifier stops sampling this long before the upload stops waiting, to answer in time.
+  const marginMs = Math.min(250, timeoutMs / 10)
 
   const queue: Job[] = []
-  let worker: Worker | null = null
+  let worker: ScreenProcess | null = null
   let ready = false
   let busy: { job: Job; watchdog: ReturnType<typeof setTimeout> } | null = null
   let loadTimer: ReturnType<typeof setTimeout> | null = null
@@ -93,55 +111,71 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
 
   const unscreened = (why: NonNullable<ScreenVerdict['unscreened']>): ScreenVerdict => ({ score: null, flagged: true, unscreened: why })
 
+  /** The verdict from the frames the classifier got through: the highest score decides. */
+  function verdictOf(m: Extract<WorkerMessage, { ok: true }>): ScreenVerdict {
+    const scored = m.samples.map(s => ({ frame: s.frame, score: nsfwScore(s.labels), labels: s.labels }))
+    const top = scored.reduce<(typeof scored)[number] | null>((a, b) => (a && a.score >= b.score ? a : b), null)
+    const frames = { total: m.frames, screened: scored.map(({ frame, score }) => ({ frame, score })) }
+    // One frame over the threshold decides, seen in time or not; a pass needs every sampled frame.
+    if (top && top.score >= threshold) return { score: top.score, flagged: true, labels: top.labels, ms: m.ms, frames }
+    if (!top || !m.complete) return { ...unscreened('timeout'), ms: m.ms, frames }
+    return { score: top.score, flagged: false, labels: top.labels, ms: m.ms, frames }
+  }
+
   function spawn() {
     ready = false
-    const w = new Worker(workerUrl)
-    worker = w
     const t0 = performance.now()
-    loadTimer = setTimeout(() => stop(w, 'the screening model did not load in time', 'load'), loadTimeoutMs)
-    w.addEventListener('message', (e: MessageEvent<WorkerMessage>) => {
-      if (w !== worker) return
-      const m = e.data
-      if (m.type === 'ready') {
-        if (loadTimer) clearTimeout(loadTimer)
-        loadTimer = null
-        ready = true
-        log.info('image screening ready', { loadMs: Math.round(m.loadMs), startMs: Math.round(performance.now() - t0) })
-        pump()
-      } else if (m.type === 'failed') {
-        stop(w, `the screening model could not be loaded: ${m.error}`, 'load')
-      } else if (m.type === 'result' && busy?.job.id === m.id) {
-        const { job, watchdog } = busy
-        clearTimeout(watchdog)
-        busy = null
-        if (m.ok) {
-          const score = nsfwScore(m.labels)
-          job.settle({ score, flagged: score >= threshold, labels: m.labels, ms: m.ms })
-        } else {
-          // Sniffed as an image but libvips cannot read it (truncated, corrupt, a pixel bomb).
-          log.info('image could not be decoded for screening', { mime: job.mime, err: m.error })
-          job.settle(unscreened('undecodable'))
-        }
-        pump()
-      }
+    // A broken deploy fails here at once, not after a process start.
+    if (!existsSync(workerUrl)) throw new Error(`no screening worker at ${workerUrl.pathname}`)
+    const w: ScreenProcess = startScreenProcess(workerUrl, {
+      nice,
+      onMessage: raw => onMessage(w, raw as WorkerMessage, t0),
+      // The process exiting (an uncaught error, a crash, a kill): replace it on the next image.
+      // Dying before it was ready counts as a failed load, so a broken install cannot spin.
+      onExit: why => stop(w, `screening worker exited (${why})`, ready ? 'crashed' : 'load'),
     })
-    // An uncaught exception in the thread, or the thread exiting: replace it on the next image.
-    // Dying before it was ready counts as a failed load, so a broken install cannot spin.
-    w.addEventListener('error', e => stop(w, `screening worker crashed: ${e.message}`, ready ? 'crashed' : 'load'))
-    w.addEventListener('close', () => stop(w, 'screening worker exited', ready ? 'crashed' : 'load'))
-    // The thread must not keep a stopping process (a CLI, a test) alive on its own.
-    ;(w as Worker & { unref?(): void }).unref?.()
+    worker = w
+    if (nice > 0 && !w.niced) log.warn('no nice(1) on this machine: the image classifier runs at the chat\'s CPU priority')
+    loadTimer = setTimeout(() => stop(w, 'the screening model did not load in time', 'load'), loadTimeoutMs)
+  }
+
+  function onMessage(w: ScreenProcess, m: WorkerMessage, t0: number) {
+    if (w !== worker) return
+    if (m.type === 'ready') {
+      if (loadTimer) clearTimeout(loadTimer)
+      loadTimer = null
+      ready = true
+      log.info('image screening ready', { loadMs: Math.round(m.loadMs), startMs: Math.round(performance.now() - t0) })
+      pump()
+    } else if (m.type === 'failed') {
+      stop(w, `the screening model could not be loaded: ${m.error}`, 'load')
+    } else if (m.type === 'result' && busy?.job.id === m.id) {
+      const { job, watchdog } = busy
+      clearTimeout(watchdog)
+      busy = null
+      if (m.ok) {
+        const v = verdictOf(m)
+        metrics.inc('media_screened_frames_total', undefined, m.samples.length)
+        if (m.frames > 1) log.info('animation screened', { frames: m.frames, screened: m.samples.length, complete: m.complete, ms: Math.round(m.ms), flagged: v.flagged })
+        job.settle(v)
+      } else {
+        // Sniffed as an image but libvips cannot read it (truncated, corrupt, a pixel bomb).
+        log.info('image could not be decoded for screening', { mime: job.mime, err: m.error })
+        job.settle(unscreened('undecodable'))
+      }
+      pump()
+    }
   }
 
   /** Retires worker `w` (once) and fails the image it was on; a failed load pauses retries. */
-  function stop(w: Worker, why: string, kind: 'hung' | 'crashed' | 'load') {
+  function stop(w: ScreenProcess, why: string, kind: 'hung' | 'crashed' | 'load') {
     const loadFailed = kind === 'load'
     if (w !== worker) return
     worker = null
     ready = false
     if (loadTimer) clearTimeout(loadTimer)
     loadTimer = null
-    w.terminate()
+    w.kill()
     if (closed) return
     metrics.inc('media_screen_worker_restarts_total')
     log.error(why, loadFailed ? { retryInMs: retryAfterMs } : {})
@@ -170,7 +204,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
       try {
         spawn()
       } catch (err) {
-        // Bun reports a missing script as an error event; anything thrown here is a failed load too.
+        // A missing worker script, or a process that could not be started: a failed load.
         log.error('could not start the screening worker', { err, retryInMs: retryAfterMs })
         worker = null
         downUntil = performance.now() + retryAfterMs
@@ -184,7 +218,8 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
     // One image running past the whole timeout means a hung thread (a decoder loop, a stuck
     // inference): end it, the next image gets a fresh one.
     busy = { job, watchdog: setTimeout(() => stop(w, 'screening worker hung on an image; restarting it', 'hung'), timeoutMs) }
-    w.postMessage({ id: job.id, path: job.path, mime: job.mime })
+    const message: ScreenJob = { id: job.id, path: job.path, mime: job.mime, budgetMs: Math.max(0, job.deadline - performance.now() - marginMs), stopAt: threshold, maxFrames }
+    w.send(message)
   }
 
   return {
@@ -201,6 +236,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
           id: nextId++,
           path,
           mime,
+          deadline: performance.now() + timeoutMs,
           abandoned: false,
           settle(v) {
             if (done) return
@@ -218,6 +254,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
         pump()
       })
     },
+    workerPid: () => worker?.pid ?? null,
     async close() {
       closed = true
       for (const j of queue.splice(0)) j.settle(unscreened('unavailable'))
@@ -229,7 +266,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
       if (loadTimer) clearTimeout(loadTimer)
       const w = worker
       worker = null
-      w?.terminate()
+      w?.kill()
     },
   }
 }

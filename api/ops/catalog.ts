@@ -23,6 +23,7 @@ export const COUNTERS = {
   media_swept_total: 'Media files (with their rows) deleted by the sweeper',
   media_screened_total: 'Images screened, by result (passed, flagged, or unscreened:<why> = flagged without a verdict)',
   media_screen_worker_restarts_total: 'Image-screening workers retired after a hang, a crash or a failed model load',
+  media_screened_frames_total: 'Frames given to the image classifier: one per still image, up to SCREEN_FRAMES per animation',
   shutdowns_total: 'Graceful shutdowns started (seen only if scraped during the drain)',
   memory_reclaims_total: 'Full garbage collections run after a wave of sessions had gone (api/ops/reclaim.ts)',
   // Counted by the safety code (api/safety), listed here so ops/README.md's table is complete.
@@ -45,7 +46,7 @@ export const COUNTERS = {
 export type CounterName = keyof typeof COUNTERS
 
 /** Counters without labels start at 0, so a dashboard sees the series before the first event. */
-const UNLABELLED: CounterName[] = ['connections_total', 'resumes_total', 'frames_in_total', 'frames_out_total', 'messages_relayed_total', 'upload_bytes_total', 'media_sweeps_total', 'media_swept_total', 'media_screen_worker_restarts_total', 'memory_reclaims_total']
+const UNLABELLED: CounterName[] = ['connections_total', 'resumes_total', 'frames_in_total', 'frames_out_total', 'messages_relayed_total', 'upload_bytes_total', 'media_sweeps_total', 'media_swept_total', 'media_screen_worker_restarts_total', 'media_screened_frames_total', 'memory_reclaims_total']
 
 /** Gauges read from live state at scrape time. */
 export const GAUGES = {

@@ -14,7 +14,7 @@ import { openRedis } from '../cluster/redis'
 import { publishAddressAction } from '../cluster/address-actions'
 import { banNotice } from './moderation'
 import { createSecrets, loadSecret } from '../secrets'
-import { addressKey } from './client-ip'
+import { addressKey, canonicalIp } from './client-ip'
 import { createBanStore, type Ban } from './bans'
 import { createReportStore, type Report } from './report-store'
 import { ADMIN_USAGE, AdminUsageError, readPassword, runAdminCommand } from '../admin/cli'
@@ -132,8 +132,12 @@ export async function runModCli(
 
   if (command === 'hash-ip') {
     if (!arg) throw new UsageError('give an address, e.g. hash-ip 203.0.113.7')
-    const hash = createSecrets(loadSecret(config.secret, config.dataDir), { ipv6Prefix: config.ipv6Prefix }).hashIp(arg.trim())
-    print({ ip: arg.trim(), key: addressKey(arg.trim(), config.ipv6Prefix), ipHash: hash }, () => hash)
+    // Anything else would hash too (the server keys a peer-less request on "unknown"), to a hash
+    // that matches no one: a ban of it would look done and stop nobody.
+    const ip = canonicalIp(arg)
+    if (!ip) throw new UsageError(`"${printable(arg)}" is not an IPv4 or IPv6 address`)
+    const hash = createSecrets(loadSecret(config.secret, config.dataDir), { ipv6Prefix: config.ipv6Prefix }).hashIp(ip)
+    print({ ip, key: addressKey(ip, config.ipv6Prefix), ipHash: hash }, () => hash)
     return 0
   }
   if (!['reports', 'report', 'ban', 'unban', 'bans'].includes(command)) throw new UsageError(`unknown command "${printable(command)}"`)

@@ -60,6 +60,22 @@ describe('mod CLI', () => {
     abuser.close()
   }, 20_000)
 
+  test('hash-ip refuses what is not an address (a clear error, exit code 2, no hash); spellings of one address give its one hash', async () => {
+    for (const bad of ['1.2.3.400', 'not an ip', '1.2.3', '256.0.0.1', '2001:db8::1::2', '1.2.3.4/24']) {
+      const r = await mod('hash-ip', bad)
+      expect({ bad, code: r.code, stdout: r.stdout }).toEqual({ bad, code: 2, stdout: '' })
+      expect(r.stderr).toContain(`"${bad}" is not an IPv4 or IPv6 address`)
+    }
+    const empty = await mod('hash-ip', '')
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toContain('give an address')
+    for (const spelling of ['2001:DB8::1', '[2001:db8:0::1]:443']) {
+      const r = await modJson('hash-ip', spelling)
+      expect(r).toEqual({ ip: '2001:db8::1', key: '2001:db8::/64', ipHash: app.services.secrets.hashIp('2001:db8::1') })
+    }
+    expect((await mod('hash-ip', '::ffff:203.0.113.7')).stdout.trim()).toBe(app.services.secrets.hashIp('203.0.113.7'))
+  }, 20_000)
+
   test('ban and unban an IP hash; the running server refuses and then admits its finds', async () => {
     const ip = freshIp()
     const ipHash = (await mod('hash-ip', ip)).stdout.trim()

@@ -50,6 +50,10 @@ export async function startTestApp(overrides: Record<string, string> = {}, opts:
     // The classifier costs ~150 MB and ~0.5 s per app that receives an image; the screening
     // suites (tests/integration/screening.test.ts) turn it back on.
     SCREEN_IMAGES: 'off',
+    // The test machine runs other work at the normal priority, which would starve a niced
+    // classifier past its timeout; in production only the chat competes with it. The nice value
+    // itself is tested in tests/unit/screen.test.ts, its effect by tests/bench/screen-latency.ts.
+    SCREEN_NICE: '0',
     // Proof of work is off unless a suite is about it (abuse-limits.test.ts turns it on): the
     // other suites' raw clients find without solving anything.
     POW_MODE: 'off',

@@ -59,6 +59,10 @@ const raw = (px: Buffer, w: number, h: number) => sharp(px, { raw: { width: w, h
 export async function landscapeJpeg(w = 1024, h = 768, seed = 1): Promise<Bytes> {
   return bytes(await raw(landscapePixels(w, h, seed), w, h).jpeg({ quality: 85 }).toBuffer())
 }
+/** RGB pixels as a PNG, exactly. */
+export async function pngOf(px: Buffer, w: number, h: number): Promise<Bytes> {
+  return bytes(await raw(px, w, h).png().toBuffer())
+}
 export async function landscapePng(w = 640, h = 480, seed = 2): Promise<Bytes> {
   return bytes(await raw(landscapePixels(w, h, seed), w, h).png().toBuffer())
 }

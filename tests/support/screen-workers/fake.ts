@@ -1,4 +1,5 @@
 // A stand-in for api/media/screen-worker.ts that speaks its protocol, for the pool's own tests
+// (run, like the real one, in a process of its own by api/media/screen-host.ts)
 // (tests/unit/screen.test.ts). What it does with an image is named by the "path":
 //   score:<p>   answers with porn = p, neutral = 1 - p
 //   slow:<ms>   answers (score 0) after ms
@@ -14,7 +15,7 @@ self.onmessage = (e: MessageEvent<{ id: number; path: string }>) => {
   const { id, path } = e.data
   seen++
   const answer = (p: number) =>
-    postMessage({ type: 'result', id, ok: true, labels: { drawing: 0, hentai: 0, neutral: 1 - p, porn: p, sexy: 0 }, ms: seen })
+    postMessage({ type: 'result', id, ok: true, samples: [{ frame: 0, labels: { drawing: 0, hentai: 0, neutral: 1 - p, porn: p, sexy: 0 } }], frames: 1, complete: true, ms: seen })
   const [what, arg] = path.split(':')
   if (what === 'score') answer(Number(arg))
   else if (what === 'count') answer(0)
