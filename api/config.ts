@@ -90,11 +90,15 @@ export interface Config {
   powMaxBits: number
   /** How long a solved proof lets an address find without another (adaptive mode). */
   powPassSeconds: number
+  /** Adaptive mode: how many sessions of an address one solved proof admits (the solver's included). */
+  powPassSessions: number
   /** Spam: the same text to this many distinct strangers within the window is refused (0 = off). */
   spamRepeatStrangers: number
   spamRepeatWindowSeconds: number
   /** Spam: a link or contact handle from a new address within this many seconds of a chat's start is refused (0 = off). */
   spamLinkGraceSeconds: number
+  /** Spam: every text of a chat's first this many seconds is screened (repeats; links within the grace above). */
+  spamScreenSeconds: number
   /** Quarantine: this many distinct reporters (below the ban threshold) put an address in quarantine (0 = off). */
   quarantineReports: number
   /** Quarantine: this many strikes (spam refusals, image flags) within QUARANTINE_SECONDS do too (0 = off). */
@@ -205,9 +209,11 @@ function abuseLimits(env: Env) {
     powBits,
     powMaxBits,
     powPassSeconds: int(env, 'POW_PASS_SECONDS', 3600, 1),
+    powPassSessions: int(env, 'POW_PASS_SESSIONS', 5, 1),
     spamRepeatStrangers: int(env, 'SPAM_REPEAT_STRANGERS', 5, 0),
     spamRepeatWindowSeconds: int(env, 'SPAM_REPEAT_WINDOW_SECONDS', 600, 1),
     spamLinkGraceSeconds: int(env, 'SPAM_LINK_GRACE_SECONDS', 10, 0),
+    spamScreenSeconds: int(env, 'SPAM_SCREEN_SECONDS', 60, 0),
     quarantineReports: int(env, 'QUARANTINE_REPORTS', 2, 0),
     quarantineStrikes: int(env, 'QUARANTINE_STRIKES', 3, 0),
     quarantineSeconds: int(env, 'QUARANTINE_SECONDS', 86_400, 1),

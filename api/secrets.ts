@@ -19,7 +19,17 @@ export interface Secrets {
    * it (caps, rate buckets, reports, bans) treats one IPv6 subscriber's /64 as one address.
    */
   hashIp(ip: string): string
+  /**
+   * Id of the network an address belongs to, for counting reporters: the IPv4 address, or the
+   * IPv6 /REPORTER_NETWORK_PREFIX (/56; the IPV6_PREFIX network when that is wider). One home
+   * IPv6 customer is often given a /56 (or a /48): 256 /64s, each a distinct `hashIp`, which must
+   * not count as 256 reporters.
+   */
+  hashNetwork(ip: string): string
 }
+
+/** The IPv6 prefix reporters are counted by (RIPE-690: a /56 or a /48 per customer). */
+export const REPORTER_NETWORK_PREFIX = 56
 
 const MIN_SECRET = 32
 
@@ -89,5 +99,6 @@ export function createSecrets(secret: string, opts: { ipv6Prefix?: number } = {}
       return given.length === expected.length && timingSafeEqual(given, expected)
     },
     hashIp: ip => mac('ip', addressKey(ip, ipv6Prefix)).subarray(0, 16).toString('hex'),
+    hashNetwork: ip => mac('net', addressKey(ip, Math.min(ipv6Prefix, REPORTER_NETWORK_PREFIX))).subarray(0, 16).toString('hex'),
   }
 }

@@ -3,7 +3,7 @@
 // open chat, past the screened start) is inline in chat-rules.ts onFrame. Part of the chat rules.
 import type { Metrics } from '../ops/metrics'
 import type { Connection } from './connection'
-import { SCREENED_TEXTS, type ChatGuard } from './guard'
+import type { ChatGuard } from './guard'
 import type { ChatBackend } from './ports/chat-backend'
 import type { LocalSession } from './session'
 import type { HubObserver } from './chat-pairing'
@@ -25,6 +25,8 @@ export type Relay = ReturnType<typeof createRelay>
 export function createRelay(deps: RelayDeps) {
   const { backend, guard, metrics, observers, now, refuse, outbound } = deps
   const relayed = metrics.counter('messages_relayed_total')
+  // Screening is by time since the match: texts of a chat's first screenMs go to the spam gate.
+  const screenMs = guard.screenText ? (guard.screenTextMs ?? 0) : 0
 
   /** The relay, past screening: what a text frame does while its chat is open. */
   function relay(s: LocalSession, conn: Connection, id: string, body: string) {
@@ -37,13 +39,12 @@ export function createRelay(deps: RelayDeps) {
     for (const o of observers) o.onText?.(chat.id, s.id, body, at)
   }
 
-  /** A text: the first few of a chat are screened (spam); while one is checked, later ones wait in order. */
+  /** A text: those of a chat's first screenMs are screened (spam); while one is checked, later ones wait in order. */
   function onText(s: LocalSession, conn: Connection, id: string, body: string): void | Promise<void> {
     const chat = s.chat
-    if (!chat || s.chatTexts >= SCREENED_TEXTS) return relay(s, conn, id, body)
-    s.chatTexts++
-    if (!guard.screenText) return relay(s, conn, id, body)
-    const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, now())
+    const at = now()
+    if (!chat || !guard.screenText || at - chat.startedAt >= screenMs) return relay(s, conn, id, body)
+    const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, at)
     if (!v) return relay(s, conn, id, body)
     if (!('then' in v)) return refuse(s, conn, { ...v, id })
     return v.then(

@@ -6,7 +6,7 @@
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { Connection } from './connection'
-import { SCREENED_TEXTS, type ChatGuard, type Refusal } from './guard'
+import type { ChatGuard, Refusal } from './guard'
 import type { ChatBackend } from './ports/chat-backend'
 import type { MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
@@ -54,6 +54,8 @@ export type ChatRules = ReturnType<typeof createChatRules>
 export function createChatRules(deps: ChatRulesDeps) {
   const { config, backend, queue, guard, popular, log, metrics, observers, now } = deps
   const relayed = metrics.counter('messages_relayed_total')
+  // Screening is by time since the match: texts of a chat's first screenMs go to the spam gate.
+  const screenMs = guard.screenText ? (guard.screenTextMs ?? 0) : 0
   const { sendTo, refuse, relayRefused } = createRefusals(deps)
   const { apply, onMatch, endChat, endLocal, expired } = createPairing(deps)
   const { slowText } = createRelay({ ...deps, refuse })
@@ -155,9 +157,9 @@ export function createChatRules(deps: ChatRulesDeps) {
     switch (frame.type) {
       case 'text': {
         const chat = s.chat
+        const at = now()
         // The hot path, as before screening existed: nothing held back, past the screened start.
-        if (chat && s.textGate === null && s.chatTexts >= SCREENED_TEXTS) {
-          const at = now()
+        if (chat && s.textGate === null && at - chat.startedAt >= screenMs) {
           backend.relayText(s, chat.partnerId, frame.id, frame.body, at)
           relayed.inc()
           for (const o of observers) o.onText?.(chat.id, s.id, frame.body, at)

@@ -59,16 +59,15 @@ export interface ChatGuard {
   /** A `proof` frame answering a `proof_required` challenge; null when accepted. */
   checkProof?(ctx: FrameContext, token: string, nonce: string): Promise<Refusal | null>
   /**
-   * The first few texts of each chat (spam heuristics). Must return null synchronously for
+   * Texts of each chat's first screenTextMs since the match (spam heuristics). Must return null synchronously for
    * almost every text; a promise holds this session's texts back until it settles.
    */
   screenText?(ctx: TextContext, body: string, at: number): Refusal | null | Promise<Refusal | null>
+  /** How long after the match texts go to screenText (ms); later ones take the hot path. */
+  screenTextMs?: number
   /** A risk signal the rules saw (fire and forget). */
   noteRisk?(ipHash: string, kind: RuleRisk): void
 }
-
-/** How many texts at the start of each chat the rules hand to screenText. */
-export const SCREENED_TEXTS = 3
 
 export const allowAll: ChatGuard = {
   admitConnection: () => null,
@@ -99,7 +98,7 @@ export function withClusterConnectionCap(guard: ChatGuard, across: { acquire(ipH
     // The abuse rules' optional hooks pass straight through (bound: the node guard's own methods).
     ...(guard.poolFor && { poolFor: guard.poolFor.bind(guard) }),
     ...(guard.checkProof && { checkProof: guard.checkProof.bind(guard) }),
-    ...(guard.screenText && { screenText: guard.screenText.bind(guard) }),
+    ...(guard.screenText && { screenText: guard.screenText.bind(guard), screenTextMs: guard.screenTextMs }),
     ...(guard.noteRisk && { noteRisk: guard.noteRisk.bind(guard) }),
   }
 }

@@ -30,6 +30,7 @@ export type GuardConfig = Pick<
   | 'powBits'
   | 'powMaxBits'
   | 'powPassSeconds'
+  | 'powPassSessions'
 >
 
 /** The abuse rules: proof of work, quarantine, spam (absent in tests that build a bare guard). */
@@ -126,14 +127,25 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
       config.powMode === 'adaptive' ? abuse.cache.get(`pow:ok:a:${ctx.ipHash}`) : null,
     ])
     const bits = Math.min(config.powMaxBits, config.powBits + extraBits(score))
-    const pass = Math.max(Number(sPass) || 0, Number(aPass) || 0)
-    if (pass >= bits) return null
+    if ((Number(sPass) || 0) >= bits) return null
+    // The address's pass covers a bounded number of sessions (POW_PASS_SESSIONS, the solver's
+    // own included): each other session it admits spends one, and keeps a pass of its own.
+    if ((Number(aPass) || 0) >= bits && (await spendAddressPass(ctx, Number(aPass)))) return null
     metrics.inc('proofs_total', { outcome: 'issued' })
     return {
       code: 'proof_required',
       message: `solve the proof of work (${bits} bits) and send a proof frame; the search starts when it is accepted`,
       challenge: issueChallenge(abuse.secrets, ctx, bits, now()),
     }
+  }
+
+  /** One use of the address's pass for session `ctx` (false when the pass is used up). */
+  async function spendAddressPass(ctx: FrameContext, bits: number): Promise<boolean> {
+    const n = await abuse!.cache.incr(`pow:n:a:${ctx.ipHash}`, 1, config.powPassSeconds)
+    // A cache failure lets the session through, as a missing pass would ask every one again.
+    if (n !== null && n > config.powPassSessions) return false
+    await abuse!.cache.set(`pow:ok:s:${ctx.sessionId}`, String(bits), config.powPassSeconds)
+    return true
   }
 
   /** Sessions whose proof this node accepted lately → until when that counts (bounded). */
@@ -207,9 +219,13 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
       await Promise.all([
         abuse.cache.set(`pow:ok:s:${ctx.sessionId}`, String(r.bits), ttl),
         config.powMode === 'adaptive' ? abuse.cache.set(`pow:ok:a:${ctx.ipHash}`, String(r.bits), ttl) : null,
+        // A fresh pass: the solver's session is its first use.
+        config.powMode === 'adaptive' ? abuse.cache.set(`pow:n:a:${ctx.ipHash}`, '1', ttl) : null,
       ])
       return null
     },
+
+    screenTextMs: abuse?.spam.screenMs ?? 0,
 
     screenText(ctx, body, at) {
       const v = abuse?.spam.check(ctx, body, at)

@@ -31,7 +31,8 @@ export interface ReportInput {
 export type ReportOutcome = { ok: true; banned: boolean } | { ok: false; code: 'nothing_to_report' | 'already_reported' | 'report_not_stored'; message: string }
 
 export interface Moderation {
-  report(reporter: SessionView, input: ReportInput): Promise<ReportOutcome>
+  /** `reporterNetHash`: the reporter's network (secrets.hashNetwork), what reporters are counted by. */
+  report(reporter: SessionView, input: ReportInput, from?: { reporterNetHash?: string }): Promise<ReportOutcome>
   /** Bans an IP hash and stops its live sessions (threshold reached or an operator's call). */
   ban(ipHash: string, ban: { seconds: number; reason: string; source: string }): Promise<{ expiresAt: number; sessions: number }>
   /** Keyed hash of a session token: what reports store instead of the bearer token. */
@@ -51,8 +52,11 @@ export interface ModerationDeps {
   now: () => number
   /** Screen-flagged images `uploader` (its session ref) sent in `chatId` (api/media/records.ts); stored with the report. */
   flaggedImages?: (chatId: string, uploader: string) => Promise<number>
-  /** A report was stored against `ipHash` and it was not banned (quarantine, risk). */
-  onReported?: (ipHash: string, distinctReporters: number) => void | Promise<void>
+  /**
+   * A report was stored against `ipHash` and it was not banned (quarantine, risk). `reporters` is
+   * the weighted count of reporter networks (report-store weighReporters).
+   */
+  onReported?: (ipHash: string, reporters: number) => void | Promise<void>
 }
 
 export function createModeration(deps: ModerationDeps): Moderation {
@@ -94,19 +98,24 @@ export function createModeration(deps: ModerationDeps): Moderation {
     return { expiresAt, sessions: ids.length }
   }
 
-  /** Bans `ipHash` when enough distinct addresses reported it since the window began (or since its last ban). */
+  /**
+   * Bans `ipHash` when enough reporters reported it since the window began (or since its last
+   * ban): counted per network (an IPv6 /56, so one customer's many /64s are one reporter) and
+   * weighted (less for networks whose reports were dismissed or that were reported themselves).
+   */
   async function evaluate(ipHash: string): Promise<boolean> {
     if ((await bans.activeUntil(ipHash)) !== null) return false
     const last = await bans.lastBannedAt(ipHash)
     // Reports made before the last ban (whoever made it) are not counted again.
     const since = Math.max(now() - config.reportBanWindowSeconds * 1000, last === null ? 0 : last + 1)
-    const n = await reports.distinctReporters(ipHash, since)
+    const { weight: n } = await reports.weighReporters(ipHash, since, now())
+    // A float sum of halves and quarters: exact in binary, compared as is.
     if (n < config.reportBanThreshold) {
       // Awaited: once the report call returns, the reported address's next find sees it.
       await deps.onReported?.(ipHash, n)
       return false
     }
-    await ban(ipHash, { seconds: config.banSeconds, reason: `${n} distinct reporters within ${config.reportBanWindowSeconds} s`, source: 'reports' })
+    await ban(ipHash, { seconds: config.banSeconds, reason: `reporters weighing ${n} within ${config.reportBanWindowSeconds} s`, source: 'reports' })
     return true
   }
 
@@ -124,7 +133,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
   return {
     sessionRef,
     ban,
-    async report(reporter, input) {
+    async report(reporter, input, from) {
       const t = target(reporter)
       if (!t) return { ok: false, code: 'nothing_to_report', message: 'there is no current or recent chat to report' }
       const note = input.note === undefined ? '' : cleanText(input.note).trim().slice(0, MAX_NOTE_LENGTH)
@@ -140,6 +149,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
         reporterSession: sessionRef(reporter.id),
         reportedSession: sessionRef(t.partnerId),
         reporterIpHash: reporter.ipHash,
+        reporterNetHash: from?.reporterNetHash ?? null,
         reportedIpHash: t.partnerIpHash,
         reason: input.reason,
         note: note || null,

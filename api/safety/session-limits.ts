@@ -33,7 +33,9 @@ export function createSessionLimits(deps: {
 }): SessionLimits {
   const { config, cache, metrics, held, heldBy, risk, now } = deps
   metrics.describe('sessions_refused_total', 'New sessions refused at the upgrade, by code')
-  const churnAt = Math.max(2, Math.floor(config.rateSessionsPerMinute / 2) + 1)
+  // Churn is noted every quarter of the per-minute cap: each note raises the address's risk, so
+  // an address that keeps opening sessions solves harder proofs (address-risk.ts, extraBits).
+  const churnEvery = Math.max(2, Math.floor(config.rateSessionsPerMinute / 4))
   const refused = (r: Refusal) => {
     metrics.inc('sessions_refused_total', { code: r.code })
     return r
@@ -63,7 +65,7 @@ export function createSessionLimits(deps: {
           retryAfterMs: (minute + 1) * 60_000 - t,
         })
       }
-      if (n === churnAt) risk?.note(ipHash, 'churn')
+      if (n !== null && n % churnEvery === 0) risk?.note(ipHash, 'churn')
       deps.onAdmitted?.(ipHash, t)
       return null
     },

@@ -11,6 +11,8 @@ export type Context = {
   services: Services
   session: SessionView | null
   ipHash: string
+  /** The client's network (secrets.hashNetwork): what reporters are counted by. */
+  netHash: string
 }
 
 export { bearer } from '../bearer'
@@ -18,5 +20,5 @@ export { bearer } from '../bearer'
 export async function createContext(services: Services, c: HonoContext, peer: string | null): Promise<Context> {
   const token = bearer(c.req.header('authorization'))
   const ip = clientIp(peer, c.req.header('x-forwarded-for'), services.config.trustedProxies)
-  return { services, session: token ? await services.hub.lookup(token) : null, ipHash: services.secrets.hashIp(ip) }
+  return { services, session: token ? await services.hub.lookup(token) : null, ipHash: services.secrets.hashIp(ip), netHash: services.secrets.hashNetwork(ip) }
 }

@@ -24,7 +24,7 @@ export const reportsRouter = router({
       const { guard, moderation } = ctx.services
       const limited = guard.checkAction('report', { sessionId: ctx.session.id, ipHash: ctx.ipHash })
       if (limited) throw appError('TOO_MANY_REQUESTS', limited.code, limited.message, limited.retryAfterMs)
-      const r = await moderation.report(ctx.session, input)
+      const r = await moderation.report(ctx.session, input, { reporterNetHash: ctx.netHash })
       if (!r.ok) throw appError(STATUS[r.code], r.code, r.message)
       return { ok: true as const }
     }),

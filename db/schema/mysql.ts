@@ -36,6 +36,8 @@ export const reports = mysqlTable(
     reporterSession: varchar('reporter_session', { length: 64 }).notNull(),
     reportedSession: varchar('reported_session', { length: 64 }).notNull(),
     reporterIpHash: varchar('reporter_ip_hash', { length: 64 }).notNull(),
+    // The reporter's network (IPv6 /56, IPv4 address): reporters are counted per network.
+    reporterNetHash: varchar('reporter_net_hash', { length: 64 }),
     reportedIpHash: varchar('reported_ip_hash', { length: 64 }).notNull(),
     reason: varchar('reason', { length: 16 }).notNull(),
     note: text('note'),

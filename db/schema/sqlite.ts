@@ -32,6 +32,8 @@ export const reports = sqliteTable(
     reporterSession: text('reporter_session').notNull(),
     reportedSession: text('reported_session').notNull(),
     reporterIpHash: text('reporter_ip_hash').notNull(),
+    // The reporter's network (IPv6 /56, IPv4 address): reporters are counted per network.
+    reporterNetHash: text('reporter_net_hash'),
     reportedIpHash: text('reported_ip_hash').notNull(),
     reason: text('reason').notNull(),
     note: text('note'),

@@ -7,6 +7,8 @@ import { registerServiceWorker } from './lib/update'
 import { Home } from './screens/home'
 import { Searching } from './screens/searching'
 import { Icon } from './components/icons'
+import { Modal } from './components/dialogs'
+import { SHOW_RULES } from './components/topbar'
 
 const NOTICE_MS = 6000
 
@@ -18,6 +20,7 @@ const loadChat = () => import('./screens/chat').then(m => (ChatScreen = m.ChatSc
 // /rules (linked from the rules gate) is a page of its own, loaded only there.
 type RulesType = typeof import('./screens/rules').Rules
 let Rules: RulesType | null = null
+let RulesText: typeof import('./screens/rules').RulesText | null = null
 const onRulesPage = () => location.pathname === '/rules'
 
 function useController(ctl: ChatController): State {
@@ -32,6 +35,22 @@ export function App({ ctl }: { ctl: ChatController }) {
   const [offer, setOffer] = useState<InstallOffer>(null)
   const [local, setLocal] = useState<string | null>(null)
   const [, setChatLoaded] = useState(false)
+  const [showRules, setShowRules] = useState(false)
+
+  // The menu's Rules: a dialog over whatever is on screen (its chunk loaded on first use).
+  useEffect(() => {
+    const show = () =>
+      void import('./screens/rules').then(m => {
+        RulesText = m.RulesText
+        setShowRules(true)
+      })
+    addEventListener(SHOW_RULES, show)
+    return () => removeEventListener(SHOW_RULES, show)
+  }, [])
+  // A new chat is never hidden behind the rules.
+  useEffect(() => {
+    if (state.phase === 'chat') setShowRules(false)
+  }, [state.phase, state.chat?.id])
 
   useEffect(() => {
     registerServiceWorker(fn => setReload(() => fn))
@@ -84,6 +103,19 @@ export function App({ ctl }: { ctl: ChatController }) {
         )
       ) : (
         <Home state={state} offer={offer} onStart={(i, r) => ctl.find(i, r)} />
+      )}
+      {showRules && RulesText && (
+        <Modal class="rules-sheet" label="The rules" onClose={() => setShowRules(false)}>
+          <form method="dialog" class="rules">
+            <h2>The rules</h2>
+            <RulesText />
+            <div class="actions">
+              <button class="btn primary" autoFocus>
+                Close
+              </button>
+            </div>
+          </form>
+        </Modal>
       )}
       <div class="toasts">
         {notice && (

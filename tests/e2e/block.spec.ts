@@ -2,7 +2,7 @@
 // the chat, and the two are not paired again when both search once more with the same interest.
 // Each device is its own address (X-Forwarded-For; the server trusts loopback in these tests).
 import { expect, test, type Browser } from '@playwright/test'
-import { banner, PHONE, start, uniqueInterest } from './helpers'
+import { axeViolations, banner, PHONE, start, uniqueInterest } from './helpers'
 
 let n = 0
 const freshAddress = () => `10.252.${Math.floor(Math.random() * 250)}.${(++n * 41) % 250}`
@@ -25,8 +25,18 @@ for (const via of ['the Block button', 'the report dialog']) {
     await start(b.page, [shared])
     for (const d of [a, b]) await expect(banner(d.page)).toContainText(`you both like ${shared}`, { timeout: 30_000 })
 
-    if (via === 'the Block button') await a.page.getByRole('button', { name: 'Block this stranger' }).click()
-    else {
+    if (via === 'the Block button') {
+      // Asked once, saying what it does; Cancel keeps the chat.
+      await a.page.getByRole('button', { name: 'Block this stranger' }).click()
+      const ask = a.page.getByRole('dialog', { name: 'Block this stranger?' })
+      await expect(ask).toContainText("You won't be matched with this stranger again for 7 days")
+      expect(await axeViolations(a.page)).toEqual([])
+      await ask.getByRole('button', { name: 'Cancel' }).click()
+      await expect(ask).toBeHidden()
+      await expect(a.page.getByText('You blocked this stranger.', { exact: false })).toHaveCount(0)
+      await a.page.getByRole('button', { name: 'Block this stranger' }).click()
+      await a.page.getByRole('dialog', { name: 'Block this stranger?' }).getByRole('button', { name: 'Block', exact: true }).click()
+    } else {
       await a.page.getByRole('button', { name: 'Report this stranger' }).click()
       await a.page.getByRole('button', { name: 'Just block' }).click()
     }

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { axeViolations, bubbles, composer, DESKTOP, openApp, pair, say, start, uniqueInterest } from './helpers'
+import { axeViolations, banner, bubbles, composer, DESKTOP, openApp, pair, pressStart, say, start, uniqueInterest } from './helpers'
 
 test('two strangers who share an interest pair, chat both ways with ticks and typing, and one skips', async ({ browser }) => {
   const shared = uniqueInterest('chess')
@@ -126,4 +126,41 @@ test('interest chips: Enter and comma add, × removes, at most 10, normalised, k
   await expect(page.getByRole('button', { name: 'Start chatting' })).toBeDisabled()
   expect(await axeViolations(page)).toEqual([])
   await context.close()
+})
+
+test('an interest typed but not made a chip is kept after Start: on Cancel and on the next visit', async ({ browser }) => {
+  const { context, page } = await openApp(browser)
+  const typed = uniqueInterest('typed')
+  await page.getByLabel('Your interests').fill(typed)
+  await page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
+  await pressStart(page)
+  await expect(page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  const chips = page.getByRole('list', { name: 'Chosen interests' }).getByRole('listitem')
+  await expect(chips).toHaveText([typed])
+  await page.reload()
+  await expect(chips).toHaveText([typed])
+  await context.close()
+})
+
+test('Rules from the menu open over a search, and a match closes them: the new chat is never hidden', async ({ browser }) => {
+  const shared = uniqueInterest('rules')
+  const a = await openApp(browser)
+  await start(a.page, [shared])
+  await expect(a.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  await a.page.getByRole('button', { name: 'Menu' }).click()
+  await a.page.getByRole('link', { name: 'Rules' }).click()
+  const rules = a.page.getByRole('dialog', { name: 'The rules' })
+  await expect(rules).toBeVisible()
+  await expect(rules.getByText('What is not allowed')).toBeVisible()
+  expect(a.page.url()).not.toContain('/rules')
+  expect(await axeViolations(a.page)).toEqual([])
+  const b = await openApp(browser)
+  await start(b.page, [shared])
+  await expect(banner(a.page)).toContainText(`you both like ${shared}`)
+  await expect(rules).toBeHidden()
+  await say(b.page, 'hello there')
+  await expect(bubbles(a.page, false)).toHaveText(['hello there'])
+  await a.context.close()
+  await b.context.close()
 })

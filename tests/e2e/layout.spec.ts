@@ -131,3 +131,24 @@ for (const [size, viewport] of [
     await b.context.close()
   })
 }
+
+test('the popular-interests row is reserved: Start does not move when the list loads late', async ({ browser }) => {
+  await seedPopular(browser)
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } })
+  const page = await context.newPage()
+  // A slow network: the suggestions arrive well after the page is drawn.
+  await page.route('**/trpc/interests.popular**', async route => {
+    await new Promise(r => setTimeout(r, 1500))
+    await route.continue()
+  })
+  await page.goto('/')
+  await expect(page.getByText(/\d+ online/)).toBeVisible()
+  const start = page.getByRole('button', { name: 'Start chatting' })
+  const before = (await start.boundingBox())!.y
+  await expect(page.getByRole('button', { name: /^Add / }).first()).toBeVisible({ timeout: 10_000 })
+  const after = (await start.boundingBox())!.y
+  expect(Math.abs(after - before)).toBeLessThan(1)
+  expect(await overflowing(page)).toEqual([])
+  expect(await axeViolations(page)).toEqual([])
+  await context.close()
+})

@@ -2,7 +2,8 @@
 // PUT upload, signed /media links); the refusal test runs entirely in the browser.
 import { expect, test } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
-import { bubbles, pair, say, uniqueInterest } from './helpers'
+import { landscapeJpeg } from '../support/images'
+import { bubbles, DESKTOP, pair, say, uniqueInterest } from './helpers'
 
 const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
 
@@ -96,6 +97,57 @@ test('over-cap and refused files get a clear message before any upload starts', 
   // The chat goes on.
   await say(a.page, 'still here')
   await expect(bubbles(b.page, false)).toHaveText(['still here'])
+  await a.context.close()
+  await b.context.close()
+})
+
+test('the photo viewer fits a portrait and a landscape photo whole inside 360×740, 740×360 and 1280×800', async ({ browser }) => {
+  const [a, b] = await pair(browser, uniqueInterest('fit'), { b: { viewport: DESKTOP } })
+  const photos = [
+    { name: 'portrait.jpg', w: 1200, h: 1600 },
+    { name: 'landscape.jpg', w: 1600, h: 1200 },
+  ]
+  for (const p of photos) {
+    await a.page.locator('input[type=file]').setInputFiles({ name: p.name, mimeType: 'image/jpeg', buffer: Buffer.from(await landscapeJpeg(p.w, p.h)) })
+  }
+  const opens = b.page.getByRole('button', { name: 'Open photo from the stranger' })
+  await expect(opens).toHaveCount(2, { timeout: 30_000 })
+  for (const viewport of [{ width: 360, height: 740 }, { width: 740, height: 360 }, DESKTOP]) {
+    await b.page.setViewportSize(viewport)
+    for (const i of [0, 1]) {
+      await opens.nth(i).click()
+      const viewer = b.page.getByRole('dialog', { name: 'Photo from the stranger' })
+      await expect(viewer).toBeVisible()
+      const img = viewer.getByRole('img')
+      await expect.poll(() => img.evaluate(el => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+      const box = (await img.boundingBox())!
+      const natural = await img.evaluate(el => ({ w: (el as HTMLImageElement).naturalWidth, h: (el as HTMLImageElement).naturalHeight }))
+      const where = `${natural.w}×${natural.h} at ${viewport.width}×${viewport.height}`
+      // Whole: inside the viewport on every side.
+      expect(box.x, where).toBeGreaterThanOrEqual(0)
+      expect(box.y, where).toBeGreaterThanOrEqual(0)
+      expect(box.x + box.width, where).toBeLessThanOrEqual(viewport.width + 0.5)
+      expect(box.y + box.height, where).toBeLessThanOrEqual(viewport.height + 0.5)
+      // Not distorted, and as large as fits (it touches two opposite sides, less the padding).
+      expect(Math.abs(box.width / box.height - natural.w / natural.h), where).toBeLessThan(0.02)
+      expect(Math.max(box.width / viewport.width, box.height / viewport.height), where).toBeGreaterThan(0.9)
+      await viewer.getByRole('button', { name: 'Close photo' }).click()
+      await expect(viewer).toBeHidden()
+    }
+  }
+  await a.context.close()
+  await b.context.close()
+})
+
+test('an upload the server refuses for its content (415) says so in plain words and offers no Retry', async ({ browser }) => {
+  const [a, b] = await pair(browser, uniqueInterest('fake'))
+  // Named and typed as a photo, but its bytes are not one: the client lets it through, the server's sniffing refuses it.
+  await a.page.locator('input[type=file]').setInputFiles({ name: 'holiday.png', mimeType: 'image/png', buffer: Buffer.from('this is not a picture at all, only words '.repeat(20)) })
+  const upload = a.page.locator('.msg.mine').filter({ hasText: 'holiday.png' })
+  await expect(upload.getByText(/its content isn't a photo, audio, PDF or text file/)).toBeVisible({ timeout: 20_000 })
+  await expect(upload.getByRole('button', { name: 'Retry' })).toHaveCount(0)
+  // The server's own wording is not shown.
+  await expect(a.page.getByText(/signature/)).toHaveCount(0)
   await a.context.close()
   await b.context.close()
 })

@@ -128,7 +128,7 @@ test('a text the server refuses is reported as refused (by id) and not resent; t
   a.socket.text('long', 'far longer than ten characters')
   a.socket.text('ok2', 'short too')
   await a.until('refused', () => a.events.some(e => e.type === 'refused'))
-  expect(a.events.filter(e => e.type === 'refused')).toEqual([{ type: 'refused', id: 'long' }])
+  expect(a.events.filter(e => e.type === 'refused')).toEqual([{ type: 'refused', id: 'long', code: 'bad_frame' }])
   await a.until('delivered', () => a.frames('delivered').length === 2)
   expect(a.frames('delivered').map(d => d.id)).toEqual(['ok1', 'ok2'])
   await b.until('texts', () => b.frames('text').length === 2)

@@ -67,14 +67,14 @@ describe('spam heuristics', () => {
   })
 
   test('short or ordinary texts never reach the cache; repeats count distinct strangers', async () => {
-    const f = createSpamFilter({ config: { spamRepeatStrangers: 2, spamRepeatWindowSeconds: 60, spamLinkGraceSeconds: 5 }, cache: cache() })
+    const f = createSpamFilter({ config: { spamRepeatStrangers: 2, spamRepeatWindowSeconds: 60, spamLinkGraceSeconds: 5, spamScreenSeconds: 60 }, cache: cache() })
     const ctx = (partnerId: string) => ({ sessionId: 's', ipHash: 'ip', partnerId, chatStartedAt: 0 })
-    expect(f.check(ctx('p1'), 'hi', 99_999)).toBeNull()
+    expect(f.check(ctx('p1'), 'hi', 30_000)).toBeNull()
     const pitch = 'buy my wonderful course today'
-    expect(await f.check(ctx('p1'), pitch, 99_999)).toBeNull()
-    expect(await f.check(ctx('p1'), pitch, 99_999)).toBeNull() // the same stranger twice is one
-    expect(await f.check(ctx('p2'), pitch, 99_999)).toBeNull()
-    expect(await f.check(ctx('p3'), pitch, 99_999)).toContain('strangers')
+    expect(await f.check(ctx('p1'), pitch, 30_000)).toBeNull()
+    expect(await f.check(ctx('p1'), pitch, 30_000)).toBeNull() // the same stranger twice is one
+    expect(await f.check(ctx('p2'), pitch, 30_000)).toBeNull()
+    expect(await f.check(ctx('p3'), pitch, 30_000)).toContain('strangers')
     // A link from a new address: refused within the grace, fine after it.
     f.seen('ip', 0)
     expect(await f.check(ctx('p4'), 'www.x', 1000)).toContain('link')
@@ -82,7 +82,7 @@ describe('spam heuristics', () => {
   })
 
   test('0 turns each rule off', () => {
-    const f = createSpamFilter({ config: { spamRepeatStrangers: 0, spamRepeatWindowSeconds: 60, spamLinkGraceSeconds: 0 }, cache: cache() })
+    const f = createSpamFilter({ config: { spamRepeatStrangers: 0, spamRepeatWindowSeconds: 60, spamLinkGraceSeconds: 0, spamScreenSeconds: 60 }, cache: cache() })
     expect(f.check({ sessionId: 's', ipHash: 'ip', partnerId: 'p', chatStartedAt: 0 }, 'https://spam.example.com buy buy buy buy', 1)).toBeNull()
   })
 })

@@ -77,6 +77,27 @@ export function LeaveDialog({ onLeave, onStay }: { onLeave(): void; onStay(): vo
   )
 }
 
+/** Block asks once (it ends the chat and cannot be undone), saying what it does. */
+export function BlockDialog({ onBlock, onCancel }: { onBlock(): void; onCancel(): void }) {
+  return (
+    <Modal label="Block this stranger?" onClose={onCancel} back={false}>
+      <form method="dialog">
+        <h2>Block this stranger?</h2>
+        {/* The server's default BLOCK_SECONDS; the hello frame does not carry it. */}
+        <p class="hint">You won't be matched with this stranger again for 7 days. The chat ends now.</p>
+        <div class="actions">
+          <button class="btn" autoFocus>
+            Cancel
+          </button>
+          <button type="button" class="btn danger" onClick={onBlock}>
+            Block
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}
+
 /** The one-time gate before the first chat; remembered on the device by the caller. */
 export function RulesDialog({ onAccept, onClose }: { onAccept(): void; onClose(): void }) {
   const [ok, setOk] = useState(false)

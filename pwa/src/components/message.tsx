@@ -1,6 +1,7 @@
 // One item in the conversation. Text is always rendered as text (never as HTML).
 import type { Item, MediaItem, UploadItem } from '../lib/chat'
 import { bytes, time } from '../lib/format'
+import { canRetry, refusalSentence } from '../lib/refusals'
 import { AudioPlayer } from './audio-player'
 import { Icon } from './icons'
 import { Screened } from './screened'
@@ -36,10 +37,11 @@ export function Message({ item, open, onView, onDismiss, onRetry, onRetryUpload 
       )}
       {item.kind === 'media' && <Media item={item} onView={onView} />}
       {item.kind === 'upload' && <Upload item={item} onDismiss={onDismiss} onRetry={onRetryUpload} />}
+      {item.kind === 'text' && item.status === 'failed' && item.refusal && <p class="refusal">{refusalSentence(item.refusal)}</p>}
       <div class="meta">
         <time dateTime={new Date(item.at).toISOString()}>{time(item.at)}</time>
         {status && <Tick status={status} />}
-        {item.kind === 'text' && item.status === 'failed' && open && (
+        {item.kind === 'text' && item.status === 'failed' && open && (!item.refusal || canRetry(item.refusal)) && (
           <button type="button" class="link" onClick={() => onRetry(item.key)}>
             Retry
           </button>
@@ -53,7 +55,7 @@ function Tick({ status }: { status: 'sending' | 'delivered' | 'failed' }) {
   if (status === 'failed') {
     return (
       <span class="tick failed">
-        <Icon name="alert" /> Not delivered
+        <Icon name="alert" /> Not sent
       </span>
     )
   }

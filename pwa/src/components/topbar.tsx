@@ -5,6 +5,9 @@ import { canInstall, onCanInstall, promptInstall } from '../lib/install'
 import { ConnectionStrip } from './status'
 import { Icon } from './icons'
 
+/** The event that asks the app to show the rules as a dialog. */
+export const SHOW_RULES = 'leetchat:rules'
+
 export function Brand({ as: Tag = 'p' }: { as?: 'p' | 'h1' }) {
   return (
     <Tag class="brand">
@@ -79,7 +82,17 @@ function Menu() {
               Install app
             </button>
           )}
-          <a href="/rules">Rules</a>
+          {/* Over the app, not instead of it: a search or chat goes on (and shows) underneath. */}
+          <a
+            href="/rules"
+            onClick={e => {
+              e.preventDefault()
+              setOpen(false)
+              dispatchEvent(new Event(SHOW_RULES))
+            }}
+          >
+            Rules
+          </a>
         </div>
       )}
     </div>

@@ -2,7 +2,8 @@
 // the screens render. Screens call the actions; nothing else talks to the socket.
 import type { inferRouterInputs } from '@trpc/server'
 import type { AppRouter } from '../../../api/trpc/router'
-import type { EndedBy, EndReason, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
+import type { EndedBy, EndReason, ErrorCode, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
+import { canRetry, refusalSentence } from './refusals'
 import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
 import { errorMessage, setSession, trpc } from './trpc'
 import type { Prepared } from './upload'
@@ -17,6 +18,8 @@ export interface TextItem {
   at: number
   /** own messages only */
   status?: 'sending' | 'delivered' | 'failed'
+  /** why the server refused it (status failed): the bubble says so, and offers Retry only if it can work */
+  refusal?: ErrorCode
 }
 export interface MediaItem {
   kind: 'media'
@@ -193,7 +196,7 @@ export class ChatController {
   retry(key: string) {
     const c = this.state.chat
     const item = c?.items.find(i => i.key === key)
-    if (!c || c.ended || item?.kind !== 'text' || item.status !== 'failed') return
+    if (!c || c.ended || item?.kind !== 'text' || item.status !== 'failed' || (item.refusal && !canRetry(item.refusal))) return
     this.socket.text(key, item.body)
     this.patchChat(x => ({ ...x, items: x.items.map(i => (i.key === key && i.kind === 'text' ? { ...i, status: 'sending' as const } : i)) }))
   }
@@ -307,7 +310,7 @@ export class ChatController {
       case 'refused':
         return this.patchChat(c => ({
           ...c,
-          items: c.items.map(i => (i.kind === 'text' && i.key === e.id && i.status === 'sending' ? { ...i, status: 'failed' as const } : i)),
+          items: c.items.map(i => (i.kind === 'text' && i.key === e.id && i.status === 'sending' ? { ...i, status: 'failed' as const, refusal: e.code } : i)),
         }))
     }
   }
@@ -369,9 +372,11 @@ export class ChatController {
       }
       case 'error':
         if (f.code === 'not_in_chat') return // raced with the chat ending; the `ended` frame says it
+        // A refused text: its own bubble says "Not sent" and why; no second message.
+        if (f.id !== undefined) return
         if (f.code === 'proof_required' && f.challenge) return void this.prove(f.challenge)
         if (f.code === 'banned') this.set({ phase: 'home', search: null })
-        return this.set({ notice: f.message })
+        return this.set({ notice: refusalSentence(f.code) })
       case 'hello':
       case 'shutdown':
         return // the socket layer consumes these before they reach the chat
@@ -442,7 +447,7 @@ export class ChatController {
       if (ctl.signal.aborted) return
       // The network went away mid-way: wait for it like a text does, then start over.
       if (!this.online()) update({ waiting: true, progress: 0 })
-      else update({ error: (err as Error).message, retryable: true })
+      else update({ error: (err as Error).message, retryable: (err as { retryable?: boolean }).retryable ?? true })
     } finally {
       if (this.uploads.get(key) === ctl) this.uploads.delete(key)
     }

@@ -1,7 +1,7 @@
 // The one chat WebSocket: reconnects with back-off, resumes the same session (?resume=), drops
 // frames it has already seen (by seq), acknowledges in batches, and resends its own texts that
 // were never confirmed (same id, so the server answers `delivered` instead of relaying twice).
-import type { ClientFrameInput, HelloFrame, ServerFrame } from '../../../api/chat/protocol'
+import type { ClientFrameInput, ErrorCode, HelloFrame, ServerFrame, TextRefusalCode } from '../../../api/chat/protocol'
 
 export type ConnState = 'connecting' | 'open' | 'reconnecting' | 'offline'
 
@@ -14,8 +14,8 @@ export type SocketEvent =
   | { type: 'restart' }
   /** This session was taken over by another tab or device (close 4001): stay quiet. */
   | { type: 'replaced' }
-  /** The server refused one of our texts (rate limit, bad input): it will not be resent. */
-  | { type: 'refused'; id: string }
+  /** The server refused one of our texts (rate limit, spam, bad input): it will not be resent. */
+  | { type: 'refused'; id: string; code: ErrorCode }
 
 /** What a tab keeps of its socket across a reload (sessionStorage): enough to resume the same session. */
 export interface SocketMemory {
@@ -29,8 +29,13 @@ const ACK_DELAY_MS = 1000
 const ACK_EVERY = 32
 const CONNECT_TIMEOUT_MS = 10_000
 const BACKOFF_MS = [300, 1000, 2000, 4000, 8000]
-/** Error codes the server answers a refused `text` with. */
-const REFUSES_TEXT = new Set(['rate_limited', 'bad_frame', 'too_large', 'not_in_chat'])
+/**
+ * Error codes the server answers a refused `text` with: the contract's TEXT_REFUSAL_CODES, by its
+ * type (tsc fails if the two differ). Importing the constant itself would pull the protocol
+ * module's zod schemas into the initial bundle.
+ */
+const TEXT_REFUSALS: Record<TextRefusalCode, true> = { rate_limited: true, spam: true, not_in_chat: true, unavailable: true, bad_frame: true, internal: true }
+const refusesText = (code: ErrorCode): boolean => Object.hasOwn(TEXT_REFUSALS, code)
 
 export class ChatSocket {
   session: string | null = null
@@ -49,8 +54,8 @@ export class ChatSocket {
   /** Control frames (find, next, leave) asked for while disconnected; sent once open. */
   private queued: ClientFrameInput[] = []
   /**
-   * Texts written on this connection and not yet answered, oldest first. The server answers in
-   * order, so an error frame that refuses a text refers to the oldest one here.
+   * Texts written on this connection and not yet answered, oldest first. A refusal names its text
+   * (`id`); one that does not (an older server, a frame too large to parse) refers to the oldest.
    */
   private inflight: string[] = []
 
@@ -253,10 +258,15 @@ export class ChatSocket {
       }
     }
     this.emit({ type: 'frame', frame })
-    if (frame.type === 'error' && REFUSES_TEXT.has(frame.code) && this.inflight.length) {
-      const id = this.inflight.shift()!
+    // The server names the text it refuses; only a frame too large to parse (so its id unread) is
+    // matched to the oldest text in flight. An id-less rate limit is about a find, not a text.
+    if (frame.type === 'error' && ((frame.id !== undefined && refusesText(frame.code)) || (frame.id === undefined && frame.code === 'too_large'))) {
+      const id = frame.id !== undefined ? (this.unconfirmed.has(frame.id) || this.inflight.includes(frame.id) ? frame.id : null) : (this.inflight[0] ?? null)
+      if (id === null) return
+      this.inflight = this.inflight.filter(x => x !== id)
+      // Never resent by itself after a reconnect: the server said no to this very text.
       this.unconfirmed.delete(id)
-      this.emit({ type: 'refused', id })
+      this.emit({ type: 'refused', id, code: frame.code })
     }
   }
 

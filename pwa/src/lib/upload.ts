@@ -3,6 +3,7 @@
 // fetch has no upload progress events).
 import type { Limits, MediaKind } from '../../../api/chat/protocol'
 import { DECLARED_TYPES } from '../../../api/media/allowlist'
+import { uploadRefusal } from './refusals'
 import { authHeader, errorMessage, trpc } from './trpc'
 import { bytes } from './format'
 
@@ -78,7 +79,15 @@ async function shrinkImage(file: File, maxBytes: number): Promise<Blob | null> {
   return null
 }
 
-export class UploadError extends Error {}
+export class UploadError extends Error {
+  /** whether sending the same bytes again can succeed (a network hiccup yes, refused content never) */
+  constructor(
+    message: string,
+    readonly retryable = true,
+  ) {
+    super(message)
+  }
+}
 
 /**
  * Asks for a ticket, then PUTs the bytes. Resolves when the server has stored the file (it then
@@ -101,13 +110,9 @@ export async function upload(p: Prepared, onProgress: (fraction: number) => void
     }
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) return resolve()
-      let message: string | undefined
-      try {
-        message = (JSON.parse(xhr.responseText) as { error?: { message?: string } }).error?.message
-      } catch {
-        /* not JSON */
-      }
-      reject(new UploadError(message ?? (xhr.status === 413 ? 'That file is over the size limit.' : `The upload failed (${xhr.status}).`)))
+      // The client's own sentence for the status, never the server's English (refusals.ts).
+      const r = uploadRefusal(xhr.status)
+      reject(new UploadError(r.sentence, r.retryable))
     }
     xhr.onerror = () => reject(new UploadError(navigator.onLine ? 'The upload failed. Try again.' : "You're offline."))
     xhr.onabort = () => reject(new UploadError('Upload cancelled.'))

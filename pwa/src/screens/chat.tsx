@@ -7,7 +7,7 @@ import type { Chat, ChatController, State } from '../lib/chat'
 import { list } from '../lib/format'
 import { Message } from '../components/message'
 import { Composer } from '../components/composer'
-import { ImageViewer, LeaveDialog, ReportDialog } from '../components/dialogs'
+import { BlockDialog, ImageViewer, LeaveDialog, ReportDialog } from '../components/dialogs'
 import { pushBack } from '../lib/back'
 import { ConnectionStrip } from '../components/status'
 import { Brand, TopBar } from '../components/topbar'
@@ -30,6 +30,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   const [reporting, setReporting] = useState(false)
   const [viewing, setViewing] = useState<{ url: string; alt: string } | null>(null)
   const [leaving, setLeaving] = useState(false)
+  const [blocking, setBlocking] = useState(false)
   const [unseen, setUnseen] = useState(0)
   const log = useRef<HTMLDivElement>(null)
   const list_ = useRef<HTMLOListElement>(null)
@@ -138,7 +139,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
           </button>
         )}
         {!chat.blocked && (
-          <button type="button" class="btn small" aria-label="Block this stranger" title="Block: never matched again" onClick={() => ctl.block()}>
+          <button type="button" class="btn small" aria-label="Block this stranger" title="Block: never matched again" onClick={() => setBlocking(true)}>
             Block
           </button>
         )}
@@ -207,6 +208,15 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
           <Composer ctl={ctl} maxLength={limits?.maxTextLength ?? 2000} maxVoiceSeconds={maxVoice} onProblem={onNotice} />
         )}
       </div>
+      {blocking && (
+        <BlockDialog
+          onBlock={() => {
+            setBlocking(false)
+            ctl.block()
+          }}
+          onCancel={() => setBlocking(false)}
+        />
+      )}
       {reporting && <ReportDialog onSubmit={(r, n, t) => ctl.report(r, n, t)} onBlock={chat.blocked ? undefined : () => ctl.block()} onClose={() => setReporting(false)} />}
       {viewing && <ImageViewer url={viewing.url} alt={viewing.alt} onClose={() => setViewing(null)} />}
       {leaving && !ended && <LeaveDialog onLeave={() => ctl.home()} onStay={() => setLeaving(false)} />}

@@ -41,6 +41,9 @@ export function Home({ state, offer, onStart }: Props) {
     e.preventDefault()
     if (!canStart) return
     if (chosen.length !== interests.length) setInterests(chosen)
+    // Kept now, not in the effect: Start leaves this screen in the same render, so the effect for
+    // the new list never ran and a typed (not chipped) interest was forgotten.
+    save('interests', chosen)
     setText('')
     // The rules, once per device, before the first chat.
     if (!load('rulesAccepted', false)) return setGate({ interests: chosen, random })
@@ -58,9 +61,11 @@ export function Home({ state, offer, onStart }: Props) {
           </div>
           <section class="card" aria-label="Who to meet">
             <InterestInput value={interests} onChange={setInterests} text={text} setText={setText} />
-            {suggestions.length > 0 && interests.length < MAX_INTERESTS && (
-              <div>
-                <p class="hint" id="popular-label">
+            {/* The row is always there (one line, scrolls sideways), empty until the list
+                loads: nothing below it moves when it arrives (no layout shift under Start). */}
+            {interests.length < MAX_INTERESTS && (
+              <div class="popular" aria-hidden={suggestions.length === 0 ? 'true' : undefined}>
+                <p class="hint" id="popular-label" style={suggestions.length === 0 ? { visibility: 'hidden' } : undefined}>
                   Popular right now
                 </p>
                 <ul class="suggest" aria-labelledby="popular-label">

@@ -13,6 +13,22 @@ export function Rules() {
       <main class="scroll">
         <article class="home rules">
           <h1 tabIndex={-1}>The rules</h1>
+          <RulesText />
+          <p>
+            <a class="btn primary" href="/">
+              Back to leetChat
+            </a>
+          </p>
+        </article>
+      </main>
+    </div>
+  )
+}
+
+/** The rules themselves: on the /rules page and in the dialog the menu opens over the app. */
+export function RulesText() {
+  return (
+    <>
           <p>leetChat pairs you with a stranger. Keep it a place people want to come back to.</p>
           <h2>Who may use it</h2>
           <p>You must be 18 or older, or 13 or older with a parent's or guardian's permission.</p>
@@ -31,13 +47,6 @@ export function Rules() {
             <li>Photos and voice notes disappear after a while, but the stranger can still save them. Send only what you would be fine with anyone seeing.</li>
           </ul>
           <p>Reported addresses may be banned. Moderators may read the conversation when a report includes it.</p>
-          <p>
-            <a class="btn primary" href="/">
-              Back to leetChat
-            </a>
-          </p>
-        </article>
-      </main>
-    </div>
+    </>
   )
 }
