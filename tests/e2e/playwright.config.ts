@@ -33,7 +33,8 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 2,
-  retries: 0,
+  // CI retries a failed test once; tests/run.ts names every test that needed it (flaky), so it is seen.
+  retries: process.env.CI ? 1 : 0,
   reporter: 'list',
   use: {
     baseURL: origin,

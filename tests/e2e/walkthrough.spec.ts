@@ -74,7 +74,6 @@ test('one tap on Start, with an interest still being typed, starts the search (t
   await page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
   await input.tap()
   const startBtn = page.getByRole('button', { name: 'Start chatting' })
-  const before = (await startBtn.boundingBox())!
   await startBtn.tap()
   await expect(page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
   await expect(page.getByRole('list', { name: 'Your interests' })).toHaveText(interest)
@@ -82,6 +81,8 @@ test('one tap on Start, with an interest still being typed, starts the search (t
   await page.getByRole('button', { name: 'Cancel' }).tap()
   await input.tap()
   await input.fill('still typing')
+  // (Measured here: the interest searched for is kept as a chip after Cancel, which is a row more.)
+  const before = (await startBtn.boundingBox())!
   await page.getByRole('heading', { level: 1 }).tap()
   expect((await startBtn.boundingBox())!.y).toBe(before.y)
   await context.close()
