@@ -75,17 +75,21 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // During an outage every call fails: the metric counts each one, the log says so every 5 s.
   let lastCacheWarn = 0
   let quietCacheFailures = 0
-  const cache = openCache(config, (op, err) => {
-    metrics.inc('cache_errors_total', { op })
-    const t = Date.now()
-    if (t - lastCacheWarn < 5000) {
-      quietCacheFailures++
-      return
-    }
-    log.warn('cache call failed', { op, err, alsoFailedSinceLastWarning: quietCacheFailures })
-    lastCacheWarn = t
-    quietCacheFailures = 0
-  }, redis)
+  const cache = openCache(
+    config,
+    (op, err) => {
+      metrics.inc('cache_errors_total', { op })
+      const t = Date.now()
+      if (t - lastCacheWarn < 5000) {
+        quietCacheFailures++
+        return
+      }
+      log.warn('cache call failed', { op, err, alsoFailedSinceLastWarning: quietCacheFailures })
+      lastCacheWarn = t
+      quietCacheFailures = 0
+    },
+    redis,
+  )
   const popular = redis
     ? createRedisPopular(redis, { prefix: config.redisPrefix, perAddressHour: config.popularPerAddressHour, now, onError: quietly(log, 'popular interests call failed') })
     : createPopularInterests({ perAddressHour: config.popularPerAddressHour, now })
@@ -118,7 +122,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     : null
   // The classifier's worker starts on the first image, not here (model load time and RAM).
   const screening = {
-    screen: config.screenImages ? createImageScreen({ threshold: config.screenThreshold, timeoutMs: config.screenTimeoutMs, maxFrames: config.screenFrames, nice: config.screenNice, log, metrics }) : screeningOff,
+    screen: config.screenImages
+      ? createImageScreen({ threshold: config.screenThreshold, timeoutMs: config.screenTimeoutMs, maxFrames: config.screenFrames, nice: config.screenNice, log, metrics })
+      : screeningOff,
     strikes: createScreenStrikes(cache, config.screenStrikeWindowSeconds),
   }
   // Flagged images count as strikes towards quarantine (QUARANTINE_STRIKES), with our own.
@@ -127,7 +133,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const nodeGuard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now, abuse: { cache, secrets, risk, spam } })
   // Several nodes: the per-address connection cap is counted across all of them too.
-  const addressConnections = cluster ? createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') }) : null
+  const addressConnections = cluster
+    ? createAddressConnections(cluster.redis, cluster.nodes, { max: config.maxConnectionsPerIp, onError: quietly(log, 'cluster connection count failed') })
+    : null
   const guard = addressConnections ? withClusterConnectionCap(nodeGuard, addressConnections, config.maxConnectionsPerIp) : nodeGuard
   const { hub, backend, redisBackend } = createChatCore({
     config,
@@ -140,7 +148,15 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     cluster,
     transcriptKeepMs: JUST_ENDED_MS,
     clusterQueue: cluster
-      ? events => createRedisMatchQueue(cluster.redis, { prefix: config.redisPrefix, fallbackMs: config.matchFallbackMs, events, now, owner: config.nodeId, onError: quietly(log, 'match queue call failed') })
+      ? events =>
+          createRedisMatchQueue(cluster.redis, {
+            prefix: config.redisPrefix,
+            fallbackMs: config.matchFallbackMs,
+            events,
+            now,
+            owner: config.nodeId,
+            onError: quietly(log, 'match queue call failed'),
+          })
       : undefined,
   })
   reclaim = () => void backend.reclaim().catch(err => log.warn('reclaiming sessions failed', { err: (err as Error)?.message }))
@@ -148,8 +164,17 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     const rb = redisBackend
     recover = cause => {
       metrics.inc('cluster_recoveries_total', { cause })
-      log.warn(cause === 'data_lost' ? 'Redis lost the cluster state; putting this node back' : 'peers took this node for dead; putting its sessions back', { nodeId: config.nodeId })
-      void recoverCluster(cause, { redis: cluster.redis, secret: config.secret ? null : secret, backend: rb, connections: addressConnections, popular, sessions: () => backend.all() }).catch(quietly(log, 'cluster recovery failed'))
+      log.warn(cause === 'data_lost' ? 'Redis lost the cluster state; putting this node back' : 'peers took this node for dead; putting its sessions back', {
+        nodeId: config.nodeId,
+      })
+      void recoverCluster(cause, {
+        redis: cluster.redis,
+        secret: config.secret ? null : secret,
+        backend: rb,
+        connections: addressConnections,
+        popular,
+        sessions: () => backend.all(),
+      }).catch(quietly(log, 'cluster recovery failed'))
     }
   }
   // One node: the last lines of each chat in memory. Several: in Redis, written by the relay

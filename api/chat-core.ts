@@ -64,7 +64,15 @@ export function createChatCore(deps: ChatCoreDeps): ChatCore {
     rb.useQueue(id => queue.remove(id))
     backend = redisBackend = rb
   } else {
-    backend = createLocalBackend({ cache, log, now, resumeWindowMs: config.resumeWindowMs, resumeBufferFrames: config.resumeBufferFrames, connected, transcriptKeepMs: deps.transcriptKeepMs })
+    backend = createLocalBackend({
+      cache,
+      log,
+      now,
+      resumeWindowMs: config.resumeWindowMs,
+      resumeBufferFrames: config.resumeBufferFrames,
+      connected,
+      transcriptKeepMs: deps.transcriptKeepMs,
+    })
     queue = createLocalMatchQueue({ fallbackMs: config.matchFallbackMs, events: matches.events, now })
   }
   hub = createHub({ config, backend, queue, guard, log, metrics, popular, now })

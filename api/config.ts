@@ -175,7 +175,12 @@ function fraction(env: Env, name: string, def: number): number {
 
 function list(env: Env, name: string): string[] {
   const v = raw(env, name)
-  return v === undefined ? [] : v.split(',').map(s => s.trim()).filter(Boolean)
+  return v === undefined
+    ? []
+    : v
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean)
 }
 
 function origin(name: string, value: string): string {

@@ -32,7 +32,13 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
   const app = new Hono<HttpEnv>()
   const staticRoot = opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist')
   const serveStatic = createStaticHandler(staticRoot, { wsPath: services.config.wsPath })
-  const readiness = createReadiness({ db, cache, redis: services.cluster?.redis, mediaDir: resolve(config.dataDir, 'media'), closing: () => drain.draining || services.hub.closing })
+  const readiness = createReadiness({
+    db,
+    cache,
+    redis: services.cluster?.redis,
+    mediaDir: resolve(config.dataDir, 'media'),
+    closing: () => drain.draining || services.hub.closing,
+  })
 
   app.use('*', accessLog(log, metrics, config.wsPath))
   // Uploads in progress are waited for on shutdown; new ones are refused once it has begun.
@@ -43,7 +49,10 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
     return httpError(c, 500, 'internal')
   })
 
-  app.use('*', securityHeaders(services.config, c => (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address ?? null))
+  app.use(
+    '*',
+    securityHeaders(services.config, c => (c.env as Server<WsData> | undefined)?.requestIP?.(c.req.raw)?.address ?? null),
+  )
   app.use('/upload/*', requireAllowedOrigin(services.config.allowedOrigins))
 
   app.get('/healthz', c => c.json({ ok: true }))

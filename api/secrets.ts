@@ -99,6 +99,9 @@ export function createSecrets(secret: string, opts: { ipv6Prefix?: number } = {}
       return given.length === expected.length && timingSafeEqual(given, expected)
     },
     hashIp: ip => mac('ip', addressKey(ip, ipv6Prefix)).subarray(0, 16).toString('hex'),
-    hashNetwork: ip => mac('net', addressKey(ip, Math.min(ipv6Prefix, REPORTER_NETWORK_PREFIX))).subarray(0, 16).toString('hex'),
+    hashNetwork: ip =>
+      mac('net', addressKey(ip, Math.min(ipv6Prefix, REPORTER_NETWORK_PREFIX)))
+        .subarray(0, 16)
+        .toString('hex'),
   }
 }

@@ -59,6 +59,5 @@ export function compressPage(body: string, encoding: Encoding): Uint8Array<Array
     entry = {}
     pageCache.set(body, entry)
   }
-  return (entry[encoding] ??=
-    Uint8Array.from(encoding === 'br' ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }) : gzipSync(body, { level: 9 })))
+  return (entry[encoding] ??= Uint8Array.from(encoding === 'br' ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }) : gzipSync(body, { level: 9 })))
 }

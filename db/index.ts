@@ -111,9 +111,19 @@ async function openMysql(url: string): Promise<OpenDatabase> {
     // mysql2 can wait for a pooled connection for connectTimeout, and a query on a connection whose
     // peer went silent never settles: the query timeout destroys that connection, and the outer
     // bound covers the wait for a connection.
-    ping: singleFlight(timeoutMs => bounded(pool.query({ sql: 'select 1', timeout: timeoutMs }).then(() => true), timeoutMs, false)),
+    ping: singleFlight(timeoutMs =>
+      bounded(
+        pool.query({ sql: 'select 1', timeout: timeoutMs }).then(() => true),
+        timeoutMs,
+        false,
+      ),
+    ),
     probeWrite: singleFlight(timeoutMs =>
-      bounded(pool.query({ sql: HEALTH_UPSERT_MYSQL, values: [Date.now()], timeout: timeoutMs }).then(() => true), timeoutMs, false),
+      bounded(
+        pool.query({ sql: HEALTH_UPSERT_MYSQL, values: [Date.now()], timeout: timeoutMs }).then(() => true),
+        timeoutMs,
+        false,
+      ),
     ),
     async close() {
       await pool.end()

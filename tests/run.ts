@@ -89,7 +89,13 @@ async function withMysql(fn: (env: Record<string, string>) => Promise<void>) {
   try {
     conn = await mysql.createConnection({ uri: MYSQL_URL })
   } catch (err) {
-    outcomes.push({ suite: 'mysql', passed: 0, failed: 1, skipped: 0, note: `cannot reach MariaDB at ${MYSQL_URL.replace(/:[^:@/]*@/, ':***@')}: ${(err as Error).message} (run tests/ensure-services.sh)` })
+    outcomes.push({
+      suite: 'mysql',
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      note: `cannot reach MariaDB at ${MYSQL_URL.replace(/:[^:@/]*@/, ':***@')}: ${(err as Error).message} (run tests/ensure-services.sh)`,
+    })
     return
   }
   await conn.query(`CREATE DATABASE \`${name}\``)

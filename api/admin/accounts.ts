@@ -86,7 +86,10 @@ export function createAccounts(db: Db, now: () => number = Date.now) {
       if (weak) return weak
       const row = await byName(name)
       if (!row) return { code: 'no_such_account', message: `there is no account "${name}"` }
-      await db.update(adminAccounts).set({ passwordHash: await hash(password) }).where(eq(adminAccounts.id, row.id))
+      await db
+        .update(adminAccounts)
+        .set({ passwordHash: await hash(password) })
+        .where(eq(adminAccounts.id, row.id))
       await db.delete(adminSessions).where(eq(adminSessions.accountId, row.id))
       return true
     },

@@ -23,10 +23,16 @@ export async function readPassword(stdin: AsyncIterable<Uint8Array> | string): P
   return text.split(/\r?\n/)[0] ?? ''
 }
 
-export async function runAdminCommand(db: Db, args: { sub?: string; name?: string; role?: string; json?: boolean }, password: () => Promise<string>, out: (s: string) => void): Promise<number> {
+export async function runAdminCommand(
+  db: Db,
+  args: { sub?: string; name?: string; role?: string; json?: boolean },
+  password: () => Promise<string>,
+  out: (s: string) => void,
+): Promise<number> {
   const accounts = createAccounts(db)
   const audit = createAudit(db)
-  const record = (action: 'account_add' | 'account_remove' | 'password_change', target: string, detail?: string) => audit.record({ actor: 'cli', action, target, detail, addressHash: '' })
+  const record = (action: 'account_add' | 'account_remove' | 'password_change', target: string, detail?: string) =>
+    audit.record({ actor: 'cli', action, target, detail, addressHash: '' })
   const need = () => {
     if (!args.name) throw new AdminUsageError(`admin ${args.sub} needs a name`)
     return args.name
@@ -68,7 +74,9 @@ export async function runAdminCommand(db: Db, args: { sub?: string; name?: strin
     }
     case 'list': {
       const list = await accounts.list()
-      out(args.json ? JSON.stringify(list, null, 2) : list.length ? list.map(a => `${a.name.padEnd(20)} ${a.role.padEnd(10)} ${a.totp ? 'two-step' : ''}`).join('\n') : 'no accounts')
+      out(
+        args.json ? JSON.stringify(list, null, 2) : list.length ? list.map(a => `${a.name.padEnd(20)} ${a.role.padEnd(10)} ${a.totp ? 'two-step' : ''}`).join('\n') : 'no accounts',
+      )
       return 0
     }
     default:

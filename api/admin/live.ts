@@ -109,12 +109,13 @@ export function createLive(deps: {
       })
       const tNow = Math.floor(now() / MINUTE) * MINUTE
       const byT = new Map<number, LiveSample>()
-      for (const r of rings) for (const s of r) {
-        if (s.t <= tNow - DAY_SAMPLES * MINUTE) continue
-        const acc = byT.get(s.t) ?? empty(s.t)
-        add(acc, s)
-        byT.set(s.t, acc)
-      }
+      for (const r of rings)
+        for (const s of r) {
+          if (s.t <= tNow - DAY_SAMPLES * MINUTE) continue
+          const acc = byT.get(s.t) ?? empty(s.t)
+          add(acc, s)
+          byT.set(s.t, acc)
+        }
       const day = [...byT.values()].sort((a, b) => a.t - b.t)
       const total = empty(tNow)
       for (const n of nodes) {

@@ -37,20 +37,26 @@ function view(r: ReportRow, handled: { outcome: string; handledBy: string; handl
   }
 }
 
-export const banView = (b: { id: number; ipHash: string; reason: string; source: string; createdAt: number; expiresAt: number }, now: number): BanView => ({ ...b, active: b.expiresAt > now })
+export const banView = (b: { id: number; ipHash: string; reason: string; source: string; createdAt: number; expiresAt: number }, now: number): BanView => ({
+  ...b,
+  active: b.expiresAt > now,
+})
 
-export type ActionInput =
-  | { action: 'dismiss' }
-  | { action: 'ban'; seconds: number; reason: string }
-  | { action: 'quarantine'; seconds: number }
-  | { action: 'unban' }
+export type ActionInput = { action: 'dismiss' } | { action: 'ban'; seconds: number; reason: string } | { action: 'quarantine'; seconds: number } | { action: 'unban' }
 
 export type ActionResult =
   | { ok: true; outcome: ActionKind; ipHash: string; closed: number; sessions?: number }
   | { ok: false; code: 'no_such_report'; message: string }
   | { ok: false; code: 'already_handled'; message: string; handledBy: string; outcome: string; handledAt: number }
 
-export function createReportDesk(deps: { db: Db; bans: BanStore; moderation: Pick<Moderation, 'ban'>; risk: Pick<AddressRisk, 'quarantine' | 'quarantined'>; links: MediaLinks; now: () => number }) {
+export function createReportDesk(deps: {
+  db: Db
+  bans: BanStore
+  moderation: Pick<Moderation, 'ban'>
+  risk: Pick<AddressRisk, 'quarantine' | 'quarantined'>
+  links: MediaLinks
+  now: () => number
+}) {
   const { db, now } = deps
   const openReports = (where?: ReturnType<typeof and>) =>
     db
@@ -132,7 +138,10 @@ export function createReportDesk(deps: { db: Db; bans: BanStore; moderation: Pic
         reportId: Number(r.reportId),
         reports: Number(r.reports),
         reporters: Number(r.reporters),
-        reasons: String(r.reasons ?? '').split(',').filter(Boolean).sort(),
+        reasons: String(r.reasons ?? '')
+          .split(',')
+          .filter(Boolean)
+          .sort(),
         firstAt: Number(r.firstAt),
         lastAt: Number(r.lastAt),
       }))

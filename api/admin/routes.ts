@@ -76,7 +76,15 @@ const actionInput = z.discriminatedUnion('action', [
     until: z.number().int().positive().optional(),
     reason: z.string().max(255).default(''),
   }),
-  z.object({ reportId: z.number().int().positive(), action: z.literal('quarantine'), seconds: z.number().int().min(60).max(30 * 86_400) }),
+  z.object({
+    reportId: z.number().int().positive(),
+    action: z.literal('quarantine'),
+    seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400),
+  }),
   z.object({ reportId: z.number().int().positive(), action: z.literal('unban') }),
 ])
 
@@ -246,7 +254,12 @@ export function mountAdminRoutes(app: Hono<HttpEnv>, admin: AdminConsole, deps: 
       if (res.code === 'no_such_report') return err(c, 404, res.code, res.message)
       return err(c, 409, res.code, res.message, { handledBy: res.handledBy, outcome: res.outcome, handledAt: res.handledAt })
     }
-    await audit.record({ ...who(c), action: input.action, target: res.ipHash || `report:${input.reportId}`, detail: `report ${input.reportId}${detail ? `, ${detail}` : ''}, closed ${res.closed}` })
+    await audit.record({
+      ...who(c),
+      action: input.action,
+      target: res.ipHash || `report:${input.reportId}`,
+      detail: `report ${input.reportId}${detail ? `, ${detail}` : ''}, closed ${res.closed}`,
+    })
     return c.json(res)
   })
 
@@ -257,7 +270,12 @@ export function mountAdminRoutes(app: Hono<HttpEnv>, admin: AdminConsole, deps: 
     const all = c.req.query('all') === '1'
     const t = admin.now()
     const rows = await bans.list({ includeExpired: all || !!q, limit: q ? 10_000 : 200 })
-    return c.json(rows.filter(b => !q || b.ipHash === q).slice(0, 200).map(b => banView(b, t)))
+    return c.json(
+      rows
+        .filter(b => !q || b.ipHash === q)
+        .slice(0, 200)
+        .map(b => banView(b, t)),
+    )
   })
   // POST so that the address never sits in a URL (access logs, history); it is hashed and dropped.
   api.post('/hash-address', async c => {

@@ -10,10 +10,6 @@ import { createRedisCache } from './redis'
 export type { Cache } from './cache'
 
 export function openCache(config: Config, onError?: CacheErrorListener, redis?: RedisConnections | null): Cache {
-  const rawCache = config.memcachedServers
-    ? createMemcachedCache(config.memcachedServers, config.cacheTimeoutMs)
-    : redis
-      ? createRedisCache(redis)
-      : createMemoryCache()
+  const rawCache = config.memcachedServers ? createMemcachedCache(config.memcachedServers, config.cacheTimeoutMs) : redis ? createRedisCache(redis) : createMemoryCache()
   return guarded(rawCache, config.cacheTimeoutMs, onError)
 }

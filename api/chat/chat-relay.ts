@@ -55,7 +55,11 @@ export function createRelay(deps: RelayDeps) {
 
   /** A text at the start of a chat, outside one, or while an earlier one is being screened. */
   function slowText(s: LocalSession, conn: Connection, id: string, body: string) {
-    if (s.textGate) return gate(s, s.textGate.then(() => onText(s, conn, id, body)))
+    if (s.textGate)
+      return gate(
+        s,
+        s.textGate.then(() => onText(s, conn, id, body)),
+      )
     if (!s.chat) return textOutsideChat(s, conn, id)
     const held = onText(s, conn, id, body)
     if (held) gate(s, held)

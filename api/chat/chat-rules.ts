@@ -121,7 +121,9 @@ export function createChatRules(deps: ChatRulesDeps) {
 
   /** A proof of work answering the challenge of the last find: accepted, that find runs now. */
   async function proof(s: LocalSession, conn: Connection, token: string, nonce: string) {
-    const r = guard.checkProof ? await guard.checkProof({ sessionId: s.id, ipHash: s.ipHash }, token, nonce) : { code: 'bad_proof' as const, message: 'proof: no proof of work is asked for here' }
+    const r = guard.checkProof
+      ? await guard.checkProof({ sessionId: s.id, ipHash: s.ipHash }, token, nonce)
+      : { code: 'bad_proof' as const, message: 'proof: no proof of work is asked for here' }
     if (s.conn !== conn) return
     if (r) return refuse(s, conn, r)
     if (!s.awaitingProof || s.state !== 'idle') return

@@ -163,7 +163,11 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
           // The partner's state is gone: the chat cannot continue.
           s.chat = chat
           s.state = 'chatting'
-          backend.push(s.id, { type: 'ended', by: 'server', reason: 'timeout' }, { t: 'ended', chat: chat.id, partnerId: chat.partnerId, partnerIpHash: chat.partnerIpHash, at: now() })
+          backend.push(
+            s.id,
+            { type: 'ended', by: 'server', reason: 'timeout' },
+            { t: 'ended', chat: chat.id, partnerId: chat.partnerId, partnerIpHash: chat.partnerIpHash, at: now() },
+          )
         }
       }
       log.info('session restored from cache', { chat: Boolean(s.chat) })

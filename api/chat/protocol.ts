@@ -63,12 +63,7 @@ const textFrame = (maxTextLength: number) =>
     // Length is checked on what the client sent; control, bidi-override and filler characters are
     // then dropped (see text.ts), and what is left must show something (not only whitespace and
     // zero-width characters).
-    body: z
-      .string()
-      .min(1, 'message is empty')
-      .max(maxTextLength, `message is longer than ${maxTextLength} characters`)
-      .transform(cleanText)
-      .refine(isVisible, 'message is blank'),
+    body: z.string().min(1, 'message is empty').max(maxTextLength, `message is longer than ${maxTextLength} characters`).transform(cleanText).refine(isVisible, 'message is blank'),
   })
 
 const typing = z.object({ type: z.literal('typing'), active: z.boolean() })
@@ -87,14 +82,7 @@ const proof = z.object({
 export type FindFrame = z.output<typeof find>
 export type TextFrame = z.output<ReturnType<typeof textFrame>>
 export type ClientFrame =
-  | FindFrame
-  | TextFrame
-  | z.output<typeof typing>
-  | z.output<typeof next>
-  | z.output<typeof leave>
-  | z.output<typeof ack>
-  | z.output<typeof block>
-  | z.output<typeof proof>
+  FindFrame | TextFrame | z.output<typeof typing> | z.output<typeof next> | z.output<typeof leave> | z.output<typeof ack> | z.output<typeof block> | z.output<typeof proof>
 /** What a client may write: `random` is optional on the wire. */
 export type ClientFrameInput =
   | z.input<typeof find>
@@ -272,18 +260,7 @@ export type ErrorFrame = {
 export type ShutdownFrame = { type: 'shutdown'; resumable: boolean; retryAfterMs: number }
 
 export type ServerFrame =
-  | HelloFrame
-  | QueuedFrame
-  | MatchedFrame
-  | StrangerTextFrame
-  | DeliveredFrame
-  | TypingFrame
-  | MediaFrame
-  | PartnerFrame
-  | EndedFrame
-  | OnlineFrame
-  | ErrorFrame
-  | ShutdownFrame
+  HelloFrame | QueuedFrame | MatchedFrame | StrangerTextFrame | DeliveredFrame | TypingFrame | MediaFrame | PartnerFrame | EndedFrame | OnlineFrame | ErrorFrame | ShutdownFrame
 
 /** Frames with a seq: kept until acknowledged and replayed on resume. */
 export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | MediaFrame | EndedFrame

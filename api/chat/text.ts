@@ -35,7 +35,11 @@ function isPictographic(cp: number): boolean {
 }
 const BLACK_FLAG = '\u{1f3f4}'
 // gbeng, gbsct, gbwls + cancel tag: the only recommended subdivision flags.
-const FLAG_TAGS = ['\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}', '\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}', '\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}\u{e007f}']
+const FLAG_TAGS = [
+  '\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}',
+  '\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
+  '\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}\u{e007f}',
+]
 
 function stripFillers(s: string): string {
   let out = ''

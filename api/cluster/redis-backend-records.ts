@@ -32,5 +32,18 @@ export function fromRecord(id: string, flat: string[]): LocalSession {
 
 /** The record fields a session's own state changes write (HSET pairs). */
 export function recordFields(s: LocalSession): string[] {
-  return ['ip', s.ipHash, 'state', s.state, 'interests', JSON.stringify(s.interests), 'random', s.random ? '1' : '0', 'requeue', s.requeue ? '1' : '0', 'proof', s.awaitingProof ? '1' : '0']
+  return [
+    'ip',
+    s.ipHash,
+    'state',
+    s.state,
+    'interests',
+    JSON.stringify(s.interests),
+    'random',
+    s.random ? '1' : '0',
+    'requeue',
+    s.requeue ? '1' : '0',
+    'proof',
+    s.awaitingProof ? '1' : '0',
+  ]
 }

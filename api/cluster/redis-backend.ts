@@ -340,7 +340,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     relayText(from, to, clientId, body, at) {
       const chat = from.chat?.id ?? ''
       run
-        .relay([k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)], [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames, TRANSCRIPT_LINES, opts.transcriptKeepMs])
+        .relay(
+          [k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)],
+          [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames, TRANSCRIPT_LINES, opts.transcriptKeepMs],
+        )
         .then(
           r => {
             if (r === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
@@ -367,7 +370,14 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const here = sessions.get(id)
       if (here) {
         const c = here.chat
-        return { id, ipHash: here.ipHash, connected: here.conn !== null, state: here.state, chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common }, lastChat: here.lastChat }
+        return {
+          id,
+          ipHash: here.ipHash,
+          connected: here.conn !== null,
+          state: here.state,
+          chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common },
+          lastChat: here.lastChat,
+        }
       }
       if (!/^[\w-]{16,64}$/.test(id)) return null
       const [node, ip, state, chat, last] = await redis.cmd.hmget(k.s(id), 'node', 'ip', 'state', 'chat', 'last')

@@ -40,7 +40,10 @@ const CANDIDATES = 200
 /** top() is asked by every home screen; its answer is reused this long. */
 const TOP_CACHE_MS = 5000
 
-export function createRedisPopular(redis: RedisConnections, opts: { prefix: string; perAddressHour: number; now?: () => number; onError?: (err: unknown) => void }): PopularInterests {
+export function createRedisPopular(
+  redis: RedisConnections,
+  opts: { prefix: string; perAddressHour: number; now?: () => number; onError?: (err: unknown) => void },
+): PopularInterests {
   const now = opts.now ?? Date.now
   const P = `${opts.prefix}pop:`
   const record = defineScript(redis.cmd, RECORD)

@@ -91,7 +91,11 @@ export function checkDeclared(kind: MediaKind, mime: string): Verdict<string> {
       if (p.trim() === '') continue
       return { ok: false, code: 'unsupported_type', message: `${kind}: cannot read the type parameter "${p.trim()}"` }
     }
-    if (m[1]!.toLowerCase() === 'codecs') codecs = m[2]!.split(',').map(c => c.trim().toLowerCase()).filter(Boolean)
+    if (m[1]!.toLowerCase() === 'codecs')
+      codecs = m[2]!
+        .split(',')
+        .map(c => c.trim().toLowerCase())
+        .filter(Boolean)
   }
   if (codecs.length) {
     if (!codecsRule) return { ok: false, code: 'unsupported_type', message: `${base} takes no codecs parameter` }
@@ -111,8 +115,7 @@ export function checkSniffed(kind: MediaKind, sniffed: string | undefined): Verd
   const what = sniffed ?? 'content without a recognised signature'
   const entry = sniffed ? SNIFFED[sniffed] : undefined
   if (!entry) {
-    const expect =
-      kind === 'image' ? 'a JPEG, PNG, WebP or GIF image' : kind === 'audio' ? 'WebM, Ogg, MP4/AAC or MP3 audio' : 'a PDF or UTF-8 plain text'
+    const expect = kind === 'image' ? 'a JPEG, PNG, WebP or GIF image' : kind === 'audio' ? 'WebM, Ogg, MP4/AAC or MP3 audio' : 'a PDF or UTF-8 plain text'
     return { ok: false, code: 'unsupported_type', message: `the upload is ${what}, not ${expect}` }
   }
   if (entry.kind !== kind) {

@@ -63,7 +63,7 @@ export function parseApng(b: Uint8Array): Apng | null {
   let current: ApngFrame | null = null
   let idatIsFrame0 = false
   let nextSeq = 0
-  for (let p = 8; ; ) {
+  for (let p = 8; ;) {
     if (p + 12 > b.length) throw new ApngError('truncated chunk')
     const len = view.getUint32(p)
     const type = String.fromCharCode(b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!)
@@ -163,7 +163,14 @@ export type DecodeRgba = (png: Uint8Array, w: number, h: number) => Promise<Uint
  * scaled, so a large one costs no more than a small one), yielding each as RGBA. `beforeFrame`
  * runs before each frame is drawn and may throw to stop (a deadline).
  */
-export async function* renderApng(apng: Apng, wanted: readonly number[], cw: number, ch: number, decode: DecodeRgba, beforeFrame: () => void = () => {}): AsyncGenerator<{ frame: number; rgba: Uint8Array }> {
+export async function* renderApng(
+  apng: Apng,
+  wanted: readonly number[],
+  cw: number,
+  ch: number,
+  decode: DecodeRgba,
+  beforeFrame: () => void = () => {},
+): AsyncGenerator<{ frame: number; rgba: Uint8Array }> {
   const sx = cw / apng.width
   const sy = ch / apng.height
   const canvas = new Uint8Array(cw * ch * 4)

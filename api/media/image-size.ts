@@ -17,7 +17,16 @@ const JPEG_SCAN_BYTES = 256 * 1024
 
 export async function imageSize(mime: string, read: ReadAt, size: number): Promise<ImageSize | null> {
   try {
-    const s = mime === 'image/png' || mime === 'image/apng' ? await png(read) : mime === 'image/gif' ? await gif(read) : mime === 'image/webp' ? await webp(read) : mime === 'image/jpeg' ? await jpeg(read, size) : null
+    const s =
+      mime === 'image/png' || mime === 'image/apng'
+        ? await png(read)
+        : mime === 'image/gif'
+          ? await gif(read)
+          : mime === 'image/webp'
+            ? await webp(read)
+            : mime === 'image/jpeg'
+              ? await jpeg(read, size)
+              : null
     if (!s || s.width < 1 || s.height < 1 || s.width > MAX_SIDE || s.height > MAX_SIDE) return null
     return s
   } catch {

@@ -133,13 +133,7 @@ export async function screenFile(sharp: SharpFn, job: ScreenJob, classify: Class
 
 async function open(sharp: SharpFn, job: ScreenJob, seconds: () => number, check: () => void): Promise<Source> {
   const toModel = (img: SharpPipeline) =>
-    img
-      .timeout({ seconds: seconds() })
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .resize(SIZE, SIZE, { fit: 'fill' })
-      .raw({ depth: 'uchar' })
-      .toBuffer()
+    img.timeout({ seconds: seconds() }).flatten({ background: '#ffffff' }).toColourspace('srgb').resize(SIZE, SIZE, { fit: 'fill' }).raw({ depth: 'uchar' }).toBuffer()
   const head = await Bun.file(job.path).slice(0, 8).bytes()
   if (isPng(head)) {
     const apng = parseApng(await Bun.file(job.path).bytes())
@@ -152,7 +146,10 @@ async function open(sharp: SharpFn, job: ScreenJob, seconds: () => number, check
     return { frames: 1, samples: one(0, () => toModel(sharp(job.path, { limitInputPixels: MAX_PIXELS, animated: false }))) }
   }
   const delays = meta.delay ?? []
-  const wanted = pickFrames(Array.from({ length: pages }, (_, i) => delays[i]), job.maxFrames)
+  const wanted = pickFrames(
+    Array.from({ length: pages }, (_, i) => delays[i]),
+    job.maxFrames,
+  )
   return {
     frames: pages,
     samples: (async function* () {
@@ -181,7 +178,13 @@ function apngSource(sharp: SharpFn, apng: Apng, maxFrames: number, toModel: (img
     Math.max(1, maxFrames - (apng.hiddenDefault ? 1 : 0)),
   )
   const decode = (png: Uint8Array, w: number, h: number) =>
-    sharp(png, { limitInputPixels: MAX_PIXELS }).timeout({ seconds: seconds() }).toColourspace('srgb').ensureAlpha().resize(w, h, { fit: 'fill' }).raw({ depth: 'uchar' }).toBuffer()
+    sharp(png, { limitInputPixels: MAX_PIXELS })
+      .timeout({ seconds: seconds() })
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .resize(w, h, { fit: 'fill' })
+      .raw({ depth: 'uchar' })
+      .toBuffer()
   return {
     frames: apng.frames.length,
     samples: (async function* () {

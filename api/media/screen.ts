@@ -135,7 +135,7 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
       onExit: why => stop(w, `screening worker exited (${why})`, ready ? 'crashed' : 'load'),
     })
     worker = w
-    if (nice > 0 && !w.niced) log.warn('no nice(1) on this machine: the image classifier runs at the chat\'s CPU priority')
+    if (nice > 0 && !w.niced) log.warn("no nice(1) on this machine: the image classifier runs at the chat's CPU priority")
     loadTimer = setTimeout(() => stop(w, 'the screening model did not load in time', 'load'), loadTimeoutMs)
   }
 

@@ -46,7 +46,19 @@ export const COUNTERS = {
 export type CounterName = keyof typeof COUNTERS
 
 /** Counters without labels start at 0, so a dashboard sees the series before the first event. */
-const UNLABELLED: CounterName[] = ['connections_total', 'resumes_total', 'frames_in_total', 'frames_out_total', 'messages_relayed_total', 'upload_bytes_total', 'media_sweeps_total', 'media_swept_total', 'media_screen_worker_restarts_total', 'media_screened_frames_total', 'memory_reclaims_total']
+const UNLABELLED: CounterName[] = [
+  'connections_total',
+  'resumes_total',
+  'frames_in_total',
+  'frames_out_total',
+  'messages_relayed_total',
+  'upload_bytes_total',
+  'media_sweeps_total',
+  'media_swept_total',
+  'media_screen_worker_restarts_total',
+  'media_screened_frames_total',
+  'memory_reclaims_total',
+]
 
 /** Gauges read from live state at scrape time. */
 export const GAUGES = {

@@ -15,7 +15,11 @@ export interface Metrics {
 
 const key = (labels?: Labels) =>
   labels && Object.keys(labels).length
-    ? '{' + Object.entries(labels).map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, '_')}"`).join(',') + '}'
+    ? '{' +
+      Object.entries(labels)
+        .map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, '_')}"`)
+        .join(',') +
+      '}'
     : ''
 
 export function createMetrics(prefix = 'leetchat_'): Metrics {

@@ -82,21 +82,26 @@ export function createBanStore(deps: { db: Db; cache: Cache; now: () => number; 
         .select({ id: bans.id })
         .from(bans)
         .where(and(eq(bans.ipHash, ipHash), gt(bans.expiresAt, t)))
-      if (active.length) await db.update(bans).set({ expiresAt: t }).where(and(eq(bans.ipHash, ipHash), gt(bans.expiresAt, t)))
+      if (active.length)
+        await db
+          .update(bans)
+          .set({ expiresAt: t })
+          .where(and(eq(bans.ipHash, ipHash), gt(bans.expiresAt, t)))
       await cache.delete(banCacheKey(ipHash))
       return active.length
     },
 
     async list(opts = {}) {
       const q = db.select().from(bans)
-      const rows = await (opts.includeExpired ? q : q.where(gt(bans.expiresAt, now())))
-        .orderBy(desc(bans.createdAt), desc(bans.id))
-        .limit(opts.limit ?? 100)
+      const rows = await (opts.includeExpired ? q : q.where(gt(bans.expiresAt, now()))).orderBy(desc(bans.createdAt), desc(bans.id)).limit(opts.limit ?? 100)
       return rows.map(r => ({ ...r, id: Number(r.id), createdAt: Number(r.createdAt), expiresAt: Number(r.expiresAt) }))
     },
 
     async lastBannedAt(ipHash) {
-      const [row] = await db.select({ at: max(bans.createdAt) }).from(bans).where(eq(bans.ipHash, ipHash))
+      const [row] = await db
+        .select({ at: max(bans.createdAt) })
+        .from(bans)
+        .where(eq(bans.ipHash, ipHash))
       return row?.at == null ? null : Number(row.at)
     },
   }

@@ -133,7 +133,7 @@ const v4Text = (g: number[]) => `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[
 function v6Text(g: number[]): string {
   let best = -1
   let bestLen = 1
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++
       continue
@@ -146,6 +146,10 @@ function v6Text(g: number[]): string {
     }
     i = j
   }
-  const hex = (from: number, to: number) => g.slice(from, to).map(n => n.toString(16)).join(':')
+  const hex = (from: number, to: number) =>
+    g
+      .slice(from, to)
+      .map(n => n.toString(16))
+      .join(':')
   return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLen, 8)}`
 }

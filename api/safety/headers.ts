@@ -50,9 +50,7 @@ export function securityHeaders(config: Pick<Config, 'publicUrl' | 'trustedProxi
     const h = c.res.headers
     for (const [name, value] of fixed) if (!h.has(name)) h.set(name, value)
     // HSTS only means something over TLS: a https PUBLIC_URL, or nginx saying the client used https.
-    const tls =
-      httpsPublic ||
-      (c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https' && isTrustedPeer(peer(c), config.trustedProxies))
+    const tls = httpsPublic || (c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https' && isTrustedPeer(peer(c), config.trustedProxies))
     if (tls && !h.has('Strict-Transport-Security')) h.set('Strict-Transport-Security', HSTS)
   }
 }

@@ -44,7 +44,9 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause instanceof AppError ? error.cause : null
-    const appCode: AppCode = cause?.appCode ?? (error.code === 'BAD_REQUEST' ? 'bad_input' : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal' : (error.code.toLowerCase() as Lowercase<TRPC_ERROR_CODE_KEY>))
+    const appCode: AppCode =
+      cause?.appCode ??
+      (error.code === 'BAD_REQUEST' ? 'bad_input' : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal' : (error.code.toLowerCase() as Lowercase<TRPC_ERROR_CODE_KEY>))
     // Internal failures (a dead database…) get a generic message: no driver text reaches users.
     const message = error.code === 'INTERNAL_SERVER_ERROR' && !cause ? 'the server could not complete that request, try again' : shape.message
     return { ...shape, message, data: { ...shape.data, stack: undefined, appCode, retryAfterMs: cause?.retryAfterMs } }

@@ -46,10 +46,7 @@ export const reports = mysqlTable(
     flaggedImages: int('flagged_images').notNull().default(0),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
-  t => [
-    uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId),
-    index('reports_reported_ip_idx').on(t.reportedIpHash, t.createdAt),
-  ],
+  t => [uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId), index('reports_reported_ip_idx').on(t.reportedIpHash, t.createdAt)],
 )
 
 export const bans = mysqlTable(

@@ -41,10 +41,7 @@ export const reports = sqliteTable(
     flaggedImages: integer('flagged_images').notNull().default(0),
     createdAt: integer('created_at').notNull(),
   },
-  t => [
-    uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId),
-    index('reports_reported_ip_idx').on(t.reportedIpHash, t.createdAt),
-  ],
+  t => [uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId), index('reports_reported_ip_idx').on(t.reportedIpHash, t.createdAt)],
 )
 
 export const bans = sqliteTable(

@@ -13,7 +13,11 @@ function Chart(props: { title: string; samples: LiveSample[]; series: Array<[key
     const width = Math.min(el.current.clientWidth || 320, 900)
     const data: uPlot.AlignedData = [props.samples.map(s => s.t / 1000), ...props.series.map(([k]) => props.samples.map(s => s[k] as number))]
     const colors = ['#4f46e5', '#059669', '#d97706', '#dc2626']
-    const plot = new uPlot({ width, height: 180, series: [{}, ...props.series.map(([, label], i) => ({ label, stroke: colors[i % colors.length], width: 2 }))], axes: [{}, { size: 40 }] }, data, el.current)
+    const plot = new uPlot(
+      { width, height: 180, series: [{}, ...props.series.map(([, label], i) => ({ label, stroke: colors[i % colors.length], width: 2 }))], axes: [{}, { size: 40 }] },
+      data,
+      el.current,
+    )
     return () => plot.destroy()
   }, [props.samples])
   return (
@@ -113,9 +117,33 @@ export function Live() {
         <p>The server keeps one sample a minute; charts appear after two minutes.</p>
       ) : (
         <>
-          <Chart title="Online, chats and waiting" samples={samples} series={[['online', 'online'], ['chats', 'chats'], ['waiting', 'waiting']]} />
-          <Chart title="Per minute: chats started, reports, flagged images, refused sessions" samples={samples} series={[['chatsStarted', 'chats started'], ['reports', 'reports'], ['flaggedImages', 'flagged images'], ['refusedSessions', 'refused sessions']]} />
-          <Chart title="Proofs of work per minute" samples={samples} series={[['powIssued', 'issued'], ['powSolved', 'solved']]} />
+          <Chart
+            title="Online, chats and waiting"
+            samples={samples}
+            series={[
+              ['online', 'online'],
+              ['chats', 'chats'],
+              ['waiting', 'waiting'],
+            ]}
+          />
+          <Chart
+            title="Per minute: chats started, reports, flagged images, refused sessions"
+            samples={samples}
+            series={[
+              ['chatsStarted', 'chats started'],
+              ['reports', 'reports'],
+              ['flaggedImages', 'flagged images'],
+              ['refusedSessions', 'refused sessions'],
+            ]}
+          />
+          <Chart
+            title="Proofs of work per minute"
+            samples={samples}
+            series={[
+              ['powIssued', 'issued'],
+              ['powSolved', 'solved'],
+            ]}
+          />
         </>
       )}
     </section>

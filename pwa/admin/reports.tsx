@@ -140,7 +140,12 @@ function Detail(props: { id: number; onBack(): void }) {
               const hidden = im.flagged && !revealed.has(im.id)
               return (
                 <li key={im.id}>
-                  <button type="button" class={hidden ? 'blurred' : ''} aria-label={hidden ? 'Flagged image, hidden: show it' : 'Image'} onClick={() => setRevealed(new Set([...revealed, im.id]))}>
+                  <button
+                    type="button"
+                    class={hidden ? 'blurred' : ''}
+                    aria-label={hidden ? 'Flagged image, hidden: show it' : 'Image'}
+                    onClick={() => setRevealed(new Set([...revealed, im.id]))}
+                  >
                     <img src={im.url} alt={im.flagged ? 'flagged image' : 'image sent in the chat'} />
                   </button>
                 </li>

@@ -53,7 +53,9 @@ function inRoundRect(x: number, y: number, x0: number, y0: number, x1: number, y
 }
 function inTriangle(px: number, py: number, a: number[], b: number[], c: number[]): boolean {
   const s = (p: number[], q: number[]) => (px - q[0]!) * (p[1]! - q[1]!) - (p[0]! - q[0]!) * (py - q[1]!)
-  const d1 = s(a, b), d2 = s(b, c), d3 = s(c, a)
+  const d1 = s(a, b),
+    d2 = s(b, c),
+    d3 = s(c, a)
   return !((d1 < 0 || d2 < 0 || d3 < 0) && (d1 > 0 || d2 > 0 || d3 > 0))
 }
 
@@ -77,18 +79,26 @@ function draw(size: number, rounded: boolean, scale: number): Uint8Array {
     const t = y / (size - 1)
     const bgc = TOP.map((c, i) => c + (BOTTOM[i]! - c) * t)
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0, a = 0
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0
       for (let sy = 0; sy < N; sy++) {
         for (let sx = 0; sx < N; sx++) {
           const layer = sample((x + (sx + 0.5) / N) / size, (y + (sy + 0.5) / N) / size, rounded, scale)
           if (layer === 'none') continue
           const c = layer === 'bg' ? bgc : layer === 'dot' ? DOT : [255, 255, 255]
-          r += c[0]!; g += c[1]!; b += c[2]!; a++
+          r += c[0]!
+          g += c[1]!
+          b += c[2]!
+          a++
         }
       }
       const o = (y * size + x) * 4
       if (a) {
-        px[o] = Math.round(r / a); px[o + 1] = Math.round(g / a); px[o + 2] = Math.round(b / a)
+        px[o] = Math.round(r / a)
+        px[o + 1] = Math.round(g / a)
+        px[o + 2] = Math.round(b / a)
         px[o + 3] = Math.round((255 * a) / (N * N))
       }
     }

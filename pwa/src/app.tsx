@@ -92,7 +92,11 @@ export function App({ ctl }: { ctl: ChatController }) {
   return (
     <div class="app">
       {onRulesPage() ? (
-        Rules ? <Rules /> : <div class="screen" aria-busy="true" />
+        Rules ? (
+          <Rules />
+        ) : (
+          <div class="screen" aria-busy="true" />
+        )
       ) : state.phase === 'searching' && state.search ? (
         <Searching state={state} search={state.search} onCancel={() => ctl.home()} />
       ) : state.phase === 'chat' && state.chat ? (

@@ -78,7 +78,15 @@ async function runAbuser(url: string, bots: number, secs: number) {
         // Blast a batch, then yield so the event loop can deliver the server's answers.
         for (let j = 0; j < 500 && !closed; j++, k++) {
           const m = k % 4
-          ws.send(m === 0 ? JSON.stringify({ type: 'text', id: `s${k}`, body: 'SPAM '.repeat(50) }) : m === 1 ? garbage[k % garbage.length]! : m === 2 ? '{"type":"next"}' : '{"type":"typing","active":true}')
+          ws.send(
+            m === 0
+              ? JSON.stringify({ type: 'text', id: `s${k}`, body: 'SPAM '.repeat(50) })
+              : m === 1
+                ? garbage[k % garbage.length]!
+                : m === 2
+                  ? '{"type":"next"}'
+                  : '{"type":"typing","active":true}',
+          )
           stats.framesSent++
         }
         await Bun.sleep(1)
@@ -255,7 +263,13 @@ async function churnAttack(secs: number): Promise<string> {
   const url = `ws://127.0.0.1:${p}/chat`
   try {
     for (let i = 0; ; i++) {
-      if (await fetch(`http://127.0.0.1:${p}/healthz`).then(r => r.ok, () => false)) break
+      if (
+        await fetch(`http://127.0.0.1:${p}/healthz`).then(
+          r => r.ok,
+          () => false,
+        )
+      )
+        break
       if (i > 200) throw new Error('server did not start')
       await Bun.sleep(25)
     }
@@ -283,7 +297,10 @@ async function churnAttack(secs: number): Promise<string> {
     await Promise.all(Array.from({ length: 16 }, worker))
     clearInterval(sampler)
     await Bun.sleep(500)
-    const metrics = await fetch(`http://127.0.0.1:${p}/metrics`).then(r => r.text(), () => '')
+    const metrics = await fetch(`http://127.0.0.1:${p}/metrics`).then(
+      r => r.text(),
+      () => '',
+    )
     const held = /^leetchat_sessions(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? '?'
     const rss1 = rssMb(srv.pid)
     return (
@@ -314,7 +331,13 @@ const base = `http://127.0.0.1:${port}`
 const wsUrl = `ws://127.0.0.1:${port}/chat`
 try {
   for (let i = 0; ; i++) {
-    if (await fetch(`${base}/healthz`).then(r => r.ok, () => false)) break
+    if (
+      await fetch(`${base}/healthz`).then(
+        r => r.ok,
+        () => false,
+      )
+    )
+      break
     if (i > 200) throw new Error('server did not start')
     await Bun.sleep(25)
   }
@@ -327,7 +350,11 @@ try {
   const calm = await measurePairs(wsUrl, pairs, seconds, 'calm')
   const calmCpu = cpuSeconds(server.pid) - cpu0
 
-  const abuser = Bun.spawn([process.execPath, import.meta.path, '--abuser', wsUrl, '--bots', String(bots), '--seconds', String(seconds + 2)], { cwd: ROOT, stdout: 'pipe', stderr: 'inherit' })
+  const abuser = Bun.spawn([process.execPath, import.meta.path, '--abuser', wsUrl, '--bots', String(bots), '--seconds', String(seconds + 2)], {
+    cwd: ROOT,
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
   await Bun.sleep(1000) // let the flood build up before measuring
   cpu0 = cpuSeconds(server.pid)
   const stormy = await measurePairs(wsUrl, pairs, seconds, 'storm')
@@ -337,11 +364,15 @@ try {
 
   const row = (name: string, m: Measure, cpu: number) =>
     `${name.padEnd(16)} sent ${String(m.sent).padStart(5)}  received ${String(m.received).padStart(5)}  refused ${m.refusals}  ` +
-    `p50 ${pct(m.latencies, 50).toFixed(2)} ms  p99 ${pct(m.latencies, 99).toFixed(2)} ms  max ${Math.max(...m.latencies).toFixed(2)} ms  server cpu ${(cpu / seconds * 100).toFixed(0)}%`
+    `p50 ${pct(m.latencies, 50).toFixed(2)} ms  p99 ${pct(m.latencies, 99).toFixed(2)} ms  max ${Math.max(...m.latencies).toFixed(2)} ms  server cpu ${((cpu / seconds) * 100).toFixed(0)}%`
   console.log(row('alone', calm, calmCpu))
   console.log(row('with abusers', stormy, stormCpu))
-  const errs = Object.entries<number>(abuse.errors ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')
-  const closes = Object.entries<number>(abuse.closes ?? {}).map(([k, v]) => `${k}×${v}`).join(', ')
+  const errs = Object.entries<number>(abuse.errors ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
+  const closes = Object.entries<number>(abuse.closes ?? {})
+    .map(([k, v]) => `${k}×${v}`)
+    .join(', ')
   console.log(`abusers: ${abuse.framesSent} frames sent over ${abuse.connects} connections (${abuse.refusedUpgrades} upgrades refused); errors back: ${errs}; closes: ${closes}`)
   console.log(await churnAttack(Number(values['churn-seconds'])))
 } finally {

@@ -25,8 +25,20 @@ const waitOn = (topic: (i: number) => string) => {
   }
 }
 
-const noise = await openMany(a.waiting, a.url, 100, headers, waitOn(i => `noise-${run}-${i}`))
-const targets = await openMany(a.joins, a.url, 100, headers, waitOn(i => `pair-${run}-${i}`))
+const noise = await openMany(
+  a.waiting,
+  a.url,
+  100,
+  headers,
+  waitOn(i => `noise-${run}-${i}`),
+)
+const targets = await openMany(
+  a.joins,
+  a.url,
+  100,
+  headers,
+  waitOn(i => `pair-${run}-${i}`),
+)
 const joiners = await openMany(a.joins, a.url, 100, headers, hello)
 
 const times: number[] = []

@@ -32,7 +32,9 @@ try {
     }),
   )
   const secs = (performance.now() - t0) / 1000
-  console.log(`throughput: ${total} enqueues through 3 nodes in ${secs.toFixed(2)} s: ${Math.round(total / secs)} enqueues/s, ${Math.round(matches / secs)} pairs/s (${matches} pairs, ${await queues[0]!.size()} left waiting)`)
+  console.log(
+    `throughput: ${total} enqueues through 3 nodes in ${secs.toFixed(2)} s: ${Math.round(total / secs)} enqueues/s, ${Math.round(matches / secs)} pairs/s (${matches} pairs, ${await queues[0]!.size()} left waiting)`,
+  )
 
   // 2. Cost of one enqueue with many waiting elsewhere, and with a blocked head.
   for (let k = 0; k < WAITING; k++) await queues[k % 3]!.enqueue({ id: `idle${k}`, interests: [`lonely-${k}`, `alone-${k}`], random: false, ipHash: `ipi${k}` })
@@ -51,8 +53,12 @@ try {
     lat.sort((a, b) => a - b)
     console.log(`${label}: p50 ${lat[Math.floor(n / 2)]!.toFixed(3)} ms, p99 ${lat[Math.floor(n * 0.99)]!.toFixed(3)} ms`)
   }
-  await time(`enqueue with ${WAITING} waiting on other interests (no partner)`, k => queues[1]!.enqueue({ id: `new${k}`, interests: [`fresh-${k}`], random: false, ipHash: `ipn${k}` }))
-  await time('enqueue whose interest has 200 cool-down-blocked candidates (64 looked at)', k => queues[2]!.enqueue({ id: `probe${k}`, interests: ['popular'], random: false, ipHash: 'probe-ip' }).then(() => void queues[2]!.remove(`probe${k}`)))
+  await time(`enqueue with ${WAITING} waiting on other interests (no partner)`, k =>
+    queues[1]!.enqueue({ id: `new${k}`, interests: [`fresh-${k}`], random: false, ipHash: `ipn${k}` }),
+  )
+  await time('enqueue whose interest has 200 cool-down-blocked candidates (64 looked at)', k =>
+    queues[2]!.enqueue({ id: `probe${k}`, interests: ['popular'], random: false, ipHash: 'probe-ip' }).then(() => void queues[2]!.remove(`probe${k}`)),
+  )
   for (const q of queues) await q.shutdown()
   for (const c of conns) await c.close()
 } finally {

@@ -60,7 +60,9 @@ try {
 
   console.log(`restart with ${PAIRS} chats (${clients.length} sockets), cache ${env.MEMCACHED_SERVERS}, database ${env.DATABASE_URL ? 'mysql' : 'sqlite'}`)
   console.log(`  SIGTERM → every client told:   ${told} ms (${resumable}/${clients.length} resumable)`)
-  console.log(`  SIGTERM → process exited:      ${exited} ms (exit code ${code}; app timings ${JSON.stringify({ uploadsMs: drained.uploadsMs, hubMs: drained.hubMs, totalMs: drained.totalMs })})`)
+  console.log(
+    `  SIGTERM → process exited:      ${exited} ms (exit code ${code}; app timings ${JSON.stringify({ uploadsMs: drained.uploadsMs, hubMs: drained.hubMs, totalMs: drained.totalMs })})`,
+  )
   console.log(`  new process healthy:           ${started} ms`)
   console.log(`  every client resumed:          ${back} ms (${ok}/${clients.length} with resumed: true)`)
   const cacheFailures = second.logs.filter(l => l.msg === 'cache call failed')

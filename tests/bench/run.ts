@@ -58,7 +58,14 @@ async function stop(s: RunningServer) {
   await s.stop()
 }
 
-const load = (await Bun.file('/proc/loadavg').text().catch(() => '?')).split(' ').slice(0, 3).join(' ')
+const load = (
+  await Bun.file('/proc/loadavg')
+    .text()
+    .catch(() => '?')
+)
+  .split(' ')
+  .slice(0, 3)
+  .join(' ')
 console.log(`leetChat bench · bun ${Bun.version} · ${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · load average ${load}`)
 console.log('Figures on a shared machine are noisy: compare the ratios within one run, not runs with each other.\n')
 
@@ -104,7 +111,9 @@ try {
   const cpuRatio = median(results.app.map((r, i) => r.cpuUsPerMessage / results.floor[i]!.cpuUsPerMessage))
   const appVsFloor = ratio('floor')
   const bestVsFloor = best('app').rate / best('floor').rate
-  console.log(`  throughput app/floor ${fmt(appVsFloor, 2)}× (best rounds ${fmt(bestVsFloor, 2)}×)   app/forwarder ${fmt(ratio('forwarder'), 2)}× (best ${fmt(best('app').rate / best('forwarder').rate, 2)}×)`)
+  console.log(
+    `  throughput app/floor ${fmt(appVsFloor, 2)}× (best rounds ${fmt(bestVsFloor, 2)}×)   app/forwarder ${fmt(ratio('forwarder'), 2)}× (best ${fmt(best('app').rate / best('forwarder').rate, 2)}×)`,
+  )
   console.log(`  CPU per message app/floor ${fmt(cpuRatio, 2)}×`)
 
   // ---------- 2. idle connections ----------

@@ -33,7 +33,11 @@ async function uploadOnce(a: TestClient, b: TestClient): Promise<number> {
       body: JSON.stringify({ kind: 'image', mime: 'image/jpeg', size: photo.length, name: 'bench.jpg' }),
     })
   ).json()) as { result: { data: { uploadUrl: string } } }
-  const put = await fetch(new URL(ticket.result.data.uploadUrl, server.origin), { method: 'PUT', headers: { authorization: `Bearer ${a.session}`, Origin: server.origin }, body: photo })
+  const put = await fetch(new URL(ticket.result.data.uploadUrl, server.origin), {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${a.session}`, Origin: server.origin },
+    body: photo,
+  })
   if (put.status !== 201) throw new Error(`upload failed: ${put.status} ${await put.text()}`)
   await b.next('media', 30_000)
   return performance.now() - t0
@@ -48,7 +52,10 @@ const line = (xs: number[]) => {
   return `p50 ${percentile(s, 50).toFixed(2)} ms  p99 ${percentile(s, 99).toFixed(2)} ms  max ${s.at(-1)!.toFixed(1)} ms  (${s.length} texts)`
 }
 
-const chats = Bun.spawn([BUN, join(import.meta.dir, 'paced-chats.ts'), JSON.stringify({ url: server.url, origin: server.origin, pairs: PAIRS, intervalMs: INTERVAL, seconds: 2 * SECONDS + 2 })], { cwd: ROOT, stdout: 'pipe', stderr: 'inherit' })
+const chats = Bun.spawn(
+  [BUN, join(import.meta.dir, 'paced-chats.ts'), JSON.stringify({ url: server.url, origin: server.origin, pairs: PAIRS, intervalMs: INTERVAL, seconds: 2 * SECONDS + 2 })],
+  { cwd: ROOT, stdout: 'pipe', stderr: 'inherit' },
+)
 const reader = chats.stdout.getReader()
 let text = ''
 while (!text.includes('ready\n')) {

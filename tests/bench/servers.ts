@@ -47,7 +47,13 @@ function stopper(proc: Subprocess, cleanup?: () => void) {
 }
 
 export async function startBaseline(name: 'floor' | 'forwarder'): Promise<RunningServer> {
-  const proc = Bun.spawn(withOpenFiles([BUN, join(import.meta.dir, `baseline-${name}.ts`)]), { cwd: ROOT, stdin: 'ignore', stdout: 'pipe', stderr: 'inherit', env: { ...process.env, PORT: '0' } })
+  const proc = Bun.spawn(withOpenFiles([BUN, join(import.meta.dir, `baseline-${name}.ts`)]), {
+    cwd: ROOT,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'inherit',
+    env: { ...process.env, PORT: '0' },
+  })
   const port = Number(await firstLine(proc))
   return { name, pid: proc.pid, port, url: `ws://127.0.0.1:${port}/`, origin: `http://127.0.0.1:${port}`, stop: stopper(proc) }
 }
@@ -91,7 +97,10 @@ export async function startApp(extraEnv: Record<string, string> = {}): Promise<R
   const proc = Bun.spawn(withOpenFiles([BUN, 'api/main.ts']), { cwd: ROOT, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit', env })
   const until = Date.now() + 15_000
   for (;;) {
-    const ok = await fetch(`${origin}/healthz`).then(r => r.ok, () => false)
+    const ok = await fetch(`${origin}/healthz`).then(
+      r => r.ok,
+      () => false,
+    )
     if (ok) break
     if (proc.exitCode !== null || Date.now() > until) throw new Error('the app did not start')
     await Bun.sleep(50)

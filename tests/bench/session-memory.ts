@@ -68,7 +68,7 @@ try {
   const after = await heap()
   const n = PAIRS * 2
   const held = after.heapBytes - before.heapBytes + (after.extraMemoryBytes - before.extraMemoryBytes)
-  console.log(`${n} sessions, each sent and received ${TEXTS} texts, closed with ${DROP ? "4000 (dropped)" : "1000 (goodbye)"}, all still inside the resume window:`)
+  console.log(`${n} sessions, each sent and received ${TEXTS} texts, closed with ${DROP ? '4000 (dropped)' : '1000 (goodbye)'}, all still inside the resume window:`)
   console.log(
     `  JS heap ${MB(before.heapBytes)} → ${MB(after.heapBytes)} MB, extra ${MB(before.extraMemoryBytes)} → ${MB(after.extraMemoryBytes)} MB, malloc in use ${MB(before.malloc?.inUseBytes ?? NaN)} → ${MB(after.malloc?.inUseBytes ?? NaN)} MB, RSS ${MB(before.rssBytes)} → ${MB(after.rssBytes)} MB`,
   )

@@ -72,7 +72,13 @@ async function idle(app: RunningServer, ms: number) {
 async function measure(app: RunningServer, gc: boolean): Promise<Idle> {
   // /debug/heap first: its own allocations are what we would otherwise read in RSS.
   const h = await heap(app, gc)
-  return { rss: rssBytes(app.pid), heap: h, sessions: await gauge(app, 'sessions'), connections: await gauge(app, 'connections'), reclaims: await gauge(app, 'memory_reclaims_total') }
+  return {
+    rss: rssBytes(app.pid),
+    heap: h,
+    sessions: await gauge(app, 'sessions'),
+    connections: await gauge(app, 'connections'),
+    reclaims: await gauge(app, 'memory_reclaims_total'),
+  }
 }
 
 function line(label: string, m: Idle) {
@@ -93,7 +99,14 @@ function growth(base: HeapReport, now: HeapReport, n = 6): string {
   return rows.length ? rows.map(([t, d]) => `${t} +${fmt(d)}`).join(', ') : 'none'
 }
 
-const load = (await Bun.file('/proc/loadavg').text().catch(() => '?')).split(' ').slice(0, 3).join(' ')
+const load = (
+  await Bun.file('/proc/loadavg')
+    .text()
+    .catch(() => '?')
+)
+  .split(' ')
+  .slice(0, 3)
+  .join(' ')
 console.log(`leetChat soak · bun ${Bun.version} · load average ${load}`)
 console.log(
   `${CYCLES} cycles × ${ROUNDS} rounds of ${PAIRS} pairs relaying for ${MEASURE_MS} ms, then ${fmt(IDLE_MS / 1000, 1)} s idle (resume window ${fmt(RESUME_WINDOW_MS / 1000, 1)} s)${GC ? '; figures also after a forced full GC' : ''}\n`,

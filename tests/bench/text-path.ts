@@ -18,7 +18,14 @@ const { values } = parseArgs({ args: process.argv.slice(2), options: { texts: { 
 const N = Number(values.texts)
 
 async function build() {
-  const config = loadConfig({ DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '60000', RATE_TEXT_PER_SECOND: '1000000000', RATE_TEXT_BURST: '1000000000', RATE_FINDS_PER_MINUTE: '1000000000', POW_MODE: 'off' })
+  const config = loadConfig({
+    DATA_DIR: '/tmp',
+    MATCH_FALLBACK_MS: '60000',
+    RATE_TEXT_PER_SECOND: '1000000000',
+    RATE_TEXT_BURST: '1000000000',
+    RATE_FINDS_PER_MINUTE: '1000000000',
+    POW_MODE: 'off',
+  })
   const cache = openCache(config)
   const metrics = createMetrics()
   const log = createLogger('silent')

@@ -119,9 +119,13 @@ try {
     for (const k of ['off', 'on'] as const) times[k].sort((x, y) => x - y)
     const d = (p: number) => (percentile(times.on, p) - percentile(times.off, p)).toFixed(1)
     console.log(`${c[0].padEnd(24)} ${(c[3].length / 1e6).toFixed(2)} MB  screening off: ${line(times.off)}`)
-    console.log(`${''.padEnd(24)} ${''.padEnd(7)}  screening on:  ${line(times.on)}   (p50 ${Number(d(50)) >= 0 ? '+' : ''}${d(50)} ms, p99 ${Number(d(99)) >= 0 ? '+' : ''}${d(99)} ms)`)
+    console.log(
+      `${''.padEnd(24)} ${''.padEnd(7)}  screening on:  ${line(times.on)}   (p50 ${Number(d(50)) >= 0 ? '+' : ''}${d(50)} ms, p99 ${Number(d(99)) >= 0 ? '+' : ''}${d(99)} ms)`,
+    )
   }
-  console.log(`server RSS (screening on): ${MB(rssBefore)} MB before the first image, ${MB(rssBytes(servers.on.pid))} MB with the model loaded; screening off: ${MB(rssBytes(servers.off.pid))} MB`)
+  console.log(
+    `server RSS (screening on): ${MB(rssBefore)} MB before the first image, ${MB(rssBytes(servers.on.pid))} MB with the model loaded; screening off: ${MB(rssBytes(servers.off.pid))} MB`,
+  )
   for (const t of Object.values(targets)) {
     t.a.close()
     t.b.close()
@@ -166,7 +170,9 @@ try {
   wall.sort((x, y) => x - y)
   worker.sort((x, y) => x - y)
   console.log(`classifier: first image ${coldMs.toFixed(0)} ms (worker start + model load + one image; verdict ${first.flagged ? 'flagged' : 'passed'})`)
-  console.log(`classifier: per image, ${n} ordinary photos (JPEG/PNG/WebP/GIF, ${flagged} flagged): in the worker (decode + inference) ${line(worker)}; as the upload waits ${line(wall)}`)
+  console.log(
+    `classifier: per image, ${n} ordinary photos (JPEG/PNG/WebP/GIF, ${flagged} flagged): in the worker (decode + inference) ${line(worker)}; as the upload waits ${line(wall)}`,
+  )
   console.log(`classifier: RSS +${MB(process.memoryUsage().rss - rss0)} MB for the worker with the model loaded (this process: ${MB(process.memoryUsage().rss)} MB)`)
   await screen.close()
 } finally {

@@ -79,7 +79,10 @@ test('an admin signs in, opens a real report, bans for 1 day: the chat ends, the
   await expect(page.getByRole('heading', { name: 'leetChat moderation' })).toBeVisible()
   await signIn(page, admin)
   await expect(page.getByRole('heading', { name: 'Open reports' })).toBeVisible()
-  const row = page.getByRole('button', { name: /reporter/ }).filter({ hasText: 'abuse' }).first()
+  const row = page
+    .getByRole('button', { name: /reporter/ })
+    .filter({ hasText: 'abuse' })
+    .first()
   await expect(row).toBeVisible()
   await page.screenshot({ path: `${SHOTS}/admin-queue-desktop.png`, fullPage: true })
   await row.click()
@@ -157,7 +160,11 @@ test('at 360 px: the queue and a report fit, and the cookie the browser keeps is
   expect(await page.evaluate(() => document.cookie)).not.toContain('leetchat_admin')
   expect(await overflowing(page)).toEqual([])
   await page.screenshot({ path: `${SHOTS}/admin-queue-phone.png`, fullPage: true })
-  await page.getByRole('button', { name: /reporter/ }).filter({ hasText: 'spam' }).first().click()
+  await page
+    .getByRole('button', { name: /reporter/ })
+    .filter({ hasText: 'spam' })
+    .first()
+    .click()
   await expect(page.getByRole('list', { name: 'Conversation, oldest first' })).toContainText('https://example.com/that/is/long')
   await expect(page.getByRole('list', { name: 'Conversation, oldest first' }).getByRole('link')).toHaveCount(0)
   expect(await overflowing(page)).toEqual([])
@@ -165,9 +172,20 @@ test('at 360 px: the queue and a report fit, and the cookie the browser keeps is
   // A moderator has no accounts page and the API refuses the call.
   await page.getByRole('button', { name: 'Account' }).click()
   await expect(page.getByRole('heading', { name: 'Accounts' })).toHaveCount(0)
-  const csrf = await page.evaluate(() => fetch('/admin/api/me').then(r => r.json()).then(m => m.csrf))
+  const csrf = await page.evaluate(() =>
+    fetch('/admin/api/me')
+      .then(r => r.json())
+      .then(m => m.csrf),
+  )
   const add = await page.evaluate(
-    async csrf => (await fetch('/admin/api/accounts/add', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ name: 'sneaky', password: 'x'.repeat(20), role: 'admin' }) })).status,
+    async csrf =>
+      (
+        await fetch('/admin/api/accounts/add', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+          body: JSON.stringify({ name: 'sneaky', password: 'x'.repeat(20), role: 'admin' }),
+        })
+      ).status,
     csrf,
   )
   expect(add).toBe(403)

@@ -121,7 +121,11 @@ test('interest chips: Enter and comma add, × removes, at most 10, normalised, k
   await page.reload()
   await expect(page.getByRole('list', { name: 'Chosen interests' }).getByRole('listitem')).toHaveCount(10)
   // Start with nothing and random off is not possible.
-  for (let i = 0; i < 10; i++) await page.getByRole('button', { name: /^Remove / }).first().click()
+  for (let i = 0; i < 10; i++)
+    await page
+      .getByRole('button', { name: /^Remove / })
+      .first()
+      .click()
   await page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
   await expect(page.getByRole('button', { name: 'Start chatting' })).toBeDisabled()
   expect(await axeViolations(page)).toEqual([])

@@ -17,7 +17,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://leetchat:leetchat@127.0.0.1:3306'
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-
 interface Node {
   port: number
   proc: ChildProcess
@@ -35,7 +34,13 @@ async function startNode(env: Record<string, string>, id: string): Promise<Node>
   const port = await freePort()
   const proc = spawn(join(ROOT, 'node_modules/.bin/bun'), ['api/main.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, PORT: String(port), NODE_ID: id } })
   for (let i = 0; ; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/readyz`).then(r => r.ok, () => false)) break
+    if (
+      await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        r => r.ok,
+        () => false,
+      )
+    )
+      break
     if (i > 300 || proc.exitCode !== null) throw new Error(`node ${id} did not start`)
     await new Promise(r => setTimeout(r, 100))
   }

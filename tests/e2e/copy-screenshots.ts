@@ -8,7 +8,9 @@ const from = fileURLToPath(new URL('./.screenshots/', import.meta.url))
 const to = fileURLToPath(new URL('./screenshots/', import.meta.url))
 
 if (!existsSync(from)) {
-  console.error(`no screenshots in ${from}: run the browser tests first (npx playwright test -c tests/e2e/playwright.config.ts tests/e2e/layout.spec.ts tests/e2e/screening.spec.ts)`)
+  console.error(
+    `no screenshots in ${from}: run the browser tests first (npx playwright test -c tests/e2e/playwright.config.ts tests/e2e/layout.spec.ts tests/e2e/screening.spec.ts)`,
+  )
   process.exit(1)
 }
 mkdirSync(to, { recursive: true })

@@ -142,7 +142,9 @@ test('the photo viewer fits a portrait and a landscape photo whole inside 360×7
 test('an upload the server refuses for its content (415) says so in plain words and offers no Retry', async ({ browser }) => {
   const [a, b] = await pair(browser, uniqueInterest('fake'))
   // Named and typed as a photo, but its bytes are not one: the client lets it through, the server's sniffing refuses it.
-  await a.page.locator('input[type=file]').setInputFiles({ name: 'holiday.png', mimeType: 'image/png', buffer: Buffer.from('this is not a picture at all, only words '.repeat(20)) })
+  await a.page
+    .locator('input[type=file]')
+    .setInputFiles({ name: 'holiday.png', mimeType: 'image/png', buffer: Buffer.from('this is not a picture at all, only words '.repeat(20)) })
   const upload = a.page.locator('.msg.mine').filter({ hasText: 'holiday.png' })
   await expect(upload.getByText(/its content isn't a photo, audio, PDF or text file/)).toBeVisible({ timeout: 20_000 })
   await expect(upload.getByRole('button', { name: 'Retry' })).toHaveCount(0)

@@ -44,7 +44,13 @@ test.beforeAll(async () => {
     },
   })
   for (let i = 0; ; i++) {
-    if (await fetch(`${origin}/healthz`).then(r => r.ok, () => false)) break
+    if (
+      await fetch(`${origin}/healthz`).then(
+        r => r.ok,
+        () => false,
+      )
+    )
+      break
     if (i > 300 || server.exitCode !== null) throw new Error('the refusal server did not start')
     await new Promise(r => setTimeout(r, 100))
   }

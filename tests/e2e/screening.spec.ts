@@ -15,7 +15,6 @@ let server: ChildProcess
 let origin = ''
 let dataDir = ''
 
-
 test.beforeAll(async () => {
   const port = await freePort()
   origin = `http://127.0.0.1:${port}`
@@ -39,7 +38,13 @@ test.beforeAll(async () => {
     },
   })
   for (let i = 0; ; i++) {
-    if (await fetch(`${origin}/healthz`).then(r => r.ok, () => false)) break
+    if (
+      await fetch(`${origin}/healthz`).then(
+        r => r.ok,
+        () => false,
+      )
+    )
+      break
     if (i > 300 || server.exitCode !== null) throw new Error('the screening server did not start')
     await new Promise(r => setTimeout(r, 100))
   }

@@ -29,10 +29,7 @@ describe('session churn (hole 1)', () => {
   const apps: TestApp[] = []
   afterAll(() => Promise.all(apps.map(a => a.close())))
   async function own(env: Record<string, string>, lines?: string[]) {
-    const a = await startTestApp(
-      { RESUME_WINDOW_MS: '60000', MAX_CONNECTIONS_PER_IP: '1000', LOG_LEVEL: 'info', ...env },
-      { log: createLogger('info', {}, l => lines?.push(l)) },
-    )
+    const a = await startTestApp({ RESUME_WINDOW_MS: '60000', MAX_CONNECTIONS_PER_IP: '1000', LOG_LEVEL: 'info', ...env }, { log: createLogger('info', {}, l => lines?.push(l)) })
     apps.push(a)
     return a
   }

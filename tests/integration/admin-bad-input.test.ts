@@ -77,21 +77,29 @@ describe('console bad input', () => {
     expect(wild.status).toBe(200)
     expect(wild.json).toEqual([])
     expect4xx(await raw('GET', '/admin/api/audit?action=%27', undefined), 'bad_request')
-    for (const address of ['999.1.1.1', 'localhost', 'x'.repeat(100), '1.2.3.4/8']) expect4xx(await raw('POST', '/admin/api/hash-address', JSON.stringify({ address })), 'bad_address')
+    for (const address of ['999.1.1.1', 'localhost', 'x'.repeat(100), '1.2.3.4/8'])
+      expect4xx(await raw('POST', '/admin/api/hash-address', JSON.stringify({ address })), 'bad_address')
     expect4xx(await raw('POST', '/admin/api/hash-address', JSON.stringify({ address: 'x'.repeat(101) })), 'bad_request')
     expect4xx(await raw('POST', '/admin/api/bans/lift', JSON.stringify({ ipHash: 'nope' })), 'bad_request')
     expect4xx(await raw('POST', '/admin/api/accounts/add', JSON.stringify({ name: 'Upper Case!', password: PW, role: 'root' })))
   })
 
   test('cookies, CSRF headers, methods and paths that do not belong', async () => {
-    for (const cookie of ['__Host-leetchat_admin=' + 'a'.repeat(4000), '__Host-leetchat_admin=../../x', '__Host-leetchat_admin=', '__Host-leetchat_admin="%00"', 'a=b; __Host-leetchat_admin=' + 'A'.repeat(43)]) {
+    for (const cookie of [
+      '__Host-leetchat_admin=' + 'a'.repeat(4000),
+      '__Host-leetchat_admin=../../x',
+      '__Host-leetchat_admin=',
+      '__Host-leetchat_admin="%00"',
+      'a=b; __Host-leetchat_admin=' + 'A'.repeat(43),
+    ]) {
       expect4xx(await raw('GET', '/admin/api/me', undefined, { cookie }), 'unauthorized')
     }
     expect4xx(await raw('POST', '/admin/api/sign-out', '{}', { 'x-csrf-token': 'x'.repeat(5000) }), 'csrf')
     expect4xx(await raw('POST', '/admin/api/sign-out', '{}', { origin: 'null' }), 'forbidden_origin')
     expect4xx(await raw('PUT', '/admin/api/queue', '{}', { origin: 'https://evil.example' }), 'forbidden_origin')
     expect4xx(await raw('DELETE', '/admin/api/me', undefined), 'not_found')
-    for (const p of ['/admin/assets/../../../api/config.ts', '/admin/assets/%2e%2e/%2e%2e/secret', '/admin/assets/x%00.js', '/admin/' + 'a'.repeat(5000)]) expect4xx(await raw('GET', p, undefined))
+    for (const p of ['/admin/assets/../../../api/config.ts', '/admin/assets/%2e%2e/%2e%2e/secret', '/admin/assets/x%00.js', '/admin/' + 'a'.repeat(5000)])
+      expect4xx(await raw('GET', p, undefined))
     // Still signed in and answering.
     expect((await mod.get('/me')).status).toBe(200)
   })

@@ -44,7 +44,11 @@ describe.skipIf(!enabled)('the console on several nodes', () => {
     const chatter = await person(0)
     for (const i of [0, 1]) {
       const anon = consoleOn(i)
-      for (const r of [await anon.get('/queue'), await anon.post('/action', { reportId: 1, action: 'dismiss' }), await anon.get('/me', { authorization: `Bearer ${chatter.session}` })]) {
+      for (const r of [
+        await anon.get('/queue'),
+        await anon.post('/action', { reportId: 1, action: 'dismiss' }),
+        await anon.get('/me', { authorization: `Bearer ${chatter.session}` }),
+      ]) {
         expect(r.status).toBe(401)
         expect(r.headers.get('cache-control')).toBe('no-store')
         expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")

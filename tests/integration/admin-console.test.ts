@@ -38,7 +38,11 @@ async function reportedChat() {
   await meet(reporter, reported)
   reported.send({ type: 'text', id: 't1', body: 'visit evil.example now' })
   await reporter.next('text')
-  await trpcClient(app.url, { session: reporter.session, headers: { 'x-forwarded-for': reporter.ip } }).reports.create.mutate({ reason: 'abuse', note: 'rude', includeTranscript: true })
+  await trpcClient(app.url, { session: reporter.session, headers: { 'x-forwarded-for': reporter.ip } }).reports.create.mutate({
+    reason: 'abuse',
+    note: 'rude',
+    includeTranscript: true,
+  })
   await reported.next('ended')
   return { reporter, reported, ipHash: app.services.secrets.hashIp(reported.ip) }
 }
@@ -65,10 +69,12 @@ describe('console access', () => {
     const mod = await signedIn()
     const res = await fetch(`${app.url}/trpc/interests.popular`, { headers: { cookie: mod.cookie } })
     expect(res.status).not.toBe(500)
-    const reported = await trpcClient(app.url, { headers: { cookie: mod.cookie } }).reports.create.mutate({ reason: 'spam' }).then(
-      () => null,
-      e => e,
-    )
+    const reported = await trpcClient(app.url, { headers: { cookie: mod.cookie } })
+      .reports.create.mutate({ reason: 'spam' })
+      .then(
+        () => null,
+        e => e,
+      )
     expect(reported?.data?.appCode ?? reported?.shape?.data?.appCode).toBe('no_session')
     chatter.close()
   })
@@ -78,7 +84,11 @@ describe('console access', () => {
     expect((await mod.post('/sign-out', {}, { 'x-csrf-token': '' })).status).toBe(403)
     expect((await mod.post('/sign-out', {}, { 'x-csrf-token': 'x'.repeat(43) })).body).toMatchObject({ error: { code: 'csrf' } })
     expect((await mod.post('/sign-out', {}, { origin: 'https://evil.example' })).body).toMatchObject({ error: { code: 'forbidden_origin' } })
-    const noOrigin = await fetch(app.url + '/admin/api/sign-out', { method: 'POST', headers: { cookie: mod.cookie, 'x-csrf-token': mod.csrf, 'content-type': 'application/json' }, body: '{}' })
+    const noOrigin = await fetch(app.url + '/admin/api/sign-out', {
+      method: 'POST',
+      headers: { cookie: mod.cookie, 'x-csrf-token': mod.csrf, 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(noOrigin.status).toBe(403)
     // Sign-in is state-changing too.
     const fresh = consoleAs()
@@ -365,7 +375,12 @@ describe('reports and actions', () => {
     expect(unknown.some(r => r.actor === '(unknown name)')).toBe(true)
 
     const { db } = app.services.db
-    const dump = JSON.stringify([await db.select().from(tables.adminAudit), await db.select().from(tables.adminSessions), await db.select().from(tables.reportActions), await db.select().from(tables.adminAccounts)])
+    const dump = JSON.stringify([
+      await db.select().from(tables.adminAudit),
+      await db.select().from(tables.adminSessions),
+      await db.select().from(tables.reportActions),
+      await db.select().from(tables.adminAccounts),
+    ])
     for (const raw of [ip, reported.ip, reporter.ip, '127.0.0.1']) expect(dump).not.toContain(raw)
     expect(dump).not.toContain(PW)
     expect(dump).not.toContain(typo)
@@ -401,7 +416,15 @@ describe('reports and actions', () => {
     let t = Date.UTC(2026, 0, 1, 12, 0, 30)
     const nodeLive = (id: string, connected: number, others: string[]) => {
       const metrics = createMetrics()
-      const live = createLive({ cache: app.services.cache, metrics, nodeId: id, stats: () => ({ connected, chats: 1, waiting: 2 }), draining: () => false, liveNodes: async () => others.map(o => ({ id: o, connected: o.endsWith('-a') ? 5 : 7 })), now: () => t })
+      const live = createLive({
+        cache: app.services.cache,
+        metrics,
+        nodeId: id,
+        stats: () => ({ connected, chats: 1, waiting: 2 }),
+        draining: () => false,
+        liveNodes: async () => others.map(o => ({ id: o, connected: o.endsWith('-a') ? 5 : 7 })),
+        now: () => t,
+      })
       return { metrics, live }
     }
     const tag = uniqueName('n')

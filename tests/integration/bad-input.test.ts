@@ -194,7 +194,10 @@ const cases: Array<[string, () => Promise<void>]> = [
   ['text with an empty id', refusedFrame({ type: 'text', id: '', body: 'hi' }, 'bad_frame')],
   ['text with an empty body', refusedFrame({ type: 'text', id: 'a', body: '' }, 'bad_frame')],
   ['text whose body is only spaces, control and bidi characters', refusedFrame({ type: 'text', id: 'a', body: ' \u0000\u202e\u0007 \u2066 ' }, 'bad_frame')],
-  ['text made only of invisible fillers (Hangul fillers, braille blank, tags, selectors)', refusedFrame({ type: 'text', id: 'a', body: '\u3164\u2800\u115f\u1160\uffa0 \u{e0041}\u{e0042}\ufe0f\u{e0100}\u034f\u17b4\u180b\u200b' }, 'bad_frame')],
+  [
+    'text made only of invisible fillers (Hangul fillers, braille blank, tags, selectors)',
+    refusedFrame({ type: 'text', id: 'a', body: '\u3164\u2800\u115f\u1160\uffa0 \u{e0041}\u{e0042}\ufe0f\u{e0100}\u034f\u17b4\u180b\u200b' }, 'bad_frame'),
+  ],
   ['find with an interest made only of fillers', refusedFrame({ type: 'find', interests: ['\u3164\u2800\ufe0f\u{e0063}'] }, 'bad_frame')],
   [
     'interests in other Unicode forms (NFD, fullwidth, padded with fillers) are the plain ones',
@@ -243,7 +246,8 @@ const cases: Array<[string, () => Promise<void>]> = [
     'proof with a forged or garbage token (and none asked for)',
     () =>
       withClient(async c => {
-        for (const token of ['v1.16.9999999999999.AAAAAAAAAAAAAAAA.' + 'A'.repeat(43), 'v1.1.1.a.b', long(256), '__proto__']) await refused(c, { type: 'proof', token, nonce: 'abc' }, 'bad_proof')
+        for (const token of ['v1.16.9999999999999.AAAAAAAAAAAAAAAA.' + 'A'.repeat(43), 'v1.1.1.a.b', long(256), '__proto__'])
+          await refused(c, { type: 'proof', token, nonce: 'abc' }, 'bad_proof')
       }),
   ],
   ['block with no current or recent chat', refusedFrame({ type: 'block' }, 'not_in_chat')],
@@ -260,7 +264,10 @@ const cases: Array<[string, () => Promise<void>]> = [
   ['block with junk fields, outside a chat', refusedFrame({ type: 'block', partner: 'everyone', seconds: -1, __proto__: { x: 1 } }, 'not_in_chat')],
   // Size.
   ['a string frame over MAX_FRAME_BYTES', () => withClient(c => refused(c, long(app.services.config.maxFrameBytes) + 'x', 'too_large'))],
-  ['multi-byte text over MAX_FRAME_BYTES in bytes but not in characters', () => withClient(c => refused(c, JSON.stringify({ type: 'text', id: 'a', body: '€'.repeat(6000) }), 'too_large'))],
+  [
+    'multi-byte text over MAX_FRAME_BYTES in bytes but not in characters',
+    () => withClient(c => refused(c, JSON.stringify({ type: 'text', id: 'a', body: '€'.repeat(6000) }), 'too_large')),
+  ],
   [
     'a frame far over the payload limit closes the socket with 1009',
     () =>
@@ -421,7 +428,12 @@ const cases: Array<[string, () => Promise<void>]> = [
     async () => {
       const hex = () => ((Math.random() * 0xffff) | 0).toString(16)
       const net = `2001:db8:${hex()}:${hex()}`
-      const spell = [(i: number) => `${net}::${i}`, (i: number) => `[${net.toUpperCase()}:0:0:0:${i}]:443`, (i: number) => `${net}:0::${i}%eth0`, (i: number) => `${net}:${i}:${i}:${i}:${i}`]
+      const spell = [
+        (i: number) => `${net}::${i}`,
+        (i: number) => `[${net.toUpperCase()}:0:0:0:${i}]:443`,
+        (i: number) => `${net}:0::${i}%eth0`,
+        (i: number) => `${net}:${i}:${i}:${i}:${i}`,
+      ]
       const max = app.services.config.maxConnectionsPerIp
       const open = await Promise.all(Array.from({ length: max }, (_, i) => person(app, spell[i % spell.length]!(i + 1))))
       const res = await upgrade(fromIp(`${net}::ffff:1`))
@@ -585,7 +597,11 @@ const cases: Array<[string, () => Promise<void>]> = [
   [
     'path traversal on media links',
     async () => {
-      for (const p of ['/media/..%2f..%2fsecret', '/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd?exp=9999999999&sig=x', `/media/..%2f..%2f..%2f..${encodeURIComponent(app.dataDir)}%2fsecret`]) {
+      for (const p of [
+        '/media/..%2f..%2fsecret',
+        '/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd?exp=9999999999&sig=x',
+        `/media/..%2f..%2f..%2f..${encodeURIComponent(app.dataDir)}%2fsecret`,
+      ]) {
         const r = await rawHttp('GET', p)
         expect({ p, ok: r.status >= 400 && r.status < 500 }).toEqual({ p, ok: true })
         expect(r.text).not.toContain('root:')
@@ -598,7 +614,10 @@ const cases: Array<[string, () => Promise<void>]> = [
     () =>
       chatting(async (a, b) => {
         // 100 000 × 100 000 (and 0 × 2): stored, but no box is reserved from a made-up size.
-        for (const [w, h] of [[100_000, 100_000], [0, 2]] as const) {
+        for (const [w, h] of [
+          [100_000, 100_000],
+          [0, 2],
+        ] as const) {
           const forged = png(2, 2)
           new DataView(forged.buffer).setUint32(16, w)
           new DataView(forged.buffer).setUint32(20, h)
@@ -622,7 +641,10 @@ const cases: Array<[string, () => Promise<void>]> = [
   // no score), is no strike against the sender, and the classifier keeps serving the next image.
   ['an image with a valid PNG signature and header but no pixel data (screening)', () => unjudgeable(png(64, 64).slice(0, 33))],
   ['a PNG declaring a 30000×30000 canvas, a decompression bomb (screening)', () => unjudgeable(pngHeaderOnly(30_000, 30_000))],
-  ['a JPEG that is its start marker and then noise (screening)', () => unjudgeable(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...crypto.getRandomValues(new Uint8Array(2000))]), 'image/jpeg')],
+  [
+    'a JPEG that is its start marker and then noise (screening)',
+    () => unjudgeable(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...crypto.getRandomValues(new Uint8Array(2000))]), 'image/jpeg'),
+  ],
 ]
 
 /** A PNG signature and IHDR for a w×h RGBA canvas, then an empty IEND: what a bomb's header says. */
@@ -664,4 +686,3 @@ for (const [name, run] of cases) {
     expect(used - baseline).toBeLessThan(HEAP_SLACK_BYTES)
   })
 }
-

@@ -20,7 +20,17 @@ const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0
 
 describeChatBackend('in-process', async (): Promise<BackendUnderTest> => {
   const config = loadConfig(base)
-  const { hub } = createChatCore({ config, cache: openCache(config), guard: allowAll, log: createLogger('silent'), metrics: createMetrics(), popular: createPopularInterests(), now: Date.now, cluster: null, transcriptKeepMs: 300_000 })
+  const { hub } = createChatCore({
+    config,
+    cache: openCache(config),
+    guard: allowAll,
+    log: createLogger('silent'),
+    metrics: createMetrics(),
+    popular: createPopularInterests(),
+    now: Date.now,
+    cluster: null,
+    transcriptKeepMs: 300_000,
+  })
   return { hubs: [hub], close: () => hub.shutdown({ closeWaitMs: 0 }) }
 })
 

@@ -117,7 +117,9 @@ describe('per-address connection cap across nodes', () => {
     const [a, b] = [await node({ ...env, NODE_ID: 'cap-a' }), await node({ ...env, NODE_ID: 'cap-b' })]
     const from = { 'x-forwarded-for': '203.0.113.50' }
     const open = [await a.client({ headers: from }), await a.client({ headers: from }), await b.client({ headers: from })]
-    const refused = await fetch(b.url + '/chat', { headers: { ...from, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } })
+    const refused = await fetch(b.url + '/chat', {
+      headers: { ...from, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' },
+    })
     expect(refused.status).toBe(429)
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('too_many_connections')
     // Another address is not affected, and a closed socket frees its slot on any node.

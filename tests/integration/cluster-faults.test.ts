@@ -110,11 +110,7 @@ describe.if(enabled)('two nodes while their Redis is frozen or down', () => {
     60_000,
   )
 
-  test(
-    'down for 4 s (back with its data): the same paths, the same answers, no node exits',
-    () => everyPathDuring({ begin: () => redis.stop(), end: () => redis.start() }),
-    60_000,
-  )
+  test('down for 4 s (back with its data): the same paths, the same answers, no node exits', () => everyPathDuring({ begin: () => redis.stop(), end: () => redis.start() }), 60_000)
 })
 
 describe.if(enabled)('two nodes when their Redis restarts empty', () => {
@@ -179,7 +175,8 @@ describe.if(enabled)('two nodes when their Redis restarts empty', () => {
     // Popular interests are counted again from the sessions the nodes hold (asked after the loss:
     // each node reuses its answer for a few seconds).
     const popular = async (n: ClusterNode) =>
-      ((await (await fetch(`${n.url}/trpc/interests.popular?input=${encodeURIComponent('{"limit":50}')}`)).json()) as { result: { data: Array<{ name: string; count: number }> } }).result.data
+      ((await (await fetch(`${n.url}/trpc/interests.popular?input=${encodeURIComponent('{"limit":50}')}`)).json()) as { result: { data: Array<{ name: string; count: number }> } })
+        .result.data
     expect(await popular(node(1))).toContainEqual({ name: shared, count: 3 })
     // The address's sockets are counted again.
     expect(await TestClient.connect(node(1).wsUrl, fromIp(capIp)).catch(() => null)).toBeNull()

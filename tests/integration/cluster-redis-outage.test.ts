@@ -31,24 +31,27 @@ async function twoNodes() {
   for (const id of ['out-a', 'out-b']) {
     const dataDir = mkdtempSync(join(tmpdir(), 'leetchat-outage-'))
     cleanup.push(async () => rmSync(dataDir, { recursive: true, force: true }))
-    const node = await spawnApp({
-      ...LIFTED_LIMITS,
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      NODE_ID: id,
-      DATA_DIR: dataDir,
-      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
-      REDIS_PREFIX: prefix,
-      MEMCACHED_SERVERS: '',
-      // Long enough that a 4 s outage does not make the nodes take each other for dead.
-      NODE_HEARTBEAT_MS: '500',
-      NODE_TTL_MS: '30000',
-      RESUME_WINDOW_MS: '20000',
-      TRUSTED_PROXIES: 'loopback',
-      ALLOWED_ORIGINS: 'http://127.0.0.1',
-      SHUTDOWN_TIMEOUT_MS: '3000',
-      LOG_LEVEL: 'warn',
-    }, 30_000)
+    const node = await spawnApp(
+      {
+        ...LIFTED_LIMITS,
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        NODE_ID: id,
+        DATA_DIR: dataDir,
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        REDIS_PREFIX: prefix,
+        MEMCACHED_SERVERS: '',
+        // Long enough that a 4 s outage does not make the nodes take each other for dead.
+        NODE_HEARTBEAT_MS: '500',
+        NODE_TTL_MS: '30000',
+        RESUME_WINDOW_MS: '20000',
+        TRUSTED_PROXIES: 'loopback',
+        ALLOWED_ORIGINS: 'http://127.0.0.1',
+        SHUTDOWN_TIMEOUT_MS: '3000',
+        LOG_LEVEL: 'warn',
+      },
+      30_000,
+    )
     cleanup.push(() => node.stop())
     nodes.push(node)
   }

@@ -18,7 +18,11 @@ describe.if(enabled)('two nodes after Redis stalls past the heartbeat TTL', () =
   const opened: TestClient[] = []
   beforeAll(async () => {
     redis = await startRedis()
-    c = await startCluster({ nodes: 2, redisUrl: redis.url, env: { NODE_HEARTBEAT_MS: '500', NODE_TTL_MS: '3000', LOG_LEVEL: 'error', MATCH_FALLBACK_MS: '60000', RESUME_WINDOW_MS: '60000' } })
+    c = await startCluster({
+      nodes: 2,
+      redisUrl: redis.url,
+      env: { NODE_HEARTBEAT_MS: '500', NODE_TTL_MS: '3000', LOG_LEVEL: 'error', MATCH_FALLBACK_MS: '60000', RESUME_WINDOW_MS: '60000' },
+    })
   }, 60_000)
   afterAll(async () => {
     redis?.thaw()
@@ -48,46 +52,50 @@ describe.if(enabled)('two nodes after Redis stalls past the heartbeat TTL', () =
   }
 
   for (const stallMs of [2000, 12_000, 20_000]) {
-    test(`stalled ${stallMs / 1000} s: the waiter from before meets a newcomer, the open chat goes on, no node exits`, async () => {
-      const a = await client(node(0))
-      const b = await client(node(1))
-      const talk = uniqueInterest()
-      await find(a, [talk], 0)
-      b.send({ type: 'find', interests: [talk], random: false })
-      await Promise.all([a.next('matched'), b.next('matched')])
-      const waiter = await client(node(0))
-      const waitFor = uniqueInterest()
-      await find(waiter, [waitFor], 0)
+    test(
+      `stalled ${stallMs / 1000} s: the waiter from before meets a newcomer, the open chat goes on, no node exits`,
+      async () => {
+        const a = await client(node(0))
+        const b = await client(node(1))
+        const talk = uniqueInterest()
+        await find(a, [talk], 0)
+        b.send({ type: 'find', interests: [talk], random: false })
+        await Promise.all([a.next('matched'), b.next('matched')])
+        const waiter = await client(node(0))
+        const waitFor = uniqueInterest()
+        await find(waiter, [waitFor], 0)
 
-      redis.freeze()
-      await Bun.sleep(stallMs)
-      redis.thaw()
+        redis.freeze()
+        await Bun.sleep(stallMs)
+        redis.thaw()
 
-      const newcomer = await client(node(1))
-      await find(newcomer, [waitFor], 10_000)
-      const [mw, mn] = await Promise.all([waiter.next('matched', 15_000), newcomer.next('matched', 15_000)])
-      expect(mw.chat).toBe(mn.chat)
-      // The chat open before the stall still relays both ways (its texts may be refused while the cluster settles).
-      for (const [from, to, body] of [
-        [a, b, 'a to b'],
-        [b, a, 'b to a'],
-      ] as const) {
-        const end = Date.now() + 10_000
-        let got = false
-        for (let i = 0; !got && Date.now() < end; i++) {
-          from.send({ type: 'text', id: `${body}-${stallMs}-${i}`, body })
-          got = await to.next('text', 1000).then(
-            t => t.body === body,
-            () => false,
-          )
+        const newcomer = await client(node(1))
+        await find(newcomer, [waitFor], 10_000)
+        const [mw, mn] = await Promise.all([waiter.next('matched', 15_000), newcomer.next('matched', 15_000)])
+        expect(mw.chat).toBe(mn.chat)
+        // The chat open before the stall still relays both ways (its texts may be refused while the cluster settles).
+        for (const [from, to, body] of [
+          [a, b, 'a to b'],
+          [b, a, 'b to a'],
+        ] as const) {
+          const end = Date.now() + 10_000
+          let got = false
+          for (let i = 0; !got && Date.now() < end; i++) {
+            from.send({ type: 'text', id: `${body}-${stallMs}-${i}`, body })
+            got = await to.next('text', 1000).then(
+              t => t.body === body,
+              () => false,
+            )
+          }
+          expect(got).toBe(true)
         }
-        expect(got).toBe(true)
-      }
-      expect(a.all('ended')).toEqual([])
-      expect(b.all('ended')).toEqual([])
-      for (const n of c.nodes) expect(n.proc.exitCode).toBeNull()
-      for (const x of [a, b, waiter, newcomer]) x.ws.close()
-    }, stallMs + 45_000)
+        expect(a.all('ended')).toEqual([])
+        expect(b.all('ended')).toEqual([])
+        for (const n of c.nodes) expect(n.proc.exitCode).toBeNull()
+        for (const x of [a, b, waiter, newcomer]) x.ws.close()
+      },
+      stallMs + 45_000,
+    )
   }
   test('a node stalled past its TTL is taken for dead by its peer; back, it takes its waiter and its chat back', async () => {
     const a = await client(node(0))

@@ -17,7 +17,12 @@ afterAll(() => app.close())
 function fresh64() {
   const r = () => Math.floor(Math.random() * 0xffff).toString(16)
   const net = `2001:db8:${r()}:${r()}`
-  const spellings = [(n: number) => `${net}::${n}`, (n: number) => `${net.toUpperCase()}:0:0:0:${n.toString(16)}`, (n: number) => `[${net}:0::${n}]:4711`, (n: number) => `${net}:${n}:${n}:${n}:${n}`]
+  const spellings = [
+    (n: number) => `${net}::${n}`,
+    (n: number) => `${net.toUpperCase()}:0:0:0:${n.toString(16)}`,
+    (n: number) => `[${net}:0::${n}]:4711`,
+    (n: number) => `${net}:${n}:${n}:${n}:${n}`,
+  ]
   return { host: (n: number) => spellings[n % spellings.length]!(n) }
 }
 

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { allowAll } from '../../api/chat/guard'
 import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
-import type { TestClient } from '../support/ws-client';
+import type { TestClient } from '../support/ws-client'
 import { pair } from '../support/ws-client'
 
 const apps: TestApp[] = []

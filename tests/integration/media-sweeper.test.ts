@@ -138,7 +138,11 @@ describe('bun run sweep', () => {
       const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
       expect(err).not.toContain('sweep failed')
       expect(code).toBe(0)
-      const summary = out.trim().split('\n').map(l => JSON.parse(l)).find(l => l.msg === 'media sweep finished')
+      const summary = out
+        .trim()
+        .split('\n')
+        .map(l => JSON.parse(l))
+        .find(l => l.msg === 'media sweep finished')
       expect(summary).toMatchObject(expected)
       expect(expected.removed - expected.missingFiles).toBe(1)
       expect(await stored(app, m)).toEqual({ row: null, file: false })

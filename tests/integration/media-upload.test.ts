@@ -65,7 +65,16 @@ describe('uploading media into a chat', () => {
     expect(await bytesOf(res)).toEqual(image)
 
     const [row] = await app.services.db.db.select().from(tables.media).where(eq(tables.media.id, media.id))
-    expect(row).toMatchObject({ kind: 'image', mime: 'image/png', size: image.length, chatId: chat, uploader: app.services.moderation.sessionRef(a.session), width: 4, height: 3, durationMs: null })
+    expect(row).toMatchObject({
+      kind: 'image',
+      mime: 'image/png',
+      size: image.length,
+      chatId: chat,
+      uploader: app.services.moderation.sessionRef(a.session),
+      width: 4,
+      height: 3,
+      durationMs: null,
+    })
     expect(row!.expiresAt - row!.createdAt).toBe(1800 * 1000)
     // Stored under a random key, never under the client's name.
     expect(storedFiles(app)).toContain(row!.storageKey)
@@ -357,7 +366,10 @@ describe('tickets', () => {
   })
 
   test('a refusal from the safety guard becomes TOO_MANY_REQUESTS with retryAfterMs', async () => {
-    const limited = await startTestApp({}, { guard: () => ({ ...allowAll, checkAction: kind => (kind === 'ticket' ? { code: 'rate_limited', message: 'too many uploads', retryAfterMs: 1234 } : null) }) })
+    const limited = await startTestApp(
+      {},
+      { guard: () => ({ ...allowAll, checkAction: kind => (kind === 'ticket' ? { code: 'rate_limited', message: 'too many uploads', retryAfterMs: 1234 } : null) }) },
+    )
     try {
       const { a, b } = await pair(() => limited.client())
       const r = await requestTicket(limited, a.session, { kind: 'image', mime: 'image/png', size: 10, name: 'x.png' })

@@ -6,7 +6,7 @@ import { createMemcachedCache } from '../../api/cache/memcached'
 import { banCacheKey } from '../../api/safety/bans'
 import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
 import { startMemcached, type Memcached } from '../support/memcached'
-import type { TestClient } from '../support/ws-client';
+import type { TestClient } from '../support/ws-client'
 import { pair } from '../support/ws-client'
 
 const cleanups: Array<() => unknown> = []
@@ -125,7 +125,10 @@ describe('memcached stops and restarts', () => {
     const second = await app({ MEMCACHED_SERVERS: mc.servers })
     const a2 = await second.client({ resume: a.session })
     const b2 = await second.client({ resume: b.session })
-    cleanups.push(() => a2.close(), () => b2.close())
+    cleanups.push(
+      () => a2.close(),
+      () => b2.close(),
+    )
     expect(a2.frames[0]).toMatchObject({ resumed: true, session: a.session })
     expect(b2.frames[0]).toMatchObject({ resumed: true, session: b.session })
     expect(second.services.hub.session(a.session)?.chat?.id).toBe(chat)
@@ -176,7 +179,12 @@ describe('MEMCACHED_SERVERS points at something that is not memcached', () => {
     const started = performance.now()
     const calls: Array<Promise<unknown>> = []
     for (let i = 0; i < 60; i++) {
-      calls.push(raw.get(`k${i}`).then(() => outcomes.push('answered'), () => outcomes.push('failed')))
+      calls.push(
+        raw.get(`k${i}`).then(
+          () => outcomes.push('answered'),
+          () => outcomes.push('failed'),
+        ),
+      )
       if (i % 10 === 0) await Bun.sleep(40)
     }
     await Promise.all(calls)

@@ -301,13 +301,22 @@ describe('nginx in front of the app', () => {
 })
 
 describe('nginx in front of several nodes (UPSTREAMS)', () => {
-  const render = (env: Record<string, string>) => renderNginxConfig(valuesFromConfig(loadConfig({ PUBLIC_URL: 'https://chat.example.com', HOST: '127.0.0.1', PORT: '3000', ...env })))
-  const serverLines = (site: string) => site.split('\n').filter(l => /^\s*server\s+\S+:\d+/.test(l)).map(l => l.trim())
+  const render = (env: Record<string, string>) =>
+    renderNginxConfig(valuesFromConfig(loadConfig({ PUBLIC_URL: 'https://chat.example.com', HOST: '127.0.0.1', PORT: '3000', ...env })))
+  const serverLines = (site: string) =>
+    site
+      .split('\n')
+      .filter(l => /^\s*server\s+\S+:\d+/.test(l))
+      .map(l => l.trim())
 
   test('one server line per node from UPSTREAMS, else the single HOST:PORT; least_conn, no sticky sessions', () => {
     expect(serverLines(render({}))).toEqual(['server 127.0.0.1:3000 max_fails=1 fail_timeout=5s;'])
     const site = render({ UPSTREAMS: '127.0.0.1:3000,127.0.0.1:3001,[::1]:3002' })
-    expect(serverLines(site)).toEqual(['server 127.0.0.1:3000 max_fails=1 fail_timeout=5s;', 'server 127.0.0.1:3001 max_fails=1 fail_timeout=5s;', 'server [::1]:3002 max_fails=1 fail_timeout=5s;'])
+    expect(serverLines(site)).toEqual([
+      'server 127.0.0.1:3000 max_fails=1 fail_timeout=5s;',
+      'server 127.0.0.1:3001 max_fails=1 fail_timeout=5s;',
+      'server [::1]:3002 max_fails=1 fail_timeout=5s;',
+    ])
     expect(site).toMatch(/upstream leetchat_app \{\s*least_conn;/)
     expect(site).not.toMatch(/^\s*(ip_hash|hash|sticky)\b/m)
     // The --upstream flag takes a list too; an empty item or a list where one value belongs is refused.

@@ -11,7 +11,8 @@ beforeAll(async () => {
 })
 afterAll(() => app.close())
 
-const popular = async () => (await (await fetch(`${app.url}/trpc/interests.popular?input=${encodeURIComponent('{"limit":50}')}`)).json()).result.data as Array<{ name: string; count: number }>
+const popular = async () =>
+  (await (await fetch(`${app.url}/trpc/interests.popular?input=${encodeURIComponent('{"limit":50}')}`)).json()).result.data as Array<{ name: string; count: number }>
 
 test('an interest is suggested once enough different people used it, and one person counts once', async () => {
   const tag = `p${Date.now().toString(36)}`

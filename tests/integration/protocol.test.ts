@@ -82,8 +82,8 @@ describe('text, delivered, typing', () => {
     const d = await a.next('delivered')
     expect(d).toMatchObject({ type: 'delivered', id: 'm-1', at: t.at })
     // seq is per session and increasing
-    expect(t.seq).toBeGreaterThan((b.all('matched')[0]!).seq)
-    expect(d.seq).toBeGreaterThan((a.all('matched')[0]!).seq)
+    expect(t.seq).toBeGreaterThan(b.all('matched')[0]!.seq)
+    expect(d.seq).toBeGreaterThan(a.all('matched')[0]!.seq)
     b.send({ type: 'text', id: 'm-1', body: 'same id, other side' })
     expect((await a.next('text')).body).toBe('same id, other side')
   })

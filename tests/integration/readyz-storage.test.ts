@@ -94,7 +94,12 @@ async function reportThatCannotBeStored(app: TestApp) {
   const reporter = await person(app)
   const other = await person(app)
   await meet(reporter, other)
-  return { reporter, other, report: () => callError(trpcClient(app.url, { session: reporter.session, headers: { 'x-forwarded-for': reporter.ip } }).reports.create.mutate({ reason: 'abuse', note: 'nasty' })) }
+  return {
+    reporter,
+    other,
+    report: () =>
+      callError(trpcClient(app.url, { session: reporter.session, headers: { 'x-forwarded-for': reporter.ip } }).reports.create.mutate({ reason: 'abuse', note: 'nasty' })),
+  }
 }
 
 describe.if(canMount)('/readyz and writes on a broken disk', () => {

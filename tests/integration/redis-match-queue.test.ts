@@ -64,7 +64,10 @@ async function until(cond: () => boolean, timeoutMs = 3000) {
 
 describe('Redis match queue: what only it has', () => {
   test('a script looks at no more than scanLimit candidates per set', async () => {
-    for (const [scanLimit, pairs] of [[4, false], [5, true]] as const) {
+    for (const [scanLimit, pairs] of [
+      [4, false],
+      [5, true],
+    ] as const) {
       const s = await setup({ scanLimit })
       const ex = Array.from({ length: 5 }, (_, k) => `ex${k}`)
       // Five who wait side by side (cool-downs between each other); `me` may meet only the fifth.
@@ -72,7 +75,10 @@ describe('Redis match queue: what only it has', () => {
       for (const x of ex.slice(0, 4)) await s.cooldown('me', x, 60_000)
       for (const x of ex) await s.enqueue(x, ['x'], false)
       await s.enqueue('me', ['x'], false)
-      expect({ scanLimit, matches: s.matches }).toEqual({ scanLimit, matches: pairs ? [{ a: 'ex4', b: 'me', aIpHash: 'ip-ex4', bIpHash: 'ip-me', common: ['x'], random: false }] : [] })
+      expect({ scanLimit, matches: s.matches }).toEqual({
+        scanLimit,
+        matches: pairs ? [{ a: 'ex4', b: 'me', aIpHash: 'ip-ex4', bIpHash: 'ip-me', common: ['x'], random: false }] : [],
+      })
     }
   })
 
@@ -104,7 +110,7 @@ describe('Redis match queue: several nodes', () => {
     expect(n1!.fallbacks).toEqual([])
   })
 
-  test('fallbacks run on the node that enqueued; two nodes\' random-ready waiters meet', async () => {
+  test("fallbacks run on the node that enqueued; two nodes' random-ready waiters meet", async () => {
     const s = await setup({ nodes: 2, fallbackMs: 200 })
     const [n1, n2] = s.nodes
     await s.enqueue('a', ['knitting'], true, {}, n1)

@@ -167,7 +167,10 @@ describe('bans', () => {
     expect(await resumed.next('error')).toMatchObject({ code: 'banned' })
     expect(await resumed.nothing('queued', 50)).toBe(true)
 
-    const bans = await app.services.db.db.select().from(tables.bans).where(eq(tables.bans.ipHash, app.services.secrets.hashIp(abuserIp)))
+    const bans = await app.services.db.db
+      .select()
+      .from(tables.bans)
+      .where(eq(tables.bans.ipHash, app.services.secrets.hashIp(abuserIp)))
     expect(bans).toHaveLength(1)
     expect(bans[0]!.source).toBe('reports')
     for (const c of [abuser, queued, fresh, resumed, bystander]) c.close()

@@ -1,7 +1,7 @@
 // Resume: a dropped client comes back with ?resume= and loses nothing; past the window it does not.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
-import type { TestClient } from '../support/ws-client';
+import type { TestClient } from '../support/ws-client'
 import { pair } from '../support/ws-client'
 
 let app: TestApp

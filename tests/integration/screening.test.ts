@@ -21,7 +21,12 @@ import { send } from '../support/media'
 import { meet, person } from '../support/people'
 import { trpcClient } from '../support/trpc-calls'
 
-const row = (app: TestApp, id: string) => app.services.db.db.select().from(tables.media).where(eq(tables.media.id, id)).then(r => r[0]!)
+const row = (app: TestApp, id: string) =>
+  app.services.db.db
+    .select()
+    .from(tables.media)
+    .where(eq(tables.media.id, id))
+    .then(r => r[0]!)
 
 describe('default threshold', () => {
   let app: TestApp
@@ -255,7 +260,9 @@ describe('a 40,000-frame GIF through the server', () => {
     expect(ms).toBeLessThan(app.services.config.screenTimeoutMs + 2000)
     await b.next('media', 10_000)
     const hwm = Number((await Bun.file(`/proc/${app.services.screening.screen.workerPid()}/status`).text()).match(/^VmHWM:\s+(\d+) kB/m)![1]) * 1024
-    console.log(`40,000-frame GIF (${gif.length} bytes): verdict in ${ms.toFixed(0)} ms; classifier peak RSS ${(hwm / 1048576).toFixed(0)} MB; chat round trip p50/p99 idle ${p(idle, 50).toFixed(2)}/${p(idle, 99).toFixed(2)} ms, during ${p(busy, 50).toFixed(2)}/${p(busy, 99).toFixed(2)} ms (${busy.length} round trips)`)
+    console.log(
+      `40,000-frame GIF (${gif.length} bytes): verdict in ${ms.toFixed(0)} ms; classifier peak RSS ${(hwm / 1048576).toFixed(0)} MB; chat round trip p50/p99 idle ${p(idle, 50).toFixed(2)}/${p(idle, 99).toFixed(2)} ms, during ${p(busy, 50).toFixed(2)}/${p(busy, 99).toFixed(2)} ms (${busy.length} round trips)`,
+    )
     expect(hwm).toBeLessThan(600 * 1024 * 1024)
     // Latency next door: the classifier runs in its own process below the chat's priority.
     expect(p(busy, 99)).toBeLessThan(p(idle, 99) * 3 + 10)

@@ -45,7 +45,8 @@ test('hashed assets are cached for a year; a missing asset is a 404, not the pag
   expect((await fetch(app.url + '/assets/missing.js', { headers: { accept: 'text/html' } })).status).toBe(404)
 })
 
-const get = (path: string, acceptEncoding: string, accept = '*/*') => fetch(app.url + path, { headers: { 'accept-encoding': acceptEncoding, accept }, decompress: false } as RequestInit)
+const get = (path: string, acceptEncoding: string, accept = '*/*') =>
+  fetch(app.url + path, { headers: { 'accept-encoding': acceptEncoding, accept }, decompress: false } as RequestInit)
 
 test('JavaScript goes out precompressed: brotli when accepted, else gzip, else as it is; always Vary: Accept-Encoding', async () => {
   const br = await get('/assets/big-5678.js', 'gzip, deflate, br')

@@ -36,7 +36,12 @@ describe('an error refusing a text carries its id', () => {
     // The two that went were delivered under their own ids, and only they reached the stranger.
     const end = Date.now() + 3000
     while (a.all('delivered').length < 2 && Date.now() < end) await Bun.sleep(10)
-    expect(a.all('delivered').map(d => d.id).sort()).toEqual(['hi', 'how'])
+    expect(
+      a
+        .all('delivered')
+        .map(d => d.id)
+        .sort(),
+    ).toEqual(['hi', 'how'])
     expect([(await b.next('text')).body, (await b.next('text')).body]).toEqual(['hello', 'how are you'])
     expect(await b.nothing('text', 150)).toBe(true)
     a.close()

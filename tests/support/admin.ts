@@ -8,7 +8,13 @@ const ROOT = resolve(import.meta.dir, '../..')
 
 /** Runs `bun api/safety/mod-cli.ts …` with `env` (the server's), `stdin` piped in. */
 export async function modCli(env: Record<string, string>, args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn([process.execPath, 'api/safety/mod-cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdin: new Blob([stdin]), stdout: 'pipe', stderr: 'pipe' })
+  const p = Bun.spawn([process.execPath, 'api/safety/mod-cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdin: new Blob([stdin]),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
   return { code, stdout, stderr }
 }

@@ -34,16 +34,28 @@ function pages(frames: Buffer[], w: number, h: number) {
 }
 
 export async function animatedGif(frames: Buffer[], w: number, h: number, delayMs = 100): Promise<Bytes> {
-  return new Uint8Array(await pages(frames, w, h).gif({ delay: frames.map(() => delayMs), loop: 0 }).toBuffer())
+  return new Uint8Array(
+    await pages(frames, w, h)
+      .gif({ delay: frames.map(() => delayMs), loop: 0 })
+      .toBuffer(),
+  )
 }
 
 /** Lossless, so each frame decodes to exactly the pixels given (the real model's check needs it). */
 export async function animatedWebp(frames: Buffer[], w: number, h: number, delayMs = 100): Promise<Bytes> {
-  return new Uint8Array(await pages(frames, w, h).webp({ lossless: true, delay: frames.map(() => delayMs), loop: 0 }).toBuffer())
+  return new Uint8Array(
+    await pages(frames, w, h)
+      .webp({ lossless: true, delay: frames.map(() => delayMs), loop: 0 })
+      .toBuffer(),
+  )
 }
 
 export async function stillWebp(frame: Buffer, w: number, h: number): Promise<Bytes> {
-  return new Uint8Array(await sharp(frame, { raw: { width: w, height: h, channels: 3 } }).webp({ lossless: true }).toBuffer())
+  return new Uint8Array(
+    await sharp(frame, { raw: { width: w, height: h, channels: 3 } })
+      .webp({ lossless: true })
+      .toBuffer(),
+  )
 }
 
 // ---- APNG ----
@@ -86,9 +98,12 @@ function chunk(type: string, data: Uint8Array): Buffer {
 
 /** The concatenated IDAT payloads of a PNG sharp wrote (always 8-bit RGBA here). */
 async function idat(pixels: Buffer, w: number, h: number, channels: 3 | 4): Promise<Buffer> {
-  const png = await sharp(pixels, { raw: { width: w, height: h, channels } }).ensureAlpha().png({ compressionLevel: 6, palette: false }).toBuffer()
+  const png = await sharp(pixels, { raw: { width: w, height: h, channels } })
+    .ensureAlpha()
+    .png({ compressionLevel: 6, palette: false })
+    .toBuffer()
   const parts: Buffer[] = []
-  for (let p = 8; p < png.length; ) {
+  for (let p = 8; p < png.length;) {
     const len = png.readUInt32BE(p)
     const type = png.toString('latin1', p + 4, p + 8)
     if (type === 'IDAT') parts.push(png.subarray(p + 8, p + 8 + len))
@@ -104,7 +119,11 @@ function ihdr(w: number, h: number) {
 
 export async function apng(spec: ApngSpec): Promise<Bytes> {
   let seq = 0
-  const out: Buffer[] = [Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr(spec.width, spec.height)), chunk('acTL', Buffer.concat([u32(spec.declaredFrames ?? spec.frames.length), u32(0)]))]
+  const out: Buffer[] = [
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr(spec.width, spec.height)),
+    chunk('acTL', Buffer.concat([u32(spec.declaredFrames ?? spec.frames.length), u32(0)])),
+  ]
   const fctl = (f: ApngFrameSpec) =>
     chunk(
       'fcTL',
@@ -122,7 +141,8 @@ export async function apng(spec: ApngSpec): Promise<Bytes> {
 }
 
 /** Full-canvas frames, each replacing the last. */
-export const apngOf = (frames: Buffer[], w: number, h: number, hiddenDefault?: Buffer) => apng({ width: w, height: h, frames: frames.map(pixels => ({ pixels, width: w, height: h })), hiddenDefault })
+export const apngOf = (frames: Buffer[], w: number, h: number, hiddenDefault?: Buffer) =>
+  apng({ width: w, height: h, frames: frames.map(pixels => ({ pixels, width: w, height: h })), hiddenDefault })
 
 // ---- A GIF of very many frames ----
 

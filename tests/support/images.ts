@@ -10,7 +10,7 @@ export function landscapePixels(w: number, h: number, seed = 1): Buffer {
   const px = Buffer.alloc(w * h * 3)
   let s = seed >>> 0 || 1
   const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1
-  const sunX = w * (0.2 + 0.6 * ((seed * 37) % 100) / 100)
+  const sunX = w * (0.2 + (0.6 * ((seed * 37) % 100)) / 100)
   const sunY = h * 0.25
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -57,17 +57,29 @@ export function documentPixels(w: number, h: number): Buffer {
 const raw = (px: Buffer, w: number, h: number) => sharp(px, { raw: { width: w, height: h, channels: 3 } })
 
 export async function landscapeJpeg(w = 1024, h = 768, seed = 1): Promise<Bytes> {
-  return bytes(await raw(landscapePixels(w, h, seed), w, h).jpeg({ quality: 85 }).toBuffer())
+  return bytes(
+    await raw(landscapePixels(w, h, seed), w, h)
+      .jpeg({ quality: 85 })
+      .toBuffer(),
+  )
 }
 /** RGB pixels as a PNG, exactly. */
 export async function pngOf(px: Buffer, w: number, h: number): Promise<Bytes> {
   return bytes(await raw(px, w, h).png().toBuffer())
 }
 export async function landscapePng(w = 640, h = 480, seed = 2): Promise<Bytes> {
-  return bytes(await raw(landscapePixels(w, h, seed), w, h).png().toBuffer())
+  return bytes(
+    await raw(landscapePixels(w, h, seed), w, h)
+      .png()
+      .toBuffer(),
+  )
 }
 export async function landscapeWebp(w = 800, h = 600, seed = 3): Promise<Bytes> {
-  return bytes(await raw(landscapePixels(w, h, seed), w, h).webp({ quality: 80 }).toBuffer())
+  return bytes(
+    await raw(landscapePixels(w, h, seed), w, h)
+      .webp({ quality: 80 })
+      .toBuffer(),
+  )
 }
 export async function documentGif(w = 600, h = 800): Promise<Bytes> {
   return bytes(await raw(documentPixels(w, h), w, h).gif().toBuffer())

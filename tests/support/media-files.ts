@@ -71,10 +71,25 @@ export interface WebmOptions {
 /** A WebM/Opus stream shaped like Chrome's MediaRecorder output: unknown-size segment and clusters, one per second. */
 export function webm(o: WebmOptions = {}): Bytes {
   const seconds = o.seconds ?? 2
-  const header = el([0x1a, 0x45, 0xdf, 0xa3], el([0x42, 0x86], [1]), el([0x42, 0xf7], [1]), el([0x42, 0xf2], [4]), el([0x42, 0xf3], [8]), el([0x42, 0x82], 'webm'), el([0x42, 0x87], [4]), el([0x42, 0x85], [2]))
+  const header = el(
+    [0x1a, 0x45, 0xdf, 0xa3],
+    el([0x42, 0x86], [1]),
+    el([0x42, 0xf7], [1]),
+    el([0x42, 0xf2], [4]),
+    el([0x42, 0xf3], [8]),
+    el([0x42, 0x82], 'webm'),
+    el([0x42, 0x87], [4]),
+    el([0x42, 0x85], [2]),
+  )
   const durationEl = o.withDuration ? [el([0x44, 0x89], new Uint8Array(new Float64Array([seconds * 1000]).buffer).reverse())] : []
   const info = el([0x15, 0x49, 0xa9, 0x66], el([0x2a, 0xd7, 0xb1], [0x0f, 0x42, 0x40]), el([0x4d, 0x80], 'leetChat-test'), ...durationEl)
-  const audio = el([0xae], el([0xd7], [1]), el([0x83], [2]), el([0x86], 'A_OPUS'), el([0xe1], el([0xb5], new Uint8Array(new Float64Array([48000]).buffer).reverse()), el([0x9f], [1])))
+  const audio = el(
+    [0xae],
+    el([0xd7], [1]),
+    el([0x83], [2]),
+    el([0x86], 'A_OPUS'),
+    el([0xe1], el([0xb5], new Uint8Array(new Float64Array([48000]).buffer).reverse()), el([0x9f], [1])),
+  )
   const videoTrack = o.video ? [el([0xae], el([0xd7], [2]), el([0x83], [1]), el([0x86], 'V_VP8'))] : []
   const tracks = el([0x16, 0x54, 0xae, 0x6b], audio, ...videoTrack)
   const fixed = header.length + 12 + info.length + tracks.length
@@ -141,8 +156,10 @@ const box = (type: string, ...payload: Array<Uint8Array | number[] | string>) =>
   const body = concat(...payload)
   return concat(u32be(8 + body.length), type, body)
 }
-const full = (type: string, version: number, flags: number, ...payload: Array<Uint8Array | number[] | string>) => box(type, [version, (flags >> 16) & 0xff, (flags >> 8) & 0xff, flags & 0xff], ...payload)
-const mvhd = (timescale: number, duration: number) => full('mvhd', 0, 0, u32be(0), u32be(0), u32be(timescale), u32be(duration), u32be(0x00010000), u16be(0x0100), new Uint8Array(10), new Uint8Array(36), new Uint8Array(24), u32be(2))
+const full = (type: string, version: number, flags: number, ...payload: Array<Uint8Array | number[] | string>) =>
+  box(type, [version, (flags >> 16) & 0xff, (flags >> 8) & 0xff, flags & 0xff], ...payload)
+const mvhd = (timescale: number, duration: number) =>
+  full('mvhd', 0, 0, u32be(0), u32be(0), u32be(timescale), u32be(duration), u32be(0x00010000), u16be(0x0100), new Uint8Array(10), new Uint8Array(36), new Uint8Array(24), u32be(2))
 const mdhd = (timescale: number, duration: number) => full('mdhd', 0, 0, u32be(0), u32be(0), u32be(timescale), u32be(duration), u16be(0x55c4), u16be(0))
 const hdlr = (handler: 'soun' | 'vide') => full('hdlr', 0, 0, u32be(0), handler, new Uint8Array(12), 'handler\0')
 const trak = (handler: 'soun' | 'vide', timescale: number, duration: number) => box('trak', box('mdia', mdhd(timescale, duration), hdlr(handler)))

@@ -65,7 +65,6 @@ export interface PrivateRedisOptions {
   persist?: boolean
 }
 
-
 /** A private redis-server on a free loopback port (non-persistent unless `persist`). */
 export async function startRedis(opts: number | PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const o = typeof opts === 'number' ? { port: opts } : opts

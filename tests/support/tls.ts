@@ -14,7 +14,26 @@ export async function makeTestCert(dir: string): Promise<TestCert> {
   const certFile = join(dir, 'cert.pem')
   const keyFile = join(dir, 'key.pem')
   const p = Bun.spawn(
-    ['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=leetchat-test', '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost', '-keyout', keyFile, '-out', certFile],
+    [
+      'openssl',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=leetchat-test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
     { stdout: 'ignore', stderr: 'pipe' },
   )
   if ((await p.exited) !== 0) throw new Error(`openssl failed: ${await new Response(p.stderr).text()}`)

@@ -62,7 +62,8 @@ describe('spam heuristics', () => {
   })
 
   test('links and contact handles', () => {
-    for (const s of ['https://x.y', 'www.site', 'visit foo.com', 'foo (dot) net', 'add me @cool_kid', 'my snap is x', 'discord?', 't.me/abc']) expect({ s, hit: looksLikeLinkOrHandle(s) }).toEqual({ s, hit: true })
+    for (const s of ['https://x.y', 'www.site', 'visit foo.com', 'foo (dot) net', 'add me @cool_kid', 'my snap is x', 'discord?', 't.me/abc'])
+      expect({ s, hit: looksLikeLinkOrHandle(s) }).toEqual({ s, hit: true })
     for (const s of ['hello there', 'I like math.', 'e-mail me? no', 'a@b', 'what is up']) expect({ s, hit: looksLikeLinkOrHandle(s) }).toEqual({ s, hit: false })
   })
 

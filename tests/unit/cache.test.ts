@@ -101,9 +101,12 @@ describe('guarded cache', () => {
   })
 
   test('a raw cache that rejects or throws becomes a fallback and never rejects', async () => {
-    for (const behaviour of [(op: string) => Promise.reject(new Error(`${op} refused`)), (op: string) => {
-      throw new Error(`${op} threw`)
-    }]) {
+    for (const behaviour of [
+      (op: string) => Promise.reject(new Error(`${op} refused`)),
+      (op: string) => {
+        throw new Error(`${op} threw`)
+      },
+    ]) {
       const errors: string[] = []
       const c = guarded(raw(behaviour), 1000, op => errors.push(op))
       expect(await everyOp(c)).toEqual(FALLBACKS)
@@ -113,7 +116,11 @@ describe('guarded cache', () => {
 
   test('a late rejection after the timeout is not reported twice', async () => {
     const errors: string[] = []
-    const c = guarded(raw(() => Bun.sleep(60).then(() => Promise.reject(new Error('late')))), 20, op => errors.push(op))
+    const c = guarded(
+      raw(() => Bun.sleep(60).then(() => Promise.reject(new Error('late')))),
+      20,
+      op => errors.push(op),
+    )
     expect(await c.get('k')).toBeNull()
     await Bun.sleep(80)
     expect(errors).toEqual(['get'])

@@ -46,7 +46,11 @@ describe('config', () => {
     // A fresh random node id per start unless NODE_ID is set.
     expect(c.nodeId).toMatch(/^[0-9a-f]{12}$/)
     expect(loadConfig({}).nodeId).not.toBe(c.nodeId)
-    expect(loadConfig({ NODE_ID: 'web-1', REDIS_URL: 'redis://10.0.0.5:6379/2', REDIS_PREFIX: 'lc:' })).toMatchObject({ nodeId: 'web-1', redisUrl: 'redis://10.0.0.5:6379/2', redisPrefix: 'lc:' })
+    expect(loadConfig({ NODE_ID: 'web-1', REDIS_URL: 'redis://10.0.0.5:6379/2', REDIS_PREFIX: 'lc:' })).toMatchObject({
+      nodeId: 'web-1',
+      redisUrl: 'redis://10.0.0.5:6379/2',
+      redisPrefix: 'lc:',
+    })
     expect(loadConfig({ UPSTREAMS: '127.0.0.1:3000, 127.0.0.1:3001,[::1]:3002' }).upstreams).toEqual(['127.0.0.1:3000', '127.0.0.1:3001', '[::1]:3002'])
     // A frame must fit the longest text (up to 6 bytes per UTF-16 unit when JSON-escaped).
     expect(c.maxFrameBytes).toBeGreaterThanOrEqual(c.maxTextLength * 6)
@@ -158,7 +162,14 @@ describe('config', () => {
     expect(loadConfig({})).toMatchObject({ screenImages: true, screenThreshold: 0.7, screenTimeoutMs: 5000, screenStrikeWindowSeconds: 86_400 })
     expect(loadConfig({ SCREEN_IMAGES: 'off' }).screenImages).toBe(false)
     expect(loadConfig({ SCREEN_IMAGES: 'on' }).screenImages).toBe(true)
-    for (const [v, n] of [['0', 0], ['1', 1], ['0.85', 0.85], ['.5', 0.5], ['1.0', 1]] as const) expect(loadConfig({ SCREEN_THRESHOLD: v }).screenThreshold).toBe(n)
+    for (const [v, n] of [
+      ['0', 0],
+      ['1', 1],
+      ['0.85', 0.85],
+      ['.5', 0.5],
+      ['1.0', 1],
+    ] as const)
+      expect(loadConfig({ SCREEN_THRESHOLD: v }).screenThreshold).toBe(n)
   })
 
   test('.env.example documents exactly the variables config reads', () => {

@@ -3,7 +3,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dir, '../..')
-const DOCS = ['README.md', 'ops/README.md', 'api/chat/protocol.md', ...readdirSync(join(ROOT, 'docs')).filter(f => f.endsWith('.md')).map(f => `docs/${f}`)]
+const DOCS = [
+  'README.md',
+  'ops/README.md',
+  'api/chat/protocol.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter(f => f.endsWith('.md'))
+    .map(f => `docs/${f}`),
+]
 
 describe('the documentation', () => {
   test('every relative link in the README and docs/ points at a file of the repository', () => {

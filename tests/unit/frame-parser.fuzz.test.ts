@@ -21,7 +21,31 @@ function wellFormed(r: ParseResult) {
 }
 
 // Invisible fillers, tag characters and emoji selectors mixed with text (hole 4).
-const fillerText = fc.array(fc.constantFrom('\u3164', '\u2800', '\u1160', '\uffa0', '\u17b4', '\u180b', '\u034f', '\ufe0e', '\ufe0f', '\u{e0020}', '\u{e007f}', '\u{e01ef}', '❤', '🏴', '#', '\u20e3', 'x', ' '), { maxLength: 20 }).map(a => a.join(''))
+const fillerText = fc
+  .array(
+    fc.constantFrom(
+      '\u3164',
+      '\u2800',
+      '\u1160',
+      '\uffa0',
+      '\u17b4',
+      '\u180b',
+      '\u034f',
+      '\ufe0e',
+      '\ufe0f',
+      '\u{e0020}',
+      '\u{e007f}',
+      '\u{e01ef}',
+      '❤',
+      '🏴',
+      '#',
+      '\u20e3',
+      'x',
+      ' ',
+    ),
+    { maxLength: 20 },
+  )
+  .map(a => a.join(''))
 const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fillerText)
 const field = fc.oneof(fc.constantFrom(...CLIENT_FRAME_TYPES), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', ''), anyText)
 /** Objects that look like frames: a known (or tricky) type plus arbitrary fields of any JSON type. */
@@ -37,7 +61,9 @@ const frameish = fc.record({
   nonce: fc.option(fc.oneof(anyText, fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/), fc.jsonValue()), { nil: undefined }),
 })
 
-const interest = fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: MAX_INTEREST_LENGTH }), fillerText).filter(s => /[a-z0-9]/i.test(s) && s.length <= MAX_INTEREST_LENGTH)
+const interest = fc
+  .oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: MAX_INTEREST_LENGTH }), fillerText)
+  .filter(s => /[a-z0-9]/i.test(s) && s.length <= MAX_INTEREST_LENGTH)
 const validFrame = fc.oneof(
   fc.record({ type: fc.constant('find'), interests: fc.array(interest, { maxLength: MAX_INTERESTS }), random: fc.boolean() }),
   fc.record({
@@ -55,11 +81,17 @@ const validFrame = fc.oneof(
 
 describe('frame parser fuzz', () => {
   test('arbitrary strings (any UTF-16, lone surrogates included) never throw and give a frame or a known code', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 3000 }), s => wellFormed(parse(s))), RUNS)
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 3000 }), s => wellFormed(parse(s))),
+      RUNS,
+    )
   })
 
   test('arbitrary JSON values never throw and give a frame or a known code', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), v => wellFormed(parse(JSON.stringify(v) ?? 'null'))), RUNS)
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), v => wellFormed(parse(JSON.stringify(v) ?? 'null'))),
+      RUNS,
+    )
   })
 
   test('frame-shaped objects with hostile field values never throw', () => {

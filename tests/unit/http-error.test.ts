@@ -16,7 +16,9 @@ describe('one HTTP error shape', () => {
   })
 
   test('a code whose message carries a figure keeps the call site wording; retryAfterMs only when given', async () => {
-    expect(await httpErrorResponse(413, 'too_large', 'request bodies are limited to 5 bytes').json()).toEqual({ error: { code: 'too_large', message: 'request bodies are limited to 5 bytes' } })
+    expect(await httpErrorResponse(413, 'too_large', 'request bodies are limited to 5 bytes').json()).toEqual({
+      error: { code: 'too_large', message: 'request bodies are limited to 5 bytes' },
+    })
     expect(await httpErrorResponse(429, 'too_many_connections', 'at most 2', { retryAfterMs: 1000 }).json()).toEqual({
       error: { code: 'too_many_connections', message: 'at most 2', retryAfterMs: 1000 },
     })

@@ -41,7 +41,6 @@ function setup(env: Record<string, string> = {}) {
 const tick = () => new Promise(r => setTimeout(r, 0))
 
 describe('hub with fake connections', () => {
-
   test('a dropped connection is held: the partner sees reconnecting, the resumer gets what it missed, then back', async () => {
     const { hub, connect } = setup()
     const a = connect()
@@ -80,5 +79,4 @@ describe('hub with fake connections', () => {
     a.say({ type: 'ack', seq: 99 })
     expect(a.conn.last('error')?.code).toBe('bad_frame')
   })
-
 })

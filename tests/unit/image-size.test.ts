@@ -6,8 +6,7 @@ import { png } from '../support/media-files'
 
 const reader = (b: Uint8Array) => async (offset: number, length: number) => b.subarray(offset, offset + length)
 const size = (mime: string, b: Uint8Array) => imageSize(mime, reader(b), b.length)
-const bytes = (...parts: Array<number[] | string>) =>
-  Uint8Array.from(parts.flatMap(p => (typeof p === 'string' ? [...p].map(c => c.charCodeAt(0)) : p)))
+const bytes = (...parts: Array<number[] | string>) => Uint8Array.from(parts.flatMap(p => (typeof p === 'string' ? [...p].map(c => c.charCodeAt(0)) : p)))
 const u16be = (n: number) => [n >> 8, n & 0xff]
 const u16le = (n: number) => [n & 0xff, n >> 8]
 const u24le = (n: number) => [n & 0xff, (n >> 8) & 0xff, n >> 16]

@@ -37,7 +37,7 @@ describe('mailbox', () => {
     expect(mb.receipt('m4')).toBeUndefined()
   })
 
-  test('a new chat forgets them (ids are the client\'s and may restart per chat)', () => {
+  test("a new chat forgets them (ids are the client's and may restart per chat)", () => {
     const mb = busy(2)
     mb.openResends()
     mb.forgetIds()

@@ -114,7 +114,7 @@ describe('matchmaker', () => {
     expect(matches).toEqual([{ a: 'first', b: 'second', common: ['tea'], random: false }])
   })
 
-  test('common interests are every shared interest, in the waiting side\'s order', () => {
+  test("common interests are every shared interest, in the waiting side's order", () => {
     const { mm, matches } = setup()
     mm.enqueue({ id: 'a', interests: ['x', 'y', 'z', 'w'], random: false })
     mm.enqueue({ id: 'b', interests: ['w', 'q', 'y'], random: false })

@@ -12,7 +12,11 @@ import { nginxSize, parseEnvFile, renderNginxConfig, upstreamOf, valuesFromConfi
 const ROOT = resolve(import.meta.dir, '../..')
 const render = (env: Record<string, string>) => renderNginxConfig(valuesFromConfig(loadConfig(env)))
 /** The rendered config without comments, for placeholder and directive checks. */
-const code = (conf: string) => conf.split('\n').map(l => l.replace(/#.*$/, '')).join('\n')
+const code = (conf: string) =>
+  conf
+    .split('\n')
+    .map(l => l.replace(/#.*$/, ''))
+    .join('\n')
 
 describe('nginx template', () => {
   test('upload cap in nginx size units, exactly equal to MAX_UPLOAD_BYTES', () => {
@@ -56,7 +60,11 @@ describe('nginx template', () => {
   })
 
   test('reads env files the way systemd does: comments, blank lines, quotes', () => {
-    expect(parseEnvFile('# c\n\nPUBLIC_URL="https://a.example"\nexport PORT=3001\n; other\nSECRET=\'x y\'\n')).toEqual({ PUBLIC_URL: 'https://a.example', PORT: '3001', SECRET: 'x y' })
+    expect(parseEnvFile('# c\n\nPUBLIC_URL="https://a.example"\nexport PORT=3001\n; other\nSECRET=\'x y\'\n')).toEqual({
+      PUBLIC_URL: 'https://a.example',
+      PORT: '3001',
+      SECRET: 'x y',
+    })
   })
 })
 

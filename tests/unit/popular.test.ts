@@ -60,7 +60,11 @@ describe('popular interests', () => {
     const p = createPopularInterests({ now: () => 0, perAddressHour: 10 })
     for (const ip of ['r1', 'r2', 'r3']) p.record(ip, ['kept'])
     // Enough addresses to fill the bucket several times over with names used once each.
-    for (let a = 0; a < (MAX_NAMES_PER_BUCKET / 10) * 2; a++) p.record(`bot-${a}`, Array.from({ length: 10 }, (_, i) => `spam-${a}-${i}`))
+    for (let a = 0; a < (MAX_NAMES_PER_BUCKET / 10) * 2; a++)
+      p.record(
+        `bot-${a}`,
+        Array.from({ length: 10 }, (_, i) => `spam-${a}-${i}`),
+      )
     // A real interest arriving after the flood still gets in and counts.
     for (const ip of ['r4', 'r5', 'r6']) p.record(ip, ['late-real'])
     const all = await p.top(100_000)

@@ -83,7 +83,7 @@ describe('frame parser: accepted frames', () => {
     expect(f).toEqual({ type: 'find', interests: ['jazz', 'chess club', 'evil', 'zerowidth', 'rtl', 'bell'], random: true })
   })
 
-  test('find drops duplicates after normalisation, keeping the first spelling\'s position', () => {
+  test("find drops duplicates after normalisation, keeping the first spelling's position", () => {
     const f = ok(p({ type: 'find', interests: ['Go', 'chess', ' go', 'GO\u200b', 'Chess'] }))
     expect(f).toMatchObject({ interests: ['go', 'chess'] })
   })
@@ -146,8 +146,26 @@ describe('hot path for text, typing, ack, next and leave', () => {
     fc.string({ unit: 'grapheme', maxLength: 25 }),
     fc.string({ unit: 'binary', maxLength: 25 }),
     // Invisible fillers and emoji selectors (hole 4): blank or not, the two parsers must agree.
-    fc.array(fc.constantFrom('\u3164', '\u2800', '\u115f', '\u034f', '\ufe0f', '\u{e0041}', '\u{e0100}', '\u200b', ' ', 'a', '❤', '1', '\u20e3'), { maxLength: 8 }).map(a => a.join('')),
-    fc.constantFrom('', ' ', '\t\n', '\u00a0', '\ufeff', '\u2028', ' x ', '😀'.repeat(11), '😀'.repeat(20), '😀'.repeat(21), 'é'.repeat(20), '\ud800', 'a'.repeat(64), 'a'.repeat(65), '😀'.repeat(33)),
+    fc
+      .array(fc.constantFrom('\u3164', '\u2800', '\u115f', '\u034f', '\ufe0f', '\u{e0041}', '\u{e0100}', '\u200b', ' ', 'a', '❤', '1', '\u20e3'), { maxLength: 8 })
+      .map(a => a.join('')),
+    fc.constantFrom(
+      '',
+      ' ',
+      '\t\n',
+      '\u00a0',
+      '\ufeff',
+      '\u2028',
+      ' x ',
+      '😀'.repeat(11),
+      '😀'.repeat(20),
+      '😀'.repeat(21),
+      'é'.repeat(20),
+      '\ud800',
+      'a'.repeat(64),
+      'a'.repeat(65),
+      '😀'.repeat(33),
+    ),
   )
   const anyValue = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.object({ maxDepth: 1 }))
   const seq = fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constantFrom(-0, 2 ** 53, 2 ** 53 - 1, 1e300, 0.5), anyValue)

@@ -158,7 +158,14 @@ describe('APNG: what a browser plays', () => {
     const broken = await anim.apng({ width: W, height: H, frames: [{ pixels: calm, width: W, height: H }], declaredFrames: 3 })
     expect(() => parseApng(broken)).toThrow(ApngError)
     expect(await pool().screen(file(broken, 'broken.png'), 'image/png')).toEqual({ score: null, flagged: true, unscreened: 'undecodable' })
-    const outside = await anim.apng({ width: W, height: H, frames: [{ pixels: calm, width: W, height: H }, { pixels: red, width: W, height: H, x: 10 }] })
+    const outside = await anim.apng({
+      width: W,
+      height: H,
+      frames: [
+        { pixels: calm, width: W, height: H },
+        { pixels: red, width: W, height: H, x: 10 },
+      ],
+    })
     expect(await pool().screen(file(outside, 'outside.png'), 'image/png')).toMatchObject({ flagged: true, unscreened: 'undecodable' })
   })
 

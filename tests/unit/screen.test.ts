@@ -173,7 +173,10 @@ describe('failures never block an upload', () => {
 describe('strikes', () => {
   test('flagCount counts flagged images per address hash, separately, within the window', async () => {
     let t = 1_000_000
-    const cache = guarded(createMemoryCache(() => t), 250)
+    const cache = guarded(
+      createMemoryCache(() => t),
+      250,
+    )
     const strikes = createScreenStrikes(cache, 3600)
     expect(await strikes.flagCount('a'.repeat(32))).toBe(0)
     expect(await strikes.record('a'.repeat(32))).toBe(1)

@@ -40,7 +40,17 @@ describe('origin check', () => {
     expect(checkOrigin('http://localhost.evil.example:3000', local)).toBe('forbidden')
   })
   test('anything else is forbidden: other hosts, ports, schemes, "null", junk', () => {
-    for (const o of ['https://evil.example', 'http://chat.example.com', 'https://chat.example.com.evil.example', 'http://127.0.0.1:3001', 'null', '', 'file://', 'javascript:alert(1)', 'x'.repeat(5000)]) {
+    for (const o of [
+      'https://evil.example',
+      'http://chat.example.com',
+      'https://chat.example.com.evil.example',
+      'http://127.0.0.1:3001',
+      'null',
+      '',
+      'file://',
+      'javascript:alert(1)',
+      'x'.repeat(5000),
+    ]) {
       expect(checkOrigin(o, allowed)).toBe('forbidden')
     }
   })

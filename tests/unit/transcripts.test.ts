@@ -43,8 +43,14 @@ describe('rolling transcripts', () => {
 describe('rolling transcripts against a plain model', () => {
   test('the ring keeps exactly what a list trimmed by lines and characters keeps', () => {
     let seed = 7
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n)
-    for (const [maxLines, maxChars] of [[1, 50], [3, 20], [5, 1000], [30, 12_000], [4, 9]] as const) {
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n
+    for (const [maxLines, maxChars] of [
+      [1, 50],
+      [3, 20],
+      [5, 1000],
+      [30, 12_000],
+      [4, 9],
+    ] as const) {
       const t = createTranscripts({ maxLines, maxChars })
       const model: Array<{ from: string; body: string; at: number }> = []
       for (let i = 0; i < 400; i++) {

@@ -9,10 +9,54 @@ import { createFrameParser } from '../../api/chat/protocol'
 
 /** Every filler the server strips, one per entry (astral ones as surrogate pairs). */
 const FILLERS = [
-  '\u034f', '\u115f', '\u1160', '\u17b4', '\u17b5', '\u180b', '\u180c', '\u180d', '\u180e', '\u180f', '\u2800', '\u3164', '\ufe00', '\ufe0e', '\ufe0f', '\uffa0',
-  '\u{e0000}', '\u{e0001}', '\u{e0041}', '\u{e007f}', '\u{e0100}', '\u{e01ef}',
+  '\u034f',
+  '\u115f',
+  '\u1160',
+  '\u17b4',
+  '\u17b5',
+  '\u180b',
+  '\u180c',
+  '\u180d',
+  '\u180e',
+  '\u180f',
+  '\u2800',
+  '\u3164',
+  '\ufe00',
+  '\ufe0e',
+  '\ufe0f',
+  '\uffa0',
+  '\u{e0000}',
+  '\u{e0001}',
+  '\u{e0041}',
+  '\u{e007f}',
+  '\u{e0100}',
+  '\u{e01ef}',
 ]
-const TRICKY = [...FILLERS, ' ', '\u200b', '\u200d', '\u00a0', '\u3000', 'a', 'E', '1', '#', '\u20e3', '❤', '🏴', '\u{e0067}', '\u{e0062}', '\u{e0065}', '\u{e006e}', 'é', 'e\u0301', 'ｃ', 'ß', 'İ', '\ud800']
+const TRICKY = [
+  ...FILLERS,
+  ' ',
+  '\u200b',
+  '\u200d',
+  '\u00a0',
+  '\u3000',
+  'a',
+  'E',
+  '1',
+  '#',
+  '\u20e3',
+  '❤',
+  '🏴',
+  '\u{e0067}',
+  '\u{e0062}',
+  '\u{e0065}',
+  '\u{e006e}',
+  'é',
+  'e\u0301',
+  'ｃ',
+  'ß',
+  'İ',
+  '\ud800',
+]
 const tricky = fc.array(fc.constantFrom(...TRICKY), { maxLength: 12 }).map(a => a.join(''))
 const anything = fc.oneof(tricky, fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }))
 
@@ -63,7 +107,15 @@ describe('message text', () => {
   })
 
   test('emoji keep VS15/VS16, keycaps and subdivision flags; other selectors and smuggled tags go', () => {
-    for (const e of ['❤\ufe0f', '☺\ufe0e', '1\ufe0f\u20e3', '#\ufe0f\u20e3', '🏳\ufe0f\u200d🌈', '\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}', '\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}']) {
+    for (const e of [
+      '❤\ufe0f',
+      '☺\ufe0e',
+      '1\ufe0f\u20e3',
+      '#\ufe0f\u20e3',
+      '🏳\ufe0f\u200d🌈',
+      '\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}',
+      '\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
+    ]) {
       expect(cleanText(e)).toBe(e)
       expect(isVisible(cleanText(e))).toBe(true)
     }

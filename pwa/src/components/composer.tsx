@@ -83,81 +83,81 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
 
   return (
     <>
-    {(counter || cut > 0) && (
-      <p class={cut > 0 ? 'composer-note error' : 'composer-note'} role="status">
-        {cut > 0 && <span>Too long: the last {cut.toLocaleString()} characters were cut.</span>}
-        {counter && (
-          <span class="counter">
-            {text.length.toLocaleString()} / {maxLength.toLocaleString()}
-          </span>
+      {(counter || cut > 0) && (
+        <p class={cut > 0 ? 'composer-note error' : 'composer-note'} role="status">
+          {cut > 0 && <span>Too long: the last {cut.toLocaleString()} characters were cut.</span>}
+          {counter && (
+            <span class="counter">
+              {text.length.toLocaleString()} / {maxLength.toLocaleString()}
+            </span>
+          )}
+        </p>
+      )}
+      <form class="composer" onSubmit={send} aria-label="Send a message">
+        {recording ? (
+          <>
+            <button type="button" class="icon-btn" aria-label="Cancel voice note" onClick={voice.cancel}>
+              <Icon name="trash" />
+            </button>
+            <div class={voice.cancelArmed ? 'recording cancel' : 'recording'} role="status">
+              <span class="red" aria-hidden="true" />
+              {/* Elapsed only (the limit shows in its last ten seconds): the bar fits one line at 320 px. */}
+              <span class={voice.maxSeconds - voice.elapsed <= 10 ? 'timer ending' : 'timer'}>
+                {duration(voice.elapsed)}
+                {voice.maxSeconds - voice.elapsed <= 10 && ` / ${duration(voice.maxSeconds)}`}
+              </span>
+              <span class="hint">
+                {voice.state === 'opening' ? (
+                  'Starting mic…'
+                ) : voice.cancelArmed ? (
+                  'Release to cancel'
+                ) : voice.mode === 'toggle' ? (
+                  'Tap the mic to send'
+                ) : (
+                  <>
+                    <span class="wide">Release to send · slide away to cancel</span>
+                    <span class="narrow">Slide to cancel</span>
+                  </>
+                )}
+              </span>
+            </div>
+          </>
+        ) : (
+          <>
+            <button type="button" class="icon-btn" aria-label="Attach a photo or file" onClick={() => picker.current?.click()}>
+              <Icon name="clip" />
+            </button>
+            <input ref={picker} class="sr-only" type="file" accept={ACCEPT} tabIndex={-1} aria-hidden="true" onChange={onPick} />
+            <textarea
+              ref={field}
+              value={text}
+              rows={lines}
+              dir="auto"
+              placeholder="Message"
+              aria-label="Message"
+              enterkeyhint={desktop() ? 'send' : 'enter'}
+              onInput={onInput}
+              onKeyDown={onKeyDown}
+              onBlur={stopTyping}
+            />
+          </>
         )}
-      </p>
-    )}
-    <form class="composer" onSubmit={send} aria-label="Send a message">
-      {recording ? (
-        <>
-          <button type="button" class="icon-btn" aria-label="Cancel voice note" onClick={voice.cancel}>
-            <Icon name="trash" />
+        {text.trim() && !recording ? (
+          <button type="submit" class="icon-btn send" aria-label="Send">
+            <Icon name="send" />
           </button>
-          <div class={voice.cancelArmed ? 'recording cancel' : 'recording'} role="status">
-            <span class="red" aria-hidden="true" />
-            {/* Elapsed only (the limit shows in its last ten seconds): the bar fits one line at 320 px. */}
-            <span class={voice.maxSeconds - voice.elapsed <= 10 ? 'timer ending' : 'timer'}>
-              {duration(voice.elapsed)}
-              {voice.maxSeconds - voice.elapsed <= 10 && ` / ${duration(voice.maxSeconds)}`}
-            </span>
-            <span class="hint">
-              {voice.state === 'opening' ? (
-                'Starting mic…'
-              ) : voice.cancelArmed ? (
-                'Release to cancel'
-              ) : voice.mode === 'toggle' ? (
-                'Tap the mic to send'
-              ) : (
-                <>
-                  <span class="wide">Release to send · slide away to cancel</span>
-                  <span class="narrow">Slide to cancel</span>
-                </>
-              )}
-            </span>
-          </div>
-        </>
-      ) : (
-        <>
-          <button type="button" class="icon-btn" aria-label="Attach a photo or file" onClick={() => picker.current?.click()}>
-            <Icon name="clip" />
+        ) : (
+          <button
+            type="button"
+            class={recording ? 'icon-btn mic rec' : 'icon-btn mic'}
+            aria-label={recording ? 'Send voice note' : 'Record a voice note (hold, or click to start)'}
+            aria-pressed={recording}
+            {...voice.handlers}
+          >
+            <Icon name="mic" />
           </button>
-          <input ref={picker} class="sr-only" type="file" accept={ACCEPT} tabIndex={-1} aria-hidden="true" onChange={onPick} />
-          <textarea
-            ref={field}
-            value={text}
-            rows={lines}
-            dir="auto"
-            placeholder="Message"
-            aria-label="Message"
-            enterkeyhint={desktop() ? 'send' : 'enter'}
-            onInput={onInput}
-            onKeyDown={onKeyDown}
-            onBlur={stopTyping}
-          />
-        </>
-      )}
-      {text.trim() && !recording ? (
-        <button type="submit" class="icon-btn send" aria-label="Send">
-          <Icon name="send" />
-        </button>
-      ) : (
-        <button
-          type="button"
-          class={recording ? 'icon-btn mic rec' : 'icon-btn mic'}
-          aria-label={recording ? 'Send voice note' : 'Record a voice note (hold, or click to start)'}
-          aria-pressed={recording}
-          {...voice.handlers}
-        >
-          <Icon name="mic" />
-        </button>
-      )}
-    </form>
+        )}
+      </form>
     </>
   )
 }

@@ -95,9 +95,7 @@ function Media({ item, onView }: { item: MediaItem; onView(url: string, alt: str
         <Icon name="file" />
         <span>
           <b>{m.name}</b>
-          <small>
-            {bytes(m.size)} · Download
-          </small>
+          <small>{bytes(m.size)} · Download</small>
         </span>
       </a>
     </div>

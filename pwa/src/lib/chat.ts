@@ -367,7 +367,14 @@ export class ChatController {
         if (!c || c.ended) return
         this.endChat({ by: f.by, reason: f.reason })
         return this.set({
-          announce: f.by === 'stranger' ? 'Stranger has left the chat.' : f.reason === 'timeout' ? "The stranger's connection was lost. The chat has ended." : f.reason === 'interrupted' ? 'The chat was interrupted by the server; start again.' : 'The chat has ended.',
+          announce:
+            f.by === 'stranger'
+              ? 'Stranger has left the chat.'
+              : f.reason === 'timeout'
+                ? "The stranger's connection was lost. The chat has ended."
+                : f.reason === 'interrupted'
+                  ? 'The chat was interrupted by the server; start again.'
+                  : 'The chat has ended.',
         })
       }
       case 'error':
@@ -436,8 +443,7 @@ export class ChatController {
     if (!p || this.uploads.has(key)) return
     const ctl = new AbortController()
     this.uploads.set(key, ctl)
-    const update = (patch: Partial<UploadItem>) =>
-      this.patchChat(c => ({ ...c, items: c.items.map(i => (i.key === key && i.kind === 'upload' ? { ...i, ...patch } : i)) }))
+    const update = (patch: Partial<UploadItem>) => this.patchChat(c => ({ ...c, items: c.items.map(i => (i.key === key && i.kind === 'upload' ? { ...i, ...patch } : i)) }))
     update({ waiting: false, error: null, retryable: false, progress: 0 })
     try {
       const { upload } = await import('./upload')

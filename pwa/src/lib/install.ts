@@ -15,8 +15,7 @@ let deferred: InstallPromptEvent | null = null
 let listener: ((o: InstallOffer) => void) | null = null
 let menuListener: ((can: boolean) => void) | null = null
 
-export const isStandalone = () =>
-  matchMedia('(display-mode: standalone)').matches || (navigator as { standalone?: boolean }).standalone === true
+export const isStandalone = () => matchMedia('(display-mode: standalone)').matches || (navigator as { standalone?: boolean }).standalone === true
 
 const isIosSafari = () => {
   const ua = navigator.userAgent

@@ -149,35 +149,35 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
       </TopBar>
       <ConnectionStrip conn={state.conn} partnerAway={chat.partnerAway && !ended} />
       <div class="log-wrap">
-      <div class="log" ref={log} onScroll={onScroll} role="log" aria-label="Conversation" aria-live="polite" aria-relevant="additions">
-        <ol class="msgs" ref={list_}>
-          <li class="banner">
-            {chat.common.length ? (
-              <>
-                You're chatting with a stranger — you both like <strong>{list(chat.common)}</strong>.
-              </>
-            ) : (
-              "You're chatting with a random stranger. Say hi!"
-            )}
-          </li>
-          {chat.items.map(item => (
-            <Message
-              key={item.key}
-              item={item}
-              open={!ended}
-              onView={(url, alt) => setViewing({ url, alt })}
-              onDismiss={k => ctl.dismiss(k)}
-              onRetry={k => ctl.retry(k)}
-              onRetryUpload={k => ctl.retryUpload(k)}
-            />
-          ))}
-        </ol>
-      </div>
-      {unseen > 0 && (
-        <button type="button" class="pill" onClick={showNew}>
-          {unseen === 1 ? '1 new message' : `${unseen} new messages`} <span aria-hidden="true">↓</span>
-        </button>
-      )}
+        <div class="log" ref={log} onScroll={onScroll} role="log" aria-label="Conversation" aria-live="polite" aria-relevant="additions">
+          <ol class="msgs" ref={list_}>
+            <li class="banner">
+              {chat.common.length ? (
+                <>
+                  You're chatting with a stranger — you both like <strong>{list(chat.common)}</strong>.
+                </>
+              ) : (
+                "You're chatting with a random stranger. Say hi!"
+              )}
+            </li>
+            {chat.items.map(item => (
+              <Message
+                key={item.key}
+                item={item}
+                open={!ended}
+                onView={(url, alt) => setViewing({ url, alt })}
+                onDismiss={k => ctl.dismiss(k)}
+                onRetry={k => ctl.retry(k)}
+                onRetryUpload={k => ctl.retryUpload(k)}
+              />
+            ))}
+          </ol>
+        </div>
+        {unseen > 0 && (
+          <button type="button" class="pill" onClick={showNew}>
+            {unseen === 1 ? '1 new message' : `${unseen} new messages`} <span aria-hidden="true">↓</span>
+          </button>
+        )}
       </div>
       <div class="typing-row" aria-hidden="true">
         {chat.typing && !ended && (

@@ -32,7 +32,9 @@ export function Home({ state, offer, onStart }: Props) {
   }, [state.conn === 'open'])
 
   const suggestions = popular.filter(p => !interests.includes(p)).slice(0, 6)
-  const chosen = normaliseInterests([...interests, ...text.split(",")]).filter(i => i.length <= MAX_INTEREST_LENGTH).slice(0, MAX_INTERESTS)
+  const chosen = normaliseInterests([...interests, ...text.split(',')])
+    .filter(i => i.length <= MAX_INTEREST_LENGTH)
+    .slice(0, MAX_INTERESTS)
   const canStart = chosen.length > 0 || random
 
   // One tap always starts: text still being typed is part of what Start sends (it does not turn

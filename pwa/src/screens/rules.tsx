@@ -29,24 +29,24 @@ export function Rules() {
 export function RulesText() {
   return (
     <>
-          <p>leetChat pairs you with a stranger. Keep it a place people want to come back to.</p>
-          <h2>Who may use it</h2>
-          <p>You must be 18 or older, or 13 or older with a parent's or guardian's permission.</p>
-          <h2>What is not allowed</h2>
-          <ul>
-            <li>Harassment, threats, hate or bullying.</li>
-            <li>Sexual content or requests, and anything sexual involving a minor.</li>
-            <li>Spam, scams, advertising, or links to malware.</li>
-            <li>Sharing someone else's personal details or private photos.</li>
-            <li>Anything illegal where you or the stranger live.</li>
-          </ul>
-          <h2>Look after yourself</h2>
-          <ul>
-            <li>Don't share your name, address, phone number or passwords.</li>
-            <li>You can leave any chat at once, and report anyone who breaks these rules (the flag in a chat).</li>
-            <li>Photos and voice notes disappear after a while, but the stranger can still save them. Send only what you would be fine with anyone seeing.</li>
-          </ul>
-          <p>Reported addresses may be banned. Moderators may read the conversation when a report includes it.</p>
+      <p>leetChat pairs you with a stranger. Keep it a place people want to come back to.</p>
+      <h2>Who may use it</h2>
+      <p>You must be 18 or older, or 13 or older with a parent's or guardian's permission.</p>
+      <h2>What is not allowed</h2>
+      <ul>
+        <li>Harassment, threats, hate or bullying.</li>
+        <li>Sexual content or requests, and anything sexual involving a minor.</li>
+        <li>Spam, scams, advertising, or links to malware.</li>
+        <li>Sharing someone else's personal details or private photos.</li>
+        <li>Anything illegal where you or the stranger live.</li>
+      </ul>
+      <h2>Look after yourself</h2>
+      <ul>
+        <li>Don't share your name, address, phone number or passwords.</li>
+        <li>You can leave any chat at once, and report anyone who breaks these rules (the flag in a chat).</li>
+        <li>Photos and voice notes disappear after a while, but the stranger can still save them. Send only what you would be fine with anyone seeing.</li>
+      </ul>
+      <p>Reported addresses may be banned. Moderators may read the conversation when a report includes it.</p>
     </>
   )
 }

@@ -21,9 +21,10 @@ self.onmessage = (e: MessageEvent<{ id: number; path: string }>) => {
   else if (what === 'count') answer(0)
   else if (what === 'slow') setTimeout(() => answer(0), Number(arg))
   else if (what === 'undecodable') postMessage({ type: 'result', id, ok: false, error: 'Input file contains unsupported image format' })
-  else if (what === 'spin') for (;;) {
-    // spin until killed
-  }
+  else if (what === 'spin')
+    for (;;) {
+      // spin until killed
+    }
   else if (what === 'crash')
     setTimeout(() => {
       throw new Error('boom')
