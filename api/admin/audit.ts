@@ -3,23 +3,9 @@
 import { and, desc, eq, like, lt, type SQL } from 'drizzle-orm'
 import { tables, type Db } from '../../db'
 import { cleanText } from '../chat/text'
+import type { AuditAction } from './types'
 
-export const AUDIT_ACTIONS = [
-  'sign_in',
-  'sign_in_failed',
-  'sign_out',
-  'dismiss',
-  'ban',
-  'quarantine',
-  'unban',
-  'account_add',
-  'account_remove',
-  'password_change',
-  'totp_enrol',
-  'totp_disable',
-  'address_lookup',
-] as const
-export type AuditAction = (typeof AUDIT_ACTIONS)[number]
+export { AUDIT_ACTIONS, type AuditAction } from './types'
 
 export interface AuditEntry {
   id: number

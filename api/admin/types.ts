@@ -115,3 +115,21 @@ export interface LiveView {
   hour: LiveSample[]
   day: LiveSample[]
 }
+
+/** Every kind of audit row (the console's filter offers these; the API refuses others). */
+export const AUDIT_ACTIONS = [
+  'sign_in',
+  'sign_in_failed',
+  'sign_out',
+  'dismiss',
+  'ban',
+  'quarantine',
+  'unban',
+  'account_add',
+  'account_remove',
+  'password_change',
+  'totp_enrol',
+  'totp_disable',
+  'address_lookup',
+] as const
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]

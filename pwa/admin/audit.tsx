@@ -1,24 +1,9 @@
 // The audit log, newest first, filtered by who and what.
 import { useEffect, useState } from 'preact/hooks'
-import type { AuditView } from '../../api/admin/types'
+import { AUDIT_ACTIONS, type AuditView } from '../../api/admin/types'
 import { get, printable, when } from './api'
 
-const ACTIONS = [
-  '',
-  'sign_in',
-  'sign_in_failed',
-  'sign_out',
-  'dismiss',
-  'ban',
-  'quarantine',
-  'unban',
-  'account_add',
-  'account_remove',
-  'password_change',
-  'totp_enrol',
-  'totp_disable',
-  'address_lookup',
-]
+const ACTIONS = ['', ...AUDIT_ACTIONS]
 
 export function AuditLog() {
   const [rows, setRows] = useState<AuditView[]>([])
