@@ -22,6 +22,8 @@ interface Outcome {
   failed: number
   skipped: number
   note?: string
+  /** Names of the failed tests, so the summary (the part of a CI log that is kept) says which. */
+  failures?: string[]
 }
 
 const wanted = new Set(process.argv.slice(2))
@@ -48,6 +50,7 @@ async function bunSuite(suite: string, dir: string, env: Record<string, string> 
     o.failed = attr('failures') + attr('errors')
     o.skipped = attr('skipped')
     o.passed = tests - o.failed - o.skipped
+    o.failures = junitFailures(text)
   }
   // A crash before any report (or a failing exit with no failed test) still counts as a failure.
   if (code !== 0 && o.failed === 0) {
@@ -55,6 +58,17 @@ async function bunSuite(suite: string, dir: string, env: Record<string, string> 
     o.note = `bun test exited ${code}`
   }
   outcomes.push(o)
+}
+
+/** `file > test name` of every <testcase> that holds a <failure> or <error>. */
+function junitFailures(xml: string): string[] {
+  const out: string[] = []
+  for (const m of xml.matchAll(/<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    if (!m[2] || !/<(failure|error)\b/.test(m[2])) continue
+    const attr = (name: string) => m[1].match(new RegExp(`\\b${name}="([^"]*)"`))?.[1] ?? ''
+    out.push(`${attr('file') || attr('classname')} > ${attr('name')}`.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>'))
+  }
+  return out
 }
 
 async function playwrightSuite() {
@@ -119,7 +133,10 @@ try {
 }
 
 console.log('\n=== summary ===')
-for (const o of outcomes) console.log(`${o.suite}: ${o.passed} passed, ${o.failed} failed, ${o.skipped} skipped${o.note ? ` (${o.note})` : ''}`)
+for (const o of outcomes) {
+  console.log(`${o.suite}: ${o.passed} passed, ${o.failed} failed, ${o.skipped} skipped${o.note ? ` (${o.note})` : ''}`)
+  for (const f of o.failures ?? []) console.log(`  failed: ${f}`)
+}
 const passed = outcomes.reduce((n, o) => n + o.passed, 0)
 const failed = outcomes.reduce((n, o) => n + o.failed, 0)
 console.log(`${passed} passed, ${failed} failed`)
