@@ -39,6 +39,13 @@ export interface ImageScreen {
   readonly enabled: boolean
   /** `path` is a file the worker thread can read (the upload's temp file). */
   screen(path: string, mime: string): Promise<ScreenVerdict>
+  /**
+   * Starts the classifier (and its model load) now if none runs, so the image that follows does not
+   * spend its `timeoutMs` on the load; called when an image upload ticket is issued.
+   */
+  warm(): void
+  /** The model is loaded and answering. */
+  isReady(): boolean
   /** The classifier process, while one runs (for monitoring and tests). */
   workerPid(): number | null
   /** Terminates the worker (shutdown). */
@@ -68,6 +75,8 @@ export interface ImageScreenOptions {
 export const screeningOff: ImageScreen = {
   enabled: false,
   screen: async () => ({ score: null, flagged: false }),
+  warm: () => {},
+  isReady: () => false,
   workerPid: () => null,
   close: async () => {},
 }
@@ -191,26 +200,30 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
     pump()
   }
 
+  /** Starts a worker unless one runs; false while a failed load pauses retries or if none can start. */
+  function startWorker(): boolean {
+    if (worker) return true
+    if (performance.now() < downUntil) return false
+    try {
+      spawn()
+      return true
+    } catch (err) {
+      // A missing worker script, or a process that could not be started: a failed load.
+      log.error('could not start the screening worker', { err, retryInMs: retryAfterMs })
+      worker = null
+      downUntil = performance.now() + retryAfterMs
+      return false
+    }
+  }
+
   function pump() {
     if (closed || busy) return
     while (queue[0]?.abandoned) queue.shift()
     const job = queue[0]
     if (!job) return
-    if (!worker) {
-      if (performance.now() < downUntil) {
-        for (const j of queue.splice(0)) j.settle(unscreened('unavailable'))
-        return
-      }
-      try {
-        spawn()
-      } catch (err) {
-        // A missing worker script, or a process that could not be started: a failed load.
-        log.error('could not start the screening worker', { err, retryInMs: retryAfterMs })
-        worker = null
-        downUntil = performance.now() + retryAfterMs
-        for (const j of queue.splice(0)) j.settle(unscreened('unavailable'))
-        return
-      }
+    if (!worker && !startWorker()) {
+      for (const j of queue.splice(0)) j.settle(unscreened('unavailable'))
+      return
     }
     if (!ready) return
     queue.shift()
@@ -254,6 +267,10 @@ export function createImageScreen(opts: ImageScreenOptions): ImageScreen {
         pump()
       })
     },
+    warm() {
+      if (!closed) startWorker()
+    },
+    isReady: () => worker !== null && ready,
     workerPid: () => worker?.pid ?? null,
     async close() {
       closed = true

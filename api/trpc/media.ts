@@ -43,6 +43,8 @@ export const mediaRouter = router({
         size: input.size,
       })
       if (!issued) throw appError('SERVICE_UNAVAILABLE', 'cache_unavailable', 'uploads are unavailable for a moment (ticket store unreachable), try again')
+      // The upload follows in a moment: have the classifier loaded by then (a no-op once it runs).
+      if (input.kind === 'image') ctx.services.screening.screen.warm()
       return { uploadUrl: `/upload/${issued.token}`, expiresAt: issued.expiresAt, maxBytes: config.maxUploadBytes }
     }),
 })

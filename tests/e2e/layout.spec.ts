@@ -23,7 +23,7 @@ async function seedPopular(browser: Browser) {
     const context = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': `10.253.${Math.floor(Math.random() * 250)}.${person + 1}` } })
     const page = await context.newPage()
     await page.goto('/')
-    await page.evaluate(async interests => {
+    const outcome = await page.evaluate(async interests => {
       const ws = new WebSocket(`ws://${location.host}/chat`)
       const frames: Array<Record<string, unknown>> = []
       const waiters: Array<() => void> = []
@@ -55,13 +55,24 @@ async function seedPopular(browser: Browser) {
         let n = 0
         while (zeros(new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(`${token}:${n.toString(36)}`)))) < bits) n++
         ws.send(JSON.stringify({ type: 'proof', token, nonce: n.toString(36) }))
-        await next(['queued'])
-      }
+        const after = await next(['queued', 'error'])
+        if (after.type === 'error') return `the find after the proof was refused: ${JSON.stringify(after)}`
+      } else if (f.type === 'error') return `the find was refused: ${JSON.stringify(f)}`
       ws.send(JSON.stringify({ type: 'leave' }))
       ws.close(1000)
+      return 'queued'
     }, POPULAR)
+    expect(outcome, `seeding person ${person}`).toBe('queued')
     await context.close()
   }
+  // What the home screen will ask for: the seeded names are there (the message shows the list if not).
+  await expect
+    .poll(async () => {
+      const res = await fetch(`${test.info().project.use.baseURL}/trpc/interests.popular?input=${encodeURIComponent(JSON.stringify({ limit: 12 }))}`)
+      const body = (await res.json()) as { result?: { data: Array<{ name: string }> } }
+      return (body.result?.data ?? []).map(p => p.name)
+    })
+    .toEqual(expect.arrayContaining(['movies']))
 }
 
 for (const [size, viewport] of [

@@ -64,6 +64,25 @@ describe('verdicts', () => {
     // `ms` is the fake's count of images its process has seen: the same process took all three.
     expect(vs.map(v => v.ms)).toEqual([1, 2, 3])
   })
+
+  test('warm() starts the classifier before any image, so the first image does not pay for the load', async () => {
+    const { s } = pool()
+    expect(s.workerPid()).toBeNull()
+    s.warm()
+    const pid = s.workerPid()
+    expect(pid).not.toBeNull()
+    for (let i = 0; i < 200 && !s.isReady(); i++) await Bun.sleep(10)
+    expect(s.isReady()).toBe(true)
+    s.warm() // a no-op while it runs: the same process screens the image
+    expect(await s.screen('score:0.1', 'image/png')).toMatchObject({ flagged: false, ms: 1 })
+    expect(s.workerPid()).toBe(pid)
+  })
+
+  test('SCREEN_IMAGES=off: warm() starts nothing and it is never ready', () => {
+    screeningOff.warm()
+    expect(screeningOff.isReady()).toBe(false)
+    expect(screeningOff.workerPid()).toBeNull()
+  })
 })
 
 describe('priority', () => {
