@@ -77,6 +77,29 @@ function junitFailures(xml: string): string[] {
   return out
 }
 
+interface PlaywrightSuiteJson {
+  file?: string
+  specs?: Array<{ title: string; file?: string; line?: number; tests?: Array<{ status?: string }> }>
+  suites?: PlaywrightSuiteJson[]
+}
+interface PlaywrightReport {
+  stats?: { expected?: number; unexpected?: number; flaky?: number; skipped?: number }
+  suites?: PlaywrightSuiteJson[]
+}
+
+/** `file:line > title` of every spec whose outcome is `status` ('unexpected' = failed, 'flaky'). */
+function playwrightNames(report: PlaywrightReport, status: string): string[] {
+  const out: string[] = []
+  const walk = (suite: PlaywrightSuiteJson) => {
+    for (const spec of suite.specs ?? []) {
+      if (spec.tests?.some(t => t.status === status)) out.push(`${spec.file ?? suite.file}:${spec.line ?? 0} > ${spec.title}`)
+    }
+    for (const child of suite.suites ?? []) walk(child)
+  }
+  for (const suite of report.suites ?? []) walk(suite)
+  return out
+}
+
 async function playwrightSuite() {
   console.log('\n=== e2e (playwright + chromium) ===')
   const build = await run(['npx', 'vite', 'build', '--config', 'pwa/vite.config.ts', '--logLevel', 'warn'], {})
@@ -88,7 +111,11 @@ async function playwrightSuite() {
   const code = await run(['npx', 'playwright', 'test', '-c', 'tests/e2e/playwright.config.ts', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: json })
   const o: Outcome = { suite: 'e2e', passed: 0, failed: 0, skipped: 0 }
   if (existsSync(json)) {
-    const stats = JSON.parse(readFileSync(json, 'utf8')).stats ?? {}
+    const report = JSON.parse(readFileSync(json, 'utf8')) as PlaywrightReport
+    const stats = report.stats ?? {}
+    o.failures = playwrightNames(report, 'unexpected')
+    const flaky = playwrightNames(report, 'flaky')
+    if (flaky.length) console.log(`flaky (passed on a retry):\n${flaky.map(f => `  ${f}`).join('\n')}`)
     o.passed = (stats.expected ?? 0) + (stats.flaky ?? 0)
     // Passed only on a retry (CI retries once): counted as passed, but said.
     if (stats.flaky) o.note = `${stats.flaky} flaky: passed on a retry`
