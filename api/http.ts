@@ -7,13 +7,14 @@ import type { Server } from 'bun'
 import { resolve } from 'node:path'
 import type { Services } from './services'
 import type { WsData } from './chat/socket-adapter'
-import { appRouter } from './trpc/router'
+import { createAppRouter } from './trpc/router'
 import { createContext } from './trpc/context'
 import { createStaticHandler } from './static'
 import { accessLog, loggablePath } from './ops/access-log'
 import { createReadiness } from './ops/readiness'
 import { heapReport, isDirectLoopback } from './ops/heap'
 import { mountMediaRoutes } from './media/routes'
+import { httpDeps } from './http-deps'
 import { requireAllowedOrigin, securityHeaders } from './safety/headers'
 import { httpError } from './http-error'
 import type { AdminConsole } from './admin/console'
@@ -29,6 +30,7 @@ const TRPC_MAX_BATCH = 16
 
 export function createHttpApp(services: Services, opts: { staticRoot?: string; admin?: AdminConsole | null } = {}) {
   const { log, db, cache, config, metrics, drain } = services
+  const deps = httpDeps(services)
   const app = new Hono<HttpEnv>()
   const staticRoot = opts.staticRoot ?? resolve(import.meta.dir, '../pwa/dist')
   const serveStatic = createStaticHandler(staticRoot, { wsPath: services.config.wsPath })
@@ -92,10 +94,15 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
       onError: c => httpError(c, 413, 'too_large', `request bodies are limited to ${TRPC_MAX_BODY} bytes`),
     }),
     trpcServer({
-      router: appRouter,
+      router: createAppRouter(deps.trpc),
       endpoint: '/trpc',
       maxBatchSize: TRPC_MAX_BATCH,
-      createContext: (_opts, c) => createContext(services, c, (c.env as Server<WsData>)?.requestIP?.(c.req.raw)?.address ?? null),
+      createContext: (_opts, c) =>
+        createContext(deps.trpcContext, {
+          authorization: c.req.header('authorization'),
+          forwardedFor: c.req.header('x-forwarded-for'),
+          peer: (c.env as Server<WsData>)?.requestIP?.(c.req.raw)?.address ?? null,
+        }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc procedure failed', { path, err: error.cause ?? error })
       },
@@ -107,7 +114,7 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
   else app.all('/admin/*', c => httpError(c, 404, 'not_found')).all('/admin', c => httpError(c, 404, 'not_found'))
 
   // PUT /upload/:ticket and GET /media/:id (signed links).
-  mountMediaRoutes(app, services)
+  mountMediaRoutes(app, deps.media)
 
   app.get('*', async c => {
     const res = await serveStatic(c.req.path, (c.req.header('accept') ?? '').includes('text/html'), c.req.header('accept-encoding'))

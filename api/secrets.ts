@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RedisConnections } from './cluster/redis'
-import { addressKey } from './safety/client-ip'
+import { addressKey } from './ip-address'
 
 export interface Secrets {
   /** HMAC-SHA256 of `data`, base64url. */

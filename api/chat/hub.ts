@@ -1,12 +1,13 @@
 // The chat hub: wires the rules (chat-rules.ts) to a backend (one node: local-backend.ts;
-// several: cluster/redis-backend.ts) and a match queue, and runs each connection's life: hello,
-// resume and replay, frames, goodbye. It knows connections only through the Connection
-// interface; socket-adapter.ts turns Bun's WebSocket events into these calls.
+// several: cluster/redis-backend.ts) and a match queue, and routes what they report (frames
+// arriving for a session, state applied, expiry, take-over, address actions, matches) to the
+// sessions this node holds. A connection's own life (hello, resume and replay, frames in,
+// goodbye) is connection-lifecycle.ts; socket-adapter.ts turns Bun's WebSocket events into
+// those calls.
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
-import { newSessionToken } from '../ids'
-import type { Connection } from './connection'
 import type { ChatGuard } from './guard'
+import { createConnectionLifecycle } from './connection-lifecycle'
 import { createOutbound } from './outbound'
 import { createHeldByAddress } from './held-by-address'
 import { startOnlineBroadcast } from './online-broadcast'
@@ -14,8 +15,8 @@ import { createChatRules, type HubObserver, type Outcome } from './chat-rules'
 import type { AddressAction, ChatBackend } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
-import { createFrameParser, encodeEphemeral, type ErrorCode, type Limits, type MediaInfo } from './protocol'
-import { moveSession, viewOf, type LocalSession, type SessionView } from './session'
+import { encodeEphemeral, type ErrorCode, type MediaInfo } from './protocol'
+import { viewOf, type LocalSession, type SessionView } from './session'
 
 export type { HubObserver } from './chat-rules'
 export type { SessionView } from './session'
@@ -59,26 +60,20 @@ export type Hub = ReturnType<typeof createHub>
 export function createHub(deps: HubDeps) {
   const { config, backend, queue, guard, log, metrics, popular } = deps
   const now = deps.now ?? Date.now
-  const parse = createFrameParser(config)
   const observers: HubObserver[] = []
-  const limits: Limits = { maxTextLength: config.maxTextLength, maxUploadBytes: config.maxUploadBytes, mediaTtlSeconds: config.mediaLinkTtlSeconds }
   const outbound = createOutbound(metrics)
   const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now, outbound })
   const { sendTo } = rules
   const sendJson = outbound.json
 
-  // Counted on every frame: a handle, not a name lookup.
-  const framesIn = metrics.counter('frames_in_total')
-  let connected = 0
   // Sessions this node holds in memory per address (held-by-address.ts).
   const heldByIp = createHeldByAddress()
-  const { hold, release } = heldByIp
+  const { release } = heldByIp
   // On one node a dropped socket's session stays in memory until it expires; with Redis it
   // leaves this node's memory at once (it is held in Redis, and expiry may run on any node).
   const heldUntilExpiry = backend.holdsDetached
-  let closing = false
-  /** Resolved when the last socket has closed during shutdown. */
-  let allClosed: (() => void) | null = null
+  const connections = createConnectionLifecycle({ config, backend, queue, guard, rules, outbound, held: heldByIp, log, metrics })
+  const { frameFailed } = connections
 
   backend.wire({
     arrive(s, json) {
@@ -133,115 +128,12 @@ export function createHub(deps: HubDeps) {
 
   const stopOnlineBroadcast = startOnlineBroadcast(backend, outbound, config.onlineBroadcastMs)
 
-  // ---------- a connection's life ----------
-
-  function open(conn: Connection, resumeId: string | null): LocalSession {
-    connected++
-    metrics.inc('connections_total')
-    const existing = resumeId ? backend.local(resumeId) : undefined
-    if (!existing) {
-      hold(conn.info.ipHash)
-      const s = backend.create(newSessionToken(), conn.info.ipHash)
-      s.conn = conn
-      sendTo(conn, { type: 'hello', session: s.id, resumed: false, online: backend.online(), limits })
-      return s
-    }
-    const s = existing
-    if (s.conn && s.conn !== conn) {
-      const old = s.conn
-      s.conn = null
-      old.close(4001, 'resumed on another connection')
-    }
-    s.conn = conn
-    if (!heldUntilExpiry) hold(conn.info.ipHash)
-    else if (s.ipHash !== conn.info.ipHash) {
-      release(s.ipHash)
-      hold(conn.info.ipHash)
-    }
-    moveSession(s, conn.info.ipHash)
-    s.strikes = 0
-    const replay = backend.attach(s)
-    sendTo(conn, { type: 'hello', session: s.id, resumed: true, online: backend.online(), limits })
-    for (const json of replay) sendJson(conn, json)
-    if (s.chat) {
-      const partner = s.chat.partnerId
-      // Both sides learn the partner's state: the resumer may have missed a drop and return.
-      const tell = (there: boolean) => {
-        if (s.conn !== conn) return
-        if (there) {
-          backend.send(partner, PARTNER_BACK)
-          sendJson(conn, PARTNER_BACK)
-        } else sendJson(conn, PARTNER_RECONNECTING)
-      }
-      backend.connected(partner).then(tell, () => tell(false))
-    }
-    if (s.requeue && s.state === 'idle') {
-      s.requeue = false
-      // Through find(), not straight into the queue: a ban made while it was away must hold.
-      rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
-    } else if (s.state === 'queued') {
-      // Taken over from a live socket while waiting: the new socket has not been told.
-      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random })
-    }
-    backend.save(s)
-    metrics.inc('resumes_total')
-    return s
-  }
-
-  function message(conn: Connection, s: LocalSession | null, raw: string | Uint8Array) {
-    if (!s || closing || s.conn !== conn) return
-    framesIn.inc()
-    const r = parse(raw)
-    if (!r.ok) return rules.refuse(s, conn, r)
-    const refusal = guard.checkFrame(s.frameCtx, r.frame)
-    if (refusal) {
-      metrics.inc('rate_limited_total', { frame: r.frame.type })
-      return rules.refuse(s, conn, r.frame.type === 'text' ? { ...refusal, id: r.frame.id } : refusal)
-    }
-    try {
-      const p = rules.onFrame(s, conn, r.frame)
-      if (p) p.catch(err => frameFailed(conn, r.frame, err))
-    } catch (err) {
-      frameFailed(conn, r.frame, err)
-    }
-  }
-
-  function frameFailed(conn: Connection, frame: { type: string; id?: string }, err: unknown) {
-    log.error('frame handler failed', { err, type: frame.type })
-    sendTo(conn, { type: 'error', code: 'internal', message: 'the server could not handle that frame', ...(frame.type === 'text' && frame.id !== undefined && { id: frame.id }) })
-  }
-
-  function close(conn: Connection, s: LocalSession | null, code: number) {
-    connected--
-    if (connected === 0) allClosed?.()
-    guard.releaseConnection(conn.info)
-    if (!s || s.conn !== conn) return
-    s.conn = null
-    s.epoch++
-    // During shutdown the state was already handed on (cache or Redis), outbox included.
-    if (closing) return
-    if (s.state === 'queued') {
-      void queue.remove(s.id).catch(() => false)
-      s.state = 'idle'
-      s.requeue = true
-    }
-    // 1000 is a deliberate goodbye from the client: end the chat now instead of making the
-    // partner wait out the resume window. Anything else may be a flaky network.
-    if (code === 1000) {
-      rules.endLocal(s, null, { by: 'stranger', reason: 'left' })
-      s.requeue = false
-    } else if (s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
-    backend.save(s)
-    backend.detach(s)
-    if (!heldUntilExpiry) release(s.ipHash)
-  }
-
   // ---------- public surface ----------
 
   return {
-    open,
-    message,
-    close,
+    open: connections.open,
+    message: connections.message,
+    close: connections.close,
     /** The match queue reports here (see matchEvents). */
     matchHandlers: { onMatch: rules.onMatch, onFallback: fallbackNotice },
     /** Before an upgrade with ?resume=: makes the session local if it exists anywhere. */
@@ -298,7 +190,7 @@ export function createHub(deps: HubDeps) {
         if (s.chat) chatting++
       }
       return {
-        connected,
+        connected: connections.connected,
         sessions: held,
         chats: Math.round(chatting / 2),
         waiting: queue.waiting ?? 0,
@@ -306,10 +198,10 @@ export function createHub(deps: HubDeps) {
       }
     },
     get online() {
-      return connected
+      return connections.connected
     },
     get closing() {
-      return closing
+      return connections.closing
     },
     /**
      * Graceful shutdown: sessions handed on with their unacked frames (cache or Redis), every
@@ -319,18 +211,10 @@ export function createHub(deps: HubDeps) {
      */
     async shutdown(opts: { retryAfterMs?: number; closeWaitMs?: number } = {}) {
       const retryAfterMs = opts.retryAfterMs ?? 1000
-      closing = true
+      connections.beginClosing()
       stopOnlineBroadcast()
       const resumable = await backend.persistAll()
-      const closed = new Promise<void>(resolve => {
-        allClosed = resolve
-        if (connected === 0) resolve()
-      })
-      for (const s of [...backend.all()]) {
-        if (!s.conn) continue
-        sendTo(s.conn, { type: 'shutdown', resumable: resumable(s.id), retryAfterMs })
-        s.conn.close(1012, 'server restarting')
-      }
+      const closed = connections.closeAll(resumable, retryAfterMs)
       queue.close()
       const wait = opts.closeWaitMs ?? 1000
       let timer: ReturnType<typeof setTimeout> | undefined
@@ -341,6 +225,4 @@ export function createHub(deps: HubDeps) {
   }
 }
 
-const PARTNER_BACK = encodeEphemeral({ type: 'partner', state: 'back' })
 const INTERRUPTED = { by: 'server', reason: 'interrupted' } as const
-const PARTNER_RECONNECTING = encodeEphemeral({ type: 'partner', state: 'reconnecting' })

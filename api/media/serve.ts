@@ -4,7 +4,8 @@
 import type { Context } from 'hono'
 import type { HttpEnv } from '../http-env'
 import { httpError } from '../http-error'
-import type { Services } from '../services'
+import type { Logger } from '../log'
+import type { Metrics } from '../ops/metrics'
 import { contentDisposition } from './names'
 import type { MediaRecords } from './records'
 import type { MediaLinks } from './signing'
@@ -14,10 +15,12 @@ import type { MediaStorage } from './storage'
 const ID_SHAPE = /^[\w-]{22}$/
 
 export interface ServeDeps {
-  services: Services
-  storage: MediaStorage
-  records: MediaRecords
-  links: MediaLinks
+  log: Pick<Logger, 'warn'>
+  metrics: Pick<Metrics, 'inc'>
+  now: () => number
+  storage: Pick<MediaStorage, 'path'>
+  records: Pick<MediaRecords, 'find'>
+  links: Pick<MediaLinks, 'check'>
 }
 
 export type ByteRange = { start: number; end: number } | 'unsatisfiable' | null
@@ -42,8 +45,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 }
 
 export function createServeHandler(deps: ServeDeps) {
-  const { services, storage, records, links } = deps
-  const { log, metrics, now } = services
+  const { log, metrics, now, storage, records, links } = deps
 
   return async (c: Context<HttpEnv>) => {
     const refuse = (status: 403 | 404 | 410, code: 'not_found' | 'bad_signature' | 'link_expired') => {

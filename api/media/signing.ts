@@ -17,7 +17,7 @@ export interface MediaLinks {
   check(id: string, exp: string | undefined, sig: string | undefined): LinkCheck
 }
 
-export function createMediaLinks(secrets: Secrets, ttlSeconds: number, now: () => number): MediaLinks {
+export function createMediaLinks(secrets: Pick<Secrets, 'sign' | 'verify'>, ttlSeconds: number, now: () => number): MediaLinks {
   const data = (id: string, exp: string) => `${id}\n${exp}`
   return {
     create(id) {

@@ -44,7 +44,14 @@ const usedKey = (token: string) => `leetchat:ticket-used:${token}`
 
 const CACHE_DOWN: TicketRefusal = { status: 503, code: 'cache_unavailable', message: 'uploads are unavailable for a moment (ticket store unreachable), try again' }
 
-export function createTicketStore(deps: { cache: Cache; now: () => number; ttlSeconds: number }): TicketStore {
+export interface TicketStoreDeps {
+  /** The shared cache (memcached, Redis or in-process): any node can redeem what another issued. */
+  cache: Pick<Cache, 'get' | 'set' | 'delete' | 'ping'>
+  now: () => number
+  ttlSeconds: number
+}
+
+export function createTicketStore(deps: TicketStoreDeps): TicketStore {
   const { cache, now, ttlSeconds } = deps
   // The stored expiresAt (on our clock) decides; the cache TTL only cleans up a little later.
   const cacheTtl = ttlSeconds + 5

@@ -7,20 +7,34 @@ import type { MediaInfo } from '../chat/protocol'
 import type { HttpEnv } from '../http-env'
 import { HTTP_ERROR_MESSAGES, httpError, type HttpErrorCode } from '../http-error'
 import { newMediaId } from '../ids'
-import type { Services } from '../services'
+import type { Hub } from '../chat/hub'
+import type { Config } from '../config'
+import type { Logger } from '../log'
+import type { Metrics } from '../ops/metrics'
+import type { Moderation } from '../safety/moderation'
 import { bearer } from '../bearer'
 import { inspectUpload } from './inspect'
 import type { MediaRecords } from './records'
+import type { ImageScreen } from './screen'
 import type { MediaLinks } from './signing'
 import type { MediaStorage } from './storage'
+import type { ScreenStrikes } from './strikes'
 import type { TicketStore } from './tickets'
 
 export interface UploadDeps {
-  services: Services
-  tickets: TicketStore
-  storage: MediaStorage
-  records: MediaRecords
-  links: MediaLinks
+  config: Pick<Config, 'maxUploadBytes' | 'maxVoiceSeconds' | 'mediaRetentionSeconds'>
+  /** Finds the uploader's session and announces the stored file to both sides of its chat. */
+  hub: Pick<Hub, 'session' | 'lookup' | 'shareMedia'>
+  /** Only for the uploader's keyed session ref, as reports store it. */
+  moderation: Pick<Moderation, 'sessionRef'>
+  screening: { screen: Pick<ImageScreen, 'enabled' | 'screen'>; strikes: Pick<ScreenStrikes, 'record'> }
+  log: Pick<Logger, 'info' | 'error'>
+  metrics: Pick<Metrics, 'inc'>
+  now: () => number
+  tickets: Pick<TicketStore, 'claim'>
+  storage: Pick<MediaStorage, 'write' | 'commit' | 'discard' | 'remove'>
+  records: Pick<MediaRecords, 'insert' | 'remove'>
+  links: Pick<MediaLinks, 'create'>
 }
 
 /** File-system errors that mean "storage is full or read-only", not a bug: answered 503. */
@@ -29,8 +43,7 @@ const STORAGE_REFUSED = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM',
 type Status = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 500 | 503
 
 export function createUploadHandler(deps: UploadDeps) {
-  const { services, tickets, storage, records, links } = deps
-  const { config, hub, log, metrics, now, screening } = services
+  const { config, hub, moderation, screening, log, metrics, now, tickets, storage, records, links } = deps
 
   return async (c: Context<HttpEnv>) => {
     const fail = (status: Status, code: HttpErrorCode, message: string) => {
@@ -102,7 +115,7 @@ export function createUploadHandler(deps: UploadDeps) {
         storageKey: key,
         chatId: ticket.chatId,
         // A keyed hash, as reports store: the bearer token itself never reaches the database.
-        uploader: services.moderation.sessionRef(session.id),
+        uploader: moderation.sessionRef(session.id),
         createdAt,
         expiresAt: createdAt + config.mediaRetentionSeconds * 1000,
         ...shape,

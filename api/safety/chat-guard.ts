@@ -233,7 +233,9 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
       return v.then(why => {
         if (!why) return null
         metrics.inc('spam_refused_total')
-        void abuse!.risk.strike(ctx.ipHash, 'spam')
+        // Not awaited (the refusal does not wait for it); caught, so a failure is logged and never
+        // an unhandled rejection.
+        abuse!.risk.strike(ctx.ipHash, 'spam').catch((err: unknown) => log.error('spam strike failed', { err }))
         return { code: 'spam', message: `not sent: ${why} looks like spam` }
       })
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { PopularInterests } from '../chat/popular'
 import { publicProcedure, router } from './trpc'
 
 /**
@@ -8,9 +9,15 @@ import { publicProcedure, router } from './trpc'
  */
 export const POPULAR_MIN_PEOPLE = 3
 
-export const interestsRouter = router({
-  /** The interests most used lately, for suggestions on the home screen. */
-  popular: publicProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(50).optional() }).optional())
-    .query(({ ctx, input }) => ctx.services.popular.top(input?.limit ?? 12, POPULAR_MIN_PEOPLE)),
-})
+export interface InterestsDeps {
+  popular: Pick<PopularInterests, 'top'>
+}
+
+export function interestsRouter({ popular }: InterestsDeps) {
+  return router({
+    /** The interests most used lately, for suggestions on the home screen. */
+    popular: publicProcedure
+      .input(z.object({ limit: z.number().int().min(1).max(50).optional() }).optional())
+      .query(({ input }) => popular.top(input?.limit ?? 12, POPULAR_MIN_PEOPLE)),
+  })
+}

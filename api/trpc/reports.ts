@@ -3,29 +3,36 @@
 // retryAfterMs), nothing_to_report, already_reported, report_not_stored (the database refused the
 // write: the chat is ended all the same, and the just-ended chat can be reported again).
 import { z } from 'zod'
-import { MAX_NOTE_LENGTH } from '../safety/moderation'
+import type { ChatGuard } from '../chat/guard'
+import { MAX_NOTE_LENGTH, type Moderation } from '../safety/moderation'
 import { REPORT_REASONS } from '../safety/report-store'
 import { appError, router, sessionProcedure } from './trpc'
 
 const STATUS = { already_reported: 'CONFLICT', nothing_to_report: 'PRECONDITION_FAILED', report_not_stored: 'SERVICE_UNAVAILABLE' } as const
 
-export const reportsRouter = router({
-  create: sessionProcedure
-    .input(
-      z.object({
-        reason: z.enum(REPORT_REASONS),
-        note: z.string().max(MAX_NOTE_LENGTH, `a note is at most ${MAX_NOTE_LENGTH} characters`).optional(),
-        /** The reporter ticked "include the conversation": attach the last messages of the chat. */
-        includeTranscript: z.boolean().optional(),
+export interface ReportsDeps {
+  guard: Pick<ChatGuard, 'checkAction'>
+  moderation: Pick<Moderation, 'report'>
+}
+
+export function reportsRouter({ guard, moderation }: ReportsDeps) {
+  return router({
+    create: sessionProcedure
+      .input(
+        z.object({
+          reason: z.enum(REPORT_REASONS),
+          note: z.string().max(MAX_NOTE_LENGTH, `a note is at most ${MAX_NOTE_LENGTH} characters`).optional(),
+          /** The reporter ticked "include the conversation": attach the last messages of the chat. */
+          includeTranscript: z.boolean().optional(),
+        }),
+      )
+      .output(z.object({ ok: z.literal(true) }))
+      .mutation(async ({ ctx, input }) => {
+        const limited = guard.checkAction('report', { sessionId: ctx.session.id, ipHash: ctx.ipHash })
+        if (limited) throw appError('TOO_MANY_REQUESTS', limited.code, limited.message, limited.retryAfterMs)
+        const r = await moderation.report(ctx.session, input, { reporterNetHash: ctx.netHash })
+        if (!r.ok) throw appError(STATUS[r.code], r.code, r.message)
+        return { ok: true as const }
       }),
-    )
-    .output(z.object({ ok: z.literal(true) }))
-    .mutation(async ({ ctx, input }) => {
-      const { guard, moderation } = ctx.services
-      const limited = guard.checkAction('report', { sessionId: ctx.session.id, ipHash: ctx.ipHash })
-      if (limited) throw appError('TOO_MANY_REQUESTS', limited.code, limited.message, limited.retryAfterMs)
-      const r = await moderation.report(ctx.session, input, { reporterNetHash: ctx.netHash })
-      if (!r.ok) throw appError(STATUS[r.code], r.code, r.message)
-      return { ok: true as const }
-    }),
-})
+  })
+}

@@ -1,13 +1,19 @@
-// The tRPC router. The PWA imports only the AppRouter type from here.
-import { interestsRouter } from './interests'
-import { mediaRouter } from './media'
-import { reportsRouter } from './reports'
+// The tRPC router. The PWA imports only the AppRouter type from here; the app makes the router
+// once (api/http-deps.ts picks what each procedure module uses from the services).
+import { interestsRouter, type InterestsDeps } from './interests'
+import { mediaRouter, type MediaTicketDeps } from './media'
+import { reportsRouter, type ReportsDeps } from './reports'
 import { router } from './trpc'
 
-export const appRouter = router({
-  interests: interestsRouter,
-  media: mediaRouter,
-  reports: reportsRouter,
-})
+/** Every procedure module's own dependencies, together. */
+export type AppRouterDeps = InterestsDeps & MediaTicketDeps & ReportsDeps
 
-export type AppRouter = typeof appRouter
+export function createAppRouter(deps: AppRouterDeps) {
+  return router({
+    interests: interestsRouter(deps),
+    media: mediaRouter(deps),
+    reports: reportsRouter(deps),
+  })
+}
+
+export type AppRouter = ReturnType<typeof createAppRouter>

@@ -40,21 +40,29 @@ export function appError(code: TRPC_ERROR_CODE_KEY, appCode: AppCode, message: s
   return new TRPCError({ code, message, cause: new AppError(appCode, message, retryAfterMs) })
 }
 
+/** The `appCode` (and `retryAfterMs`) a client receives for an error: the procedure's own, or one derived from the tRPC code. */
+export function appCodeOf(error: TRPCError): { appCode: AppCode; retryAfterMs: number | undefined } {
+  const cause = error.cause instanceof AppError ? error.cause : null
+  const appCode: AppCode =
+    cause?.appCode ??
+    (error.code === 'BAD_REQUEST' ? 'bad_input' : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal' : (error.code.toLowerCase() as Lowercase<TRPC_ERROR_CODE_KEY>))
+  return { appCode, retryAfterMs: cause?.retryAfterMs }
+}
+
 const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
-    const cause = error.cause instanceof AppError ? error.cause : null
-    const appCode: AppCode =
-      cause?.appCode ??
-      (error.code === 'BAD_REQUEST' ? 'bad_input' : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal' : (error.code.toLowerCase() as Lowercase<TRPC_ERROR_CODE_KEY>))
+    const { appCode, retryAfterMs } = appCodeOf(error)
     // Internal failures (a dead database…) get a generic message: no driver text reaches users.
-    const message = error.code === 'INTERNAL_SERVER_ERROR' && !cause ? 'the server could not complete that request, try again' : shape.message
-    return { ...shape, message, data: { ...shape.data, stack: undefined, appCode, retryAfterMs: cause?.retryAfterMs } }
+    const message = error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError) ? 'the server could not complete that request, try again' : shape.message
+    return { ...shape, message, data: { ...shape.data, stack: undefined, appCode, retryAfterMs } }
   },
 })
 
 export const router = t.router
 export const publicProcedure = t.procedure
+/** In-process calls of a router (tests): `createCallerFactory(router)(ctx).media.ticket(…)`. */
+export const createCallerFactory = t.createCallerFactory
 
 /** Procedures that need a live session named by `Authorization: Bearer <session>`. */
 export const sessionProcedure = t.procedure.use(({ ctx, next }) => {

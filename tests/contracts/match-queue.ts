@@ -226,3 +226,75 @@ export function describeMatchQueue(name: string, factory: QueueFactory) {
     })
   })
 }
+
+/**
+ * Cases that were the in-process engine's unit tests (tests/unit/matchmaker.test.ts) and are rules
+ * of every queue: rule 5 (a waiter is reported once: removed, paired or enqueued again, its earlier
+ * entry's timer reports nothing) and close(). The engine's clock arithmetic and cost stay units.
+ */
+export function describeMatchQueueWaiterReports(name: string, factory: QueueFactory) {
+  describe(`${name}: one report per waiter, and close()`, () => {
+    test('a removed waiter gets no fallback notice, and is never paired', async () => {
+      const s = await factory({ fallbackMs: 100 })
+      await s.enqueue('gone', ['x'], true)
+      expect(await s.q.remove('gone')).toBe(true)
+      await sleep(300) // past its fallback delay
+      await s.enqueue('any', [], true)
+      await sleep(100)
+      expect(s.allFallbacks()).toEqual([])
+      expect(s.all()).toEqual([])
+      expect(await s.q.size()).toBe(1)
+    })
+
+    test('a waiter paired by interest is not reported again by its fallback timer, nor paired again', async () => {
+      const s = await factory({ fallbackMs: 150 })
+      await s.enqueue('a', ['x'], true) // its fallback timer is armed
+      await s.enqueue('b', ['x'], true)
+      expect(s.all().map(pairOf)).toEqual(['a+b'])
+      await sleep(400)
+      expect(s.allFallbacks()).toEqual([])
+      await s.enqueue('c', ['x'], true)
+      await s.enqueue('d', [], true)
+      await sleep(400)
+      expect(s.all().map(pairOf)).toEqual(['a+b', 'c+d'])
+      expect(await s.q.size()).toBe(0)
+    })
+
+    test('a waiter enqueued again is told of its fallback once, timed from its latest entry', async () => {
+      const s = await factory({ fallbackMs: 300 })
+      await s.enqueue('a', ['x'], true)
+      await sleep(150)
+      const again = Date.now()
+      await s.enqueue('a', ['y'], true)
+      await until(() => s.allFallbacks().length > 0)
+      expect(Date.now() - again).toBeGreaterThanOrEqual(290) // not the first entry's timer
+      await sleep(400)
+      expect(s.allFallbacks()).toEqual(['a'])
+      expect(await s.q.size()).toBe(1)
+    })
+
+    test('a waiter who allows no random pairing keeps waiting while random ones pair', async () => {
+      const s = await factory({ fallbackMs: 100 })
+      await s.enqueue('picky', ['chess'], false)
+      await s.enqueue('r1', ['go'], true)
+      await s.enqueue('r2', [], true)
+      await until(() => s.all().length > 0)
+      await sleep(300)
+      expect(s.all().map(pairOf)).toEqual(['r1+r2'])
+      expect(await s.q.size()).toBe(1)
+      expect(s.allFallbacks()).not.toContain('picky')
+    })
+
+    test("close() stops the queue's timers and drops the waiters it enqueued", async () => {
+      const s = await factory({ fallbackMs: 150 })
+      await s.enqueue('w', ['x'], true) // the first waiter of a factory is enqueued on `q`
+      s.q.close()
+      const end = Date.now() + 3000
+      while ((await s.q.size()) > 0 && Date.now() < end) await sleep(20)
+      expect(await s.q.size()).toBe(0)
+      await sleep(300) // past the fallback delay
+      expect(s.allFallbacks()).toEqual([])
+      expect(s.all()).toEqual([])
+    })
+  })
+}

@@ -56,6 +56,10 @@ async function redisNodes(n: number): Promise<BackendUnderTest> {
       transcriptKeepMs: 300_000,
       clusterQueue: events => createRedisMatchQueue(redis, { prefix, fallbackMs: config.matchFallbackMs, events, owner: config.nodeId }),
     })
+    // The backend subscribed to its node channel as it was made, on the subscriber connection;
+    // a round trip there lands after the SUBSCRIBE, so no frame of the first find is published
+    // before this node listens (a client of a real node cannot connect that early).
+    await redis.sub.ping()
     hub = core.hub
     hubs.push(core.hub)
     stops.push(async () => {

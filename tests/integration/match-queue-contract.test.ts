@@ -7,7 +7,7 @@ import { createLocalMatchQueue } from '../../api/chat/local-match-queue'
 import type { Match, MatchQueue } from '../../api/chat/ports/match-queue'
 import { openRedis, type RedisConnections } from '../../api/cluster/redis'
 import { createRedisMatchQueue } from '../../api/cluster/redis-match-queue'
-import { describeMatchQueue, type QueueUnderTest } from '../contracts/match-queue'
+import { describeMatchQueue, describeMatchQueueWaiterReports, type QueueFactory, type QueueUnderTest } from '../contracts/match-queue'
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
 
 const queues: MatchQueue[] = []
@@ -30,13 +30,14 @@ function underTest(nodes: MatchQueue[], matches: Match[], fallbacks: string[]): 
   }
 }
 
-describeMatchQueue('in-process queue', async (o = {}) => {
+const inProcess: QueueFactory = async (o = {}) => {
   const matches: Match[] = []
   const fallbacks: string[] = []
   const q = createLocalMatchQueue({ fallbackMs: o.fallbackMs ?? 8000, events: { onMatch: m => matches.push(m), onFallback: id => fallbacks.push(id) } })
   queues.push(q)
   return underTest([q], matches, fallbacks)
-})
+}
+describeMatchQueue('in-process queue', inProcess)
 
 async function redisQueues(n: number, fallbackMs: number): Promise<QueueUnderTest> {
   const prefix = testPrefix('mqc')
@@ -54,5 +55,11 @@ async function redisQueues(n: number, fallbackMs: number): Promise<QueueUnderTes
   return underTest(nodes, matches, fallbacks)
 }
 
-describeMatchQueue('Redis queue', (o = {}) => redisQueues(1, o.fallbackMs ?? 8000))
-describeMatchQueue('two nodes over one Redis', (o = {}) => redisQueues(2, o.fallbackMs ?? 8000))
+const oneRedis: QueueFactory = (o = {}) => redisQueues(1, o.fallbackMs ?? 8000)
+const twoNodes: QueueFactory = (o = {}) => redisQueues(2, o.fallbackMs ?? 8000)
+describeMatchQueue('Redis queue', oneRedis)
+describeMatchQueue('two nodes over one Redis', twoNodes)
+
+describeMatchQueueWaiterReports('in-process queue', inProcess)
+describeMatchQueueWaiterReports('Redis queue', oneRedis)
+describeMatchQueueWaiterReports('two nodes over one Redis', twoNodes)

@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { isIP } from 'node:net'
-import { addressKey, canonicalIp, clientIp } from '../../api/safety/client-ip'
+import { addressKey, canonicalIp } from '../../api/ip-address'
+import { clientIp } from '../../api/safety/client-ip'
 import { createSecrets } from '../../api/secrets'
 
 describe('canonicalIp', () => {

@@ -1,3 +1,7 @@
+// The in-process engine's own properties: its clock arithmetic on a hand-driven clock, what it
+// keeps besides the queue (timers, counts by interest count) and the cost of a match. The rules
+// every match queue keeps (interests first, fallback, cool-downs, one report per waiter) are the
+// contract suite's (tests/contracts/match-queue.ts), run on this engine and on Redis.
 import { describe, expect, test } from 'bun:test'
 import { createMatchmaker, type Match, type MatchmakerOptions } from '../../api/chat/matchmaker'
 
@@ -66,146 +70,22 @@ function setup(opts: Partial<MatchmakerOptions> = {}) {
 
 const pairOf = (m: Match) => [m.a, m.b].sort().join('+')
 
-describe('matchmaker', () => {
-  test('a stranger who shares an interest is matched before a random one', () => {
-    const { mm, clock, matches } = setup()
-    mm.enqueue({ id: 'rand', interests: [], random: true }) // random-ready at once
-    clock.advance(10)
-    mm.enqueue({ id: 'jazz1', interests: ['jazz'], random: true })
-    expect(matches).toEqual([]) // jazz1 is not random-ready yet, and shares nothing with rand
-    mm.enqueue({ id: 'jazz2', interests: ['chess', 'jazz'], random: true })
-    expect(matches).toHaveLength(1)
-    expect(matches[0]).toEqual({ a: 'jazz1', b: 'jazz2', common: ['jazz'], random: false })
-    expect(mm.has('rand')).toBe(true)
-  })
-
-  test('among several who share an interest, the longest waiting is matched first', () => {
-    const { mm, clock, matches, cooldown } = setup()
-    // Three waiters who just chatted with each other, so they wait side by side in one queue.
-    cooldown('old', 'mid', 60_000)
-    cooldown('old', 'new', 60_000)
-    cooldown('mid', 'new', 60_000)
-    mm.enqueue({ id: 'mid', interests: ['jazz'], random: false })
-    clock.advance(100)
-    mm.enqueue({ id: 'new', interests: ['jazz', 'go'], random: false })
-    mm.remove('mid')
-    mm.enqueue({ id: 'old', interests: ['go'], random: false }) // waits longer than `mid` below
-    clock.advance(100)
-    mm.enqueue({ id: 'mid', interests: ['jazz'], random: false })
-    clock.advance(100)
-    mm.enqueue({ id: 'me', interests: ['jazz', 'go'], random: false })
-    // `new` waits longest of all, found through either interest
-    expect(matches).toEqual([{ a: 'new', b: 'me', common: ['jazz', 'go'], random: false }])
-    // then `old`, though `me2` lists jazz (where `mid` waits) first
-    mm.enqueue({ id: 'me2', interests: ['jazz', 'go'], random: false })
-    expect(matches[1]).toEqual({ a: 'old', b: 'me2', common: ['go'], random: false })
-    mm.enqueue({ id: 'me3', interests: ['jazz'], random: false })
-    expect(matches[2]).toEqual({ a: 'mid', b: 'me3', common: ['jazz'], random: false })
-  })
-
-  test('the longest waiting keeps its place after its random fallback started', () => {
-    const { mm, clock, matches, cooldown } = setup({ fallbackMs: 1000 })
-    cooldown('first', 'later', 60_000)
-    mm.enqueue({ id: 'first', interests: ['tea'], random: true })
-    clock.advance(10)
-    mm.enqueue({ id: 'later', interests: ['tea'], random: false })
-    clock.advance(1500) // first becomes random-ready without a partner
-    mm.enqueue({ id: 'second', interests: ['tea'], random: false })
-    expect(matches).toEqual([{ a: 'first', b: 'second', common: ['tea'], random: false }])
-  })
-
-  test("common interests are every shared interest, in the waiting side's order", () => {
-    const { mm, matches } = setup()
-    mm.enqueue({ id: 'a', interests: ['x', 'y', 'z', 'w'], random: false })
-    mm.enqueue({ id: 'b', interests: ['w', 'q', 'y'], random: false })
-    expect(matches[0]!.common).toEqual(['y', 'w'])
-  })
-
-  test('with random allowed, a waiter falls back to any stranger after MATCH_FALLBACK_MS', () => {
-    const { mm, clock, matches, fallbacks } = setup({ fallbackMs: 8000 })
+describe('matchmaker engine', () => {
+  test("the engine's clock: the fallback comes exactly at fallbackMs, a cool-down retry right after it ends", () => {
+    const { mm, clock, matches, fallbacks, cooldown } = setup({ fallbackMs: 8000 })
     mm.enqueue({ id: 'a', interests: ['knitting'], random: true })
-    clock.advance(1000)
-    mm.enqueue({ id: 'b', interests: ['surfing'], random: true })
-    clock.advance(6999) // a at 7999 ms: not yet
-    expect(matches).toEqual([])
-    clock.advance(1) // a is random-ready, b is not yet
-    expect(matches).toEqual([])
+    clock.advance(7999)
+    expect(fallbacks).toEqual([])
+    clock.advance(1)
     expect(fallbacks).toEqual(['a'])
-    clock.advance(1000) // b becomes random-ready and finds a
-    expect(matches).toEqual([{ a: 'a', b: 'b', common: [], random: true }])
-    expect(fallbacks).toEqual(['a']) // b was paired at once: no fallback notice for it
-    expect(mm.size).toBe(0)
-  })
-
-  test('a waiter with no interests is paired at random at once with a random-ready waiter', () => {
-    const { mm, clock, matches } = setup({ fallbackMs: 5000 })
-    mm.enqueue({ id: 'fan', interests: ['opera'], random: true })
-    mm.enqueue({ id: 'any1', interests: [], random: true })
-    expect(matches).toEqual([]) // fan is not random-ready yet
-    mm.enqueue({ id: 'any2', interests: [], random: true })
-    expect(matches).toEqual([{ a: 'any1', b: 'any2', common: [], random: true }])
-    clock.advance(5000)
-    mm.enqueue({ id: 'any3', interests: [], random: true })
-    expect(matches[1]).toEqual({ a: 'fan', b: 'any3', common: [], random: true })
-  })
-
-  test('random:false never pairs at random', () => {
-    const { mm, clock, matches } = setup({ fallbackMs: 100 })
-    mm.enqueue({ id: 'picky', interests: ['chess'], random: false })
-    mm.enqueue({ id: 'any', interests: [], random: true })
-    mm.enqueue({ id: 'other', interests: ['go'], random: true })
-    clock.advance(10_000)
-    // any and other pair with each other at random; picky never joins a random pair
-    expect(matches).toEqual([{ a: 'any', b: 'other', common: [], random: true }])
-    expect(mm.has('picky')).toBe(true)
-    mm.enqueue({ id: 'any2', interests: [], random: true })
-    clock.advance(10_000)
-    expect(matches).toHaveLength(1)
-    mm.enqueue({ id: 'chessfan', interests: ['chess'], random: true })
-    expect(matches[1]).toEqual({ a: 'picky', b: 'chessfan', common: ['chess'], random: false })
-  })
-
-  test('the re-pair cool-down blocks a pair, and a retry pairs them once it passes', () => {
-    const { mm, clock, matches, cooldown } = setup()
-    cooldown('a', 'b', 30_000)
-    mm.enqueue({ id: 'a', interests: ['x'], random: false })
+    cooldown('b', 'c', 30_000)
+    mm.remove('a')
     mm.enqueue({ id: 'b', interests: ['x'], random: false })
+    mm.enqueue({ id: 'c', interests: ['x'], random: false })
+    clock.advance(30_000)
     expect(matches).toEqual([])
-    clock.advance(29_000)
-    expect(matches).toEqual([])
-    clock.advance(1_001)
-    expect(matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false }])
-  })
-
-  test('the cool-down skips only the blocked stranger, not the whole queue', () => {
-    const { mm, clock, matches, cooldown } = setup()
-    cooldown('me', 'ex', 30_000)
-    cooldown('fresh', 'ex', 30_000)
-    mm.enqueue({ id: 'ex', interests: ['x'], random: false })
-    clock.advance(10)
-    mm.enqueue({ id: 'fresh', interests: ['x'], random: false })
-    mm.enqueue({ id: 'me', interests: ['x'], random: false })
-    expect(matches).toEqual([{ a: 'fresh', b: 'me', common: ['x'], random: false }])
-  })
-
-  test('a cool-down shorter than the fallback delay still pairs when it ends', () => {
-    const { mm, clock, matches, cooldown } = setup({ fallbackMs: 8000 })
-    cooldown('a', 'b', 2000)
-    mm.enqueue({ id: 'a', interests: ['x'], random: true })
-    mm.enqueue({ id: 'b', interests: ['x'], random: true })
-    clock.advance(2001)
-    expect(matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false }])
-  })
-
-  test('two random waiters blocked by a cool-down meet once it ends', () => {
-    const { mm, clock, matches, cooldown } = setup({ fallbackMs: 100 })
-    cooldown('a', 'b', 30_000)
-    mm.enqueue({ id: 'a', interests: [], random: true })
-    mm.enqueue({ id: 'b', interests: [], random: true })
-    clock.advance(29_999)
-    expect(matches).toEqual([])
-    clock.advance(2)
-    expect(matches.map(pairOf)).toEqual(['a+b'])
+    clock.advance(1)
+    expect(matches).toEqual([{ a: 'b', b: 'c', common: ['x'], random: false }])
   })
 
   test('remove() takes a waiter out of every index and cancels its timers', () => {
@@ -219,25 +99,6 @@ describe('matchmaker', () => {
     mm.enqueue({ id: 'c', interests: [], random: true })
     clock.advance(1000)
     expect(matches.map(pairOf)).toEqual(['b+c'])
-  })
-
-  test('enqueueing a waiter again replaces its interests', () => {
-    const { mm, matches } = setup()
-    mm.enqueue({ id: 'a', interests: ['x'], random: false })
-    mm.enqueue({ id: 'a', interests: ['y'], random: false })
-    expect(mm.size).toBe(1)
-    mm.enqueue({ id: 'b', interests: ['x'], random: false })
-    expect(matches).toEqual([])
-    mm.enqueue({ id: 'c', interests: ['y'], random: false })
-    expect(matches).toEqual([{ a: 'a', b: 'c', common: ['y'], random: false }])
-  })
-
-  test('nobody is paired with themselves', () => {
-    const { mm, clock, matches } = setup({ fallbackMs: 0 })
-    mm.enqueue({ id: 'a', interests: ['x'], random: true })
-    mm.enqueue({ id: 'a', interests: ['x'], random: true })
-    clock.advance(100)
-    expect(matches).toEqual([])
   })
 
   test('countsByInterestCount and close()', () => {
