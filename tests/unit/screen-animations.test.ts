@@ -195,14 +195,15 @@ describe('bounded: count, time and memory', () => {
   }, 20_000)
 
   test('frames that cannot all be classified in time: flagged unscreened at the timeout, not a pass', async () => {
-    // Twenty harmless frames at 150 ms each (3 s) do not fit in 800 ms.
+    // Twenty harmless frames at 150 ms each (3 s) do not fit in 1.5 s (wide enough for the
+    // classifier's own answer to arrive on a loaded machine).
     const frames = Array.from({ length: 20 }, (_, i) => anim.harmless(32, 24, i))
     // At the server's own priority: on a machine busy with other work a niced classifier may not
     // get the CPU to answer by itself, and this test is about its own budget.
-    const s = await warm(pool({ timeoutMs: 800, maxFrames: 20, nice: 0 }))
+    const s = await warm(pool({ timeoutMs: 1500, maxFrames: 20, nice: 0 }))
     const t0 = performance.now()
     const v = await s.screen(file(await anim.animatedGif(frames, 32, 24), 'slow.gif'), 'image/gif')
-    expect(performance.now() - t0).toBeLessThan(2500)
+    expect(performance.now() - t0).toBeLessThan(3500)
     expect(v).toMatchObject({ score: null, flagged: true, unscreened: 'timeout' })
     // The classifier answered itself within its budget: the worker was not killed for it.
     expect(v.frames!.screened.length).toBeGreaterThan(0)
