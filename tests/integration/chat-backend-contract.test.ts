@@ -16,7 +16,8 @@ import type { Hub } from '../../api/chat/hub'
 import { describeChatBackend, type BackendUnderTest } from '../contracts/chat-backend'
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
 
-const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0' }
+// A short resume window: the undelivered case waits for a dropped partner to expire.
+const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0', RESUME_WINDOW_MS: '1500' }
 
 describeChatBackend('in-process', async (): Promise<BackendUnderTest> => {
   const config = loadConfig(base)
