@@ -182,7 +182,7 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
     async function drop(b: BackendUnderTest, side: Side) {
       const hub = b.hubs.find(h => h.session(side.s.id))!
       hub.close(side.conn, side.s, 1006)
-      const end = Date.now() + 3000
+      const end = Date.now() + 10_000
       while ((await b.hubs[0]!.lookup(side.s.id))?.connected !== false) {
         if (Date.now() > end) throw new Error('the dropped session still looks connected')
         await Bun.sleep(10)
@@ -197,6 +197,8 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
       const s = to.open(conn, side.s.id)
       return { conn, s, say: (frame: object) => to.message(conn, s, JSON.stringify(frame)) }
     }
+    // Generous: the machine's CPU is shared, and Redis answers late under load.
+    const soon = (check: () => void, ms = 10_000) => eventually(check, ms)
     const seqOf = (side: Side, body: string): number => side.conn.of('text').find(f => f.body === body)!.seq
 
     test('seen names the newest sender text it covers by the sender’s id, sequenced; a regress or repeat is ignored, a seq never sent refused', async () => {
@@ -206,18 +208,18 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
         const y = connect()
         await meet(x, y)
         for (const id of ['m1', 'm2', 'm3']) x.say({ type: 'text', id, body: `body of ${id}` })
-        await eventually(() => expect(y.conn.of('text').length).toBe(3))
+        await soon(() => expect(y.conn.of('text').length).toBe(3))
         y.say({ type: 'seen', seq: seqOf(y, 'body of m2') })
-        await eventually(() => expect(x.conn.of('seen').map(f => f.id)).toEqual(['m2']))
+        await soon(() => expect(x.conn.of('seen').map(f => f.id)).toEqual(['m2']))
         // Repeats, regressions and a seen covering no new text (its own matched frame) relay nothing.
         y.say({ type: 'seen', seq: seqOf(y, 'body of m2') })
         y.say({ type: 'seen', seq: seqOf(y, 'body of m1') })
         y.say({ type: 'seen', seq: y.conn.last('matched')!.seq })
         y.say({ type: 'seen', seq: seqOf(y, 'body of m3') })
-        await eventually(() => expect(x.conn.of('seen').map(f => f.id)).toEqual(['m2', 'm3']))
+        await soon(() => expect(x.conn.of('seen').map(f => f.id)).toEqual(['m2', 'm3']))
         const latest = Math.max(...y.conn.frames.filter(f => 'seq' in f).map(f => f.seq as number))
         y.say({ type: 'seen', seq: latest + 5 })
-        await eventually(() => expect(y.conn.last('error')).toMatchObject({ code: 'bad_frame' }))
+        await soon(() => expect(y.conn.last('error')).toMatchObject({ code: 'bad_frame' }))
         expect(y.conn.last('error')!.message).toContain('seen')
         await Bun.sleep(50)
         expect(x.conn.of('seen').length).toBe(2)
@@ -239,11 +241,11 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
         const y = connect()
         await meet(x, y)
         x.say({ type: 'text', id: 'a1', body: 'hello' })
-        await eventually(() => expect(x.conn.of('delivered').length).toBe(1))
+        await soon(() => expect(x.conn.of('delivered').length).toBe(1))
         const from = await drop(b, x)
         y.say({ type: 'seen', seq: seqOf(y, 'hello') })
         const back = await resume(b, x, from)
-        await eventually(() => expect(back.conn.of('seen').map(f => f.id)).toEqual(['a1']))
+        await soon(() => expect(back.conn.of('seen').map(f => f.id)).toEqual(['a1']))
       } finally {
         await b.close()
       }
@@ -256,14 +258,14 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
         const y = connect()
         await meet(x, y)
         x.say({ type: 'text', id: 'q1', body: 'quote me' })
-        await eventually(() => expect(y.conn.of('text').length).toBe(1))
+        await soon(() => expect(y.conn.of('text').length).toBe(1))
         y.say({ type: 'text', id: 'r1', body: 'a reply', replyTo: seqOf(y, 'quote me') })
-        await eventually(() => expect(x.conn.last('text')).toMatchObject({ body: 'a reply', replyTo: { id: 'q1' } }))
+        await soon(() => expect(x.conn.last('text')).toMatchObject({ body: 'a reply', replyTo: { id: 'q1' } }))
         // Its own receipt's seq, its matched frame, a seq far ahead: relayed without the field.
-        await eventually(() => expect(y.conn.of('delivered').length).toBe(1))
+        await soon(() => expect(y.conn.of('delivered').length).toBe(1))
         const notTexts = [y.conn.last('delivered')!.seq, y.conn.last('matched')!.seq, 10_000]
         notTexts.forEach((replyTo, i) => y.say({ type: 'text', id: `r${i + 2}`, body: `plain ${i}`, replyTo }))
-        await eventually(() => expect(x.conn.of('text').length).toBe(4))
+        await soon(() => expect(x.conn.of('text').length).toBe(4))
         for (const f of x.conn.of('text').slice(1)) expect(f).not.toHaveProperty('replyTo')
         expect(y.conn.of('error')).toEqual([])
       } finally {
@@ -284,8 +286,8 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
         expect(x.conn.of('delivered')).toEqual([])
         expect(x.conn.of('error')).toEqual([])
         const back = await resume(b, y, from)
-        await eventually(() => expect(x.conn.of('delivered').map(f => f.id)).toEqual(['w1']))
-        await eventually(() => expect(back.conn.of('text').map(f => f.body)).toEqual(['are you there?']))
+        await soon(() => expect(x.conn.of('delivered').map(f => f.id)).toEqual(['w1']))
+        await soon(() => expect(back.conn.of('text').map(f => f.body)).toEqual(['are you there?']))
         await Bun.sleep(50)
         expect(back.conn.of('text').length).toBe(1)
       } finally {
@@ -300,14 +302,14 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
         const y = connect()
         await meet(x, y)
         for (const id of ['acked', 'seen', 'unacked']) x.say({ type: 'text', id, body: `text ${id}` })
-        await eventually(() => expect(y.conn.of('text').length).toBe(3))
+        await soon(() => expect(y.conn.of('text').length).toBe(3))
         y.say({ type: 'ack', seq: seqOf(y, 'text acked') })
         y.say({ type: 'seen', seq: seqOf(y, 'text seen') })
         // `unacked` reached y's socket (x was told delivered) but y never confirmed it.
-        await eventually(() => expect(x.conn.of('delivered').length).toBe(3))
+        await soon(() => expect(x.conn.of('delivered').length).toBe(3))
         await drop(b, y)
         x.say({ type: 'text', id: 'lost', body: 'sent while away' })
-        await eventually(() => expect(x.conn.last('ended')).toMatchObject({ by: 'server', reason: 'timeout' }), 10_000)
+        await soon(() => expect(x.conn.last('ended')).toMatchObject({ by: 'server', reason: 'timeout' }), 15_000)
         expect(x.conn.last('ended')!.undelivered).toEqual(['unacked', 'lost'])
         expect(x.conn.of('delivered').map(f => f.id)).toEqual(['acked', 'seen', 'unacked'])
       } finally {
