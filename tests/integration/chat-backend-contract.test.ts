@@ -59,6 +59,13 @@ async function redisNodes(n: number): Promise<BackendUnderTest> {
     })
     hub = core.hub
     hubs.push(core.hub)
+    // The node hears its channel only once Redis has taken its SUBSCRIBE: a frame published
+    // before that (the first `queued` of a test) would be lost, so the case starts once it has.
+    const channel = `${redis.prefix}n:${config.nodeId}`
+    for (let tries = 0; ((await redis.cmd.pubsub('NUMSUB', channel)) as [string, number])[1] < 1; tries++) {
+      if (tries > 200) throw new Error(`node ${config.nodeId} never subscribed to ${channel}`)
+      await Bun.sleep(5)
+    }
     stops.push(async () => {
       await core.hub.shutdown({ closeWaitMs: 0 })
       await nodes.stop({ leave: true })
