@@ -15,7 +15,8 @@ export interface HubObserver {
   onChatEnded?(chatId: string, reason: EndReason): void
 }
 
-export type Outcome = { by: EndedBy; reason: EndReason }
+/** `undelivered`: the ended side's partner's texts it never got (only an expiry knows them). */
+export type Outcome = { by: EndedBy; reason: EndReason; undelivered?: string[] }
 
 export interface PairingDeps {
   config: { repairCooldownMs: number }
@@ -43,6 +44,7 @@ export function createPairing(deps: PairingDeps) {
       s.epoch++
       s.chatTexts = 0
       s.mailbox?.forgetIds()
+      s.mailbox?.newChat()
       return true
     }
     // Already applied here (the ending side applies it at once, before its own frame returns).
@@ -50,6 +52,7 @@ export function createPairing(deps: PairingDeps) {
     s.state = 'idle'
     s.chat = null
     s.epoch++
+    s.mailbox?.newChat()
     s.lastChat = { id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at }
     return true
   }
@@ -94,7 +97,8 @@ export function createPairing(deps: PairingDeps) {
 
   /** A held session's window passed (any node may run this on several). */
   function expired(e: Expired) {
-    if (e.chat) endChat(e.id, e.ipHash, e.chat, null, { by: 'server', reason: 'timeout' })
+    // The partner learns which of its texts never reached this session (see Expired.undelivered).
+    if (e.chat) endChat(e.id, e.ipHash, e.chat, null, { by: 'server', reason: 'timeout', ...(e.undelivered?.length && { undelivered: e.undelivered }) })
     void queue.remove(e.id).catch(() => false)
   }
 

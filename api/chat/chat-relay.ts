@@ -29,39 +29,39 @@ export function createRelay(deps: RelayDeps) {
   const screenMs = guard.screenText ? (guard.screenTextMs ?? 0) : 0
 
   /** The relay, past screening: what a text frame does while its chat is open. */
-  function relay(s: LocalSession, conn: Connection, id: string, body: string) {
+  function relay(s: LocalSession, conn: Connection, id: string, body: string, replyTo?: number) {
     if (s.conn !== conn) return
     const chat = s.chat
     if (!chat) return textOutsideChat(s, conn, id)
     const at = now()
-    backend.relayText(s, chat.partnerId, id, body, at)
+    backend.relayText(s, chat.partnerId, id, body, at, replyTo)
     relayed.inc()
     for (const o of observers) o.onText?.(chat.id, s.id, body, at)
   }
 
   /** A text: those of a chat's first screenMs are screened (spam); while one is checked, later ones wait in order. */
-  function onText(s: LocalSession, conn: Connection, id: string, body: string): void | Promise<void> {
+  function onText(s: LocalSession, conn: Connection, id: string, body: string, replyTo?: number): void | Promise<void> {
     const chat = s.chat
     const at = now()
-    if (!chat || !guard.screenText || at - chat.startedAt >= screenMs) return relay(s, conn, id, body)
+    if (!chat || !guard.screenText || at - chat.startedAt >= screenMs) return relay(s, conn, id, body, replyTo)
     const v = guard.screenText({ sessionId: s.id, ipHash: s.ipHash, partnerId: chat.partnerId, chatStartedAt: chat.startedAt }, body, at)
-    if (!v) return relay(s, conn, id, body)
+    if (!v) return relay(s, conn, id, body, replyTo)
     if (!('then' in v)) return refuse(s, conn, { ...v, id })
     return v.then(
-      r => (r ? (s.conn === conn ? refuse(s, conn, { ...r, id }) : undefined) : relay(s, conn, id, body)),
-      () => relay(s, conn, id, body),
+      r => (r ? (s.conn === conn ? refuse(s, conn, { ...r, id }) : undefined) : relay(s, conn, id, body, replyTo)),
+      () => relay(s, conn, id, body, replyTo),
     )
   }
 
   /** A text at the start of a chat, outside one, or while an earlier one is being screened. */
-  function slowText(s: LocalSession, conn: Connection, id: string, body: string) {
+  function slowText(s: LocalSession, conn: Connection, id: string, body: string, replyTo?: number) {
     if (s.textGate)
       return gate(
         s,
-        s.textGate.then(() => onText(s, conn, id, body)),
+        s.textGate.then(() => onText(s, conn, id, body, replyTo)),
       )
     if (!s.chat) return textOutsideChat(s, conn, id)
-    const held = onText(s, conn, id, body)
+    const held = onText(s, conn, id, body, replyTo)
     if (held) gate(s, held)
   }
 

@@ -162,13 +162,17 @@ export function createChatRules(deps: ChatRulesDeps) {
         const at = now()
         // The hot path, as before screening existed: nothing held back, past the screened start.
         if (chat && s.textGate === null && at - chat.startedAt >= screenMs) {
-          backend.relayText(s, chat.partnerId, frame.id, frame.body, at)
+          backend.relayText(s, chat.partnerId, frame.id, frame.body, at, frame.replyTo)
           relayed.inc()
           for (const o of observers) o.onText?.(chat.id, s.id, frame.body, at)
           return
         }
-        return slowText(s, conn, frame.id, frame.body)
+        return slowText(s, conn, frame.id, frame.body, frame.replyTo)
       }
+      case 'seen':
+        // Relayed only when it newly covers a text (so at most one per text), sequenced for the
+        // partner; a seq never sent comes back through the inbox (badAck).
+        return backend.seen(s, frame.seq)
       case 'typing':
         // Typing state is ephemeral: dropped when there is no live partner to show it to.
         if (s.chat) backend.send(s.chat.partnerId, frame.active ? TYPING_ON : TYPING_OFF)

@@ -9,7 +9,7 @@ import type { Logger } from '../log'
 import { limitConcurrency } from './concurrency'
 import { Mailbox } from './mailbox'
 import type { AddressAction, ChatBackend, Control, Inbox } from './ports/chat-backend'
-import { encodeDelivered, encodeSequenced, encodeText, type SequencedFrameInput } from './protocol'
+import { encodeDelivered, encodeReply, encodeSeen, encodeSequenced, encodeText, type SequencedFrameInput } from './protocol'
 import { newLocalSession, viewOf, type ChatRef, type LastChat, type LocalSession, type SessionState } from './session'
 
 export interface LocalBackendOptions {
@@ -35,6 +35,9 @@ interface Snapshot {
   lastChat: LastChat | null
   seq: number
   outbox: string[]
+  inbound?: Array<[number, string]>
+  seenUpTo?: number
+  heldReceipts?: Array<[string, number]> | null
 }
 
 /** Cache calls in flight at once for restores and shutdown saves (see concurrency.ts). */
@@ -64,6 +67,17 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     if (s.conn) inbox.arrive(s, json)
   }
 
+  /** `s`'s socket is back: the receipts held for its partner's texts go to the partner now. */
+  function releaseReceipts(s: LocalSession) {
+    const mb = mailboxOf(s)
+    const held = mb.heldReceipts
+    if (!held) return
+    mb.heldReceipts = null
+    const p = s.chat ? sessions.get(s.chat.partnerId) : undefined
+    if (!p || p.chat?.id !== s.chat!.id) return
+    for (const [id, at] of held) keep(p, encodeDelivered(id, at, ++mailboxOf(p).seq))
+  }
+
   function clearExpiry(id: string) {
     const t = expiries.get(id)
     if (t !== undefined) clearTimeout(t)
@@ -77,7 +91,8 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       setTimeout(() => {
         expiries.delete(s.id)
         if (s.conn || sessions.get(s.id) !== s) return
-        inbox.expired({ id: s.id, ipHash: s.ipHash, chat: s.chat })
+        const undelivered = s.chat ? mailboxOf(s).unconfirmed() : []
+        inbox.expired({ id: s.id, ipHash: s.ipHash, chat: s.chat, ...(undelivered.length && { undelivered }) })
         sessions.delete(s.id)
       }, opts.resumeWindowMs),
     )
@@ -96,6 +111,9 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       lastChat: s.lastChat,
       seq: mb.seq,
       outbox: mb.outbox,
+      inbound: mb.inbound,
+      seenUpTo: mb.seenUpTo,
+      heldReceipts: mb.heldReceipts,
     }
   }
 
@@ -113,6 +131,9 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     const mb = new Mailbox(opts.resumeBufferFrames)
     mb.seq = snap.seq
     mb.outbox = snap.outbox
+    mb.inbound = snap.inbound ?? []
+    mb.seenUpTo = snap.seenUpTo ?? 0
+    mb.heldReceipts = snap.heldReceipts ?? null
     const s = newLocalSession(snap.id, snap.ipHash, mb)
     s.interests = snap.interests
     s.random = snap.random
@@ -177,7 +198,9 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       clearExpiry(s.id)
       const mb = mailboxOf(s)
       mb.openResends()
-      return mb.outbox.slice()
+      const replay = mb.outbox.slice()
+      releaseReceipts(s)
+      return replay
     },
     connected: async id => Boolean(sessions.get(id)?.conn),
     detach(s) {
@@ -198,7 +221,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       const s = sessions.get(to)
       if (s?.conn) inbox.arrive(s, json)
     },
-    relayText(from, to, clientId, body, at) {
+    relayText(from, to, clientId, body, at, replyTo) {
       const mb = mailboxOf(from)
       // A resend of an accepted message (after a resume) is answered with the original receipt,
       // never relayed twice.
@@ -207,14 +230,33 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
         if (from.conn) inbox.arrive(from, dup)
         return
       }
-      // The sender's receipt first: it goes to the socket whose frame is being handled (which Bun
-      // corks), then the partner's text. This order measured ~8% less server CPU per message.
-      const receipt = encodeDelivered(clientId, at, ++mb.seq)
-      keep(from, receipt)
       const p = sessions.get(to)
-      if (p) keep(p, encodeText(body, at, ++mailboxOf(p).seq))
+      const pmb = p && mailboxOf(p)
+      // Accepted, its receipt held until the partner's socket is back: not relayed again.
+      if (pmb?.heldReceipts?.some(r => r[0] === clientId)) return
+      // A reply names a text by the replier's seq; the partner knows it by its own client id.
+      const quoted = replyTo === undefined ? undefined : mb.inboundId(replyTo)
+      if (p?.conn) {
+        // The sender's receipt first: it goes to the socket whose frame is being handled (which Bun
+        // corks), then the partner's text. This order measured ~8% less server CPU per message.
+        keep(from, encodeDelivered(clientId, at, ++mb.seq))
+      } else if (pmb) {
+        // No socket to have it: `delivered` waits for the partner's resume (or never comes).
+        ;(pmb.heldReceipts ??= []).push([clientId, at])
+      }
+      if (p && pmb) {
+        const seq = ++pmb.seq
+        keep(p, quoted === undefined ? encodeText(body, at, seq) : encodeReply(body, at, quoted, seq))
+        pmb.received(seq, clientId)
+      }
       const chat = from.chat
       if (chat) transcripts.observer.onText!(chat.id, from.id, body, at)
+    },
+    seen(s, seq) {
+      const r = mailboxOf(s).seen(seq)
+      if ('error' in r) return inbox.badAck(s, r.error)
+      const p = r.id !== null && s.chat ? sessions.get(s.chat.partnerId) : undefined
+      if (p && p.chat?.id === s.chat!.id) keep(p, encodeSeen(r.id!, ++mailboxOf(p).seq))
     },
     receipt: async (s, clientId) => mailboxOf(s).receipt(clientId),
     ack(s, seq) {

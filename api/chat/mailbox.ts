@@ -17,6 +17,21 @@ export class Mailbox {
   private resends: Map<string, string> | null = null
   /** The highest seq among `resends`: an ack up to it means the client has seen them all. */
   private resendsUpTo = 0
+  /**
+   * The partner's texts in the current chat, oldest first, as [this session's seq of the text,
+   * the partner's client id]: what `seen`, `replyTo` and the undelivered list of an expiry resolve
+   * against, since seqs are per recipient and the partner knows its texts by its own ids. Bounded
+   * like the outbox (a `seen` of a later text covers the older ones anyway).
+   */
+  inbound: Array<[number, string]> = []
+  /** The highest seq this session's client said it has shown (`seen`). */
+  seenUpTo = 0
+  /**
+   * Receipts owed to the partner for texts that reached this session while it had no socket, as
+   * [partner's client id, at]: sent when this session's socket is back (attach), dropped when the
+   * chat ends first. Null when none (almost always).
+   */
+  heldReceipts: Array<[string, number]> | null = null
 
   constructor(private readonly maxFrames: number) {}
 
@@ -65,5 +80,53 @@ export class Mailbox {
   /** Message ids are the client's: one that restarts its counter per chat must not have its first messages taken for resends from the last chat. */
   forgetIds() {
     this.resends = null
+  }
+
+  /** A text of the partner's (client id `id`) was kept with `seq`. */
+  received(seq: number, id: string) {
+    this.inbound.push([seq, id])
+    if (this.inbound.length > this.maxFrames) this.inbound.shift()
+  }
+
+  /** The partner's client id of the text this session got as `seq`, if it is one of this chat's. */
+  inboundId(seq: number): string | undefined {
+    for (let i = this.inbound.length - 1; i >= 0; i--) {
+      const [at, id] = this.inbound[i]!
+      if (at === seq) return id
+      if (at < seq) return undefined
+    }
+    return undefined
+  }
+
+  /**
+   * The client has shown everything up to `seq`: the partner's client id of the newest text this
+   * newly covers (null when it covers none: a regress, a repeat, or only non-text frames), or an
+   * error message when `seq` was never sent.
+   */
+  seen(seq: number): { id: string | null } | { error: string } {
+    if (seq > this.seq) return { error: `seen: seq ${seq} has not been sent yet (latest is ${this.seq})` }
+    if (seq <= this.seenUpTo) return { id: null }
+    const before = this.seenUpTo
+    this.seenUpTo = seq
+    for (let i = this.inbound.length - 1; i >= 0; i--) {
+      const [at, id] = this.inbound[i]!
+      if (at <= before) break
+      if (at <= seq) return { id }
+    }
+    return { id: null }
+  }
+
+  /** The partner's texts this session's client neither acknowledged nor said it saw (client ids, oldest first). */
+  unconfirmed(): string[] {
+    const from = Math.max(this.seq - this.outbox.length, this.seenUpTo)
+    const out: string[] = []
+    for (const [at, id] of this.inbound) if (at > from) out.push(id)
+    return out
+  }
+
+  /** A chat began or ended: its texts and the receipts owed for them are no longer this session's to resolve. */
+  newChat() {
+    this.inbound = []
+    this.heldReceipts = null
   }
 }

@@ -64,12 +64,16 @@ const textFrame = (maxTextLength: number) =>
     // then dropped (see text.ts), and what is left must show something (not only whitespace and
     // zero-width characters).
     body: z.string().min(1, 'message is empty').max(maxTextLength, `message is longer than ${maxTextLength} characters`).transform(cleanText).refine(isVisible, 'message is blank'),
+    // A reply: the `seq` of the stranger's `text` being quoted, as this client received it.
+    replyTo: z.number().int('replyTo must be an integer seq').positive('replyTo must be a seq (1 or more)').max(Number.MAX_SAFE_INTEGER).optional(),
   })
 
 const typing = z.object({ type: z.literal('typing'), active: z.boolean() })
 const next = z.object({ type: z.literal('next') })
 const leave = z.object({ type: z.literal('leave') })
 const ack = z.object({ type: z.literal('ack'), seq: z.number().int().min(0) })
+/** The highest `seq` of the stranger's frames this client has shown (visible, page focused). */
+const seen = z.object({ type: z.literal('seen'), seq: z.number().int('seen: seq must be an integer').min(0).max(Number.MAX_SAFE_INTEGER) })
 /** Ends the chat like `leave` (or, right after one, applies to it) and never pairs the two addresses again. */
 const block = z.object({ type: z.literal('block') })
 /** The answer to a `proof_required` challenge: SHA-256(`${token}:${nonce}`) has `bits` leading zero bits. */
@@ -82,7 +86,15 @@ const proof = z.object({
 export type FindFrame = z.output<typeof find>
 export type TextFrame = z.output<ReturnType<typeof textFrame>>
 export type ClientFrame =
-  FindFrame | TextFrame | z.output<typeof typing> | z.output<typeof next> | z.output<typeof leave> | z.output<typeof ack> | z.output<typeof block> | z.output<typeof proof>
+  | FindFrame
+  | TextFrame
+  | z.output<typeof typing>
+  | z.output<typeof next>
+  | z.output<typeof leave>
+  | z.output<typeof ack>
+  | z.output<typeof seen>
+  | z.output<typeof block>
+  | z.output<typeof proof>
 /** What a client may write: `random` is optional on the wire. */
 export type ClientFrameInput =
   | z.input<typeof find>
@@ -91,10 +103,11 @@ export type ClientFrameInput =
   | z.input<typeof next>
   | z.input<typeof leave>
   | z.input<typeof ack>
+  | z.input<typeof seen>
   | z.input<typeof block>
   | z.input<typeof proof>
 
-export const CLIENT_FRAME_TYPES = ['find', 'text', 'typing', 'next', 'leave', 'ack', 'block', 'proof'] as const
+export const CLIENT_FRAME_TYPES = ['find', 'text', 'typing', 'next', 'leave', 'ack', 'seen', 'block', 'proof'] as const
 
 /** A refused frame; `id` is the client id of a refused `text` whose id itself was valid. */
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; id?: string }
@@ -117,6 +130,7 @@ export function createFrameParser(limits: ParserLimits, opts: { hotPath?: boolea
     next,
     leave,
     ack,
+    seen,
     block,
     proof,
   } as const
@@ -167,6 +181,8 @@ export function acceptHotFrame(type: string, data: Record<string, unknown>, maxT
   switch (type) {
     case 'text': {
       const { id, body } = data
+      // A reply (rare) goes through the schema.
+      if (data.replyTo !== undefined) return null
       if (typeof id !== 'string' || id.length < 1 || id.length > 64) return null
       if (typeof body !== 'string' || body.length < 1 || body.length > maxTextLength) return null
       // Same cleaning as the schema's transform; most texts have nothing to clean, so test first.
@@ -180,6 +196,10 @@ export function acceptHotFrame(type: string, data: Record<string, unknown>, maxT
     case 'ack': {
       const seq = data.seq
       return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? { type: 'ack', seq } : null
+    }
+    case 'seen': {
+      const seq = data.seq
+      return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? { type: 'seen', seq } : null
     }
     case 'next':
       return { type: 'next' }
@@ -231,12 +251,17 @@ export type EndedBy = 'you' | 'stranger' | 'server'
 export type HelloFrame = { type: 'hello'; session: string; resumed: boolean; online: number; limits: Limits }
 export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; fallback?: boolean }
 export type MatchedFrame = { type: 'matched'; seq: number; chat: string; common: string[] }
-export type StrangerTextFrame = { type: 'text'; seq: number; body: string; at: number; from: 'stranger' }
+/** `replyTo.id`: the stranger quoted one of your own texts, the one with this client id. */
+export type StrangerTextFrame = { type: 'text'; seq: number; body: string; at: number; from: 'stranger'; replyTo?: { id: string } }
+/** Your text reached the stranger's connection (not merely the server). */
 export type DeliveredFrame = { type: 'delivered'; seq: number; id: string; at: number }
+/** The stranger has seen your text `id` (your client id) and every text you sent before it in this chat. */
+export type SeenFrame = { type: 'seen'; seq: number; id: string }
 export type TypingFrame = { type: 'typing'; active: boolean }
 export type MediaFrame = { type: 'media'; seq: number; from: 'you' | 'stranger'; media: MediaInfo }
 export type PartnerFrame = { type: 'partner'; state: 'reconnecting' | 'back' }
-export type EndedFrame = { type: 'ended'; seq: number; by: EndedBy; reason: EndReason }
+/** `undelivered`: your texts of this chat (client ids) the stranger's connection never confirmed; absent when none. */
+export type EndedFrame = { type: 'ended'; seq: number; by: EndedBy; reason: EndReason; undelivered?: string[] }
 export type OnlineFrame = { type: 'online'; count: number }
 /** A proof-of-work challenge (with `proof_required`): find a nonce, send {type:'proof', token, nonce}. */
 export interface ProofChallenge {
@@ -260,10 +285,22 @@ export type ErrorFrame = {
 export type ShutdownFrame = { type: 'shutdown'; resumable: boolean; retryAfterMs: number }
 
 export type ServerFrame =
-  HelloFrame | QueuedFrame | MatchedFrame | StrangerTextFrame | DeliveredFrame | TypingFrame | MediaFrame | PartnerFrame | EndedFrame | OnlineFrame | ErrorFrame | ShutdownFrame
+  | HelloFrame
+  | QueuedFrame
+  | MatchedFrame
+  | StrangerTextFrame
+  | DeliveredFrame
+  | SeenFrame
+  | TypingFrame
+  | MediaFrame
+  | PartnerFrame
+  | EndedFrame
+  | OnlineFrame
+  | ErrorFrame
+  | ShutdownFrame
 
 /** Frames with a seq: kept until acknowledged and replayed on resume. */
-export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | MediaFrame | EndedFrame
+export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | SeenFrame | MediaFrame | EndedFrame
 export type SequencedFrameInput = SequencedFrame extends infer F ? (F extends SequencedFrame ? Omit<F, 'seq'> : never) : never
 
 /** Frames without a seq that may go to a session wherever it is (the backend's `send`): never replayed. */
@@ -286,9 +323,11 @@ export function encodeEphemeral(frame: EphemeralFrame): EphemeralJson {
 export function encodeSequenced(frame: SequencedFrameInput, seq: number): string {
   switch (frame.type) {
     case 'text':
-      return encodeText(frame.body, frame.at, seq)
+      return frame.replyTo ? encodeReply(frame.body, frame.at, frame.replyTo.id, seq) : encodeText(frame.body, frame.at, seq)
     case 'delivered':
       return encodeDelivered(frame.id, frame.at, seq)
+    case 'seen':
+      return encodeSeen(frame.id, seq)
     default:
       return JSON.stringify({ ...frame, seq })
   }
@@ -299,6 +338,13 @@ export function encodeSequenced(frame: SequencedFrameInput, seq: number): string
 
 /** A stranger's `text` frame (the relay's hot path). */
 export const encodeText = (body: string, at: number, seq: number): string => JSON.stringify({ type: 'text', body, at, from: 'stranger', seq })
+
+/** A stranger's reply, quoting the recipient's own text `replyToId` (field order as the Redis relay writes it). */
+export const encodeReply = (body: string, at: number, replyToId: string, seq: number): string =>
+  JSON.stringify({ type: 'text', body, at, from: 'stranger', replyTo: { id: replyToId }, seq })
+
+/** A `seen` receipt: the stranger has seen the text with client id `id` and all before it. */
+export const encodeSeen = (id: string, seq: number): string => JSON.stringify({ type: 'seen', id, seq })
 
 /** A `delivered` receipt; it starts with RECEIPT_PREFIX (the mailbox finds receipts by it). */
 export const encodeDelivered = (id: string, at: number, seq: number): string => JSON.stringify({ type: 'delivered', id, at, seq })

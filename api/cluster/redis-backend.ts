@@ -9,8 +9,10 @@
 // or was never accepted. The relay's hot path is one script for both frames of a message.
 //
 // Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, proof, cid, pid,
-// chat, last, seq} · P ob:<id> list · P sent:<id> hash clientId → receipt · P ns:<node> set of its
-// sessions · P exp zset of held sessions by deadline. Channels: P n:<node> (frames, takeovers),
+// chat, last, seq, seen} · P ob:<id> list · P sent:<id> hash clientId → receipt ('' while held) ·
+// P rx:<id> zset of the partner's texts by this session's seq (seen, replyTo, undelivered) ·
+// P dr:<id> list of receipts held for the partner until this session's socket is back ·
+// P ns:<node> set of its sessions · P exp zset of held sessions by deadline. Channels: P n:<node> (frames, takeovers),
 // P all (actions for every node, e.g. bans).
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
@@ -20,7 +22,7 @@ import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type S
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
 import { fromRecord, recordFields, seqOf } from './redis-backend-records'
-import { ACK, CLAIM, DETACH, EXPIRE, ORPHAN, PUSH, REASSERT, RELAY, SEND } from './redis-backend-scripts'
+import { ACK, CLAIM, DETACH, EXPIRE, ORPHAN, PUSH, REASSERT, RELAY, SEEN, SEND } from './redis-backend-scripts'
 import { allChannel as allChannelOf, createSeenIds, decodeAddressAction, encodeAddressAction, newActionId } from './address-actions'
 
 export interface RedisBackendOptions {
@@ -67,12 +69,21 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   const me = nodes.nodeId
   const myChannel = `${P}n:${me}`
   const allChannel = allChannelOf(P)
-  const k = { s: (id: string) => `${P}s:${id}`, ob: (id: string) => `${P}ob:${id}`, sent: (id: string) => `${P}sent:${id}`, ns: (node: string) => `${P}ns:${node}`, exp: `${P}exp` }
+  const k = {
+    s: (id: string) => `${P}s:${id}`,
+    ob: (id: string) => `${P}ob:${id}`,
+    sent: (id: string) => `${P}sent:${id}`,
+    rx: (id: string) => `${P}rx:${id}`,
+    dr: (id: string) => `${P}dr:${id}`,
+    ns: (node: string) => `${P}ns:${node}`,
+    exp: `${P}exp`,
+  }
   const run = {
     push: defineScript(redis.cmd, PUSH),
     relay: defineScript(redis.cmd, RELAY),
     send: defineScript(redis.cmd, SEND),
     ack: defineScript(redis.cmd, ACK),
+    seen: defineScript(redis.cmd, SEEN),
     claim: defineScript(redis.cmd, CLAIM),
     detach: defineScript(redis.cmd, DETACH),
     expire: defineScript(redis.cmd, EXPIRE),
@@ -148,9 +159,9 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
 
   async function expireDue() {
     const out = (await run.expire([k.exp], [P, now(), EXPIRY_BATCH])) as string[]
-    for (let i = 0; i < out.length; i += 3) {
+    for (let i = 0; i < out.length; i += 4) {
       const chat = out[i + 2] ? (JSON.parse(out[i + 2]!) as ChatRef) : null
-      const e: Expired = { id: out[i]!, ipHash: out[i + 1]!, chat }
+      const e: Expired = { id: out[i]!, ipHash: out[i + 1]!, chat, ...(out[i + 3] && { undelivered: JSON.parse(out[i + 3]!) as string[] }) }
       inbox.expired(e)
     }
   }
@@ -258,7 +269,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       claiming.set(id, c)
       let reply: [string[], string[]] | null
       try {
-        reply = (await run.claim([k.s(id), k.ob(id), k.exp, k.ns(me)], [P, id, me])) as [string[], string[]] | null
+        reply = (await run.claim([k.s(id), k.ob(id), k.exp, k.ns(me), k.dr(id)], [P, id, me, opts.resumeBufferFrames])) as [string[], string[]] | null
       } catch (err) {
         fail('claim')(err)
         reply = null
@@ -325,7 +336,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         doc = JSON.stringify({ id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at } satisfies LastChat)
       }
       const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
-      const keys = [k.s(to), k.ob(to), k.sent(to)]
+      const keys = [k.s(to), k.ob(to), k.sent(to), k.rx(to), k.dr(to)]
       const args = [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]
       const push = () => run.push(keys, args)
       push().catch(err => {
@@ -337,12 +348,25 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     send(to, json) {
       run.send([k.s(to)], [P, to, json]).catch(fail('send'))
     },
-    relayText(from, to, clientId, body, at) {
+    relayText(from, to, clientId, body, at, replyTo) {
       const chat = from.chat?.id ?? ''
       run
         .relay(
-          [k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to)],
-          [P, from.id, to, chat, JSON.stringify(clientId), clientId, JSON.stringify(body), at, opts.resumeBufferFrames, TRANSCRIPT_LINES, opts.transcriptKeepMs],
+          [k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to), k.rx(from.id), k.rx(to), k.dr(to)],
+          [
+            P,
+            from.id,
+            to,
+            chat,
+            JSON.stringify(clientId),
+            clientId,
+            JSON.stringify(body),
+            at,
+            opts.resumeBufferFrames,
+            TRANSCRIPT_LINES,
+            opts.transcriptKeepMs,
+            replyTo === undefined ? '' : replyTo,
+          ],
         )
         .then(
           r => {
@@ -356,7 +380,15 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     },
     async receipt(s, clientId) {
       const r = await redis.cmd.hget(k.sent(s.id), clientId).catch(() => null)
-      return r ?? undefined
+      // '' marks a text whose receipt is still held with the partner: there is none to answer with.
+      return r || undefined
+    },
+    seen(s, seq) {
+      const chat = s.chat
+      const partner = chat?.partnerId ?? ''
+      run.seen([k.s(s.id), k.rx(s.id), k.s(partner), k.ob(partner)], [P, partner, seq, chat?.id ?? '', opts.resumeBufferFrames]).then(r => {
+        if ((r as number) >= 0) inbox.badAck(s, `seen: seq ${seq} has not been sent yet (latest is ${r as number})`)
+      }, fail('seen'))
     },
     ack(s, seq) {
       run.ack([k.s(s.id), k.ob(s.id)], [seq]).then(r => {

@@ -174,4 +174,147 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
       }
     })
   })
+
+  // Seen receipts, replies and texts that never arrived (issue #18). Seqs are per recipient: each
+  // case checks that the sender hears of its own texts by its own client ids.
+  describe(`${name}: seen, replyTo and undelivered texts`, () => {
+    /** The session's socket goes without a goodbye; resolves once every node sees it gone. */
+    async function drop(b: BackendUnderTest, side: Side) {
+      const hub = b.hubs.find(h => h.session(side.s.id))!
+      hub.close(side.conn, side.s, 1006)
+      const end = Date.now() + 10_000
+      while ((await b.hubs[0]!.lookup(side.s.id))?.connected !== false) {
+        if (Date.now() > end) throw new Error('the dropped session still looks connected')
+        await Bun.sleep(10)
+      }
+      return hub
+    }
+    /** Resumes a dropped session on the next node (the same one where there is one). */
+    async function resume(b: BackendUnderTest, side: Side, from: Hub): Promise<Side> {
+      const to = b.hubs[(b.hubs.indexOf(from) + 1) % b.hubs.length]!
+      expect(await to.restore(side.s.id)).toBe(true)
+      const conn = new FakeConnection(side.conn.info)
+      const s = to.open(conn, side.s.id)
+      return { conn, s, say: (frame: object) => to.message(conn, s, JSON.stringify(frame)) }
+    }
+    // Generous: the machine's CPU is shared, and Redis answers late under load.
+    const soon = (check: () => void, ms = 10_000) => eventually(check, ms)
+    const seqOf = (side: Side, body: string): number => side.conn.of('text').find(f => f.body === body)!.seq
+
+    test('seen names the newest sender text it covers by the sender’s id, sequenced; a regress or repeat is ignored, a seq never sent refused', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        for (const id of ['m1', 'm2', 'm3']) x.say({ type: 'text', id, body: `body of ${id}` })
+        await soon(() => expect(y.conn.of('text').length).toBe(3))
+        y.say({ type: 'seen', seq: seqOf(y, 'body of m2') })
+        await soon(() => expect(x.conn.of('seen').map(f => f.id)).toEqual(['m2']))
+        // Repeats, regressions and a seen covering no new text (its own matched frame) relay nothing.
+        y.say({ type: 'seen', seq: seqOf(y, 'body of m2') })
+        y.say({ type: 'seen', seq: seqOf(y, 'body of m1') })
+        y.say({ type: 'seen', seq: y.conn.last('matched')!.seq })
+        y.say({ type: 'seen', seq: seqOf(y, 'body of m3') })
+        await soon(() => expect(x.conn.of('seen').map(f => f.id)).toEqual(['m2', 'm3']))
+        const latest = Math.max(...y.conn.frames.filter(f => 'seq' in f).map(f => f.seq as number))
+        y.say({ type: 'seen', seq: latest + 5 })
+        await soon(() => expect(y.conn.last('error')).toMatchObject({ code: 'bad_frame' }))
+        expect(y.conn.last('error')!.message).toContain('seen')
+        await Bun.sleep(50)
+        expect(x.conn.of('seen').length).toBe(2)
+        // `seen` is sequenced: x's stream keeps one seq per frame with no gap.
+        const seqs = x.conn.frames.filter(f => 'seq' in f).map(f => f.seq as number)
+        expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1))
+        // The second seen came after the last receipt it covers.
+        const types = x.conn.frames.map(f => (f.type === 'delivered' || f.type === 'seen' ? `${f.type}:${f.id}` : f.type))
+        expect(types.indexOf('delivered:m3')).toBeLessThan(types.indexOf('seen:m3'))
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('a seen after a resume reaches the sender, and the sender’s missed seen is replayed to it', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        x.say({ type: 'text', id: 'a1', body: 'hello' })
+        await soon(() => expect(x.conn.of('delivered').length).toBe(1))
+        const from = await drop(b, x)
+        y.say({ type: 'seen', seq: seqOf(y, 'hello') })
+        const back = await resume(b, x, from)
+        await soon(() => expect(back.conn.of('seen').map(f => f.id)).toEqual(['a1']))
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('replyTo: the quoted text reaches its sender as its own client id; a seq that is not a stranger text of this chat is dropped', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        x.say({ type: 'text', id: 'q1', body: 'quote me' })
+        await soon(() => expect(y.conn.of('text').length).toBe(1))
+        y.say({ type: 'text', id: 'r1', body: 'a reply', replyTo: seqOf(y, 'quote me') })
+        await soon(() => expect(x.conn.last('text')).toMatchObject({ body: 'a reply', replyTo: { id: 'q1' } }))
+        // Its own receipt's seq, its matched frame, a seq far ahead: relayed without the field.
+        await soon(() => expect(y.conn.of('delivered').length).toBe(1))
+        const notTexts = [y.conn.last('delivered')!.seq, y.conn.last('matched')!.seq, 10_000]
+        notTexts.forEach((replyTo, i) => y.say({ type: 'text', id: `r${i + 2}`, body: `plain ${i}`, replyTo }))
+        await soon(() => expect(x.conn.of('text').length).toBe(4))
+        for (const f of x.conn.of('text').slice(1)) expect(f).not.toHaveProperty('replyTo')
+        expect(y.conn.of('error')).toEqual([])
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('a text sent while the partner is away gets its delivered only when the partner is back; a resend meanwhile is not relayed twice', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        const from = await drop(b, y)
+        x.say({ type: 'text', id: 'w1', body: 'are you there?' })
+        x.say({ type: 'text', id: 'w1', body: 'are you there?' })
+        await Bun.sleep(300)
+        expect(x.conn.of('delivered')).toEqual([])
+        expect(x.conn.of('error')).toEqual([])
+        const back = await resume(b, y, from)
+        await soon(() => expect(x.conn.of('delivered').map(f => f.id)).toEqual(['w1']))
+        await soon(() => expect(back.conn.of('text').map(f => f.body)).toEqual(['are you there?']))
+        await Bun.sleep(50)
+        expect(back.conn.of('text').length).toBe(1)
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('a partner who times out: the sender’s ended lists the texts its client never acknowledged nor saw', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        for (const id of ['acked', 'seen', 'unacked']) x.say({ type: 'text', id, body: `text ${id}` })
+        await soon(() => expect(y.conn.of('text').length).toBe(3))
+        y.say({ type: 'ack', seq: seqOf(y, 'text acked') })
+        y.say({ type: 'seen', seq: seqOf(y, 'text seen') })
+        // `unacked` reached y's socket (x was told delivered) but y never confirmed it.
+        await soon(() => expect(x.conn.of('delivered').length).toBe(3))
+        await drop(b, y)
+        x.say({ type: 'text', id: 'lost', body: 'sent while away' })
+        await soon(() => expect(x.conn.last('ended')).toMatchObject({ by: 'server', reason: 'timeout' }), 15_000)
+        expect(x.conn.last('ended')!.undelivered).toEqual(['unacked', 'lost'])
+        expect(x.conn.of('delivered').map(f => f.id)).toEqual(['acked', 'seen', 'unacked'])
+      } finally {
+        await b.close()
+      }
+    })
+  })
 }

@@ -16,7 +16,8 @@ import type { Hub } from '../../api/chat/hub'
 import { describeChatBackend, type BackendUnderTest } from '../contracts/chat-backend'
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
 
-const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0' }
+// A short resume window: the undelivered case waits for a dropped partner to expire.
+const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0', RESUME_WINDOW_MS: '1500' }
 
 describeChatBackend('in-process', async (): Promise<BackendUnderTest> => {
   const config = loadConfig(base)
@@ -62,6 +63,13 @@ async function redisNodes(n: number): Promise<BackendUnderTest> {
     await redis.sub.ping()
     hub = core.hub
     hubs.push(core.hub)
+    // The node hears its channel only once Redis has taken its SUBSCRIBE: a frame published
+    // before that (the first `queued` of a test) would be lost, so the case starts once it has.
+    const channel = `${redis.prefix}n:${config.nodeId}`
+    for (let tries = 0; ((await redis.cmd.pubsub('NUMSUB', channel)) as [string, number])[1] < 1; tries++) {
+      if (tries > 200) throw new Error(`node ${config.nodeId} never subscribed to ${channel}`)
+      await Bun.sleep(5)
+    }
     stops.push(async () => {
       await core.hub.shutdown({ closeWaitMs: 0 })
       await nodes.stop({ leave: true })

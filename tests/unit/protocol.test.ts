@@ -171,8 +171,9 @@ describe('hot path for text, typing, ack, next and leave', () => {
   const seq = fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constantFrom(-0, 2 ** 53, 2 ** 53 - 1, 1e300, 0.5), anyValue)
   const frame = fc.record(
     {
-      type: fc.constantFrom('text', 'typing', 'ack', 'next', 'leave', 'find', 'block', 'proof'),
+      type: fc.constantFrom('text', 'typing', 'ack', 'seen', 'next', 'leave', 'find', 'block', 'proof'),
       id: fc.oneof(text, anyValue),
+      replyTo: seq,
       body: fc.oneof(text, anyValue),
       active: fc.oneof(fc.boolean(), anyValue),
       seq,
@@ -197,6 +198,7 @@ describe('hot path for text, typing, ack, next and leave', () => {
     expect(acceptHotFrame('text', { type: 'text', id: 'a', body: 'hi', x: 1 }, 20)).toEqual({ type: 'text', id: 'a', body: 'hi' })
     expect(acceptHotFrame('typing', { type: 'typing', active: true }, 20)).toEqual({ type: 'typing', active: true })
     expect(acceptHotFrame('ack', { type: 'ack', seq: 7 }, 20)).toEqual({ type: 'ack', seq: 7 })
+    expect(acceptHotFrame('seen', { type: 'seen', seq: 7 }, 20)).toEqual({ type: 'seen', seq: 7 })
     expect(acceptHotFrame('next', { type: 'next' }, 20)).toEqual({ type: 'next' })
     expect(acceptHotFrame('block', { type: 'block', x: 1 }, 20)).toEqual({ type: 'block' })
     expect(acceptHotFrame('proof', { type: 'proof', token: 'a', nonce: 'b' }, 20)).toBeNull()

@@ -34,6 +34,14 @@
 //     chat gets `not_in_chat`, a tRPC call or an upload answers an error, a ban reports its
 //     failure to its caller (CLI, report), a report goes without its transcript. None may be
 //     left floating (an unhandled rejection is counted as unhandled_errors_total: a bug).
+//  8. Seen maps to the sender's ids. Seqs are per recipient: a `seen` names a seq of the
+//     recipient's stream, the sender knows its texts by its own client ids. Each session keeps,
+//     for the current chat, which of its seqs carried which partner client id (bounded like the
+//     resume buffer), and `seen`, `replyTo` and an expiry's `undelivered` resolve through it.
+//  9. `delivered` means the recipient's connection has it. While the recipient has no socket the
+//     receipt is held with the recipient and sent when its socket is back (resume); when the chat
+//     ends first it is never sent. When the recipient expires, its partner's `ended` lists the
+//     texts the recipient's client never acknowledged nor saw (`undelivered`).
 import type { EphemeralJson, SequencedFrameInput } from '../protocol'
 import type { ChatRef, LocalSession, SessionView } from '../session'
 
@@ -48,6 +56,11 @@ export interface Expired {
   id: string
   ipHash: string
   chat: ChatRef | null
+  /**
+   * The partner's texts of that chat (the partner's client ids, oldest first) this session's client
+   * neither acknowledged nor said it saw: they never reached it, and the partner's `ended` says so.
+   */
+  undelivered?: string[]
 }
 
 /** One kept line of a chat, for a report that includes the conversation. */
@@ -82,7 +95,7 @@ export interface Inbox {
    * is told with an error naming `clientId`. A backend that decides synchronously never calls it.
    */
   relayRefused(s: LocalSession, clientId: string, code: 'not_in_chat' | 'unavailable'): void
-  /** An `ack` of `s` named a seq never sent: `message` says so (a `bad_frame` for the client). */
+  /** An `ack` or `seen` of `s` named a seq never sent: `message` says so (a `bad_frame` for the client). */
   badAck(s: LocalSession, message: string): void
 }
 
@@ -126,11 +139,21 @@ export interface ChatBackend {
   send(to: string, json: EphemeralJson): void
   /**
    * The relay's hot path: `from` (local) said `body` with client id `clientId`. The stranger's
-   * `text` goes to `to`, the `delivered` receipt to `from`; a client id already relayed is
-   * answered with its first receipt and not relayed again (rule 5). A refusal decided later is
-   * reported through Inbox.relayRefused.
+   * `text` goes to `to`, the `delivered` receipt to `from` once `to`'s socket has it (rule 9); a
+   * client id already relayed is answered with its first receipt and not relayed again, nor
+   * answered while its receipt is still held (rule 5). `replyTo`: the seq, in `from`'s stream, of
+   * the partner's text being quoted; relayed to `to` as `replyTo: {id}` (its own client id) when it
+   * is a text of this chat still known, else dropped. A refusal decided later is reported through
+   * Inbox.relayRefused.
    */
-  relayText(from: LocalSession, to: string, clientId: string, body: string, at: number): void
+  relayText(from: LocalSession, to: string, clientId: string, body: string, at: number, replyTo?: number): void
+  /**
+   * `s`'s client has shown the partner's frames up to its own `seq`. When that newly covers a text
+   * of the partner's in this chat, the partner gets a sequenced `seen` naming the newest such text
+   * by the partner's client id (rule 8). A regress or repeat does nothing; a seq never sent is
+   * reported through Inbox.badAck; outside a chat nothing is relayed.
+   */
+  seen(s: LocalSession, seq: number): void
   /** The receipt first sent for client text id `clientId` of `s`, if it was relayed. May reject. */
   receipt(s: LocalSession, clientId: string): Promise<string | undefined>
   /** Frees `s`'s frames up to `seq`; a seq never sent is reported through Inbox.badAck. */

@@ -2,6 +2,7 @@
 import type { Item, MediaItem, UploadItem } from '../lib/chat'
 import { bytes, time } from '../lib/format'
 import { canRetry, refusalSentence } from '../lib/refusals'
+import { SEEN_ATTR, SEEN_LABEL } from '../lib/seen'
 import { AudioPlayer } from './audio-player'
 import { Icon } from './icons'
 import { Screened } from './screened'
@@ -17,7 +18,7 @@ interface Props {
 }
 
 /** Own items' delivery: a text by its `delivered`; an attachment is delivered once its `media` frame came back. */
-function statusOf(item: Item): 'sending' | 'delivered' | 'failed' | null {
+function statusOf(item: Item): 'sending' | 'delivered' | 'seen' | 'failed' | null {
   if (!item.mine) return null
   if (item.kind === 'text') return item.status ?? 'sending'
   if (item.kind === 'media') return 'delivered'
@@ -28,7 +29,7 @@ export function Message({ item, open, onView, onDismiss, onRetry, onRetryUpload 
   const who = item.mine ? 'You' : 'Stranger'
   const status = statusOf(item)
   return (
-    <li class={item.mine ? 'msg mine' : 'msg'}>
+    <li class={item.mine ? 'msg mine' : 'msg'} {...(item.kind === 'text' && !item.mine && item.seq !== undefined && { [SEEN_ATTR]: item.seq })}>
       <span class="sr-only">{who}:</span>
       {item.kind === 'text' && (
         <div class="bubble" dir="auto">
@@ -51,7 +52,17 @@ export function Message({ item, open, onView, onDismiss, onRetry, onRetryUpload 
   )
 }
 
-function Tick({ status }: { status: 'sending' | 'delivered' | 'failed' }) {
+function Tick({ status }: { status: 'sending' | 'delivered' | 'seen' | 'failed' }) {
+  if (status === 'seen') {
+    // Still `delivered` too: a seen text was delivered (and styles and tests that look for it still find it).
+    return (
+      <span class="tick delivered seen" title={SEEN_LABEL}>
+        <Icon name="check" />
+        <Icon name="check" />
+        <span class="sr-only">{SEEN_LABEL}</span>
+      </span>
+    )
+  }
   if (status === 'failed') {
     return (
       <span class="tick failed">

@@ -16,8 +16,10 @@ export interface TextItem {
   mine: boolean
   body: string
   at: number
-  /** own messages only */
-  status?: 'sending' | 'delivered' | 'failed'
+  /** own messages only; `seen`: the stranger has seen it (after delivered) */
+  status?: 'sending' | 'delivered' | 'seen' | 'failed'
+  /** the stranger's messages: their seq, which a `seen` names */
+  seq?: number
   /** why the server refused it (status failed): the bubble says so, and offers Retry only if it can work */
   refusal?: ErrorCode
 }
@@ -205,6 +207,11 @@ export class ChatController {
     if (this.state.chat && !this.state.chat.ended) this.socket.typing(active)
   }
 
+  /** The stranger's messages up to `seq` are on screen while the page is looked at (lib/seen.ts). */
+  seen(seq: number) {
+    if (this.state.chat && !this.state.chat.ended) this.socket.seen(seq)
+  }
+
   /** Checks then uploads a picked file; a refusal is shown as a notice before any upload starts. */
   async attach(file: File) {
     const limits = this.state.limits
@@ -347,13 +354,20 @@ export class ChatController {
         })
       case 'text':
         if (!this.state.chat || this.state.chat.ended) return
-        this.addItem({ kind: 'text', key: `s${f.seq}`, mine: false, body: f.body, at: f.at })
+        this.addItem({ kind: 'text', key: `s${f.seq}`, mine: false, body: f.body, at: f.at, seq: f.seq })
         return this.patchChat(c => ({ ...c, typing: false }))
       case 'delivered':
         return this.patchChat(c => ({
           ...c,
-          items: c.items.map(i => (i.kind === 'text' && i.key === f.id && i.status !== 'delivered' ? { ...i, status: 'delivered' as const } : i)),
+          items: c.items.map(i => (i.kind === 'text' && i.key === f.id && i.status !== 'delivered' && i.status !== 'seen' ? { ...i, status: 'delivered' as const } : i)),
         }))
+      case 'seen':
+        return this.patchChat(c => {
+          // It covers that text and every own text before it.
+          const upTo = c.items.findIndex(i => i.kind === 'text' && i.mine && i.key === f.id)
+          if (upTo < 0) return c
+          return { ...c, items: c.items.map((i, n) => (n <= upTo && i.kind === 'text' && i.mine && i.status !== 'failed' ? { ...i, status: 'seen' as const } : i)) }
+        })
       case 'typing':
         return this.patchChat(c => (c.ended ? c : { ...c, typing: f.active }))
       case 'media':
@@ -365,7 +379,7 @@ export class ChatController {
         const c = this.state.chat
         // Our own next/leave already moved the screen on.
         if (!c || c.ended) return
-        this.endChat({ by: f.by, reason: f.reason })
+        this.endChat({ by: f.by, reason: f.reason }, f.undelivered)
         return this.set({
           announce:
             f.by === 'stranger'
@@ -407,8 +421,9 @@ export class ChatController {
     if (!mine) this.set({ announce: `Stranger sent ${media.kind === 'image' ? 'a photo' : media.kind === 'audio' ? 'a voice note' : 'a file'}.` })
   }
 
-  private endChat(ended: { by: EndedBy; reason: EndReason }) {
-    const failed = new Set(this.socket.dropUnconfirmed())
+  /** `undelivered`: own texts the server says never reached the stranger (even if they got `delivered`). */
+  private endChat(ended: { by: EndedBy; reason: EndReason }, undelivered: string[] = []) {
+    const failed = new Set([...this.socket.dropUnconfirmed(), ...undelivered])
     this.abortUploads()
     this.patchChat(c => ({
       ...c,

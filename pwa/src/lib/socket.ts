@@ -43,6 +43,9 @@ export class ChatSocket {
   private state: ConnState = 'connecting'
   private lastSeq = 0
   private ackedSeq = 0
+  /** The highest stranger seq shown, and the highest told to the server (`seen`). */
+  private seenSeq = 0
+  private sentSeen = 0
   private ackTimer: ReturnType<typeof setTimeout> | undefined
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private connectTimer: ReturnType<typeof setTimeout> | undefined
@@ -276,6 +279,8 @@ export class ChatSocket {
     if (!hello.resumed) {
       this.lastSeq = 0
       this.ackedSeq = 0
+      this.seenSeq = 0
+      this.sentSeen = 0
       this.unconfirmed.clear()
     }
     this.session = hello.session
@@ -285,8 +290,21 @@ export class ChatSocket {
     this.inflight = []
     for (const [id, body] of this.unconfirmed) this.writeText(id, body)
     for (const f of this.queued.splice(0)) this.write(f)
+    this.flushSeen()
     // After a reload the replayed frames we already showed are dropped unseen: acknowledge them.
     if (hello.resumed && this.lastSeq > this.ackedSeq) this.scheduleAck()
+  }
+
+  /** The stranger's frames up to `seq` were shown: told now, or once the connection is back. */
+  seen(seq: number) {
+    if (seq > this.seenSeq && seq <= this.lastSeq) this.seenSeq = seq
+    this.flushSeen()
+  }
+
+  private flushSeen() {
+    if (this.seenSeq <= this.sentSeen || !this.connected || this.ws?.readyState !== WebSocket.OPEN) return
+    this.write({ type: 'seen', seq: this.seenSeq })
+    this.sentSeen = this.seenSeq
   }
 
   private scheduleAck() {

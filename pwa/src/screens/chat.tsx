@@ -12,6 +12,7 @@ import { pushBack } from '../lib/back'
 import { ConnectionStrip } from '../components/status'
 import { Brand, TopBar } from '../components/topbar'
 import { Icon } from '../components/icons'
+import { watchSeen } from '../lib/seen'
 
 const CONFIRM_MS = 3000
 /** Closer to the bottom than this counts as "at the bottom". */
@@ -57,6 +58,9 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
     guard(true)
     return () => release()
   }, [])
+
+  // The stranger's messages on screen while the page is looked at become a `seen` for them.
+  useEffect(() => (list_.current ? watchSeen(list_.current, seq => ctl.seen(seq)) : undefined), [])
 
   // New stranger: the first press (or Esc) arms, the second within a few seconds confirms.
   function skip() {
