@@ -215,6 +215,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     now,
   })
   await cluster?.nodes.start()
+  // Listen for clients only once this node hears its channel (see RedisBackend.listening).
+  if (redisBackend && !(await redisBackend.listening(5000))) log.warn('Redis has not confirmed the node channel subscription; serving anyway')
 
   // The moderation console (/admin): its own accounts, sessions and audit log, acting through moderation.
   const admin = config.adminEnabled

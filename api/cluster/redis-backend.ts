@@ -60,6 +60,12 @@ export interface RedisBackend extends ChatBackend {
    * whose place in the queue is gone search again, partners told `reconnecting` are told `back`.
    */
   recover(cause: 'data_lost' | 'taken_for_dead'): Promise<void>
+  /**
+   * Resolves once Redis has taken this node's SUBSCRIBE (a frame published before it would be
+   * lost, e.g. the `queued` of a session made at once), or after `maxWaitMs` with Redis away:
+   * the node then serves anyway, as it does during any outage.
+   */
+  listening(maxWaitMs: number): Promise<boolean>
 }
 
 export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
@@ -261,6 +267,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         .exec()
         .catch(fail('create'))
       return s
+    },
+    listening(maxWaitMs) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const late = new Promise<boolean>(resolve => (timer = setTimeout(() => resolve(false), maxWaitMs)))
+      return Promise.race([subscribed.then(() => true), late]).finally(() => clearTimeout(timer))
     },
     async restore(id) {
       if (!/^[\w-]{16,64}$/.test(id)) return false
