@@ -128,7 +128,7 @@ export function createHub(deps: HubDeps) {
 
   function fallbackNotice(id: string) {
     const s = backend.local(id)
-    if (s) backend.send(id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, fallback: true }))
+    if (s) backend.send(id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, languages: s.languages, fallback: true }))
   }
 
   const stopOnlineBroadcast = startOnlineBroadcast(backend, outbound, config.onlineBroadcastMs)
@@ -181,7 +181,7 @@ export function createHub(deps: HubDeps) {
       rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
     } else if (s.state === 'queued') {
       // Taken over from a live socket while waiting: the new socket has not been told.
-      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random })
+      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random, languages: s.languages })
     }
     backend.save(s)
     metrics.inc('resumes_total')

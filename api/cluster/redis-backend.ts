@@ -8,7 +8,7 @@
 // any) — atomic, so seqs and publishes are in the same order, and a frame is either in the outbox
 // or was never accepted. The relay's hot path is one script for both frames of a message.
 //
-// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, proof, cid, pid,
+// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, langs, anyl, requeue, proof, cid, pid,
 // chat, last, seq} · P ob:<id> list · P sent:<id> hash clientId → receipt · P ns:<node> set of its
 // sessions · P exp zset of held sessions by deadline. Channels: P n:<node> (frames, takeovers),
 // P all (actions for every node, e.g. bans).

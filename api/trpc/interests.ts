@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { LANGUAGE_SUBTAG } from '../chat/languages'
 import { publicProcedure, router } from './trpc'
 
 /**
@@ -9,8 +10,19 @@ import { publicProcedure, router } from './trpc'
 export const POPULAR_MIN_PEOPLE = 3
 
 export const interestsRouter = router({
-  /** The interests most used lately, for suggestions on the home screen. */
+  /** The interests most used lately, for suggestions on the home screen; with `language`, by finds that stated it. */
   popular: publicProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(50).optional() }).optional())
-    .query(({ ctx, input }) => ctx.services.popular.top(input?.limit ?? 12, POPULAR_MIN_PEOPLE)),
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1).max(50).optional(),
+          language: z
+            .string()
+            .regex(LANGUAGE_SUBTAG, 'language must be a primary language subtag of 2–3 letters, like "pt"')
+            .transform(l => l.toLowerCase())
+            .optional(),
+        })
+        .optional(),
+    )
+    .query(({ ctx, input }) => ctx.services.popular.top(input?.limit ?? 12, POPULAR_MIN_PEOPLE, input?.language)),
 })

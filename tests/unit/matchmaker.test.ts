@@ -68,14 +68,15 @@ const pairOf = (m: Match) => [m.a, m.b].sort().join('+')
 
 describe('matchmaker', () => {
   test('a stranger who shares an interest is matched before a random one', () => {
-    const { mm, clock, matches } = setup()
-    mm.enqueue({ id: 'rand', interests: [], random: true }) // random-ready at once
+    const { mm, clock, matches, cooldown } = setup()
+    cooldown('rand', 'jazz1', 60_000) // so both wait
+    mm.enqueue({ id: 'rand', interests: [], random: true }) // random-ready at once, waiting longest
     clock.advance(10)
     mm.enqueue({ id: 'jazz1', interests: ['jazz'], random: true })
-    expect(matches).toEqual([]) // jazz1 is not random-ready yet, and shares nothing with rand
-    mm.enqueue({ id: 'jazz2', interests: ['chess', 'jazz'], random: true })
+    expect(matches).toEqual([])
+    mm.enqueue({ id: 'jazz2', interests: ['chess', 'jazz'], random: true }) // could take rand, but jazz1 shares one
     expect(matches).toHaveLength(1)
-    expect(matches[0]).toEqual({ a: 'jazz1', b: 'jazz2', common: ['jazz'], random: false })
+    expect(matches[0]).toEqual({ a: 'jazz1', b: 'jazz2', common: ['jazz'], random: false, languages: [] })
     expect(mm.has('rand')).toBe(true)
   })
 
@@ -95,12 +96,12 @@ describe('matchmaker', () => {
     clock.advance(100)
     mm.enqueue({ id: 'me', interests: ['jazz', 'go'], random: false })
     // `new` waits longest of all, found through either interest
-    expect(matches).toEqual([{ a: 'new', b: 'me', common: ['jazz', 'go'], random: false }])
+    expect(matches).toEqual([{ a: 'new', b: 'me', common: ['jazz', 'go'], random: false, languages: [] }])
     // then `old`, though `me2` lists jazz (where `mid` waits) first
     mm.enqueue({ id: 'me2', interests: ['jazz', 'go'], random: false })
-    expect(matches[1]).toEqual({ a: 'old', b: 'me2', common: ['go'], random: false })
+    expect(matches[1]).toEqual({ a: 'old', b: 'me2', common: ['go'], random: false, languages: [] })
     mm.enqueue({ id: 'me3', interests: ['jazz'], random: false })
-    expect(matches[2]).toEqual({ a: 'mid', b: 'me3', common: ['jazz'], random: false })
+    expect(matches[2]).toEqual({ a: 'mid', b: 'me3', common: ['jazz'], random: false, languages: [] })
   })
 
   test('the longest waiting keeps its place after its random fallback started', () => {
@@ -111,7 +112,7 @@ describe('matchmaker', () => {
     mm.enqueue({ id: 'later', interests: ['tea'], random: false })
     clock.advance(1500) // first becomes random-ready without a partner
     mm.enqueue({ id: 'second', interests: ['tea'], random: false })
-    expect(matches).toEqual([{ a: 'first', b: 'second', common: ['tea'], random: false }])
+    expect(matches).toEqual([{ a: 'first', b: 'second', common: ['tea'], random: false, languages: [] }])
   })
 
   test("common interests are every shared interest, in the waiting side's order", () => {
@@ -132,21 +133,20 @@ describe('matchmaker', () => {
     expect(matches).toEqual([])
     expect(fallbacks).toEqual(['a'])
     clock.advance(1000) // b becomes random-ready and finds a
-    expect(matches).toEqual([{ a: 'a', b: 'b', common: [], random: true }])
+    expect(matches).toEqual([{ a: 'a', b: 'b', common: [], random: true, languages: [] }])
     expect(fallbacks).toEqual(['a']) // b was paired at once: no fallback notice for it
     expect(mm.size).toBe(0)
   })
 
   test('a waiter with no interests is paired at random at once with a random-ready waiter', () => {
-    const { mm, clock, matches } = setup({ fallbackMs: 5000 })
-    mm.enqueue({ id: 'fan', interests: ['opera'], random: true })
+    const { mm, matches } = setup({ fallbackMs: 5000 })
     mm.enqueue({ id: 'any1', interests: [], random: true })
-    expect(matches).toEqual([]) // fan is not random-ready yet
     mm.enqueue({ id: 'any2', interests: [], random: true })
-    expect(matches).toEqual([{ a: 'any1', b: 'any2', common: [], random: true }])
-    clock.advance(5000)
+    expect(matches).toEqual([{ a: 'any1', b: 'any2', common: [], random: true, languages: [] }])
+    // Issue #18 defect 12: also with one who has interests, long before its fallback delay.
+    mm.enqueue({ id: 'fan', interests: ['opera'], random: true })
     mm.enqueue({ id: 'any3', interests: [], random: true })
-    expect(matches[1]).toEqual({ a: 'fan', b: 'any3', common: [], random: true })
+    expect(matches[1]).toEqual({ a: 'fan', b: 'any3', common: [], random: true, languages: [] })
   })
 
   test('random:false never pairs at random', () => {
@@ -156,13 +156,13 @@ describe('matchmaker', () => {
     mm.enqueue({ id: 'other', interests: ['go'], random: true })
     clock.advance(10_000)
     // any and other pair with each other at random; picky never joins a random pair
-    expect(matches).toEqual([{ a: 'any', b: 'other', common: [], random: true }])
+    expect(matches).toEqual([{ a: 'any', b: 'other', common: [], random: true, languages: [] }])
     expect(mm.has('picky')).toBe(true)
     mm.enqueue({ id: 'any2', interests: [], random: true })
     clock.advance(10_000)
     expect(matches).toHaveLength(1)
     mm.enqueue({ id: 'chessfan', interests: ['chess'], random: true })
-    expect(matches[1]).toEqual({ a: 'picky', b: 'chessfan', common: ['chess'], random: false })
+    expect(matches[1]).toEqual({ a: 'picky', b: 'chessfan', common: ['chess'], random: false, languages: [] })
   })
 
   test('the re-pair cool-down blocks a pair, and a retry pairs them once it passes', () => {
@@ -174,7 +174,7 @@ describe('matchmaker', () => {
     clock.advance(29_000)
     expect(matches).toEqual([])
     clock.advance(1_001)
-    expect(matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false }])
+    expect(matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false, languages: [] }])
   })
 
   test('the cool-down skips only the blocked stranger, not the whole queue', () => {
@@ -185,7 +185,7 @@ describe('matchmaker', () => {
     clock.advance(10)
     mm.enqueue({ id: 'fresh', interests: ['x'], random: false })
     mm.enqueue({ id: 'me', interests: ['x'], random: false })
-    expect(matches).toEqual([{ a: 'fresh', b: 'me', common: ['x'], random: false }])
+    expect(matches).toEqual([{ a: 'fresh', b: 'me', common: ['x'], random: false, languages: [] }])
   })
 
   test('a cool-down shorter than the fallback delay still pairs when it ends', () => {
@@ -194,7 +194,7 @@ describe('matchmaker', () => {
     mm.enqueue({ id: 'a', interests: ['x'], random: true })
     mm.enqueue({ id: 'b', interests: ['x'], random: true })
     clock.advance(2001)
-    expect(matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false }])
+    expect(matches).toEqual([{ a: 'a', b: 'b', common: ['x'], random: false, languages: [] }])
   })
 
   test('two random waiters blocked by a cool-down meet once it ends', () => {
@@ -229,7 +229,7 @@ describe('matchmaker', () => {
     mm.enqueue({ id: 'b', interests: ['x'], random: false })
     expect(matches).toEqual([])
     mm.enqueue({ id: 'c', interests: ['y'], random: false })
-    expect(matches).toEqual([{ a: 'a', b: 'c', common: ['y'], random: false }])
+    expect(matches).toEqual([{ a: 'a', b: 'c', common: ['y'], random: false, languages: [] }])
   })
 
   test('nobody is paired with themselves', () => {
@@ -264,7 +264,7 @@ describe('matchmaker', () => {
     // A match inspects only the one candidate it takes.
     mm.enqueue({ id: 'hit', interests: ['nothing', 'topic-9999'], random: false })
     expect(inspections()).toBe(1)
-    expect(matches).toEqual([{ a: 'w9999', b: 'hit', common: ['topic-9999'], random: false }])
+    expect(matches).toEqual([{ a: 'w9999', b: 'hit', common: ['topic-9999'], random: false, languages: [] }])
   })
 
   test('the cost of a match is the same with 100 or 10,000 waiting on other interests', () => {
