@@ -9,6 +9,9 @@
 //   p:<pool>:r         sorted set per pool of random-ready waiters (same scores)
 //   p:<pool>:ra        sorted set per pool of every waiter allowing random (same scores)
 //   p:<pool>:n         sorted set per pool of waiters with no interests allowing random
+//   p:<pool>:l:<lang>:…  the same four kinds again per language a waiter states (lang '' for those
+//                      who state none): a waiter scans its languages' sets, so the scan limit
+//                      never hides a partner behind many of other languages
 //   seq                the arrival counter (scores come from Redis, not from node clocks, so
 //                      "longest waiting" is one order across nodes)
 //   all                set of every waiting id (size())
@@ -60,10 +63,35 @@ local P = ARGV[1]
 local now = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 local function wkey(id) return P .. 'w:' .. id end
-local function ikey(pool, i) return P .. 'p:' .. pool .. ':i:' .. i end
-local function rkey(pool) return P .. 'p:' .. pool .. ':r' end
-local function rakey(pool) return P .. 'p:' .. pool .. ':ra' end
-local function nkey(pool) return P .. 'p:' .. pool .. ':n' end
+-- A pool's sorted sets come in families: everyone's (lang nil), and one per language (lang '' for
+-- the waiters who state none), so a waiter finds its languages' candidates within the scan limit
+-- however many of other languages wait ahead of them. Pools are set by the server (never user
+-- text) and subtags are letters, so a family's keys never collide with an interest's name.
+local function fam(pool, lang)
+  if lang == nil then return P .. 'p:' .. pool .. ':' end
+  return P .. 'p:' .. pool .. ':l:' .. lang .. ':'
+end
+-- The keys a waiter is indexed under for one kind ('i:<interest>', 'r', 'ra', 'n').
+local function indexKeys(pool, kind, langs)
+  local out = { fam(pool) .. kind }
+  if #langs == 0 then out[2] = fam(pool, '') .. kind end
+  for _, l in ipairs(langs) do out[#out + 1] = fam(pool, l) .. kind end
+  return out
+end
+local function zaddAll(pool, kind, langs, seq, id)
+  for _, k in ipairs(indexKeys(pool, kind, langs)) do redis.call('ZADD', k, seq, id) end
+end
+local function zremAll(pool, kind, langs, id)
+  for _, k in ipairs(indexKeys(pool, kind, langs)) do redis.call('ZREM', k, id) end
+end
+-- Where w looks for one kind: within its languages (and among those who state none), or, when it
+-- states none or looks across languages, everyone's set.
+local function lookIn(pool, kind, w, across)
+  if across or #w.langs == 0 then return { fam(pool) .. kind } end
+  local out = { fam(pool, '') .. kind }
+  for _, l in ipairs(w.langs) do out[#out + 1] = fam(pool, l) .. kind end
+  return out
+end
 local function okey(owner) return P .. 'o:' .. owner end
 local ALL = P .. 'all'
 local function cdkey(x, y)
@@ -114,26 +142,24 @@ end
 -- random-ready (w is random-ready), or those with no interests (w has interests, not yet ready).
 local function findIn(w, across)
   local best, bestScore = nil, nil
-  for _, i in ipairs(w.interests) do
-    local ids = redis.call('ZRANGE', ikey(w.pool, i), 0, limit - 1, 'WITHSCORES')
-    for k = 1, #ids, 2 do
-      if eligible(w, ids[k], across) then
-        local s = tonumber(ids[k + 1])
-        if best == nil or s < bestScore then best, bestScore = ids[k], s end
-        break
+  local function scan(kind)
+    for _, key in ipairs(lookIn(w.pool, kind, w, across)) do
+      local ids = redis.call('ZRANGE', key, 0, limit - 1, 'WITHSCORES')
+      for k = 1, #ids, 2 do
+        if eligible(w, ids[k], across) then
+          local s = tonumber(ids[k + 1])
+          if best == nil or s < bestScore then best, bestScore = ids[k], s end
+          break
+        end
       end
     end
   end
+  for _, i in ipairs(w.interests) do scan('i:' .. i) end
   if best ~= nil then return best end
   if w.random then
-    local set = nkey(w.pool)
-    if #w.interests == 0 then set = rakey(w.pool) elseif w.ready then set = rkey(w.pool) end
-    local ids = redis.call('ZRANGE', set, 0, limit - 1)
-    for _, cid in ipairs(ids) do
-      if eligible(w, cid, across) then return cid end
-    end
+    if #w.interests == 0 then scan('ra') elseif w.ready then scan('r') else scan('n') end
   end
-  return nil
+  return best
 end
 
 -- Within a shared language first; across languages only once w's language rule is dropped.
@@ -144,12 +170,11 @@ local function find(w)
 end
 
 local function drop(id)
-  local h = redis.call('HMGET', wkey(id), 'pool', 'interests', 'owner')
+  local h = redis.call('HMGET', wkey(id), 'pool', 'interests', 'owner', 'langs')
   if not h[1] then return false end
-  for _, i in ipairs(cjson.decode(h[2])) do redis.call('ZREM', ikey(h[1], i), id) end
-  redis.call('ZREM', rkey(h[1]), id)
-  redis.call('ZREM', rakey(h[1]), id)
-  redis.call('ZREM', nkey(h[1]), id)
+  local langs = cjson.decode(h[4] or '[]')
+  for _, i in ipairs(cjson.decode(h[2])) do zremAll(h[1], 'i:' .. i, langs, id) end
+  for _, kind in ipairs({ 'r', 'ra', 'n' }) do zremAll(h[1], kind, langs, id) end
   redis.call('SREM', ALL, id)
   if h[3] then redis.call('SREM', okey(h[3]), id) end
   redis.call('DEL', wkey(id))
@@ -199,10 +224,10 @@ if cid ~= nil then return pairUp(w, cid) end
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', wkey(id), 'pool', pool, 'interests', interestsJson, 'random', random, 'ready', ready, 'ip', ip, 'seq', seq, 'owner', owner,
   'langs', langsJson, 'anyl', anyl, 'free', free)
-for _, i in ipairs(w.interests) do redis.call('ZADD', ikey(pool, i), seq, id) end
-if w.ready then redis.call('ZADD', rkey(pool), seq, id) end
-if w.random then redis.call('ZADD', rakey(pool), seq, id) end
-if w.random and #w.interests == 0 then redis.call('ZADD', nkey(pool), seq, id) end
+for _, i in ipairs(w.interests) do zaddAll(pool, 'i:' .. i, w.langs, seq, id) end
+if w.ready then zaddAll(pool, 'r', w.langs, seq, id) end
+if w.random then zaddAll(pool, 'ra', w.langs, seq, id) end
+if w.random and #w.interests == 0 then zaddAll(pool, 'n', w.langs, seq, id) end
 redis.call('SADD', ALL, id)
 redis.call('SADD', okey(owner), id)
 return { 0, blocked, seq }
@@ -220,7 +245,7 @@ local w = { id = id, pool = h[1], interests = cjson.decode(h[2]), random = (h[3]
 if passed == '1' and w.random and not w.ready then
   w.ready = true
   redis.call('HSET', wkey(id), 'ready', '1')
-  redis.call('ZADD', rkey(w.pool), w.seq, id)
+  zaddAll(w.pool, 'r', w.langs, w.seq, id)
 end
 if passed == '1' and h[8] == '1' and not w.free then
   w.free = true

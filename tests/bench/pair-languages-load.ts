@@ -48,7 +48,10 @@ for (let j = 0; j < a.joins; j++) {
   const s = joiners[j]!
   const { language, interest } = combo((j * 7919) % a.waiting)
   const other = LANGUAGES[(LANGUAGES.indexOf(language) + 5) % LANGUAGES.length]!
-  const find = j % 2 ? { type: 'find', interests: [], random: true, languages: [language] } : { type: 'find', interests: [interest, 'nobody-' + run], random: true, languages: [other, language] }
+  const find =
+    j % 2
+      ? { type: 'find', interests: [], random: true, languages: [language] }
+      : { type: 'find', interests: [interest, 'nobody-' + run], random: true, languages: [other, language] }
   const matched = s.waitFor('{"type":"matched"')
   const t = performance.now()
   s.ws.send(JSON.stringify(find))
@@ -59,7 +62,15 @@ for (let j = 0; j < a.joins; j++) {
 }
 times.sort((x, y) => x - y)
 console.log(
-  JSON.stringify({ waiting: a.waiting, joins: a.joins, languages: LANGUAGES.length, interests: INTERESTS, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: times[times.length - 1] }),
+  JSON.stringify({
+    waiting: a.waiting,
+    joins: a.joins,
+    languages: LANGUAGES.length,
+    interests: INTERESTS,
+    p50Ms: percentile(times, 50),
+    p99Ms: percentile(times, 99),
+    maxMs: times[times.length - 1],
+  }),
 )
 for (const s of [...pool, ...joiners]) s.ws.close(1000)
 await Bun.sleep(200)

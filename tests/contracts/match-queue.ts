@@ -333,6 +333,21 @@ export function describeMatchQueue(name: string, factory: QueueFactory) {
       expect(s.all()[1]).toEqual({ a: 'other', b: 'me2', aIpHash: 'ip-other', bIpHash: 'ip-me2', common: ['jazz'], random: false, languages: [] })
     })
 
+    test('a partner of its language is found however many of other languages wait ahead', async () => {
+      const s = await factory({ fallbackMs: 60_000 })
+      for (let k = 0; k < 100; k++) await s.enqueue(`es${k}`, [`own-${k}`], true, es)
+      await s.enqueue('fan-pt', ['fado'], true, pt)
+      expect(s.all()).toEqual([])
+      await s.enqueue('anyone-pt', [], true, pt) // looks past the 100 of another language (the Redis scan limit is 64)
+      expect(s.all()).toEqual([{ a: 'fan-pt', b: 'anyone-pt', aIpHash: 'ip-fan-pt', bIpHash: 'ip-anyone-pt', common: [], random: true, languages: ['pt'] }])
+      // 100 who share the interest but not the language, kept apart from each other by an address cool-down.
+      await s.cooldown('ip:one-school', 'ip:one-school', 60_000)
+      for (let k = 0; k < 100; k++) await s.enqueue(`e-fado${k}`, ['fado'], false, { ...es, ipHash: 'one-school' })
+      await s.enqueue('fado-pt', ['fado'], false, { languages: ['pt'] })
+      await s.enqueue('fado-pt2', ['fado'], false, { languages: ['en', 'pt'] })
+      expect(s.all()[1]).toEqual({ a: 'fado-pt', b: 'fado-pt2', aIpHash: 'ip-fado-pt', bIpHash: 'ip-fado-pt2', common: ['fado'], random: false, languages: ['pt'] })
+    })
+
     test('defect 12 keeps the language rule: a no-interest newcomer takes a waiter with interests of its language only', async () => {
       const s = await factory({ fallbackMs: 60_000 })
       await s.enqueue('fan-es', ['opera'], true, es)
