@@ -30,6 +30,8 @@ const combo = (i: number) => {
 }
 const hello = (s: BenchSocket) => s.waitFor('{"type":"hello"')
 
+/** Resolved when the pool member taken by the last join is back in the queue. */
+let rejoined: () => void = () => {}
 let i = 0
 const pool = await openMany(a.waiting, a.url, 100, headers, async s => {
   await hello(s)
@@ -39,6 +41,7 @@ const pool = await openMany(a.waiting, a.url, 100, headers, async s => {
   // Taken by a newcomer: back into the pool with the same find.
   s.onFrame = data => {
     if (data.startsWith('{"type":"matched"')) s.ws.send('{"type":"next"}')
+    else if (data.startsWith('{"type":"queued"')) rejoined()
   }
 })
 const joiners = await openMany(a.joins, a.url, 100, headers, hello)
@@ -53,12 +56,13 @@ for (let j = 0; j < a.joins; j++) {
       ? { type: 'find', interests: [], random: true, languages: [language] }
       : { type: 'find', interests: [interest, 'nobody-' + run], random: true, languages: [other, language] }
   const matched = s.waitFor('{"type":"matched"')
+  const back = new Promise<void>(r => (rejoined = r))
   const t = performance.now()
   s.ws.send(JSON.stringify(find))
   await matched
   times.push(performance.now() - t)
-  // Let the taken pool member's `next` land before the next join (not timed).
-  await Bun.sleep(1)
+  // The taken pool member is back before the next join (not timed), so every join sees 1,000.
+  await back
 }
 times.sort((x, y) => x - y)
 console.log(
