@@ -16,8 +16,7 @@ interface Args {
   origin?: string
 }
 
-export const LANGUAGES = ['en', 'es', 'pt', 'fr', 'de', 'it', 'ru', 'ja', 'zh', 'ar', 'hi', 'tr']
-export const INTERESTS = 100
+import { INTERESTS, LANGUAGES } from './pair-languages-load-shape'
 
 const a = args<Args>()
 const headers = a.origin ? { Origin: a.origin } : undefined
