@@ -3,7 +3,7 @@
 // takes a partner or adds the waiter atomically, so two nodes racing for one waiter never both win.
 //
 // Rules, the same behind every implementation:
-//  1. a stranger sharing an interest and a language (rule 7), longest-waiting first;
+//  1. a stranger sharing an interest, languages permitting (rule 7), longest-waiting first;
 //  2. if both allow it, a random stranger (no shared interest), longest-waiting first, when:
 //     a. one of the two has no interests: paired at once with any stranger who allows random,
 //        whether that one has interests or not (issue #18, defect 12: nothing is gained by making
