@@ -68,8 +68,8 @@ export function createPairing(deps: PairingDeps) {
     metrics.inc('matches_total', { kind: m.random ? 'random' : 'interest' })
     const chatA: ChatRef = { id, partnerId: m.b, partnerIpHash: bIp, common: m.common, startedAt }
     const chatB: ChatRef = { id, partnerId: m.a, partnerIpHash: aIp, common: m.common, startedAt }
-    backend.push(m.a, { type: 'matched', chat: id, common: m.common }, { t: 'matched', chat: chatA })
-    backend.push(m.b, { type: 'matched', chat: id, common: m.common }, { t: 'matched', chat: chatB })
+    backend.push(m.a, { type: 'matched', chat: id, common: m.common, languages: m.languages }, { t: 'matched', chat: chatA })
+    backend.push(m.b, { type: 'matched', chat: id, common: m.common, languages: m.languages }, { t: 'matched', chat: chatB })
   }
 
   /** Ends the chat of session `selfId` (`chat` as it knows it): it is told `mine`, the partner `theirs`. */

@@ -49,6 +49,8 @@ export interface ChatRulesDeps {
 
 const MAX_COUNTED_INTERESTS = 64
 
+type Languages = { languages: string[]; anyLanguage: boolean }
+
 export type ChatRules = ReturnType<typeof createChatRules>
 
 export function createChatRules(deps: ChatRulesDeps) {
@@ -66,8 +68,8 @@ export function createChatRules(deps: ChatRulesDeps) {
     backend.save(s)
     // Through the backend like every frame for a session: on several nodes an `ended` pushed
     // just before must reach the client first.
-    backend.send(s.id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random }))
-    void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash, pool }).catch(err => {
+    backend.send(s.id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, languages: s.languages }))
+    void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash, pool, languages: s.languages, anyLanguage: s.anyLanguage }).catch(err => {
       log.warn('could not join the queue', { err: (err as Error)?.message })
       leaveQueue(s)
       // The queue is shared (Redis) and unreachable: a stable code the client can retry on.
@@ -83,7 +85,8 @@ export function createChatRules(deps: ChatRulesDeps) {
     backend.save(s)
   }
 
-  async function find(s: LocalSession, conn: Connection, interests: string[], random: boolean, record = true) {
+  /** `langs` defaults to the session's own (next, a proof, a resume keep them). */
+  async function find(s: LocalSession, conn: Connection, interests: string[], random: boolean, record = true, langs: Languages = s) {
     if (interests.length === 0 && !random) {
       return refuse(s, conn, { code: 'bad_frame', message: 'find: give at least one interest or allow random strangers' })
     }
@@ -92,6 +95,8 @@ export function createChatRules(deps: ChatRulesDeps) {
     leaveQueue(s)
     s.interests = interests
     s.random = random
+    s.languages = langs.languages
+    s.anyLanguage = langs.anyLanguage
     s.awaitingProof = false
     const epoch = ++s.epoch
     let refusal: Refusal | null
@@ -114,7 +119,7 @@ export function createChatRules(deps: ChatRulesDeps) {
       // Bounded: a session that keeps changing interests stops counting, it does not grow.
       if (s.counted.size < MAX_COUNTED_INTERESTS) for (const i of fresh) s.counted.add(i)
       else fresh.length = 0
-      popular.record(s.ipHash, fresh)
+      popular.record(s.ipHash, fresh, s.languages)
     }
     enqueue(s, pool)
   }
@@ -181,7 +186,7 @@ export function createChatRules(deps: ChatRulesDeps) {
         // A seq never sent comes back through the inbox (badAck), at once or from the store.
         return backend.ack(s, frame.seq)
       case 'find':
-        return find(s, conn, frame.interests, frame.random)
+        return find(s, conn, frame.interests, frame.random, true, { languages: frame.languages ?? [], anyLanguage: frame.anyLanguage === true })
       case 'next':
         return find(s, conn, s.interests, s.random)
       case 'leave':

@@ -101,7 +101,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
       rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
     } else if (s.state === 'queued') {
       // Taken over from a live socket while waiting: the new socket has not been told.
-      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random })
+      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random, languages: s.languages })
     }
     backend.save(s)
     metrics.inc('resumes_total')

@@ -123,7 +123,7 @@ export function createHub(deps: HubDeps) {
 
   function fallbackNotice(id: string) {
     const s = backend.local(id)
-    if (s) backend.send(id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, fallback: true }))
+    if (s) backend.send(id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, languages: s.languages, fallback: true }))
   }
 
   const stopOnlineBroadcast = startOnlineBroadcast(backend, outbound, config.onlineBroadcastMs)

@@ -30,6 +30,9 @@ interface Snapshot {
   state: SessionState
   interests: string[]
   random: boolean
+  /** Absent in a snapshot saved before languages existed. */
+  languages?: string[]
+  anyLanguage?: boolean
   requeue: boolean
   chat: ChatRef | null
   lastChat: LastChat | null
@@ -106,6 +109,8 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       state: s.state,
       interests: s.interests,
       random: s.random,
+      languages: s.languages,
+      anyLanguage: s.anyLanguage,
       requeue: s.requeue || s.state === 'queued',
       chat: s.chat,
       lastChat: s.lastChat,
@@ -137,6 +142,8 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     const s = newLocalSession(snap.id, snap.ipHash, mb)
     s.interests = snap.interests
     s.random = snap.random
+    s.languages = snap.languages ?? []
+    s.anyLanguage = snap.anyLanguage === true
     s.requeue = snap.requeue
     s.lastChat = snap.lastChat
     sessions.set(s.id, s)

@@ -2,17 +2,18 @@
 // with the number of interests a waiter has, not with the number of waiters. Insertion-ordered
 // Sets keep each index in waiting order, so the first eligible entry is the longest waiting.
 //
-// Rules, in order:
-//  1. a stranger sharing an interest, longest-waiting first;
-//  2. if both allow it, any stranger once both are "random-ready": a waiter with no interests
-//     is ready at once, one with interests after the fallback delay;
-//  3. never two sessions that chatted within the re-pair cool-down (a retry is scheduled for
-//     when the cool-down ends, so two lonely waiters still meet eventually).
+// The rules are the queue port's (api/chat/ports/match-queue.ts): shared interest first, then a
+// random stranger (at once when either side has no interests, else once both passed the fallback
+// delay), never across a cool-down, and languages checked by `languagesMeet` alone.
+
+import { sharedLanguages } from './languages'
 
 export interface WaiterSpec {
   id: string
   interests: readonly string[]
   random: boolean
+  languages?: readonly string[]
+  anyLanguage?: boolean
 }
 
 export interface Match {
@@ -21,6 +22,8 @@ export interface Match {
   common: string[]
   /** True when paired by the random fallback rather than by a shared interest. */
   random: boolean
+  /** The languages both stated (empty when one stated none, or across languages). */
+  languages: string[]
 }
 
 /** The matchmaker's queue seam: in-process today, a broker-backed one could sit behind it. */
@@ -47,6 +50,10 @@ export interface MatchmakerOptions {
 }
 
 interface Waiter extends WaiterSpec {
+  languages: readonly string[]
+  anyLanguage: boolean
+  /** anyLanguage and the fallback delay passed: meets other languages whose rule is dropped too. */
+  languageFree: boolean
   enqueuedAt: number
   /** Arrival order: two enqueued within one millisecond still have a longest waiting. */
   order: number
@@ -63,6 +70,10 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
   const waiters = new Map<string, Waiter>()
   const byInterest = new Map<string, Set<Waiter>>()
   const randomReady = new Set<Waiter>()
+  /** Every waiter allowing random strangers: a newcomer with no interests may take any of them. */
+  const randomAll = new Set<Waiter>()
+  /** Waiters with no interests allowing random: a newcomer with interests may take them at once. */
+  const noInterest = new Set<Waiter>()
 
   /** Earliest time a blocked candidate frees up, so we can retry then. */
   let blockedUntil = 0
@@ -76,13 +87,24 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
     return true
   }
 
-  function findByInterest(w: Waiter, t: number): Waiter | undefined {
+  /**
+   * The language rule (port rule 7), the only place it is decided: both state languages → they
+   * share one, unless `across` (a second pass for a waiter whose rule was dropped) and the
+   * candidate's rule is dropped too.
+   */
+  function languagesMeet(w: Waiter, c: Waiter, across: boolean): boolean {
+    if (w.languages.length === 0 || c.languages.length === 0) return true
+    for (const l of w.languages) if (c.languages.includes(l)) return true
+    return across && w.languageFree && c.languageFree
+  }
+
+  function findByInterest(w: Waiter, t: number, across: boolean): Waiter | undefined {
     let best: Waiter | undefined
     for (const i of w.interests) {
       const set = byInterest.get(i)
       if (!set) continue
       for (const c of set) {
-        if (!eligible(w, c, t)) continue
+        if (!languagesMeet(w, c, across) || !eligible(w, c, t)) continue
         if (!best || c.order < best.order) best = c
         break // the first eligible in a set is its longest waiting
       }
@@ -90,9 +112,18 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
     return best
   }
 
-  function findRandom(w: Waiter, t: number): Waiter | undefined {
-    for (const c of randomReady) if (c.random && eligible(w, c, t)) return c
+  /** Port rule 2: a newcomer with no interests takes anyone allowing random; one with interests
+   *  takes those with none at once, and the random-ready once it is random-ready itself. */
+  function findRandom(w: Waiter, t: number, across: boolean): Waiter | undefined {
+    if (!w.random) return undefined
+    const candidates = w.interests.length === 0 ? randomAll : w.randomReady ? randomReady : noInterest
+    for (const c of candidates) if (languagesMeet(w, c, across) && eligible(w, c, t)) return c
     return undefined
+  }
+
+  /** Within a shared language first (interest, then random); across languages only after. */
+  function find(w: Waiter, t: number): Waiter | undefined {
+    return findByInterest(w, t, false) ?? findRandom(w, t, false) ?? (w.languageFree ? (findByInterest(w, t, true) ?? findRandom(w, t, true)) : undefined)
   }
 
   function indexInterests(w: Waiter) {
@@ -101,6 +132,8 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
       if (!set) byInterest.set(i, (set = new Set()))
       set.add(w)
     }
+    if (w.random) randomAll.add(w)
+    if (w.random && w.interests.length === 0) noInterest.add(w)
   }
 
   function unindex(w: Waiter) {
@@ -111,6 +144,8 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
       if (set.size === 0) byInterest.delete(i)
     }
     randomReady.delete(w)
+    randomAll.delete(w)
+    noInterest.delete(w)
     if (w.timer !== null) clearTimer(w.timer)
     w.timer = null
   }
@@ -123,7 +158,7 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
     const mine = new Set(w.interests)
     const common = c.interests.filter(i => mine.has(i))
     // The longest-waiting side is `a`, so callers can treat it as the one who was waiting.
-    opts.onMatch({ a: c.id, b: w.id, common, random: common.length === 0 })
+    opts.onMatch({ a: c.id, b: w.id, common, random: common.length === 0, languages: sharedLanguages(c.languages, w.languages) })
   }
 
   /**
@@ -135,12 +170,12 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
   function attempt(w: Waiter, indexed: boolean) {
     const t = now()
     blockedUntil = 0
-    const c = findByInterest(w, t) ?? (w.randomReady ? findRandom(w, t) : undefined)
+    const c = find(w, t)
     if (c) return pair(w, c)
     if (!indexed) indexInterests(w)
     if (w.randomReady) randomReady.add(w)
     let at = Infinity
-    if (w.random && !w.randomReady) at = w.enqueuedAt + opts.fallbackMs
+    if ((w.random && !w.randomReady) || (w.anyLanguage && !w.languageFree)) at = w.enqueuedAt + opts.fallbackMs
     if (blockedUntil > t) at = Math.min(at, blockedUntil + 1)
     if (at !== Infinity) w.timer = setTimer(() => wake(w), Math.max(0, at - t))
   }
@@ -148,11 +183,14 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
   function wake(w: Waiter) {
     w.timer = null
     if (waiters.get(w.id) !== w) return
-    const becameReady = w.random && !w.randomReady && now() >= w.enqueuedAt + opts.fallbackMs
+    const passed = now() >= w.enqueuedAt + opts.fallbackMs
+    const becameReady = passed && w.random && !w.randomReady
+    const becameFree = passed && w.anyLanguage && !w.languageFree
     if (becameReady) w.randomReady = true
+    if (becameFree) w.languageFree = true
     attempt(w, true)
     // Only worth telling the client when the fallback did not pair it straight away.
-    if (becameReady && waiters.get(w.id) === w) opts.onFallback?.(w.id)
+    if ((becameReady || becameFree) && waiters.get(w.id) === w) opts.onFallback?.(w.id)
   }
 
   return {
@@ -166,6 +204,9 @@ export function createMatchmaker(opts: MatchmakerOptions): MatchQueue {
         id: spec.id,
         interests: [...spec.interests],
         random: spec.random,
+        languages: [...(spec.languages ?? [])],
+        anyLanguage: spec.anyLanguage === true,
+        languageFree: spec.anyLanguage === true && opts.fallbackMs === 0,
         enqueuedAt: now(),
         order: ++arrivals,
         randomReady: spec.random && (spec.interests.length === 0 || opts.fallbackMs === 0),

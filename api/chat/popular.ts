@@ -6,6 +6,11 @@
 // most POPULAR_PER_ADDRESS_HOUR names an hour, and a full bucket makes room by dropping a name only
 // one address used, never one several people share.
 //
+// Per language too (issue #21): a find that states languages also counts under each of them, so
+// the suggestions a Spanish speaker sees are what Spanish speakers typed, by the same rules (each
+// language is a scope of its own: its own distinct addresses, its own per-address budget). The
+// scopes share one bucket's name table, so the memory bound does not grow with languages.
+//
 // In memory on one node (a hint, not a record); cluster/redis-popular.ts shares it across nodes.
 export const BUCKET_MS = 3_600_000
 export const BUCKETS = 24
@@ -14,11 +19,16 @@ export const MAX_NAMES_PER_BUCKET = 5000
 const MAX_ADDRESSES_PER_NAME = 256
 
 export interface PopularInterests {
-  /** `ipHash` used `interests` in a find (fire and forget). */
-  record(ipHash: string, interests: readonly string[]): void
-  /** The most used, only those used by at least `minCount` distinct addresses. */
-  top(limit: number, minCount?: number): Promise<Array<{ name: string; count: number }>>
+  /** `ipHash` used `interests` in a find stating `languages` (fire and forget). */
+  record(ipHash: string, interests: readonly string[], languages?: readonly string[]): void
+  /** The most used (by finds stating `language`, when given), only those used by at least `minCount` distinct addresses. */
+  top(limit: number, minCount?: number, language?: string): Promise<Array<{ name: string; count: number }>>
 }
+
+/** The scopes a find counts in: every find, then each language it states. */
+export const popularScopes = (languages: readonly string[] = []): string[] => ['', ...languages]
+/** A name within a scope (a language subtag, or '' for all); NUL never survives interest normalisation. */
+const scoped = (scope: string, name: string) => (scope ? `${scope}\u0000${name}` : name)
 
 interface Bucket {
   /** name → addresses that used it this hour (null once past MAX_ADDRESSES_PER_NAME) and how many. */
@@ -56,33 +66,42 @@ export function createPopularInterests(opts: { perAddressHour?: number; now?: ()
     }
     return false
   }
-  return {
-    record(ipHash, interests) {
-      const b = current()
-      let mine = b.byIp.get(ipHash)
-      for (const i of interests) {
-        if (mine?.has(i)) continue
-        if ((mine?.size ?? 0) >= perAddress) break
-        let e = b.names.get(i)
-        if (!e) {
-          if (b.names.size >= MAX_NAMES_PER_BUCKET && !makeRoom(b)) continue
-          b.names.set(i, (e = { ips: new Set(), n: 0 }))
-        }
-        if (!mine) b.byIp.set(ipHash, (mine = new Set()))
-        mine.add(i)
-        e.n++
-        if (e.ips) {
-          e.ips.add(ipHash)
-          if (e.ips.size > MAX_ADDRESSES_PER_NAME) e.ips = null
-        }
+  function recordIn(scope: string, ipHash: string, interests: readonly string[]) {
+    const b = current()
+    const budgetKey = scoped(scope, ipHash)
+    let mine = b.byIp.get(budgetKey)
+    for (const plain of interests) {
+      const i = scoped(scope, plain)
+      if (mine?.has(i)) continue
+      if ((mine?.size ?? 0) >= perAddress) break
+      let e = b.names.get(i)
+      if (!e) {
+        if (b.names.size >= MAX_NAMES_PER_BUCKET && !makeRoom(b)) continue
+        b.names.set(i, (e = { ips: new Set(), n: 0 }))
       }
+      if (!mine) b.byIp.set(budgetKey, (mine = new Set()))
+      mine.add(i)
+      e.n++
+      if (e.ips) {
+        e.ips.add(ipHash)
+        if (e.ips.size > MAX_ADDRESSES_PER_NAME) e.ips = null
+      }
+    }
+  }
+  return {
+    record(ipHash, interests, languages) {
+      for (const scope of popularScopes(languages)) recordIn(scope, ipHash, interests)
     },
-    async top(limit, minCount = 1) {
+    async top(limit, minCount = 1, language = '') {
       current()
+      const prefix = language ? scoped(language, '') : ''
+      const inScope = (name: string) => (prefix ? name.startsWith(prefix) : !name.includes('\u0000'))
       const ips = new Map<string, Set<string>>()
       const extra = new Map<string, number>()
       for (const b of buckets.values()) {
-        for (const [name, e] of b.names) {
+        for (const [key, e] of b.names) {
+          if (!inScope(key)) continue
+          const name = key.slice(prefix.length)
           if (e.ips) {
             let u = ips.get(name)
             if (!u) ips.set(name, (u = new Set()))

@@ -3,6 +3,7 @@
 // `import type`, so the schemas never reach its bundle.
 import { z } from 'zod'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest } from './interests'
+import { LANGUAGE_SUBTAG, MAX_LANGUAGES } from './languages'
 import { cleanText, isVisible, NEEDS_CLEANING } from './text'
 
 /** Longest proof-of-work token the server ever issues (they are about 90 characters). */
@@ -54,6 +55,19 @@ const find = z.object({
     .max(MAX_INTERESTS, `at most ${MAX_INTERESTS} interests`)
     .transform(list => [...new Set(list)]),
   random: z.boolean().optional().default(true),
+  /** Primary language subtags the client reads (api/chat/languages.ts); none = any language. */
+  languages: z
+    .array(
+      z
+        .string()
+        .regex(LANGUAGE_SUBTAG, 'a language must be a primary language subtag of 2–3 letters, like "pt" or "en"')
+        .transform(l => l.toLowerCase()),
+    )
+    .max(MAX_LANGUAGES, `at most ${MAX_LANGUAGES} languages`)
+    .transform(list => [...new Set(list)])
+    .optional(),
+  /** After the fallback delay with nobody found, meet strangers of other languages too (default false). */
+  anyLanguage: z.boolean().optional(),
 })
 
 const textFrame = (maxTextLength: number) =>
@@ -95,7 +109,7 @@ export type ClientFrame =
   | z.output<typeof seen>
   | z.output<typeof block>
   | z.output<typeof proof>
-/** What a client may write: `random` is optional on the wire. */
+/** What a client may write: `random`, `languages` and `anyLanguage` are optional on the wire. */
 export type ClientFrameInput =
   | z.input<typeof find>
   | z.input<ReturnType<typeof textFrame>>
@@ -249,8 +263,10 @@ export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned' | 'i
 export type EndedBy = 'you' | 'stranger' | 'server'
 
 export type HelloFrame = { type: 'hello'; session: string; resumed: boolean; online: number; limits: Limits }
-export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; fallback?: boolean }
-export type MatchedFrame = { type: 'matched'; seq: number; chat: string; common: string[] }
+/** `languages`: the find's normalised languages (empty: any language). */
+export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; languages: string[]; fallback?: boolean }
+/** `languages`: the languages both stated (empty when one side stated none, or the pair is across languages). */
+export type MatchedFrame = { type: 'matched'; seq: number; chat: string; common: string[]; languages: string[] }
 /** `replyTo.id`: the stranger quoted one of your own texts, the one with this client id. */
 export type StrangerTextFrame = { type: 'text'; seq: number; body: string; at: number; from: 'stranger'; replyTo?: { id: string } }
 /** Your text reached the stranger's connection (not merely the server). */

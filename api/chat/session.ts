@@ -30,6 +30,9 @@ export interface LocalSession {
   state: SessionState
   interests: string[]
   random: boolean
+  /** The find's languages (primary subtags, normalised) and whether other languages may follow the fallback. */
+  languages: string[]
+  anyLanguage: boolean
   /** Was in the queue when the socket dropped: re-queue on resume. */
   requeue: boolean
   /** Bumped by every state change, so a find that awaited the guard can tell it is stale. */
@@ -73,6 +76,8 @@ export function newLocalSession(id: string, ipHash: string, mailbox: Mailbox | n
     state: 'idle',
     interests: [],
     random: true,
+    languages: [],
+    anyLanguage: false,
     requeue: false,
     epoch: 0,
     chat: null,

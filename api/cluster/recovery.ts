@@ -29,6 +29,6 @@ export async function recoverCluster(cause: 'data_lost' | 'taken_for_dead', deps
   await Promise.all([deps.backend.recover(cause), deps.connections?.rebuild()])
   if (cause === 'data_lost') {
     // What is known again: the interests the sessions held here counted (each address once).
-    for (const s of deps.sessions()) if (s.counted.size) deps.popular.record(s.ipHash, [...s.counted])
+    for (const s of deps.sessions()) if (s.counted.size) deps.popular.record(s.ipHash, [...s.counted], s.languages)
   }
 }

@@ -8,7 +8,7 @@
 // any) — atomic, so seqs and publishes are in the same order, and a frame is either in the outbox
 // or was never accepted. The relay's hot path is one script for both frames of a message.
 //
-// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, proof, cid, pid,
+// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, langs, anyl, requeue, proof, cid, pid,
 // chat, last, seq, seen} · P ob:<id> list · P sent:<id> hash clientId → receipt ('' while held) ·
 // P rx:<id> zset of the partner's texts by this session's seq (seen, replyTo, undelivered) ·
 // P dr:<id> list of receipts held for the partner until this session's socket is back ·

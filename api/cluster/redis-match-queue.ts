@@ -3,9 +3,15 @@
 // win: Redis runs scripts one at a time.
 //
 // Keys (under `<prefix>mq:`):
-//   w:<id>             hash per waiter: pool, interests (JSON), random, ready, ip, seq, owner
+//   w:<id>             hash per waiter: pool, interests (JSON), random, ready, ip, seq, owner,
+//                      langs (JSON), anyl (anyLanguage), free (its language rule dropped)
 //   p:<pool>:i:<name>  sorted set per interest and pool: waiting ids scored by arrival order
 //   p:<pool>:r         sorted set per pool of random-ready waiters (same scores)
+//   p:<pool>:ra        sorted set per pool of every waiter allowing random (same scores)
+//   p:<pool>:n         sorted set per pool of waiters with no interests allowing random
+//   p:<pool>:l:<lang>:…  the same four kinds again per language a waiter states (lang '' for those
+//                      who state none): a waiter scans its languages' sets, so the scan limit
+//                      never hides a partner behind many of other languages
 //   seq                the arrival counter (scores come from Redis, not from node clocks, so
 //                      "longest waiting" is one order across nodes)
 //   all                set of every waiting id (size())
@@ -57,8 +63,35 @@ local P = ARGV[1]
 local now = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 local function wkey(id) return P .. 'w:' .. id end
-local function ikey(pool, i) return P .. 'p:' .. pool .. ':i:' .. i end
-local function rkey(pool) return P .. 'p:' .. pool .. ':r' end
+-- A pool's sorted sets come in families: everyone's (lang nil), and one per language (lang '' for
+-- the waiters who state none), so a waiter finds its languages' candidates within the scan limit
+-- however many of other languages wait ahead of them. Pools are set by the server (never user
+-- text) and subtags are letters, so a family's keys never collide with an interest's name.
+local function fam(pool, lang)
+  if lang == nil then return P .. 'p:' .. pool .. ':' end
+  return P .. 'p:' .. pool .. ':l:' .. lang .. ':'
+end
+-- The keys a waiter is indexed under for one kind ('i:<interest>', 'r', 'ra', 'n').
+local function indexKeys(pool, kind, langs)
+  local out = { fam(pool) .. kind }
+  if #langs == 0 then out[2] = fam(pool, '') .. kind end
+  for _, l in ipairs(langs) do out[#out + 1] = fam(pool, l) .. kind end
+  return out
+end
+local function zaddAll(pool, kind, langs, seq, id)
+  for _, k in ipairs(indexKeys(pool, kind, langs)) do redis.call('ZADD', k, seq, id) end
+end
+local function zremAll(pool, kind, langs, id)
+  for _, k in ipairs(indexKeys(pool, kind, langs)) do redis.call('ZREM', k, id) end
+end
+-- Where w looks for one kind: within its languages (and among those who state none), or, when it
+-- states none or looks across languages, everyone's set.
+local function lookIn(pool, kind, w, across)
+  if across or #w.langs == 0 then return { fam(pool) .. kind } end
+  local out = { fam(pool, '') .. kind }
+  for _, l in ipairs(w.langs) do out[#out + 1] = fam(pool, l) .. kind end
+  return out
+end
 local function okey(owner) return P .. 'o:' .. owner end
 local ALL = P .. 'all'
 local function cdkey(x, y)
@@ -77,46 +110,71 @@ local function cooled(x, y)
   return true
 end
 
-local function eligible(w, cid)
+-- The language rule (port rule 7), the only place it is decided: both state languages -> they
+-- share one, unless 'across' (the second pass of a waiter whose rule was dropped) and the
+-- candidate's rule is dropped too. langs are JSON arrays of subtags, free is '1' or '0'.
+local function languagesMeet(w, clangs, cfree, across)
+  if #w.langs == 0 then return true end
+  local cl = cjson.decode(clangs or '[]')
+  if #cl == 0 then return true end
+  for _, l in ipairs(w.langs) do
+    for _, m in ipairs(cl) do
+      if l == m then return true end
+    end
+  end
+  return across and w.free and cfree == '1'
+end
+
+local function eligible(w, cid, across)
   if cid == w.id then return false end
+  local c = redis.call('HMGET', wkey(cid), 'ip', 'langs', 'free')
+  if not c[1] then return false end
+  if not languagesMeet(w, c[2], c[3], across) then return false end
   if cooled(w.id, cid) then return false end
-  local cip = redis.call('HGET', wkey(cid), 'ip')
-  if not cip then return false end
   -- Address cool-downs are keyed 'ip:<hash>', as in chat/local-match-queue.ts (blocks use them).
-  if w.ip == '' or cip == '' then return true end
-  return not cooled('ip:' .. w.ip, 'ip:' .. cip)
+  if w.ip == '' or c[1] == '' then return true end
+  return not cooled('ip:' .. w.ip, 'ip:' .. c[1])
 end
 
 -- Rule 1: the longest-waiting eligible stranger sharing an interest (the first eligible entry of
--- each interest's set is its longest waiting); rule 2: else, when w is random-ready, the
--- longest-waiting eligible random-ready stranger.
-local function find(w)
+-- each interest's set is its longest waiting); rule 2: else, if w allows random, the
+-- longest-waiting eligible stranger of: everyone allowing random (w has no interests), the
+-- random-ready (w is random-ready), or those with no interests (w has interests, not yet ready).
+local function findIn(w, across)
   local best, bestScore = nil, nil
-  for _, i in ipairs(w.interests) do
-    local ids = redis.call('ZRANGE', ikey(w.pool, i), 0, limit - 1, 'WITHSCORES')
-    for k = 1, #ids, 2 do
-      if eligible(w, ids[k]) then
-        local s = tonumber(ids[k + 1])
-        if best == nil or s < bestScore then best, bestScore = ids[k], s end
-        break
+  local function scan(kind)
+    for _, key in ipairs(lookIn(w.pool, kind, w, across)) do
+      local ids = redis.call('ZRANGE', key, 0, limit - 1, 'WITHSCORES')
+      for k = 1, #ids, 2 do
+        if eligible(w, ids[k], across) then
+          local s = tonumber(ids[k + 1])
+          if best == nil or s < bestScore then best, bestScore = ids[k], s end
+          break
+        end
       end
     end
   end
+  for _, i in ipairs(w.interests) do scan('i:' .. i) end
   if best ~= nil then return best end
-  if w.ready then
-    local ids = redis.call('ZRANGE', rkey(w.pool), 0, limit - 1)
-    for _, cid in ipairs(ids) do
-      if eligible(w, cid) then return cid end
-    end
+  if w.random then
+    if #w.interests == 0 then scan('ra') elseif w.ready then scan('r') else scan('n') end
   end
-  return nil
+  return best
+end
+
+-- Within a shared language first; across languages only once w's language rule is dropped.
+local function find(w)
+  local cid = findIn(w, false)
+  if cid == nil and w.free then cid = findIn(w, true) end
+  return cid
 end
 
 local function drop(id)
-  local h = redis.call('HMGET', wkey(id), 'pool', 'interests', 'owner')
+  local h = redis.call('HMGET', wkey(id), 'pool', 'interests', 'owner', 'langs')
   if not h[1] then return false end
-  for _, i in ipairs(cjson.decode(h[2])) do redis.call('ZREM', ikey(h[1], i), id) end
-  redis.call('ZREM', rkey(h[1]), id)
+  local langs = cjson.decode(h[4] or '[]')
+  for _, i in ipairs(cjson.decode(h[2])) do zremAll(h[1], 'i:' .. i, langs, id) end
+  for _, kind in ipairs({ 'r', 'ra', 'n' }) do zremAll(h[1], kind, langs, id) end
   redis.call('SREM', ALL, id)
   if h[3] then redis.call('SREM', okey(h[3]), id) end
   redis.call('DEL', wkey(id))
@@ -124,53 +182,74 @@ local function drop(id)
 end
 
 -- Pairs w with the waiting candidate cid. The side that arrived first is 'a', and the common
--- interests follow its order. Reply: {1, a, b, random (0/1), a's ip hash, b's ip hash, common...}.
+-- interests and languages follow its order. Reply: {1, a, b, random (0/1), a's ip hash, b's ip
+-- hash, shared languages (JSON), common...}.
 local function pairUp(w, cid)
-  local ch = redis.call('HMGET', wkey(cid), 'interests', 'seq', 'ip')
-  local c = { id = cid, interests = cjson.decode(ch[1]), seq = tonumber(ch[2]), ip = ch[3] or '' }
+  local ch = redis.call('HMGET', wkey(cid), 'interests', 'seq', 'ip', 'langs')
+  local c = { id = cid, interests = cjson.decode(ch[1]), seq = tonumber(ch[2]), ip = ch[3] or '', langs = cjson.decode(ch[4] or '[]') }
   drop(cid)
   if w.seq ~= nil then drop(w.id) end
   local a, b = c, w
   if w.seq ~= nil and w.seq < c.seq then a, b = w, c end
   local other = {}
   for _, i in ipairs(b.interests) do other[i] = true end
-  local reply = { 1, a.id, b.id, 0, a.ip or '', b.ip or '' }
+  local blangs = {}
+  for _, l in ipairs(b.langs) do blangs[l] = true end
+  local shared = {}
+  for _, l in ipairs(a.langs) do
+    if blangs[l] then shared[#shared + 1] = l end
+  end
+  -- cjson writes an empty table as {}; the node reads '' as no languages.
+  local sharedJson = ''
+  if #shared > 0 then sharedJson = cjson.encode(shared) end
+  local reply = { 1, a.id, b.id, 0, a.ip or '', b.ip or '', sharedJson }
   for _, i in ipairs(a.interests) do
     if other[i] then reply[#reply + 1] = i end
   end
-  if #reply == 6 then reply[4] = 1 end
+  if #reply == 7 then reply[4] = 1 end
   return reply
 end
 `
 
-// ARGV: prefix, now, limit, id, pool, interests JSON, random, ready, ip, owner.
-// Reply: a pair (see pairUp), or {0, blockedUntil, seq} when w now waits.
+// ARGV: prefix, now, limit, id, pool, interests JSON, random, ready, ip, owner, languages JSON,
+// anyLanguage, free. Reply: a pair (see pairUp), or {0, blockedUntil, seq} when w now waits.
 const ENQUEUE = `${COMMON}
 local id, pool, interestsJson, random, ready, ip, owner = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local langsJson, anyl, free = ARGV[11], ARGV[12], ARGV[13]
 drop(id)
-local w = { id = id, pool = pool, interests = cjson.decode(interestsJson), ready = (ready == '1'), ip = ip, seq = nil }
+local w = { id = id, pool = pool, interests = cjson.decode(interestsJson), random = (random == '1'), ready = (ready == '1'), ip = ip, seq = nil,
+  langs = cjson.decode(langsJson), free = (free == '1') }
 local cid = find(w)
 if cid ~= nil then return pairUp(w, cid) end
 local seq = redis.call('INCR', P .. 'seq')
-redis.call('HSET', wkey(id), 'pool', pool, 'interests', interestsJson, 'random', random, 'ready', ready, 'ip', ip, 'seq', seq, 'owner', owner)
-for _, i in ipairs(w.interests) do redis.call('ZADD', ikey(pool, i), seq, id) end
-if w.ready then redis.call('ZADD', rkey(pool), seq, id) end
+redis.call('HSET', wkey(id), 'pool', pool, 'interests', interestsJson, 'random', random, 'ready', ready, 'ip', ip, 'seq', seq, 'owner', owner,
+  'langs', langsJson, 'anyl', anyl, 'free', free)
+for _, i in ipairs(w.interests) do zaddAll(pool, 'i:' .. i, w.langs, seq, id) end
+if w.ready then zaddAll(pool, 'r', w.langs, seq, id) end
+if w.random then zaddAll(pool, 'ra', w.langs, seq, id) end
+if w.random and #w.interests == 0 then zaddAll(pool, 'n', w.langs, seq, id) end
 redis.call('SADD', ALL, id)
 redis.call('SADD', okey(owner), id)
 return { 0, blocked, seq }
 `
 
-// ARGV: prefix, now, limit, id, seq, markReady. Reply: a pair, {0, blockedUntil, seq} when it still
-// waits, or {-1} when that entry is gone (paired elsewhere, removed, or enqueued again).
+// ARGV: prefix, now, limit, id, seq, fallbackPassed. Reply: a pair, {0, blockedUntil, seq} when it
+// still waits, or {-1} when that entry is gone (paired elsewhere, removed, or enqueued again).
+// fallbackPassed marks w random-ready (if it allows random) and drops its language rule (if anyLanguage).
 const ATTEMPT = `${COMMON}
-local id, seqArg, markReady = ARGV[4], ARGV[5], ARGV[6]
-local h = redis.call('HMGET', wkey(id), 'pool', 'interests', 'random', 'ready', 'ip', 'seq')
+local id, seqArg, passed = ARGV[4], ARGV[5], ARGV[6]
+local h = redis.call('HMGET', wkey(id), 'pool', 'interests', 'random', 'ready', 'ip', 'seq', 'langs', 'anyl', 'free')
 if not h[1] or h[6] ~= seqArg then return { -1 } end
-local w = { id = id, pool = h[1], interests = cjson.decode(h[2]), ready = (h[4] == '1'), ip = h[5], seq = tonumber(h[6]) }
-if markReady == '1' and h[3] == '1' and not w.ready then
+local w = { id = id, pool = h[1], interests = cjson.decode(h[2]), random = (h[3] == '1'), ready = (h[4] == '1'), ip = h[5], seq = tonumber(h[6]),
+  langs = cjson.decode(h[7] or '[]'), free = (h[9] == '1') }
+if passed == '1' and w.random and not w.ready then
   w.ready = true
   redis.call('HSET', wkey(id), 'ready', '1')
-  redis.call('ZADD', rkey(w.pool), w.seq, id)
+  zaddAll(w.pool, 'r', w.langs, w.seq, id)
+end
+if passed == '1' and h[8] == '1' and not w.free then
+  w.free = true
+  redis.call('HSET', wkey(id), 'free', '1')
 end
 local cid = find(w)
 if cid ~= nil then return pairUp(w, cid) end
@@ -211,6 +290,9 @@ interface Local {
   enqueuedAt: number
   random: boolean
   ready: boolean
+  anyLanguage: boolean
+  /** anyLanguage and the fallback delay passed (the language rule is dropped). */
+  free: boolean
   timer: ReturnType<typeof setTimeout> | null
 }
 
@@ -248,17 +330,18 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       return 'gone'
     }
     if (reply[0] === 1) {
-      const [, a, b, random, aIpHash, bIpHash, ...common] = reply as [number, string, string, number, string, string, ...string[]]
+      const [, a, b, random, aIpHash, bIpHash, shared, ...common] = reply as [number, string, string, number, string, string, string, ...string[]]
       forget(a)
       forget(b)
-      events.onMatch({ a, b, aIpHash, bIpHash, common, random: random === 1 } satisfies Match)
+      const languages = shared ? (JSON.parse(shared) as string[]) : []
+      events.onMatch({ a, b, aIpHash, bIpHash, common, random: random === 1, languages } satisfies Match)
       return 'paired'
     }
     const blockedUntil = Number(reply[1])
     const seq = Number(reply[2])
     const t = now()
     let at = Infinity
-    if (l.random && !l.ready) at = l.enqueuedAt + fallbackMs
+    if ((l.random && !l.ready) || (l.anyLanguage && !l.free)) at = l.enqueuedAt + fallbackMs
     if (blockedUntil > t) at = Math.min(at, blockedUntil + 1)
     forget(id)
     if (at !== Infinity && !closed) {
@@ -272,10 +355,12 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
   async function wake(id: string, l: Local) {
     l.timer = null
     if (local.get(id) !== l || closed) return
-    const becameReady = l.random && !l.ready && now() >= l.enqueuedAt + fallbackMs
+    const passed = now() >= l.enqueuedAt + fallbackMs
+    const becameReady = passed && l.random && !l.ready
+    const becameFree = passed && l.anyLanguage && !l.free
     let reply: Reply
     try {
-      reply = (await scripts.attempt([], [...base(), id, l.seq, becameReady ? 1 : 0])) as Reply
+      reply = (await scripts.attempt([], [...base(), id, l.seq, becameReady || becameFree ? 1 : 0])) as Reply
     } catch (err) {
       onError(err)
       // Try again soon: a Redis outage must not cost a waiter its fallback for good.
@@ -283,10 +368,9 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       return
     }
     if (local.get(id) !== l) return // enqueued again or removed meanwhile
-    const ready = l.ready || becameReady
-    const outcome = settle(id, reply, { enqueuedAt: l.enqueuedAt, random: l.random, ready })
+    const outcome = settle(id, reply, { enqueuedAt: l.enqueuedAt, random: l.random, ready: l.ready || becameReady, anyLanguage: l.anyLanguage, free: l.free || becameFree })
     // Only worth telling the client when the fallback did not pair it straight away.
-    if (becameReady && outcome === 'waiting') events.onFallback?.(id)
+    if ((becameReady || becameFree) && outcome === 'waiting') events.onFallback?.(id)
   }
 
   async function shutdown() {
@@ -304,9 +388,15 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
     async enqueue(w: WaiterSpec) {
       forget(w.id)
       const ready = w.random && (w.interests.length === 0 || fallbackMs === 0)
+      const anyLanguage = w.anyLanguage === true
+      const free = anyLanguage && fallbackMs === 0
       const enqueuedAt = now()
-      const reply = (await scripts.enqueue([], [...base(), w.id, w.pool ?? 'main', JSON.stringify([...w.interests]), w.random ? 1 : 0, ready ? 1 : 0, w.ipHash, owner])) as Reply
-      settle(w.id, reply, { enqueuedAt, random: w.random, ready })
+      const langs = JSON.stringify([...(w.languages ?? [])])
+      const reply = (await scripts.enqueue(
+        [],
+        [...base(), w.id, w.pool ?? 'main', JSON.stringify([...w.interests]), w.random ? 1 : 0, ready ? 1 : 0, w.ipHash, owner, langs, anyLanguage ? 1 : 0, free ? 1 : 0],
+      )) as Reply
+      settle(w.id, reply, { enqueuedAt, random: w.random, ready, anyLanguage, free })
     },
     async remove(id) {
       forget(id)

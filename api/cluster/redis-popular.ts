@@ -2,16 +2,18 @@
 // Per hour bucket: a HyperLogLog of address hashes per name (PFCOUNT over the 24 hourly keys
 // gives the distinct addresses of the whole window, so one address over three hours still counts
 // once), a sorted set of the hour's names (the candidates), and per address the set of names it
-// added (its budget). One Lua script records a find atomically.
+// added (its budget). One Lua script records a find atomically, once per scope: every find under
+// `pop:<hour>:`, and each language it states under `pop:<hour>:l:<language>:` (the same keys
+// again), so a language's suggestions are what its speakers typed, by the same rules.
 import { defineScript, type RedisConnections } from './redis'
-import { BUCKET_MS, BUCKETS, MAX_NAMES_PER_BUCKET, rankPopular, type PopularInterests } from '../chat/popular'
+import { BUCKET_MS, BUCKETS, MAX_NAMES_PER_BUCKET, popularScopes, rankPopular, type PopularInterests } from '../chat/popular'
 
-// ARGV: prefix, hour, ip, per-address cap, max names, ttl, names…
+// ARGV: the scope's keys prefix (…pop:<hour>: or …pop:<hour>:l:<language>:), ip, per-address cap, max names, ttl, names…
 const RECORD = `
-local P, h, ip = ARGV[1] .. 'pop:' .. ARGV[2] .. ':', ARGV[2], ARGV[3]
-local cap, maxn, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local P, ip = ARGV[1], ARGV[2]
+local cap, maxn, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local ak, zk = P .. 'a:' .. ip, P .. 'z'
-for i = 7, #ARGV do
+for i = 6, #ARGV do
   local name = ARGV[i]
   if redis.call('SISMEMBER', ak, name) == 0 then
     if redis.call('SCARD', ak) >= cap then break end
@@ -39,6 +41,8 @@ return 1
 const CANDIDATES = 200
 /** top() is asked by every home screen; its answer is reused this long. */
 const TOP_CACHE_MS = 5000
+/** Cached answers kept (one per language and threshold asked); past it the cache starts over. */
+const MAX_CACHED = 256
 
 export function createRedisPopular(
   redis: RedisConnections,
@@ -48,18 +52,19 @@ export function createRedisPopular(
   const P = `${opts.prefix}pop:`
   const record = defineScript(redis.cmd, RECORD)
   const ttl = Math.ceil((BUCKETS * BUCKET_MS) / 1000) + 3600
-  let cached: { at: number; minCount: number; list: Array<{ name: string; count: number }> } | null = null
+  const cache = new Map<string, { at: number; list: Array<{ name: string; count: number }> }>()
+  const base = (hour: number, language: string) => (language ? `${P}${hour}:l:${language}:` : `${P}${hour}:`)
 
-  async function compute(minCount: number) {
+  async function compute(minCount: number, language: string) {
     const hour = Math.floor(now() / BUCKET_MS)
-    const hours = Array.from({ length: BUCKETS }, (_, k) => hour - k)
+    const hours = Array.from({ length: BUCKETS }, (_, k) => base(hour - k, language))
     const p = redis.cmd.pipeline()
-    for (const h of hours) p.zrevrange(`${P}${h}:z`, 0, CANDIDATES - 1)
+    for (const h of hours) p.zrevrange(`${h}z`, 0, CANDIDATES - 1)
     const names = new Set<string>()
     for (const [err, list] of (await p.exec()) ?? []) if (!err) for (const n of list as string[]) names.add(n)
     const q = redis.cmd.pipeline()
     const order = [...names]
-    for (const n of order) q.pfcount(...hours.map(h => `${P}${h}:n:${n}`))
+    for (const n of order) q.pfcount(...hours.map(h => `${h}n:${n}`))
     const counts = (await q.exec()) ?? []
     return rankPopular(
       order.map((n, i) => [n, Number(counts[i]?.[1] ?? 0)] as [string, number]),
@@ -69,22 +74,28 @@ export function createRedisPopular(
   }
 
   return {
-    record(ipHash, interests) {
+    record(ipHash, interests, languages) {
       if (!interests.length) return
       const hour = Math.floor(now() / BUCKET_MS)
-      record([], [opts.prefix, hour, ipHash, opts.perAddressHour, MAX_NAMES_PER_BUCKET, ttl, ...interests]).catch(err => opts.onError?.(err))
+      for (const scope of popularScopes(languages)) {
+        record([], [base(hour, scope), ipHash, opts.perAddressHour, MAX_NAMES_PER_BUCKET, ttl, ...interests]).catch(err => opts.onError?.(err))
+      }
     },
-    async top(limit, minCount = 1) {
+    async top(limit, minCount = 1, language = '') {
       const t = now()
-      if (!cached || cached.minCount !== minCount || t - cached.at > TOP_CACHE_MS) {
+      const key = `${language}|${minCount}`
+      let hit = cache.get(key)
+      if (!hit || t - hit.at > TOP_CACHE_MS) {
         try {
-          cached = { at: t, minCount, list: await compute(minCount) }
+          const list = await compute(minCount, language)
+          if (cache.size >= MAX_CACHED) cache.clear()
+          cache.set(key, (hit = { at: t, list }))
         } catch (err) {
           opts.onError?.(err)
-          return cached?.list.slice(0, limit) ?? []
+          return hit?.list.slice(0, limit) ?? []
         }
       }
-      return cached.list.slice(0, limit)
+      return hit.list.slice(0, limit)
     },
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { PopularInterests } from '../chat/popular'
+import { LANGUAGE_SUBTAG } from '../chat/languages'
 import { publicProcedure, router } from './trpc'
 
 /**
@@ -15,9 +16,20 @@ export interface InterestsDeps {
 
 export function interestsRouter({ popular }: InterestsDeps) {
   return router({
-    /** The interests most used lately, for suggestions on the home screen. */
+    /** The interests most used lately, for suggestions on the home screen; with `language`, by finds that stated it. */
     popular: publicProcedure
-      .input(z.object({ limit: z.number().int().min(1).max(50).optional() }).optional())
-      .query(({ input }) => popular.top(input?.limit ?? 12, POPULAR_MIN_PEOPLE)),
+      .input(
+        z
+          .object({
+            limit: z.number().int().min(1).max(50).optional(),
+            language: z
+              .string()
+              .regex(LANGUAGE_SUBTAG, 'language must be a primary language subtag of 2–3 letters, like "pt"')
+              .transform(l => l.toLowerCase())
+              .optional(),
+          })
+          .optional(),
+      )
+      .query(({ input }) => popular.top(input?.limit ?? 12, POPULAR_MIN_PEOPLE, input?.language)),
   })
 }

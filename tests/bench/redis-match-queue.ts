@@ -4,7 +4,9 @@
 //     (3 connections, as 3 nodes), 64 calls in flight: enqueues/s and pairs/s;
 //  2. cost under load: with BENCH_MQ_WAITING strangers waiting on other interests, and with the
 //     head of a popular interest full of cool-down-blocked candidates, the time one enqueue takes
-//     (the script looks at no more than 64 candidates per sorted set, whatever waits).
+//     (the script looks at no more than 64 candidates per sorted set, whatever waits);
+//  3. languages (issue #21): with 1,000 waiting over 12 languages and 100 interests, the time an
+//     enqueue that pairs takes (half by interest in a shared language, half at random within one).
 import { openRedis } from '../../api/cluster/redis'
 import { createRedisMatchQueue, type RedisMatchQueue } from '../../api/cluster/redis-match-queue'
 import { startRedis } from '../support/redis'
@@ -59,6 +61,35 @@ try {
   await time('enqueue whose interest has 200 cool-down-blocked candidates (64 looked at)', k =>
     queues[2]!.enqueue({ id: `probe${k}`, interests: ['popular'], random: false, ipHash: 'probe-ip' }).then(() => void queues[2]!.remove(`probe${k}`)),
   )
+
+  // 3. Languages: a fresh prefix, 1,000 waiting on distinct (language, interest) pairs.
+  const LANGS = ['en', 'es', 'pt', 'fr', 'de', 'it', 'ru', 'ja', 'zh', 'ar', 'hi', 'tr']
+  const lconn = await openRedis({ url: redis.url, prefix: 'benchl:' })
+  const taken: string[] = []
+  const lq = createRedisMatchQueue(lconn, { prefix: 'benchl:', fallbackMs: 600_000, events: { onMatch: m => void taken.push(m.a) } })
+  const combo = (i: number) => {
+    const c = Math.floor(i * 1.2)
+    return { languages: [LANGS[c % 12]!], interests: [`t${Math.floor(c / 12) % 100}`] }
+  }
+  const rejoin = (id: string) => lq.enqueue({ id, ...combo(Number(id.slice(4))), random: true, ipHash: `ip-${id}` })
+  for (let k = 0; k < 1000; k++) await rejoin(`pool${k}`)
+  const lat: number[] = []
+  for (let k = 0; k < 1000; k++) {
+    const c = combo((k * 7919) % 1000)
+    const first = c.languages[0]!
+    const spec = k % 2 ? { interests: [], languages: c.languages } : { interests: c.interests, languages: [LANGS[(LANGS.indexOf(first) + 5) % 12]!, first] }
+    const s0 = performance.now()
+    await lq.enqueue({ id: `join${k}`, ...spec, random: true, ipHash: `ipj${k}` })
+    lat.push(performance.now() - s0)
+    // Whoever was taken comes back with the same find, so 1,000 always wait (not timed).
+    for (const id of taken.splice(0)) await rejoin(id)
+  }
+  lat.sort((x, y) => x - y)
+  console.log(
+    `enqueue that pairs, 1,000 waiting over 12 languages × 100 interests (${await lq.size()} waiting after): p50 ${lat[500]!.toFixed(3)} ms, p99 ${lat[990]!.toFixed(3)} ms, max ${lat[999]!.toFixed(3)} ms`,
+  )
+  await lq.shutdown()
+  await lconn.close()
   for (const q of queues) await q.shutdown()
   for (const c of conns) await c.close()
 } finally {

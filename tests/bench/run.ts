@@ -6,6 +6,8 @@
 //  2. Memory: server RSS growth per idle connection over 5,000 connections (app, and the floor
 //     for reference).
 //  3. Matching: time-to-pair for 1,000 joins while 1,000 strangers wait on other interests.
+//  4. Matching by language: the same with 1,000 waiting over 12 languages and 100 interests
+//     (pair-languages.ts; alone: `bun run bench:languages`).
 //
 // Every server and every load generator is its own process; only loopback is used.
 // Tunables (env): BENCH_ROUNDS (5), BENCH_PAIRS (16), BENCH_MEASURE_MS (3000), BENCH_WARMUP_MS
@@ -14,6 +16,7 @@ import { cpus } from 'node:os'
 import { median, fmt } from './stats'
 import { runLoad, startApp, startBaseline, type RunningServer } from './servers'
 import type { Kind } from './clients'
+import { benchLanguagePairing, printLanguagePairing } from './pair-languages'
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def)
 const ROUNDS = num('BENCH_ROUNDS', 5)
@@ -134,6 +137,10 @@ try {
   await stop(app)
   console.log(`  time to pair p50 ${fmt(pairing.p50Ms, 2)} ms   p99 ${fmt(pairing.p99Ms, 2)} ms   max ${fmt(pairing.maxMs, 2)} ms`)
 
+  // ---------- 4. time to pair, by language ----------
+  const byLanguage = await benchLanguagePairing(WAITING, JOINS)
+  printLanguagePairing(byLanguage)
+
   // ---------- targets ----------
   const mark = (ok: boolean) => (ok ? 'met' : 'NOT met')
   const appP99 = med('app', 'p99Ms')
@@ -144,6 +151,7 @@ try {
   console.log(`  p99 < 5 ms at ${PAIRS} pairs            median ${fmt(appP99, 2)} ms, best round ${fmt(bestP99, 2)} ms   ${mark(appP99 < 5)}`)
   console.log(`  ≤ 5 KB RSS per idle connection    ${fmt(kb, 2)} KB   ${mark(kb <= 5)}`)
   console.log(`  time-to-pair p99 < 5 ms           ${fmt(pairing.p99Ms, 2)} ms   ${mark(pairing.p99Ms < 5)}`)
+  console.log(`  by language p99 < 5 ms           ${fmt(byLanguage.p99Ms, 2)} ms   ${mark(byLanguage.p99Ms < 5)}`)
 } finally {
   for (const s of [...started]) await s.stop().catch(() => {})
 }

@@ -177,6 +177,15 @@ const cases: Array<[string, () => Promise<void>]> = [
   ['find with a deeply nested interest', refusedFrame(`{"type":"find","interests":[${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}]}`, 'bad_frame')],
   ['find with random as a string', refusedFrame({ type: 'find', interests: ['chess'], random: 'yes' }, 'bad_frame')],
   ['find that could never match (no interests, no random)', refusedFrame({ type: 'find', interests: [], random: false }, 'bad_frame')],
+  // find with bad languages (issue #21): 0–3 primary language subtags of 2–3 letters.
+  ['find with 4 languages', refusedFrame({ type: 'find', interests: [], languages: ['pt', 'en', 'es', 'fr'] }, 'bad_frame')],
+  ['find with languages as a string', refusedFrame({ type: 'find', interests: [], languages: 'pt' }, 'bad_frame')],
+  ['find with languages that are numbers', refusedFrame({ type: 'find', interests: [], languages: [1, 2] }, 'bad_frame')],
+  ['find with a language name instead of a subtag', refusedFrame({ type: 'find', interests: [], languages: ['english'] }, 'bad_frame')],
+  ['find with a language tag with region and more', refusedFrame({ type: 'find', interests: [], languages: ['pt-BR-xx'] }, 'bad_frame')],
+  ['find with an empty language', refusedFrame({ type: 'find', interests: [], languages: [''] }, 'bad_frame')],
+  ['find with a huge language string', refusedFrame({ type: 'find', interests: [], languages: [long(3000)] }, 'bad_frame')],
+  ['find with anyLanguage as a string', refusedFrame({ type: 'find', interests: [], anyLanguage: 'yes' }, 'bad_frame')],
   ['find with an interest made only of control and bidi characters', refusedFrame({ type: 'find', interests: ['\u202e\u0000\u200b \u2066'] }, 'bad_frame')],
   [
     'control characters and RTL overrides in interests are stripped',
@@ -483,6 +492,17 @@ const cases: Array<[string, () => Promise<void>]> = [
         expect(r.status).toBe(400)
         expect(r.json?.error?.data?.appCode).toBe('bad_input')
       }),
+  ],
+  [
+    'interests.popular with a language that is not a primary subtag',
+    async () => {
+      for (const language of ['english', 'pt-BR', '', 'p1', long(3000), 7]) {
+        const res = await fetch(`${app.url}/trpc/interests.popular?input=${encodeURIComponent(JSON.stringify({ language }))}`)
+        expect(res.status).toBe(400)
+        const body = (await res.json()) as { error?: { data?: { appCode?: string } } }
+        expect(body.error?.data?.appCode).toBe('bad_input')
+      }
+    },
   ],
   [
     'the bench-only heap endpoint, switched off (the default)',

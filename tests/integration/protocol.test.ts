@@ -49,7 +49,7 @@ describe('find, queued, matched', () => {
     const b = await client()
     const [x, y] = [interest(), interest()]
     a.send({ type: 'find', interests: [`  ${x.toUpperCase()} `, y, 'only-a-' + x], random: false })
-    expect(await a.next('queued')).toEqual({ type: 'queued', interests: [x, y, 'only-a-' + x], random: false })
+    expect(await a.next('queued')).toEqual({ type: 'queued', interests: [x, y, 'only-a-' + x], random: false, languages: [] })
     b.send({ type: 'find', interests: [y, x, 'only-b'] })
     const [ma, mb] = await Promise.all([a.next('matched'), b.next('matched')])
     expect(ma.chat).toBe(mb.chat)
@@ -60,7 +60,7 @@ describe('find, queued, matched', () => {
     // every accepted find is answered with queued (the normalised interests), even when the
     // match follows at once
     expect(b.frames.map(f => f.type)).toEqual(['hello', 'queued', 'matched'])
-    expect(b.all('queued')[0]).toEqual({ type: 'queued', interests: [y, x, 'only-b'], random: true })
+    expect(b.all('queued')[0]).toEqual({ type: 'queued', interests: [y, x, 'only-b'], random: true, languages: [] })
   })
 
   test('find with no interests and random:false is refused: it could never match', async () => {
@@ -122,7 +122,7 @@ describe('next', () => {
     const mb = b.mark()
     b.send({ type: 'next' })
     expect(await b.next('ended')).toMatchObject({ by: 'you', reason: 'next' })
-    expect(await b.next('queued')).toEqual({ type: 'queued', interests: [x], random: false })
+    expect(await b.next('queued')).toEqual({ type: 'queued', interests: [x], random: false, languages: [] })
     expect(await a.next('ended')).toMatchObject({ by: 'stranger', reason: 'next' })
     expect(await a.nothing('queued', 150)).toBe(true)
     expect(app.services.hub.session(a.session)?.state).toBe('idle')

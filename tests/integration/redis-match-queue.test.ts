@@ -77,7 +77,7 @@ describe('Redis match queue: what only it has', () => {
       await s.enqueue('me', ['x'], false)
       expect({ scanLimit, matches: s.matches }).toEqual({
         scanLimit,
-        matches: pairs ? [{ a: 'ex4', b: 'me', aIpHash: 'ip-ex4', bIpHash: 'ip-me', common: ['x'], random: false }] : [],
+        matches: pairs ? [{ a: 'ex4', b: 'me', aIpHash: 'ip-ex4', bIpHash: 'ip-me', common: ['x'], random: false, languages: [] }] : [],
       })
     }
   })
@@ -104,7 +104,7 @@ describe('Redis match queue: several nodes', () => {
     const [n1, n2] = s.nodes
     await s.enqueue('a', ['x'], true, {}, n1) // n1 holds a's fallback timer
     await s.enqueue('b', ['x'], true, {}, n2)
-    expect(n2!.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: ['x'], random: false }])
+    expect(n2!.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: ['x'], random: false, languages: [] }])
     await sleep(350)
     expect(n1!.matches).toEqual([])
     expect(n1!.fallbacks).toEqual([])
@@ -119,7 +119,7 @@ describe('Redis match queue: several nodes', () => {
     await until(() => s.all().length > 0)
     expect(n1!.fallbacks).toEqual(['a'])
     expect(n2!.fallbacks).toEqual([])
-    expect(n2!.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: [], random: true }])
+    expect(n2!.matches).toEqual([{ a: 'a', b: 'b', aIpHash: 'ip-a', bIpHash: 'ip-b', common: [], random: true, languages: [] }])
   })
 
   test('a re-enqueued waiter is not touched by the timer of its earlier entry', async () => {
@@ -135,8 +135,8 @@ describe('Redis match queue: several nodes', () => {
       const s = await setup({ nodes: 3 })
       const ids = Array.from({ length: n }, (_, k) => `w${k}`)
       // Half with no interests (random-ready at once, they meet each other), half sharing one
-      // interest (not random-ready for 8 s, they meet each other): both halves are even.
-      await Promise.all(ids.map((id, k) => s.enqueue(id, k % 2 ? [] : ['shared'], true, {}, s.nodes[k % 3])))
+      // interest and refusing random strangers (they meet each other): both halves are even.
+      await Promise.all(ids.map((id, k) => s.enqueue(id, k % 2 ? [] : ['shared'], k % 2 === 1, {}, s.nodes[k % 3])))
       const matches = s.all()
       expect(matches).toHaveLength(n / 2)
       const seen = matches.flatMap(m => [m.a, m.b])

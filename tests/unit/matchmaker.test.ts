@@ -85,7 +85,7 @@ describe('matchmaker engine', () => {
     clock.advance(30_000)
     expect(matches).toEqual([])
     clock.advance(1)
-    expect(matches).toEqual([{ a: 'b', b: 'c', common: ['x'], random: false }])
+    expect(matches).toEqual([{ a: 'b', b: 'c', common: ['x'], random: false, languages: [] }])
   })
 
   test('remove() takes a waiter out of every index and cancels its timers', () => {
@@ -125,7 +125,7 @@ describe('matchmaker engine', () => {
     // A match inspects only the one candidate it takes.
     mm.enqueue({ id: 'hit', interests: ['nothing', 'topic-9999'], random: false })
     expect(inspections()).toBe(1)
-    expect(matches).toEqual([{ a: 'w9999', b: 'hit', common: ['topic-9999'], random: false }])
+    expect(matches).toEqual([{ a: 'w9999', b: 'hit', common: ['topic-9999'], random: false, languages: [] }])
   })
 
   test('the cost of a match is the same with 100 or 10,000 waiting on other interests', () => {

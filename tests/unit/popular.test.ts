@@ -4,6 +4,29 @@ import { createPopularInterests, MAX_NAMES_PER_BUCKET } from '../../api/chat/pop
 const HOUR = 3_600_000
 
 describe('popular interests', () => {
+  test('per language: what the speakers of a language typed, each address once, and everything for all', async () => {
+    const p = createPopularInterests({ now: () => 5 * HOUR, perAddressHour: 2 })
+    p.record('a', ['fútbol', 'tapas'], ['es'])
+    p.record('b', ['fútbol'], ['es', 'en'])
+    p.record('b', ['fútbol'], ['es']) // the same address again: still one
+    p.record('c', ['futebol'], ['pt'])
+    p.record('d', ['jazz'])
+    expect(await p.top(10, 1, 'es')).toEqual([
+      { name: 'fútbol', count: 2 },
+      { name: 'tapas', count: 1 },
+    ])
+    expect(await p.top(10, 1, 'en')).toEqual([{ name: 'fútbol', count: 1 }])
+    expect(await p.top(10, 1, 'pt')).toEqual([{ name: 'futebol', count: 1 }])
+    expect(await p.top(10, 1, 'de')).toEqual([])
+    expect(await p.top(10)).toEqual([
+      { name: 'fútbol', count: 2 },
+      { name: 'futebol', count: 1 },
+      { name: 'jazz', count: 1 },
+      { name: 'tapas', count: 1 },
+    ])
+    expect(await p.top(10, 2, 'es')).toEqual([{ name: 'fútbol', count: 2 }])
+  })
+
   test('counts distinct addresses and ranks them, ties by name', async () => {
     const p = createPopularInterests({ now: () => 5 * HOUR })
     p.record('a', ['jazz', 'chess'])

@@ -224,6 +224,12 @@ describe('encodeSequenced', () => {
 
   test('other frames go through JSON.stringify with their seq', () => {
     expect(JSON.parse(encodeSequenced({ type: 'ended', by: 'you', reason: 'next' }, 9))).toEqual({ type: 'ended', by: 'you', reason: 'next', seq: 9 })
-    expect(JSON.parse(encodeSequenced({ type: 'matched', chat: 'c', common: ['a'] }, 1))).toEqual({ type: 'matched', chat: 'c', common: ['a'], seq: 1 })
+    expect(JSON.parse(encodeSequenced({ type: 'matched', chat: 'c', common: ['a'], languages: ['pt'] }, 1))).toEqual({
+      type: 'matched',
+      chat: 'c',
+      common: ['a'],
+      languages: ['pt'],
+      seq: 1,
+    })
   })
 })
