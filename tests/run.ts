@@ -66,7 +66,13 @@ function junitFailures(xml: string): string[] {
   for (const m of xml.matchAll(/<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
     if (!m[2] || !/<(failure|error)\b/.test(m[2])) continue
     const attr = (name: string) => m[1]!.match(new RegExp(`\\b${name}="([^"]*)"`))?.[1] ?? ''
-    out.push(`${attr('file') || attr('classname')} > ${attr('name')}`.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>'))
+    out.push(
+      `${attr('file') || attr('classname')} > ${attr('name')}`
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>'),
+    )
   }
   return out
 }
