@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { turnCredential, turnPassword } from '../../api/rtc/turn-credentials'
 import { startTestApp, LIFTED_LIMITS, type TestApp } from '../support/app'
 import { uniqueInterest } from '../support/people'
-import { StunClient, STUN_TYPES, errorCode } from '../support/stun-client'
+import { ATTR, StunClient, STUN_TYPES, errorCode } from '../support/stun-client'
 import { callError, trpcClient } from '../support/trpc-calls'
 import { startTurnServer, type TurnServer } from '../support/turnserver'
 
@@ -12,8 +12,8 @@ let turn: TurnServer
 let app: TestApp
 
 /** An Allocate from a socket of its own: one 5-tuple holds one allocation (a second one gets 437). */
-async function allocate(username: string, password: string) {
-  const stun = await StunClient.open('127.0.0.1', turn.port)
+async function allocate(username: string, password: string, server = turn) {
+  const stun = await StunClient.open('127.0.0.1', server.port)
   try {
     return await stun.allocate(username, password)
   } finally {
@@ -106,5 +106,40 @@ describe('TURN relays with the app’s credentials (real turnserver)', () => {
   test('/metrics says TURN is configured', async () => {
     const text = await (await fetch(`${app.url}/metrics`)).text()
     expect(text).toMatch(/^leetchat_turn_configured 1$/m)
+  })
+})
+
+describe('the production coturn template (ops/coturn/turnserver.conf, rendered) on a real turnserver', () => {
+  let prod: TurnServer
+  beforeAll(async () => {
+    prod = await startTurnServer({ production: true })
+  })
+  afterAll(() => prod?.stop())
+
+  test("accepts the app's credentials, refuses forged ones, and will not relay to a private or loopback peer", async () => {
+    const good = turnCredential({ secret: prod.secret, userRef: 'prod-session-ref', ttlSeconds: 600, nowMs: Date.now() })
+    const stun = await StunClient.open('127.0.0.1', prod.port)
+    try {
+      const r = await stun.allocate(good.username, good.credential)
+      expect(r.answer?.type).toBe(STUN_TYPES.ALLOCATE_SUCCESS)
+      expect(r.relayed?.address).toBe('127.0.0.1')
+      const realm = r.challenge!.attrs.get(ATTR.REALM)!
+      const nonce = r.challenge!.attrs.get(ATTR.NONCE)!
+      expect(realm.toString()).toBe(prod.realm)
+      // denied-peer-ip: the relay never sends to this host, its LAN or link-local addresses.
+      for (const peer of ['127.0.0.1', '10.1.2.3', '192.168.1.1', '172.16.0.9', '169.254.169.254']) {
+        const p = await stun.permission(good.username, good.credential, realm, nonce, peer)
+        expect({ peer, type: p?.type, code: p && errorCode(p) }).toEqual({ peer, type: STUN_TYPES.CREATE_PERMISSION_ERROR, code: 403 })
+      }
+      // A public peer is allowed.
+      const ok = await stun.permission(good.username, good.credential, realm, nonce, '8.8.8.8')
+      expect(ok?.type).toBe(STUN_TYPES.CREATE_PERMISSION_SUCCESS)
+    } finally {
+      stun.close()
+    }
+    const forged = turnCredential({ secret: 'some-other-secret-entirely', userRef: 'x', ttlSeconds: 600, nowMs: Date.now() })
+    const bad = await allocate(forged.username, forged.credential, prod)
+    expect(bad.answer?.type).toBe(STUN_TYPES.ALLOCATE_ERROR)
+    expect(errorCode(bad.answer!)).toBe(401)
   })
 })

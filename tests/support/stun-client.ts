@@ -9,6 +9,7 @@ const MAGIC = 0x2112a442
 const BINDING = 0x0001
 const ALLOCATE = 0x0003
 const REFRESH = 0x0004
+const CREATE_PERMISSION = 0x0008
 
 export const ATTR = {
   USERNAME: 0x0006,
@@ -17,6 +18,7 @@ export const ATTR = {
   LIFETIME: 0x000d,
   REALM: 0x0014,
   NONCE: 0x0015,
+  XOR_PEER_ADDRESS: 0x0012,
   XOR_RELAYED_ADDRESS: 0x0016,
   REQUESTED_TRANSPORT: 0x0019,
   XOR_MAPPED_ADDRESS: 0x0020,
@@ -159,6 +161,16 @@ export class StunClient {
     return this.request(type, [...attrs, [ATTR.USERNAME, Buffer.from(username)], [ATTR.REALM, realm], [ATTR.NONCE, nonce]], key)
   }
 
+  /** CreatePermission for an IPv4 peer on this socket's allocation (a turnserver refuses a denied peer with 403). */
+  permission(username: string, password: string, realm: Buffer, nonce: Buffer, peerIp: string) {
+    const v = Buffer.alloc(8)
+    v[1] = 0x01
+    v.writeUInt16BE(0 ^ (MAGIC >>> 16), 2)
+    const ip = peerIp.split('.').reduce((n, o) => (n << 8) | Number(o), 0) >>> 0
+    v.writeUInt32BE((ip ^ MAGIC) >>> 0, 4)
+    return this.signed(CREATE_PERMISSION, [[ATTR.XOR_PEER_ADDRESS, v]], username, password, realm, nonce)
+  }
+
   /** Releases an allocation (Refresh with LIFETIME 0). */
   release(username: string, password: string, realm: Buffer, nonce: Buffer) {
     return this.signed(REFRESH, [[ATTR.LIFETIME, Buffer.from([0, 0, 0, 0])]], username, password, realm, nonce)
@@ -169,4 +181,14 @@ export class StunClient {
   }
 }
 
-export const STUN_TYPES = { BINDING, ALLOCATE, REFRESH, BINDING_SUCCESS: 0x0101, ALLOCATE_SUCCESS: 0x0103, ALLOCATE_ERROR: 0x0113 } as const
+export const STUN_TYPES = {
+  BINDING,
+  ALLOCATE,
+  REFRESH,
+  CREATE_PERMISSION,
+  BINDING_SUCCESS: 0x0101,
+  ALLOCATE_SUCCESS: 0x0103,
+  ALLOCATE_ERROR: 0x0113,
+  CREATE_PERMISSION_SUCCESS: 0x0108,
+  CREATE_PERMISSION_ERROR: 0x0118,
+} as const

@@ -4,9 +4,10 @@
 // directory that goes away with it.
 import type { Subprocess } from 'bun'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { renderTurnConfig } from '../../ops/coturn/render'
 import { freePort } from './memcached'
 import { StunClient } from './stun-client'
 
@@ -23,15 +24,34 @@ export interface TurnServer {
 
 export const TURNSERVER_BIN = Bun.which('turnserver') ?? '/usr/bin/turnserver'
 
-export async function startTurnServer(): Promise<TurnServer> {
+/**
+ * `production: true` runs the production template (ops/coturn/turnserver.conf, rendered as
+ * ops/coturn/render.ts renders it) instead of the test flags: private peers denied, no loopback
+ * peers; only the addresses (loopback), the ports and the log are given on the command line.
+ */
+export async function startTurnServer(opts: { production?: boolean } = {}): Promise<TurnServer> {
   const port = await freePort()
   const secret = randomBytes(24).toString('base64url')
   const realm = 'leetchat.test'
   const dir = mkdtempSync(join(tmpdir(), 'leetchat-turn-'))
   // A relay range of its own, so several test runs on one machine rarely reach for the same ports.
   const minPort = 40_000 + Math.floor(Math.random() * 200) * 100
-  const args = [
-    TURNSERVER_BIN,
+  const conf = join(dir, 'turnserver.conf')
+  if (opts.production) {
+    const values = {
+      REALM: realm,
+      SECRET: secret,
+      LISTEN_PORT: String(port),
+      TLS_PORT: String(await freePort()),
+      // No certificate in tests: coturn warns and starts without its TLS listener.
+      TLS_CERT: join(dir, 'no-cert.pem'),
+      TLS_KEY: join(dir, 'no-key.pem'),
+      MIN_PORT: String(minPort),
+      MAX_PORT: String(minPort + 99),
+    }
+    writeFileSync(conf, renderTurnConfig(values))
+  }
+  const testFlags = [
     '-n', // no config file: only these options
     `--listening-ip=127.0.0.1`,
     `--relay-ip=127.0.0.1`,
@@ -47,12 +67,16 @@ export async function startTurnServer(): Promise<TurnServer> {
     '--no-dtls',
     '--no-multicast-peers',
     '--allow-loopback-peers',
+  ]
+  const args = [
+    TURNSERVER_BIN,
+    ...(opts.production ? ['-c', conf, '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1'] : testFlags),
     `--log-file=${join(dir, 'turn.log')}`,
     '--simple-log',
     '--no-stdout-log',
     `--pidfile=${join(dir, 'turn.pid')}`,
   ]
-  const proc: Subprocess = Bun.spawn(args, { stdout: 'ignore', stderr: 'pipe' })
+  const proc: Subprocess = Bun.spawn(args, { stdout: 'ignore', stderr: 'ignore' })
   const log = () => {
     try {
       return readFileSync(join(dir, 'turn.log'), 'utf8')
