@@ -173,6 +173,28 @@ for (const [name, setup] of setups) {
       expect(x.all('rtc')).toEqual([])
     })
 
+    test('a video finder whose socket dropped is queued for video again when it resumes (on the other node, with two)', async () => {
+      const interest = uniqueInterest()
+      const x = await person(n.x)
+      x.send({ type: 'find', interests: [interest], random: false, video: true })
+      await x.next('queued')
+      x.drop()
+      await x.waitClose()
+      const back = await n.y.client({ resume: x.session, headers: fromIp(freshIp()) })
+      opened.push(back)
+      expect(back.frames[0]).toMatchObject({ type: 'hello', resumed: true })
+      expect(await back.next('queued', 5000)).toMatchObject({ interests: [interest], video: true })
+      const txt = await person(n.x)
+      txt.send({ type: 'find', interests: [interest], random: false })
+      await txt.next('queued')
+      const cam = await person(n.x)
+      cam.send({ type: 'find', interests: [interest], random: false, video: true })
+      const [mb, mc] = await Promise.all([back.next('matched', 5000), cam.next('matched', 5000)])
+      expect(mb.chat).toBe(mc.chat)
+      expect(mb).toMatchObject({ video: true, offerer: true })
+      expect(txt.all('matched')).toEqual([])
+    })
+
     test('rtc in a text chat is refused with not_in_chat and never reaches the partner', async () => {
       const a = await person(n.x)
       const b = await person(n.y)
