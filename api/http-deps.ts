@@ -19,7 +19,7 @@ export function httpDeps(services: Services): HttpDeps {
   const tickets = createTicketStore({ cache, now, ttlSeconds: config.uploadTicketTtlSeconds })
   return {
     trpcContext: { config, hub, secrets },
-    trpc: { config, guard, moderation, popular, tickets, classifier: screening.screen },
+    trpc: { config, guard, moderation, popular, tickets, classifier: screening.screen, secrets, metrics, now },
     media: { config, db, hub, moderation, screening, secrets, log, metrics, now, tickets },
   }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure what the test suite talks to is on this machine: MariaDB (running, with a test user),
-# Redis (running on 127.0.0.1:6379; tests use their own key prefixes and never flush it), memcached
-# and chromium binaries (the runner starts its own memcached). Installs missing Debian
-# packages when run as root; otherwise says what to install. Safe to run again.
+# Redis (running on 127.0.0.1:6379; tests use their own key prefixes and never flush it), memcached,
+# chromium and coturn's turnserver binaries (the runner starts its own memcached, the video tests
+# their own turnserver). Installs missing Debian packages when run as root; otherwise says what to
+# install. Safe to run again.
 set -euo pipefail
 
 need=()
@@ -11,6 +12,8 @@ command -v memcached >/dev/null 2>&1 || need+=(memcached)
 [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+# coturn: the video tests start their own turnserver on loopback (tests/support/turnserver.ts).
+command -v turnserver >/dev/null 2>&1 || [ -x /usr/bin/turnserver ] || need+=(coturn)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -53,4 +56,4 @@ if ! redis_up; then
   redis_up || { echo "ensure-services: Redis did not start" >&2; exit 1; }
 fi
 
-echo "ensure-services: MariaDB, Redis, memcached and chromium are ready"
+echo "ensure-services: MariaDB, Redis, memcached, chromium and turnserver are ready"

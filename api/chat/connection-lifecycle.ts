@@ -17,6 +17,9 @@ import { createFrameParser, encodeEphemeral, type Limits } from './protocol'
 import { moveSession, type LocalSession } from './session'
 
 export interface ConnectionLifecycleConfig {
+  /** Empty: video is off (hello says so). */
+  turnUrls: readonly string[]
+  videoScreening: 'on' | 'off'
   maxTextLength: number
   maxFrameBytes: number
   maxUploadBytes: number
@@ -45,6 +48,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
   const sendJson = deps.outbound.json
   const parse = createFrameParser(config)
   const limits: Limits = { maxTextLength: config.maxTextLength, maxUploadBytes: config.maxUploadBytes, mediaTtlSeconds: config.mediaLinkTtlSeconds }
+  const video = { video: config.turnUrls.length > 0, videoScreening: config.videoScreening }
   // Counted on every frame: a handle, not a name lookup.
   const framesIn = metrics.counter('frames_in_total')
   // On one node a dropped socket's session stays in memory until it expires; with Redis it
@@ -63,7 +67,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
       hold(conn.info.ipHash)
       const s = backend.create(newSessionToken(), conn.info.ipHash)
       s.conn = conn
-      sendTo(conn, { type: 'hello', session: s.id, resumed: false, online: backend.online(), limits })
+      sendTo(conn, { type: 'hello', session: s.id, resumed: false, online: backend.online(), limits, ...video })
       return s
     }
     const s = existing
@@ -81,7 +85,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
     moveSession(s, conn.info.ipHash)
     s.strikes = 0
     const replay = backend.attach(s)
-    sendTo(conn, { type: 'hello', session: s.id, resumed: true, online: backend.online(), limits })
+    sendTo(conn, { type: 'hello', session: s.id, resumed: true, online: backend.online(), limits, ...video })
     for (const json of replay) sendJson(conn, json)
     if (s.chat) {
       const partner = s.chat.partnerId
@@ -98,10 +102,10 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
     if (s.requeue && s.state === 'idle') {
       s.requeue = false
       // Through find(), not straight into the queue: a ban made while it was away must hold.
-      rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
+      rules.find(s, conn, s.interests, s.random, s.video, false).catch(err => frameFailed(conn, { type: 'find' }, err))
     } else if (s.state === 'queued') {
       // Taken over from a live socket while waiting: the new socket has not been told.
-      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random, languages: s.languages })
+      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random, languages: s.languages, ...(s.video && { video: true as const }) })
     }
     backend.save(s)
     metrics.inc('resumes_total')

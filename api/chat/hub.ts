@@ -30,6 +30,9 @@ export interface HubConfig {
   onlineBroadcastMs: number
   abuseStrikesBeforeClose: number
   blockSeconds: number
+  /** Empty: video is off (hello says so). */
+  turnUrls: readonly string[]
+  videoScreening: 'on' | 'off'
 }
 
 export interface HubDeps {
@@ -101,7 +104,7 @@ export function createHub(deps: HubDeps) {
       else if (s.state === 'queued') {
         // Through find(), as on a resume: bans and the pool are decided again.
         s.state = 'idle'
-        rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
+        rules.find(s, conn, s.interests, s.random, s.video, false).catch(err => frameFailed(conn, { type: 'find' }, err))
       }
     },
     relayRefused: rules.relayRefused,

@@ -33,6 +33,8 @@ interface Snapshot {
   /** Absent in a snapshot saved before languages existed. */
   languages?: string[]
   anyLanguage?: boolean
+  /** Absent in a snapshot written before video existed. */
+  video?: boolean
   requeue: boolean
   chat: ChatRef | null
   lastChat: LastChat | null
@@ -111,6 +113,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       random: s.random,
       languages: s.languages,
       anyLanguage: s.anyLanguage,
+      video: s.video,
       requeue: s.requeue || s.state === 'queued',
       chat: s.chat,
       lastChat: s.lastChat,
@@ -144,6 +147,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     s.random = snap.random
     s.languages = snap.languages ?? []
     s.anyLanguage = snap.anyLanguage === true
+    s.video = snap.video === true
     s.requeue = snap.requeue
     s.lastChat = snap.lastChat
     sessions.set(s.id, s)

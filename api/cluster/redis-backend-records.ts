@@ -18,6 +18,7 @@ export function fromRecord(id: string, flat: string[]): LocalSession {
   s.random = f.random !== '0'
   s.languages = f.langs ? (JSON.parse(f.langs) as string[]) : []
   s.anyLanguage = f.anyl === '1'
+  s.video = f.video === '1'
   s.requeue = f.requeue === '1'
   s.chat = f.chat ? (JSON.parse(f.chat) as ChatRef) : null
   s.lastChat = f.last ? (JSON.parse(f.last) as LastChat) : null
@@ -47,6 +48,8 @@ export function recordFields(s: LocalSession): string[] {
     JSON.stringify(s.languages),
     'anyl',
     s.anyLanguage ? '1' : '0',
+    'video',
+    s.video ? '1' : '0',
     'requeue',
     s.requeue ? '1' : '0',
     'proof',

@@ -8,7 +8,7 @@
 // any) — atomic, so seqs and publishes are in the same order, and a frame is either in the outbox
 // or was never accepted. The relay's hot path is one script for both frames of a message.
 //
-// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, langs, anyl, requeue, proof, cid, pid,
+// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, langs, anyl, video, requeue, proof, cid, pid,
 // chat, last, seq, seen} · P ob:<id> list · P sent:<id> hash clientId → receipt ('' while held) ·
 // P rx:<id> zset of the partner's texts by this session's seq (seen, replyTo, undelivered) ·
 // P dr:<id> list of receipts held for the partner until this session's socket is back ·
@@ -418,12 +418,13 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           ipHash: here.ipHash,
           connected: here.conn !== null,
           state: here.state,
-          chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common },
+          video: here.video,
+          chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common, video: c.video === true },
           lastChat: here.lastChat,
         }
       }
       if (!/^[\w-]{16,64}$/.test(id)) return null
-      const [node, ip, state, chat, last] = await redis.cmd.hmget(k.s(id), 'node', 'ip', 'state', 'chat', 'last')
+      const [node, ip, state, chat, last, video] = await redis.cmd.hmget(k.s(id), 'node', 'ip', 'state', 'chat', 'last', 'video')
       if (ip === null) return null
       const c = chat ? (JSON.parse(chat) as ChatRef) : null
       return {
@@ -431,7 +432,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         ipHash: ip ?? '',
         connected: Boolean(node),
         state: (state as SessionState) || 'idle',
-        chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common },
+        video: video === '1',
+        chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common, video: c.video === true },
         lastChat: last ? (JSON.parse(last) as LastChat) : null,
       }
     },

@@ -5,6 +5,8 @@
 // Keys (under `<prefix>mq:`):
 //   w:<id>             hash per waiter: pool, interests (JSON), random, ready, ip, seq, owner,
 //                      langs (JSON), anyl (anyLanguage), free (its language rule dropped)
+//                      (a video finder's pool is `<pool>|video`, so it meets only video finders:
+//                      rule 4 of the port, kept by the pool name alone, no script change)
 //   p:<pool>:i:<name>  sorted set per interest and pool: waiting ids scored by arrival order
 //   p:<pool>:r         sorted set per pool of random-ready waiters (same scores)
 //   p:<pool>:ra        sorted set per pool of every waiter allowing random (same scores)
@@ -286,6 +288,8 @@ return 1
 type Reply = Array<string | number>
 
 interface Local {
+  /** A video finder's entry: its pairs are video chats. */
+  video: boolean
   seq: number
   enqueuedAt: number
   random: boolean
@@ -334,7 +338,7 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       forget(a)
       forget(b)
       const languages = shared ? (JSON.parse(shared) as string[]) : []
-      events.onMatch({ a, b, aIpHash, bIpHash, common, random: random === 1, languages } satisfies Match)
+      events.onMatch({ a, b, aIpHash, bIpHash, common, random: random === 1, languages, ...(l.video && { video: true as const }) } satisfies Match)
       return 'paired'
     }
     const blockedUntil = Number(reply[1])
@@ -368,7 +372,14 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       return
     }
     if (local.get(id) !== l) return // enqueued again or removed meanwhile
-    const outcome = settle(id, reply, { enqueuedAt: l.enqueuedAt, random: l.random, ready: l.ready || becameReady, anyLanguage: l.anyLanguage, free: l.free || becameFree })
+    const outcome = settle(id, reply, {
+      enqueuedAt: l.enqueuedAt,
+      random: l.random,
+      ready: l.ready || becameReady,
+      anyLanguage: l.anyLanguage,
+      free: l.free || becameFree,
+      video: l.video,
+    })
     // Only worth telling the client when the fallback did not pair it straight away.
     if ((becameReady || becameFree) && outcome === 'waiting') events.onFallback?.(id)
   }
@@ -392,11 +403,13 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       const free = anyLanguage && fallbackMs === 0
       const enqueuedAt = now()
       const langs = JSON.stringify([...(w.languages ?? [])])
+      const video = w.video === true
+      const pool = `${w.pool ?? 'main'}${video ? '|video' : ''}`
       const reply = (await scripts.enqueue(
         [],
-        [...base(), w.id, w.pool ?? 'main', JSON.stringify([...w.interests]), w.random ? 1 : 0, ready ? 1 : 0, w.ipHash, owner, langs, anyLanguage ? 1 : 0, free ? 1 : 0],
+        [...base(), w.id, pool, JSON.stringify([...w.interests]), w.random ? 1 : 0, ready ? 1 : 0, w.ipHash, owner, langs, anyLanguage ? 1 : 0, free ? 1 : 0],
       )) as Reply
-      settle(w.id, reply, { enqueuedAt, random: w.random, ready, anyLanguage, free })
+      settle(w.id, reply, { enqueuedAt, random: w.random, ready, anyLanguage, free, video })
     },
     async remove(id) {
       forget(id)

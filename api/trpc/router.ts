@@ -3,16 +3,18 @@
 import { interestsRouter, type InterestsDeps } from './interests'
 import { mediaRouter, type MediaTicketDeps } from './media'
 import { reportsRouter, type ReportsDeps } from './reports'
+import { rtcRouter, type RtcDeps } from './rtc'
 import { router } from './trpc'
 
 /** Every procedure module's own dependencies, together. */
-export type AppRouterDeps = InterestsDeps & MediaTicketDeps & ReportsDeps
+export type AppRouterDeps = InterestsDeps & MediaTicketDeps & ReportsDeps & RtcDeps
 
 export function createAppRouter(deps: AppRouterDeps) {
   return router({
     interests: interestsRouter(deps),
     media: mediaRouter(deps),
     reports: reportsRouter(deps),
+    rtc: rtcRouter(deps),
   })
 }
 

@@ -275,7 +275,8 @@ const cases: Array<[string, () => Promise<void>]> = [
   ['a string frame over MAX_FRAME_BYTES', () => withClient(c => refused(c, long(app.services.config.maxFrameBytes) + 'x', 'too_large'))],
   [
     'multi-byte text over MAX_FRAME_BYTES in bytes but not in characters',
-    () => withClient(c => refused(c, JSON.stringify({ type: 'text', id: 'a', body: '€'.repeat(6000) }), 'too_large')),
+    // Three bytes each: fewer characters than the limit, more bytes.
+    () => withClient(c => refused(c, JSON.stringify({ type: 'text', id: 'a', body: '€'.repeat(Math.floor(app.services.config.maxFrameBytes / 3) + 100) }), 'too_large')),
   ],
   [
     'a frame far over the payload limit closes the socket with 1009',
