@@ -54,6 +54,13 @@ const find = z.object({
     .max(MAX_INTERESTS, `at most ${MAX_INTERESTS} interests`)
     .transform(list => [...new Set(list)]),
   random: z.boolean().optional().default(true),
+  /** 0–3 lower-case primary language subtags (the UI language first): strangers sharing one come first. */
+  languages: z
+    .array(z.string().regex(/^[a-z]{2,3}$/, 'a language is a lower-case primary subtag (2–3 letters)'))
+    .max(3, 'at most 3 languages')
+    .optional(),
+  /** true: a stranger who shares none of `languages` will do as well. */
+  anyLanguage: z.boolean().optional(),
 })
 
 const textFrame = (maxTextLength: number) =>
@@ -229,8 +236,9 @@ export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned' | 'i
 export type EndedBy = 'you' | 'stranger' | 'server'
 
 export type HelloFrame = { type: 'hello'; session: string; resumed: boolean; online: number; limits: Limits }
-export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; fallback?: boolean }
-export type MatchedFrame = { type: 'matched'; seq: number; chat: string; common: string[] }
+export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; fallback?: boolean; languages?: string[] }
+/** `languages`: the languages both sides listed in their `find` (maybe absent or empty). */
+export type MatchedFrame = { type: 'matched'; seq: number; chat: string; common: string[]; languages?: string[] }
 export type StrangerTextFrame = { type: 'text'; seq: number; body: string; at: number; from: 'stranger' }
 export type DeliveredFrame = { type: 'delivered'; seq: number; id: string; at: number }
 export type TypingFrame = { type: 'typing'; active: boolean }
