@@ -5,9 +5,10 @@ import { isLocale, LOCALES } from '../i18n/locales'
 
 export function LanguagePicker() {
   return (
-    <label class="menu-lang">
-      <span>{t('menu.language')}</span>
+    <div class="menu-lang">
+      <span id="menu-lang-label">{t('menu.language')}</span>
       <select
+        aria-labelledby="menu-lang-label"
         value={locale()}
         onChange={e => {
           const v = (e.currentTarget as HTMLSelectElement).value
@@ -20,6 +21,6 @@ export function LanguagePicker() {
           </option>
         ))}
       </select>
-    </label>
+    </div>
   )
 }

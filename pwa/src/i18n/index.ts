@@ -24,6 +24,7 @@ const i18n = setupI18n({ locale: DEFAULT_LOCALE, messages: { [DEFAULT_LOCALE]: e
 const loaders: Record<Exclude<LocaleCode, 'en'>, () => Promise<{ default: Messages; url: string }>> = {
   es: () => import('./messages/es.json?lingui'),
   'pt-BR': () => import('./messages/pt-BR.json?lingui'),
+  ar: () => import('./messages/ar.json?lingui'),
 }
 
 export const msg = (id: MessageId, values?: Values): Msg => ({ id, values })

@@ -6,6 +6,7 @@ export const LOCALES = [
   { code: 'en', name: 'English' },
   { code: 'es', name: 'Español' },
   { code: 'pt-BR', name: 'Português (Brasil)' },
+  { code: 'ar', name: 'العربية', rtl: true },
 ] as const satisfies ReadonlyArray<{ code: string; name: string; rtl?: boolean }>
 
 export type LocaleCode = (typeof LOCALES)[number]['code']
