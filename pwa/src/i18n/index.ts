@@ -24,7 +24,15 @@ const i18n = setupI18n({ locale: DEFAULT_LOCALE, messages: { [DEFAULT_LOCALE]: e
 const loaders: Record<Exclude<LocaleCode, 'en'>, () => Promise<{ default: Messages; url: string }>> = {
   es: () => import('./messages/es.json?lingui'),
   'pt-BR': () => import('./messages/pt-BR.json?lingui'),
+  fr: () => import('./messages/fr.json?lingui'),
+  de: () => import('./messages/de.json?lingui'),
+  it: () => import('./messages/it.json?lingui'),
+  tr: () => import('./messages/tr.json?lingui'),
+  ru: () => import('./messages/ru.json?lingui'),
   ar: () => import('./messages/ar.json?lingui'),
+  hi: () => import('./messages/hi.json?lingui'),
+  id: () => import('./messages/id.json?lingui'),
+  ja: () => import('./messages/ja.json?lingui'),
 }
 
 export const msg = (id: MessageId, values?: Values): Msg => ({ id, values })

@@ -6,7 +6,15 @@ export const LOCALES = [
   { code: 'en', name: 'English' },
   { code: 'es', name: 'Español' },
   { code: 'pt-BR', name: 'Português (Brasil)' },
+  { code: 'fr', name: 'Français' },
+  { code: 'de', name: 'Deutsch' },
+  { code: 'it', name: 'Italiano' },
+  { code: 'tr', name: 'Türkçe' },
+  { code: 'ru', name: 'Русский' },
   { code: 'ar', name: 'العربية', rtl: true },
+  { code: 'hi', name: 'हिन्दी' },
+  { code: 'id', name: 'Bahasa Indonesia' },
+  { code: 'ja', name: '日本語' },
 ] as const satisfies ReadonlyArray<{ code: string; name: string; rtl?: boolean }>
 
 export type LocaleCode = (typeof LOCALES)[number]['code']
