@@ -83,3 +83,34 @@ test('the menu switches the language in place (no reload) and the choice is kept
   await expect(page.locator('html')).toHaveAttribute('lang', 'es')
   await context.close()
 })
+
+test('only the active catalog is fetched; the service worker caches it on first use, so the language works offline', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'de-DE', viewport: PHONE })
+  const page = await context.newPage()
+  const catalogs: string[] = []
+  page.on('request', r => /\/assets\/lang-/.test(r.url()) && catalogs.push(new URL(r.url()).pathname))
+  await open(page)
+  await expect(page.getByRole('heading', { level: 1, name: 'Sprich mit einer fremden Person, die mag, was du magst.' })).toBeVisible()
+  expect(catalogs.length).toBeGreaterThan(0)
+  expect(catalogs.every(u => /^\/assets\/lang-de-/.test(u))).toBe(true)
+  // The first visit fetched it before the worker controlled the page: the app fetches it again
+  // once the worker takes over, and the worker's runtime cache keeps it (the precache does not).
+  const cached = async () =>
+    page.evaluate(async () => {
+      const out: Record<string, string[]> = {}
+      for (const name of await caches.keys()) out[name] = (await (await caches.open(name)).keys()).map(r => new URL(r.url).pathname)
+      return out
+    })
+  await expect.poll(async () => (await cached())['leetchat-i18n'] ?? [], { timeout: 30_000 }).toContainEqual(expect.stringMatching(/^\/assets\/lang-de-/))
+  const precached = Object.entries(await cached())
+    .filter(([name]) => name !== 'leetchat-i18n')
+    .flatMap(([, urls]) => urls)
+  expect(precached.some(u => /^\/assets\/index-/.test(u))).toBe(true)
+  expect(precached.filter(u => /\/assets\/lang-/.test(u))).toEqual([])
+
+  await context.setOffline(true)
+  await page.reload()
+  await expect(page.getByRole('heading', { level: 1, name: 'Sprich mit einer fremden Person, die mag, was du magst.' })).toBeVisible()
+  await expect(page.locator('html')).toHaveAttribute('lang', 'de')
+  await context.close()
+})
