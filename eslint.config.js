@@ -5,6 +5,23 @@
 // only borrows the types to find floating promises and the like.
 import { js, tseslint } from './tools/lint/index.js'
 
+/** JSX attributes a person reads or hears (checked for hard-coded words in the PWA). */
+const USER_FACING_ATTRIBUTES = 'JSXAttribute[name.name=/^(aria-label|aria-valuetext|aria-description|title|placeholder|alt|label)$/]'
+const WORDS = 'Literal[value=/[A-Za-z]/]'
+/** Where a hard-coded word can hide in JSX: text, a string or template as a child, or as a user-facing attribute. */
+const HARD_CODED_TEXT = [
+  'JSXText[value=/[A-Za-z]/]',
+  ...['JSXElement > JSXExpressionContainer', `${USER_FACING_ATTRIBUTES} > JSXExpressionContainer`].flatMap(at => [
+    `${at} > ${WORDS}`,
+    `${at} > TemplateLiteral > TemplateElement[value.raw=/[A-Za-z]/]`,
+    `${at} > ConditionalExpression > ${WORDS}`,
+    `${at} > ConditionalExpression > TemplateLiteral > TemplateElement[value.raw=/[A-Za-z]/]`,
+    `${at} > LogicalExpression > ${WORDS}`,
+    `${at} > LogicalExpression > TemplateLiteral > TemplateElement[value.raw=/[A-Za-z]/]`,
+  ]),
+  `${USER_FACING_ATTRIBUTES} > ${WORDS}`,
+]
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'pwa/dist/**', 'dev-dist/**', 'data/**', 'test-results/**', 'playwright-report/**', 'tools/**', 'db/migrations/**'] },
   {
@@ -39,6 +56,17 @@ export default tseslint.config(
       'no-misleading-character-class': 'off',
       'no-control-regex': 'off',
       'no-empty': ['error', { allowEmptyCatch: true }],
+    },
+  },
+  {
+    // The PWA's words come from its message catalogs (pwa/src/i18n, docs/i18n.md): no text a
+    // person sees or hears may be written into a component.
+    files: ['pwa/src/**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...HARD_CODED_TEXT.map(selector => ({ selector, message: 'Words a person sees or hears: put them in pwa/src/i18n/messages/en.json and use t() (docs/i18n.md).' })),
+      ],
     },
   },
   {

@@ -5,6 +5,7 @@ import preact from '@preact/preset-vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { fileURLToPath } from 'node:url'
 import { precompress } from './vite-precompress.ts'
+import { catalogLocale, catalogs } from './vite-catalogs.ts'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
@@ -32,8 +33,19 @@ export default defineConfig({
     // Every browser that can run this app supports <link rel=modulepreload>.
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
+    rollupOptions: {
+      output: {
+        // Catalogs get a name of their own: the service worker caches them on first use (below).
+        chunkFileNames: chunk => {
+          // English (its second part) is precached with the app like any chunk.
+          const loc = catalogLocale(chunk.facadeModuleId)
+          return loc && loc !== 'en' ? `assets/lang-${loc}-[hash].js` : 'assets/[name]-[hash].js'
+        },
+      },
+    },
   },
   plugins: [
+    catalogs(),
     preact({ devToolsEnabled: false, prefreshEnabled: false }),
     VitePWA({
       strategies: 'generateSW',
@@ -62,11 +74,20 @@ export default defineConfig({
       workbox: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
         // The moderation console is no part of the app a visitor installs.
-        globIgnores: ['admin/**'],
+        // Nor is every language: only the active one's catalog is fetched, and cached then (below).
+        globIgnores: ['admin/**', 'assets/lang-*.js'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [LIVE_PATHS],
-        // Nothing is cached at run time: chat, tRPC, uploads and media always go to the network.
-        runtimeCaching: [],
+        // Only the language catalogs are cached at run time (a locale used once works offline after);
+        // their names carry a content hash, so the cached copy is never stale. Chat, tRPC, uploads
+        // and media always go to the network.
+        runtimeCaching: [
+          {
+            urlPattern: /\/assets\/lang-[^/]+\.js$/,
+            handler: 'CacheFirst',
+            options: { cacheName: 'leetchat-i18n', expiration: { maxEntries: 40 } },
+          },
+        ],
         cleanupOutdatedCaches: true,
         clientsClaim: true,
         skipWaiting: false,

@@ -9,6 +9,7 @@ import { Searching } from './screens/searching'
 import { Icon } from './components/icons'
 import { Modal } from './components/dialogs'
 import { SHOW_RULES } from './components/topbar'
+import { onLocaleChange, t, type Msg } from './i18n'
 
 const NOTICE_MS = 6000
 
@@ -33,7 +34,10 @@ export function App({ ctl }: { ctl: ChatController }) {
   const state = useController(ctl)
   const [reload, setReload] = useState<(() => void) | null>(null)
   const [offer, setOffer] = useState<InstallOffer>(null)
-  const [local, setLocal] = useState<string | null>(null)
+  const [local, setLocal] = useState<Msg | null>(null)
+  // A new language re-renders everything: every screen reads its words while rendering.
+  const [, setWords] = useState(0)
+  useEffect(() => onLocaleChange(() => setWords(n => n + 1)), [])
   const [, setChatLoaded] = useState(false)
   const [showRules, setShowRules] = useState(false)
 
@@ -76,8 +80,8 @@ export function App({ ctl }: { ctl: ChatController }) {
   }, [count])
   const unread = Math.max(0, count - seen)
   useEffect(() => {
-    document.title = unread > 0 ? `(${unread}) leetChat` : 'leetChat'
-  }, [unread])
+    document.title = unread > 0 ? t('app.titleUnread', { count: unread }) : t('app.title')
+  })
 
   const notice = local ?? state.notice
   useEffect(() => {
@@ -106,16 +110,16 @@ export function App({ ctl }: { ctl: ChatController }) {
           <div class="screen" aria-busy="true" />
         )
       ) : (
-        <Home state={state} offer={offer} onStart={(i, r) => ctl.find(i, r)} />
+        <Home state={state} offer={offer} onStart={w => ctl.find(w)} />
       )}
       {showRules && RulesText && (
-        <Modal class="rules-sheet" label="The rules" onClose={() => setShowRules(false)}>
+        <Modal class="rules-sheet" label={t('app.rules')} onClose={() => setShowRules(false)}>
           <form method="dialog" class="rules">
-            <h2>The rules</h2>
+            <h2>{t('app.rules')}</h2>
             <RulesText />
             <div class="actions">
               <button class="btn primary" autoFocus>
-                Close
+                {t('app.close')}
               </button>
             </div>
           </form>
@@ -124,11 +128,11 @@ export function App({ ctl }: { ctl: ChatController }) {
       <div class="toasts">
         {notice && (
           <div class="toast" role="status">
-            <p>{notice}</p>
+            <p>{t(notice)}</p>
             <button
               type="button"
               class="icon-btn"
-              aria-label="Dismiss"
+              aria-label={t('app.dismiss')}
               onClick={() => {
                 setLocal(null)
                 ctl.clearNotice()
@@ -141,15 +145,15 @@ export function App({ ctl }: { ctl: ChatController }) {
         {reload && (
           <div class="toast" role="alert">
             {/* A reload keeps an open chat (the tab resumes it), so no warning is needed. */}
-            <p>A new version is ready.</p>
+            <p>{t('app.updateReady')}</p>
             <button type="button" class="btn primary" onClick={reload}>
-              Reload
+              {t('app.reload')}
             </button>
           </div>
         )}
       </div>
       <div class="sr-only" aria-live="polite" aria-atomic="true">
-        {state.announce}
+        {state.announce && t(state.announce)}
       </div>
     </div>
   )

@@ -4,6 +4,7 @@ import { ChatController } from './lib/chat'
 import { trackViewport } from './lib/viewport'
 import { captureInstallPrompt } from './lib/install'
 import './styles.css'
+import { initialLocale, setLocale } from './i18n'
 
 const ctl = new ChatController()
 trackViewport()
@@ -15,4 +16,5 @@ ctl.start()
 addEventListener('pagehide', () => ctl.suspend())
 addEventListener('pageshow', e => (e as PageTransitionEvent).persisted && ctl.start())
 
-render(<App ctl={ctl} />, document.getElementById('app')!)
+// The first paint is in the right language: a non-English catalog (a small chunk) comes first.
+void setLocale(initialLocale(), false).finally(() => render(<App ctl={ctl} />, document.getElementById('app')!))

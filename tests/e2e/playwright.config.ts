@@ -56,6 +56,8 @@ export default defineConfig({
       ],
     },
     trace: 'retain-on-failure',
+    // The specs find elements by their English names; i18n.spec.ts sets other locales itself.
+    locale: 'en-US',
   },
   webServer: {
     command: 'node_modules/.bin/bun api/main.ts',

@@ -48,6 +48,13 @@ describe('frame parser: refusals', () => {
       [{ type: 'find', interests: ['x'.repeat(MAX_INTEREST_LENGTH + 1)] }, `longer than ${MAX_INTEREST_LENGTH}`],
       [{ type: 'find', interests: Array.from({ length: MAX_INTERESTS + 1 }, (_, i) => `i${i}`) }, `at most ${MAX_INTERESTS}`],
       [{ type: 'find', interests: [], random: 'yes' }, 'find: random'],
+      [{ type: 'find', interests: [], languages: 'en' }, 'find: languages'],
+      [{ type: 'find', interests: [], languages: ['EN'] }, 'primary subtag'],
+      [{ type: 'find', interests: [], languages: ['pt-BR'] }, 'primary subtag'],
+      [{ type: 'find', interests: [], languages: ['english'] }, 'primary subtag'],
+      [{ type: 'find', interests: [], languages: [7] }, 'find: languages.0'],
+      [{ type: 'find', interests: [], languages: ['en', 'es', 'pt', 'fr'] }, 'at most 3 languages'],
+      [{ type: 'find', interests: [], anyLanguage: 'yes' }, 'find: anyLanguage'],
       [{ type: 'text', body: 'hi' }, 'text: id'],
       [{ type: 'text', id: '', body: 'hi' }, 'text: id'],
       [{ type: 'text', id: 'x'.repeat(65), body: 'hi' }, 'text: id'],
@@ -91,6 +98,17 @@ describe('frame parser: accepted frames', () => {
   test('find: random defaults to true, can be false, and no interests is fine', () => {
     expect(ok(p({ type: 'find', interests: [] }))).toEqual({ type: 'find', interests: [], random: true })
     expect(ok(p({ type: 'find', interests: ['x'], random: false }))).toEqual({ type: 'find', interests: ['x'], random: false })
+  })
+
+  test('find: languages (0–3 primary subtags) and anyLanguage are optional and kept as sent', () => {
+    expect(ok(p({ type: 'find', interests: [], languages: ['pt', 'en', 'fil'], anyLanguage: false }))).toEqual({
+      type: 'find',
+      interests: [],
+      random: true,
+      languages: ['pt', 'en', 'fil'],
+      anyLanguage: false,
+    })
+    expect(ok(p({ type: 'find', interests: [], languages: [] }))).toEqual({ type: 'find', interests: [], random: true, languages: [] })
   })
 
   test('limits are inclusive', () => {

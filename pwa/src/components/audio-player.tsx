@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { duration } from '../lib/format'
 import { Icon } from './icons'
+import { t } from '../i18n'
 
 export function AudioPlayer({ src, label, durationMs }: { src: string; label: string; durationMs?: number }) {
   const audio = useRef<HTMLAudioElement>(null)
@@ -53,7 +54,7 @@ export function AudioPlayer({ src, label, durationMs }: { src: string; label: st
   return (
     <div class="player">
       <audio ref={audio} src={src} preload={durationMs ? 'none' : 'metadata'} />
-      <button type="button" class="icon-btn play" aria-label={playing ? `Pause ${label}` : `Play ${label}`} onClick={toggle}>
+      <button type="button" class="icon-btn play" aria-label={t(playing ? 'player.pause' : 'player.play', { label })} onClick={toggle}>
         <Icon name={playing ? 'pause' : 'play'} />
       </button>
       <input
@@ -62,8 +63,8 @@ export function AudioPlayer({ src, label, durationMs }: { src: string; label: st
         max={total || 1}
         step={0.1}
         value={at}
-        aria-label={`Position in ${label}`}
-        aria-valuetext={`${duration(at)} of ${duration(total)}`}
+        aria-label={t('player.position', { label })}
+        aria-valuetext={t('player.valueText', { at: duration(at), total: duration(total) })}
         onInput={e => {
           const v = Number((e.currentTarget as HTMLInputElement).value)
           audio.current!.currentTime = v

@@ -7,6 +7,8 @@ import { ACCEPT } from '../lib/upload'
 import { duration } from '../lib/format'
 import { Icon } from './icons'
 import { useVoice } from './voice'
+import { t, type Msg } from '../i18n'
+import { num } from '../lib/format'
 
 const TYPING_IDLE_MS = 3000
 /** The counter shows from this share of the limit on. */
@@ -17,7 +19,7 @@ interface Props {
   ctl: ChatController
   maxLength: number
   maxVoiceSeconds: number
-  onProblem(message: string): void
+  onProblem(message: Msg): void
 }
 
 export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) {
@@ -85,18 +87,14 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
     <>
       {(counter || cut > 0) && (
         <p class={cut > 0 ? 'composer-note error' : 'composer-note'} role="status">
-          {cut > 0 && <span>Too long: the last {cut.toLocaleString()} characters were cut.</span>}
-          {counter && (
-            <span class="counter">
-              {text.length.toLocaleString()} / {maxLength.toLocaleString()}
-            </span>
-          )}
+          {cut > 0 && <span>{t('composer.cut', { count: cut })}</span>}
+          {counter && <span class="counter">{t('composer.counter', { length: num(text.length), max: num(maxLength) })}</span>}
         </p>
       )}
-      <form class="composer" onSubmit={send} aria-label="Send a message">
+      <form class="composer" onSubmit={send} aria-label={t('composer.label')}>
         {recording ? (
           <>
-            <button type="button" class="icon-btn" aria-label="Cancel voice note" onClick={voice.cancel}>
+            <button type="button" class="icon-btn" aria-label={t('composer.cancelVoice')} onClick={voice.cancel}>
               <Icon name="trash" />
             </button>
             <div class={voice.cancelArmed ? 'recording cancel' : 'recording'} role="status">
@@ -108,15 +106,15 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
               </span>
               <span class="hint">
                 {voice.state === 'opening' ? (
-                  'Starting mic…'
+                  t('composer.startingMic')
                 ) : voice.cancelArmed ? (
-                  'Release to cancel'
+                  t('composer.releaseCancel')
                 ) : voice.mode === 'toggle' ? (
-                  'Tap the mic to send'
+                  t('composer.tapToSend')
                 ) : (
                   <>
-                    <span class="wide">Release to send · slide away to cancel</span>
-                    <span class="narrow">Slide to cancel</span>
+                    <span class="wide">{t('composer.releaseSend')}</span>
+                    <span class="narrow">{t('composer.slideCancel')}</span>
                   </>
                 )}
               </span>
@@ -124,7 +122,7 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
           </>
         ) : (
           <>
-            <button type="button" class="icon-btn" aria-label="Attach a photo or file" onClick={() => picker.current?.click()}>
+            <button type="button" class="icon-btn" aria-label={t('composer.attach')} onClick={() => picker.current?.click()}>
               <Icon name="clip" />
             </button>
             <input ref={picker} class="sr-only" type="file" accept={ACCEPT} tabIndex={-1} aria-hidden="true" onChange={onPick} />
@@ -133,8 +131,8 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
               value={text}
               rows={lines}
               dir="auto"
-              placeholder="Message"
-              aria-label="Message"
+              placeholder={t('composer.message')}
+              aria-label={t('composer.message')}
               enterkeyhint={desktop() ? 'send' : 'enter'}
               onInput={onInput}
               onKeyDown={onKeyDown}
@@ -143,14 +141,14 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
           </>
         )}
         {text.trim() && !recording ? (
-          <button type="submit" class="icon-btn send" aria-label="Send">
+          <button type="submit" class="icon-btn send" aria-label={t('composer.send')}>
             <Icon name="send" />
           </button>
         ) : (
           <button
             type="button"
             class={recording ? 'icon-btn mic rec' : 'icon-btn mic'}
-            aria-label={recording ? 'Send voice note' : 'Record a voice note (hold, or click to start)'}
+            aria-label={t(recording ? 'composer.sendVoice' : 'composer.record')}
             aria-pressed={recording}
             {...voice.handlers}
           >

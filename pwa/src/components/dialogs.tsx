@@ -2,9 +2,10 @@
 // Esc closes them, and so does the back button (lib/back.ts).
 import type { ComponentChildren } from 'preact'
 import { useLayoutEffect, useRef, useState } from 'preact/hooks'
-import type { ReportReason } from '../lib/chat'
+import { ReportError, type ReportReason } from '../lib/chat'
 import { pushBack } from '../lib/back'
 import { Icon } from './icons'
+import { msg, t, type MessageId, type Msg } from '../i18n'
 
 interface ModalProps {
   class?: string
@@ -48,7 +49,7 @@ export function ImageViewer({ url, alt, onClose }: { url: string; alt: string; o
       <div class="viewer-body" onClick={e => (e.currentTarget as HTMLElement).closest('dialog')?.close()}>
         <img src={url} alt={alt} />
         <form method="dialog">
-          <button class="icon-btn close" aria-label="Close photo" autoFocus>
+          <button class="icon-btn close" aria-label={t('viewer.close')} autoFocus>
             <Icon name="x" />
           </button>
         </form>
@@ -60,16 +61,16 @@ export function ImageViewer({ url, alt, onClose }: { url: string; alt: string; o
 /** Back in an open chat: leaving ends it for the stranger too, so ask. */
 export function LeaveDialog({ onLeave, onStay }: { onLeave(): void; onStay(): void }) {
   return (
-    <Modal label="Leave this chat?" onClose={onStay} back={false}>
+    <Modal label={t('leave.title')} onClose={onStay} back={false}>
       <form method="dialog">
-        <h2>Leave this chat?</h2>
-        <p class="hint">The stranger will see that you left.</p>
+        <h2>{t('leave.title')}</h2>
+        <p class="hint">{t('leave.hint')}</p>
         <div class="actions">
           <button class="btn" autoFocus>
-            Stay
+            {t('leave.stay')}
           </button>
           <button type="button" class="btn danger" onClick={onLeave}>
-            Leave
+            {t('leave.leave')}
           </button>
         </div>
       </form>
@@ -80,17 +81,17 @@ export function LeaveDialog({ onLeave, onStay }: { onLeave(): void; onStay(): vo
 /** Block asks once (it ends the chat and cannot be undone), saying what it does. */
 export function BlockDialog({ onBlock, onCancel }: { onBlock(): void; onCancel(): void }) {
   return (
-    <Modal label="Block this stranger?" onClose={onCancel} back={false}>
+    <Modal label={t('block.title')} onClose={onCancel} back={false}>
       <form method="dialog">
-        <h2>Block this stranger?</h2>
+        <h2>{t('block.title')}</h2>
         {/* The server's default BLOCK_SECONDS; the hello frame does not carry it. */}
-        <p class="hint">You won't be matched with this stranger again for 7 days. The chat ends now.</p>
+        <p class="hint">{t('block.hint')}</p>
         <div class="actions">
           <button class="btn" autoFocus>
-            Cancel
+            {t('block.cancel')}
           </button>
           <button type="button" class="btn danger" onClick={onBlock}>
-            Block
+            {t('block.block')}
           </button>
         </div>
       </form>
@@ -102,34 +103,34 @@ export function BlockDialog({ onBlock, onCancel }: { onBlock(): void; onCancel()
 export function RulesDialog({ onAccept, onClose }: { onAccept(): void; onClose(): void }) {
   const [ok, setOk] = useState(false)
   return (
-    <Modal label="Before you start" onClose={onClose}>
+    <Modal label={t('gate.title')} onClose={onClose}>
       <form
         onSubmit={e => {
           e.preventDefault()
           if (ok) onAccept()
         }}
       >
-        <h2>Before you start</h2>
+        <h2>{t('gate.title')}</h2>
         <ul class="rules-list">
-          <li>Be kind. No harassment, hate, threats or spam.</li>
-          <li>No sexual content, and nothing at all involving minors.</li>
-          <li>Don't share personal details you would regret sharing.</li>
+          <li>{t('gate.kind')}</li>
+          <li>{t('gate.sexual')}</li>
+          <li>{t('gate.details')}</li>
         </ul>
         <label class="choice">
           <input type="checkbox" checked={ok} onChange={e => setOk((e.currentTarget as HTMLInputElement).checked)} />
-          <span>I am 18 or older (or 13+ with a parent's permission) and I will follow the rules</span>
+          <span>{t('gate.agree')}</span>
         </label>
         <p class="hint">
           <a href="/rules" target="_blank" rel="noopener">
-            Read the rules
+            {t('gate.read')}
           </a>
         </p>
         <div class="actions">
           <button type="button" class="btn" onClick={onClose}>
-            Cancel
+            {t('gate.cancel')}
           </button>
           <button type="submit" class="btn primary" disabled={!ok}>
-            Agree and start
+            {t('gate.start')}
           </button>
         </div>
       </form>
@@ -137,12 +138,12 @@ export function RulesDialog({ onAccept, onClose }: { onAccept(): void; onClose()
   )
 }
 
-const REASONS: Array<[ReportReason, string]> = [
-  ['spam', 'Spam, scams or ads'],
-  ['abuse', 'Harassment, threats or hate'],
-  ['sexual', 'Sexual content'],
-  ['minor', 'Seems to be under 18'],
-  ['other', 'Something else'],
+const REASONS: Array<[ReportReason, MessageId]> = [
+  ['spam', 'report.spam'],
+  ['abuse', 'report.abuse'],
+  ['sexual', 'report.sexual'],
+  ['minor', 'report.minor'],
+  ['other', 'report.other'],
 ]
 
 interface ReportProps {
@@ -157,52 +158,55 @@ export function ReportDialog({ onSubmit, onBlock, onClose }: ReportProps) {
   const [note, setNote] = useState('')
   const [transcript, setTranscript] = useState(false)
   const [busy, setBusy] = useState(false)
-  const [error, setError] = useState('')
+  const [error, setError] = useState<Msg | null>(null)
 
   async function submit(e: Event) {
     e.preventDefault()
     if (!reason || busy) return
     setBusy(true)
-    setError('')
+    setError(null)
     try {
       await onSubmit(reason, note, transcript)
       onClose()
     } catch (err) {
-      setError((err as Error).message)
+      setError(err instanceof ReportError ? err.sentence : msg('report.failed'))
       setBusy(false)
     }
   }
 
   return (
-    <Modal label="Report this stranger" onClose={onClose}>
+    <Modal label={t('report.title')} onClose={onClose}>
       <form onSubmit={e => void submit(e)}>
-        <h2>Report this stranger</h2>
+        <h2>{t('report.title')}</h2>
         <fieldset>
-          <legend>What's wrong?</legend>
+          <legend>{t('report.what')}</legend>
           {REASONS.map(([value, label]) => (
             <label class="choice" key={value}>
               <input type="radio" name="reason" value={value} checked={reason === value} onChange={() => setReason(value)} required />
-              {label}
+              {t(label)}
             </label>
           ))}
         </fieldset>
         <label class="label" for="report-note">
-          Anything to add? <span class="hint">(optional)</span>
+          {t('report.note')} <span class="hint">{t('report.optional')}</span>
         </label>
         <textarea id="report-note" maxLength={500} value={note} onInput={e => setNote((e.currentTarget as HTMLTextAreaElement).value)} />
         <label class="choice">
           <input type="checkbox" checked={transcript} onChange={e => setTranscript((e.currentTarget as HTMLInputElement).checked)} />
-          Include this conversation so a moderator can read it
+          {t('report.transcript')}
         </label>
-        <p class="hint">Reporting ends the chat. The stranger is not told who reported them.{onBlock && ' Blocking ends it too, and you are never matched with them again.'}</p>
+        <p class="hint">
+          {t('report.ends')}
+          {onBlock && ` ${t('report.blockToo')}`}
+        </p>
         {error && (
           <p class="hint error" role="alert">
-            {error}
+            {t(error)}
           </p>
         )}
         <div class="actions">
           <button type="button" class="btn" onClick={onClose}>
-            Cancel
+            {t('report.cancel')}
           </button>
           {onBlock && (
             <button
@@ -213,11 +217,11 @@ export function ReportDialog({ onSubmit, onBlock, onClose }: ReportProps) {
                 onClose()
               }}
             >
-              Just block
+              {t('report.justBlock')}
             </button>
           )}
           <button type="submit" class="btn danger" disabled={!reason || busy}>
-            {busy ? 'Sending…' : 'Report and leave'}
+            {t(busy ? 'report.sending' : 'report.submit')}
           </button>
         </div>
       </form>

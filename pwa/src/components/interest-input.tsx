@@ -4,6 +4,7 @@
 import { useRef, useState } from 'preact/hooks'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterest } from '../../../api/chat/interests'
 import { Icon } from './icons'
+import { t, type Msg, msg } from '../i18n'
 
 interface Props {
   value: string[]
@@ -14,7 +15,7 @@ interface Props {
 }
 
 export function InterestInput({ value, onChange, text, setText }: Props) {
-  const [problem, setProblem] = useState('')
+  const [problem, setProblem] = useState<Msg | null>(null)
   const input = useRef<HTMLInputElement>(null)
   const full = value.length >= MAX_INTERESTS
 
@@ -22,17 +23,17 @@ export function InterestInput({ value, onChange, text, setText }: Props) {
   function add(raw: string): string {
     let next = value
     let rest = ''
-    let why = ''
+    let why: Msg | null = null
     for (const piece of raw.split(',')) {
       const n = normaliseInterest(piece)
       if (!n || next.includes(n)) continue
       if (n.length > MAX_INTEREST_LENGTH) {
-        why = `An interest can be at most ${MAX_INTEREST_LENGTH} characters.`
+        why = msg('interests.tooLong', { max: MAX_INTEREST_LENGTH })
         rest = piece.trim()
         continue
       }
       if (next.length >= MAX_INTERESTS) {
-        why = `You can add up to ${MAX_INTERESTS} interests.`
+        why = msg('interests.tooMany', { max: MAX_INTERESTS })
         break
       }
       next = [...next, n]
@@ -51,7 +52,7 @@ export function InterestInput({ value, onChange, text, setText }: Props) {
       setText(rest || v.slice(cut + 1))
     } else {
       setText(v)
-      if (problem) setProblem('')
+      if (problem) setProblem(null)
     }
   }
 
@@ -67,14 +68,14 @@ export function InterestInput({ value, onChange, text, setText }: Props) {
   return (
     <div>
       <label class="label" for="interest-input">
-        Your interests
+        {t('interests.label')}
       </label>
       <div class="chips" onClick={() => input.current?.focus()}>
-        <ul aria-label="Chosen interests">
+        <ul aria-label={t('interests.chosen')}>
           {value.map(v => (
             <li class="chip" key={v}>
               <span dir="auto">{v}</span>
-              <button type="button" aria-label={`Remove ${v}`} onClick={() => onChange(value.filter(x => x !== v))}>
+              <button type="button" aria-label={t('interests.remove', { interest: v })} onClick={() => onChange(value.filter(x => x !== v))}>
                 <Icon name="x" />
               </button>
             </li>
@@ -87,7 +88,7 @@ export function InterestInput({ value, onChange, text, setText }: Props) {
           onInput={onInput}
           onKeyDown={onKeyDown}
           disabled={full}
-          placeholder={full ? `That's ${MAX_INTERESTS}, the maximum` : value.length ? 'Add another…' : 'music, anime, chess…'}
+          placeholder={full ? t('interests.full', { max: MAX_INTERESTS }) : t(value.length ? 'interests.another' : 'interests.placeholder')}
           dir="auto"
           enterKeyHint="done"
           autoComplete="off"
@@ -98,7 +99,7 @@ export function InterestInput({ value, onChange, text, setText }: Props) {
         />
       </div>
       <p id="interest-hint" class={problem ? 'hint error' : 'hint'} aria-live="polite">
-        {problem || `Press Enter or comma to add · ${value.length}/${MAX_INTERESTS}`}
+        {problem ? t(problem) : t('interests.hint', { count: value.length, max: MAX_INTERESTS })}
       </p>
     </div>
   )

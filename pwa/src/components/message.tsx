@@ -6,6 +6,7 @@ import { SEEN_ATTR, SEEN_LABEL } from '../lib/seen'
 import { AudioPlayer } from './audio-player'
 import { Icon } from './icons'
 import { Screened } from './screened'
+import { t } from '../i18n'
 
 interface Props {
   item: Item
@@ -26,7 +27,7 @@ function statusOf(item: Item): 'sending' | 'delivered' | 'seen' | 'failed' | nul
 }
 
 export function Message({ item, open, onView, onDismiss, onRetry, onRetryUpload }: Props) {
-  const who = item.mine ? 'You' : 'Stranger'
+  const who = t(item.mine ? 'chat.you' : 'chat.stranger')
   const status = statusOf(item)
   return (
     <li class={item.mine ? 'msg mine' : 'msg'} {...(item.kind === 'text' && !item.mine && item.seq !== undefined && { [SEEN_ATTR]: item.seq })}>
@@ -38,13 +39,13 @@ export function Message({ item, open, onView, onDismiss, onRetry, onRetryUpload 
       )}
       {item.kind === 'media' && <Media item={item} onView={onView} />}
       {item.kind === 'upload' && <Upload item={item} onDismiss={onDismiss} onRetry={onRetryUpload} />}
-      {item.kind === 'text' && item.status === 'failed' && item.refusal && <p class="refusal">{refusalSentence(item.refusal)}</p>}
+      {item.kind === 'text' && item.status === 'failed' && item.refusal && <p class="refusal">{t(refusalSentence(item.refusal))}</p>}
       <div class="meta">
         <time dateTime={new Date(item.at).toISOString()}>{time(item.at)}</time>
         {status && <Tick status={status} />}
         {item.kind === 'text' && item.status === 'failed' && open && (!item.refusal || canRetry(item.refusal)) && (
           <button type="button" class="link" onClick={() => onRetry(item.key)}>
-            Retry
+            {t('msg.retry')}
           </button>
         )}
       </div>
@@ -66,27 +67,26 @@ function Tick({ status }: { status: 'sending' | 'delivered' | 'seen' | 'failed' 
   if (status === 'failed') {
     return (
       <span class="tick failed">
-        <Icon name="alert" /> Not sent
+        <Icon name="alert" /> {t('msg.notSent')}
       </span>
     )
   }
   return (
-    <span class={`tick ${status}`} title={status === 'delivered' ? 'Delivered' : 'Sending'}>
+    <span class={`tick ${status}`} title={t(status === 'delivered' ? 'msg.delivered' : 'msg.sending')}>
       <Icon name={status === 'delivered' ? 'check' : 'clock'} />
-      <span class="sr-only">{status === 'delivered' ? 'Delivered' : 'Sending'}</span>
+      <span class="sr-only">{t(status === 'delivered' ? 'msg.delivered' : 'msg.sending')}</span>
     </span>
   )
 }
 
 function Media({ item, onView }: { item: MediaItem; onView(url: string, alt: string): void }) {
   const m = item.media
-  const from = item.mine ? 'you' : 'the stranger'
   if (m.kind === 'image') {
-    const alt = `Photo from ${from}`
+    const alt = t(item.mine ? 'msg.photoFromYou' : 'msg.photoFromStranger')
     return (
       <div class="bubble media">
         <Screened flagged={m.flagged === true} mine={item.mine}>
-          <button type="button" class="thumb" aria-label={`Open ${alt.toLowerCase()}`} onClick={() => onView(m.url, alt)}>
+          <button type="button" class="thumb" aria-label={t(item.mine ? 'msg.openPhotoYou' : 'msg.openPhotoStranger')} onClick={() => onView(m.url, alt)}>
             <img src={m.url} alt={alt} loading="lazy" decoding="async" {...thumbBox(m.width, m.height)} />
           </button>
         </Screened>
@@ -96,7 +96,7 @@ function Media({ item, onView }: { item: MediaItem; onView(url: string, alt: str
   if (m.kind === 'audio') {
     return (
       <div class="bubble media">
-        <AudioPlayer src={m.url} label={`voice note from ${from}`} durationMs={m.durationMs} />
+        <AudioPlayer src={m.url} label={t(item.mine ? 'msg.voiceFromYou' : 'msg.voiceFromStranger')} durationMs={m.durationMs} />
       </div>
     )
   }
@@ -106,7 +106,7 @@ function Media({ item, onView }: { item: MediaItem; onView(url: string, alt: str
         <Icon name="file" />
         <span>
           <b>{m.name}</b>
-          <small>{bytes(m.size)} · Download</small>
+          <small>{t('msg.download', { size: bytes(m.size) })}</small>
         </span>
       </a>
     </div>
@@ -128,37 +128,37 @@ function thumbBox(w?: number, h?: number): { width?: number; height?: number; cl
 }
 
 function Upload({ item, onDismiss, onRetry }: { item: UploadItem; onDismiss(key: string): void; onRetry(key: string): void }) {
-  const what = item.media === 'audio' ? 'Voice note' : item.name
+  const what = item.media === 'audio' ? t('msg.voiceNote') : item.name
   return (
     <div class="bubble media upload">
       <b>{what}</b>
       {item.error ? (
         <>
           <span class="error" role="alert">
-            {item.error}
+            {t(item.error)}
           </span>
           <span class="row">
             {item.retryable && (
               <button type="button" class="btn small primary" onClick={() => onRetry(item.key)}>
-                Retry
+                {t('msg.retry')}
               </button>
             )}
             <button type="button" class="btn small" onClick={() => onDismiss(item.key)}>
-              Dismiss
+              {t('msg.dismiss')}
             </button>
           </span>
         </>
       ) : item.waiting ? (
         <>
-          <small>Waiting for the network · sends when you're back online</small>
+          <small>{t('msg.waiting')}</small>
           <button type="button" class="btn small" onClick={() => onDismiss(item.key)}>
-            Cancel
+            {t('msg.cancel')}
           </button>
         </>
       ) : (
         <>
-          <progress max={1} value={item.progress} aria-label={`Uploading ${what}`} />
-          <small>{item.progress >= 1 ? 'Sending…' : `Uploading ${Math.round(item.progress * 100)}% of ${bytes(item.size)}`}</small>
+          <progress max={1} value={item.progress} aria-label={t('msg.uploading', { name: what })} />
+          <small>{item.progress >= 1 ? t('msg.sendingEllipsis') : t('msg.progress', { percent: Math.round(item.progress * 100), size: bytes(item.size) })}</small>
         </>
       )}
     </div>

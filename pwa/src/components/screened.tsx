@@ -4,6 +4,7 @@
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
 import './screened.css'
+import { t } from '../i18n'
 
 interface Props {
   flagged: boolean
@@ -18,7 +19,7 @@ export function Screened({ flagged, mine, children }: Props) {
     return (
       <>
         {children}
-        <small class="screened-note">Shown blurred to the stranger</small>
+        <small class="screened-note">{t('screened.mine')}</small>
       </>
     )
   }
@@ -28,9 +29,9 @@ export function Screened({ flagged, mine, children }: Props) {
         {children}
       </div>
       <div class="screened-cover">
-        <span>May be explicit</span>
+        <span>{t('screened.explicit')}</span>
         <button type="button" class="btn small" onClick={() => setShown(true)}>
-          Tap to view
+          {t('screened.view')}
         </button>
       </div>
     </div>

@@ -1,11 +1,12 @@
 // The connection strip: shown under the top bar while we are offline or reconnecting.
 import type { ConnState } from '../lib/socket'
+import { t } from '../i18n'
 
 export function ConnectionStrip({ conn, partnerAway }: { conn: ConnState; partnerAway?: boolean }) {
   if (conn === 'offline') {
     return (
       <div class="strip" role="status">
-        You're offline. leetChat reconnects when the network is back.
+        {t('conn.offlineStrip')}
       </div>
     )
   }
@@ -13,7 +14,7 @@ export function ConnectionStrip({ conn, partnerAway }: { conn: ConnState; partne
     return (
       <div class="strip" role="status">
         <span class="spinner" aria-hidden="true" />
-        Reconnecting…
+        {t('conn.reconnecting')}
       </div>
     )
   }
@@ -21,7 +22,7 @@ export function ConnectionStrip({ conn, partnerAway }: { conn: ConnState; partne
     return (
       <div class="strip info" role="status">
         <span class="spinner" aria-hidden="true" />
-        Stranger is reconnecting…
+        {t('conn.partnerReconnecting')}
       </div>
     )
   }

@@ -4,6 +4,11 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { canInstall, onCanInstall, promptInstall } from '../lib/install'
 import { ConnectionStrip } from './status'
 import { Icon } from './icons'
+import { t } from '../i18n'
+import { LanguagePicker } from './language-picker'
+
+/** The product's name: the same in every language. */
+export const BRAND = 'leetChat'
 
 /** The event that asks the app to show the rules as a dialog. */
 export const SHOW_RULES = 'leetchat:rules'
@@ -12,7 +17,7 @@ export function Brand({ as: Tag = 'p' }: { as?: 'p' | 'h1' }) {
   return (
     <Tag class="brand">
       <img src="/icon-192.png" alt="" width={30} height={30} />
-      leetChat
+      {BRAND}
     </Tag>
   )
 }
@@ -22,7 +27,7 @@ export function OnlineCount({ count, conn }: { count: number | null; conn: ConnS
   return (
     <span class="online">
       <span class={live ? 'dot' : 'dot off'} aria-hidden="true" />
-      {live ? `${count.toLocaleString()} online` : conn === 'offline' ? 'Offline' : 'Connecting…'}
+      {live ? t('online.count', { count }) : t(conn === 'offline' ? 'conn.offline' : 'conn.connecting')}
     </span>
   )
 }
@@ -46,7 +51,7 @@ export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnS
   )
 }
 
-/** The ⋮ menu: the rules, and Install whenever the browser allows it (also after "Not now"). */
+/** The ⋮ menu: the rules, the language, and Install whenever the browser allows it (also after "Not now"). */
 function Menu() {
   const [installable, setInstallable] = useState(canInstall)
   const [open, setOpen] = useState(false)
@@ -66,7 +71,7 @@ function Menu() {
   }, [open])
   return (
     <div class="menu" ref={ref}>
-      <button type="button" class="icon-btn" aria-label="Menu" title="Menu" aria-expanded={open} aria-controls="app-menu" onClick={() => setOpen(!open)}>
+      <button type="button" class="icon-btn" aria-label={t('menu.label')} title={t('menu.label')} aria-expanded={open} aria-controls="app-menu" onClick={() => setOpen(!open)}>
         <Icon name="more" />
       </button>
       {open && (
@@ -79,7 +84,7 @@ function Menu() {
                 void promptInstall()
               }}
             >
-              Install app
+              {t('menu.install')}
             </button>
           )}
           {/* Over the app, not instead of it: a search or chat goes on (and shows) underneath. */}
@@ -91,8 +96,9 @@ function Menu() {
               dispatchEvent(new Event(SHOW_RULES))
             }}
           >
-            Rules
+            {t('menu.rules')}
           </a>
+          <LanguagePicker />
         </div>
       )}
     </div>

@@ -3,6 +3,7 @@
 // the first press only, so the permission prompt comes when the user asks for it.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { MicError, micMessage, openMic, VoiceRecorder, type VoiceNote } from '../lib/recorder'
+import { msg, type Msg } from '../i18n'
 
 /** Shorter than this between press and release is a click, not a hold. */
 const CLICK_MS = 350
@@ -24,7 +25,7 @@ export interface Voice {
   finish(): void
 }
 
-export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onProblem: (message: string) => void): Voice {
+export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onProblem: (message: Msg) => void): Voice {
   const [state, setState] = useState<VoiceState>('idle')
   const [mode, setMode] = useState<'hold' | 'toggle'>('hold')
   const [elapsed, setElapsed] = useState(0)
@@ -73,7 +74,7 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
       for (const t of stream.getTracks()) t.stop()
       go('idle')
       // First use: the permission prompt interrupted the hold. Now it is granted, explain the gesture.
-      onProblem('Microphone ready. Hold the mic button to record, or click it to start and stop.')
+      onProblem(msg('voice.ready'))
       return
     }
     const rec = new VoiceRecorder(stream)
@@ -100,7 +101,7 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
     go('idle')
     if (!rec) return
     const note = await rec.stop()
-    if (note.seconds < MIN_SECONDS || note.blob.size === 0) return onProblem('Too short to send. Hold the mic button while you talk.')
+    if (note.seconds < MIN_SECONDS || note.blob.size === 0) return onProblem(msg('voice.tooShort'))
     onNote(note)
   }
 

@@ -5,8 +5,9 @@ import type { AppRouter } from '../../../api/trpc/router'
 import type { EndedBy, EndReason, ErrorCode, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
 import { canRetry, refusalSentence } from './refusals'
 import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
-import { errorMessage, setSession, trpc } from './trpc'
+import { setSession } from './session'
 import type { Prepared } from './upload'
+import { msg, type Msg } from '../i18n'
 import { list } from './format'
 import { recall, remember } from './tab-memory'
 
@@ -39,7 +40,7 @@ export interface UploadItem {
   size: number
   media: MediaKind
   progress: number
-  error: string | null
+  error: Msg | null
   /** queued until the connection is back (attached while offline, or the network dropped mid-way) */
   waiting: boolean
   /** the bytes are still here, so a failed upload can be tried again */
@@ -50,6 +51,8 @@ export type Item = TextItem | MediaItem | UploadItem
 export interface Chat {
   id: string
   common: string[]
+  /** languages both sides listed (matched.languages) */
+  languages?: string[]
   items: Item[]
   typing: boolean
   partnerAway: boolean
@@ -77,9 +80,9 @@ export interface State {
   search: Search | null
   chat: Chat | null
   /** a passing message (refusals, errors) */
-  notice: string | null
+  notice: Msg | null
   /** the latest event worth announcing to screen readers */
-  announce: string
+  announce: Msg | null
   /** another tab took over this session */
   replaced: boolean
 }
@@ -90,11 +93,30 @@ interface Kept {
   phase: Phase
   search: Search | null
   chat: Chat | null
-  wanted: { interests: string[]; random: boolean }
+  wanted: Wanted
+}
+
+/** What a search asks for (a find's fields). */
+export interface Wanted {
+  interests: string[]
+  random: boolean
+  /** lower-case primary subtags, the UI language first */
+  languages: string[]
+  anyLanguage: boolean
 }
 
 /** The reasons reports.create accepts, read from the router's input (zod enum on the server). */
 export type ReportReason = inferRouterInputs<AppRouter>['reports']['create']['reason']
+
+/** A report that did not go through, with the sentence that says why. */
+export class ReportError extends Error {
+  constructor(
+    readonly sentence: Msg,
+    cause: unknown,
+  ) {
+    super(sentence.id, { cause })
+  }
+}
 
 let counter = 0
 const newId = () => `${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`
@@ -108,12 +130,12 @@ export class ChatController {
     search: null,
     chat: null,
     notice: null,
-    announce: '',
+    announce: null,
     replaced: false,
   }
   private listeners = new Set<() => void>()
   private socket: ChatSocket
-  private wanted = { interests: [] as string[], random: true }
+  private wanted: Wanted = { interests: [], random: true, languages: [], anyLanguage: true }
   private uploads = new Map<string, AbortController>()
   /** the bytes of uploads not yet stored (waiting for the network, or failed and retryable) */
   private prepared = new Map<string, Prepared>()
@@ -126,7 +148,7 @@ export class ChatController {
       // A reload of this tab: show what it showed, then resume the session behind it. Uploads
       // in flight lost their bytes with the page.
       const chat = kept.chat && { ...kept.chat, typing: false, items: kept.chat.items.filter(i => i.kind !== 'upload') }
-      this.wanted = kept.wanted
+      this.wanted = { interests: [], random: true, languages: [], anyLanguage: true, ...(kept.wanted as Partial<Wanted>) }
       this.state = { ...this.state, limits: kept.limits ?? null, phase: kept.phase, search: kept.search, chat, conn: navigator.onLine ? 'connecting' : 'offline' }
       setSession(kept.socket.session)
     }
@@ -155,12 +177,13 @@ export class ChatController {
 
   // ---------- actions ----------
 
-  find(interests: string[], random: boolean) {
-    this.wanted = { interests, random }
+  find(wanted: Wanted) {
+    this.wanted = wanted
+    const { interests, random } = wanted
     this.abortUploads()
     this.socket.dropUnconfirmed()
-    this.socket.control({ type: 'find', interests, random })
-    this.set({ phase: 'searching', search: { interests, random, fallback: false }, chat: null, notice: null, announce: 'Looking for a stranger…' })
+    this.socket.control({ type: 'find', ...wanted })
+    this.set({ phase: 'searching', search: { interests, random, fallback: false }, chat: null, notice: null, announce: msg('announce.looking') })
   }
 
   /** New stranger: ends an open chat (the server re-queues us with the same interests). */
@@ -170,9 +193,15 @@ export class ChatController {
       this.abortUploads()
       this.socket.dropUnconfirmed()
       this.socket.control({ type: 'next' })
-      this.set({ phase: 'searching', search: { ...this.wanted, fallback: false }, chat: null, notice: null, announce: 'Looking for a new stranger…' })
+      this.set({
+        phase: 'searching',
+        search: { interests: this.wanted.interests, random: this.wanted.random, fallback: false },
+        chat: null,
+        notice: null,
+        announce: msg('announce.lookingNew'),
+      })
     } else {
-      this.find(this.wanted.interests, this.wanted.random)
+      this.find(this.wanted)
     }
   }
 
@@ -182,7 +211,7 @@ export class ChatController {
     if (phase === 'searching' || (chat && !chat.ended)) this.socket.control({ type: 'leave' })
     this.abortUploads()
     this.socket.dropUnconfirmed()
-    this.set({ phase: 'home', search: null, chat: null, announce: '' })
+    this.set({ phase: 'home', search: null, chat: null, announce: null })
   }
 
   send(body: string): boolean {
@@ -225,7 +254,7 @@ export class ChatController {
   async sendVoice(blob: Blob, mime: string) {
     const limits = this.state.limits
     if (!limits || !this.state.chat || this.state.chat.ended) return
-    if (blob.size > limits.maxUploadBytes) return this.set({ notice: 'That voice note is too long to send. Keep it shorter.' })
+    if (blob.size > limits.maxUploadBytes) return this.set({ notice: msg('voice.tooLong') })
     const ext = mime.includes('mp4') ? 'm4a' : mime.includes('ogg') ? 'ogg' : 'webm'
     await this.uploadPrepared({ blob, mime, kind: 'audio', name: `voice-note.${ext}` })
   }
@@ -242,12 +271,13 @@ export class ChatController {
     void this.runUpload(key)
   }
 
-  /** Reports the current (or just-ended) stranger, then ends the chat. Throws a readable message. */
+  /** Reports the current (or just-ended) stranger, then ends the chat. Throws a ReportError saying why not. */
   async report(reason: ReportReason, note: string, includeTranscript: boolean) {
+    const { errorMessage, trpc } = await import('./trpc')
     try {
       await trpc.reports.create.mutate({ reason, ...(note.trim() && { note: note.trim() }), includeTranscript })
     } catch (err) {
-      throw new Error(errorMessage(err, "The report couldn't be sent. Try again."), { cause: err })
+      throw new ReportError(errorMessage(err, msg('report.failed')), err)
     }
     const c = this.state.chat
     if (c && !c.ended) {
@@ -255,7 +285,7 @@ export class ChatController {
       this.endChat({ by: 'you', reason: 'reported' })
     }
     this.patchChat(x => ({ ...x, reported: true }))
-    this.set({ announce: 'Thanks, your report was sent. The chat has ended.' })
+    this.set({ announce: msg('announce.reported') })
   }
 
   /** Blocks the current (or just-ended) stranger: ends the chat and never pairs the two again. */
@@ -269,7 +299,7 @@ export class ChatController {
       this.endChat({ by: 'you', reason: 'left' })
     }
     this.patchChat(x => ({ ...x, blocked: true }))
-    this.set({ announce: "Blocked. You won't be matched with this stranger again." })
+    this.set({ announce: msg('announce.blocked') })
   }
 
   /** A find that needs a proof of work: solved in a worker, then the server starts the search. */
@@ -282,7 +312,7 @@ export class ChatController {
       performance.measure('leetchat:proof-of-work', { start: t0, detail: { bits: challenge.bits, hashes, hashMs: ms } })
       if (this.state.phase === 'searching') this.socket.control({ type: 'proof', token: challenge.token, nonce })
     } catch {
-      this.set({ notice: "Couldn't start the search. Try again." })
+      this.set({ notice: msg('notice.searchFailed') })
     }
   }
 
@@ -299,7 +329,7 @@ export class ChatController {
       case 'session': {
         setSession(e.hello.session)
         this.set({ limits: e.hello.limits, count: e.hello.online })
-        if (!e.hello.resumed) this.sessionLost(e.lost ? 'Your connection was lost for too long, so the chat ended.' : null)
+        if (!e.hello.resumed) this.sessionLost(e.lost ? msg('notice.lost') : null)
         else {
           // The server says `partner: reconnecting` right after a resume if the partner is still away.
           this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
@@ -309,9 +339,9 @@ export class ChatController {
         return
       }
       case 'restart':
-        return this.sessionLost('The server restarted, so the chat ended. Sorry about that.')
+        return this.sessionLost(msg('notice.restart'))
       case 'replaced':
-        return this.set({ replaced: true, notice: 'leetChat is open in another tab, so this one has stopped.' })
+        return this.set({ replaced: true, notice: msg('notice.replaced') })
       case 'frame':
         return this.onFrame(e.frame)
       case 'refused':
@@ -323,7 +353,7 @@ export class ChatController {
   }
 
   /** A fresh session: a chat that was open is over (said with `why`), a search starts again. */
-  private sessionLost(why: string | null) {
+  private sessionLost(why: Msg | null) {
     const c = this.state.chat
     if (c && !c.ended) {
       // `by: you`: it was our connection that was lost (the server's timeout is about the stranger's).
@@ -341,7 +371,7 @@ export class ChatController {
         if (this.state.phase !== 'searching') return
         return this.set({
           search: { interests: f.interests, random: f.random, fallback: Boolean(f.fallback) },
-          ...(f.fallback && { announce: 'No one with your interests yet. Looking for a random stranger.' }),
+          ...(f.fallback && { announce: msg('announce.fallback') }),
         })
       case 'matched':
         // We may have cancelled while the match was made; the server ends it on our `leave`.
@@ -349,8 +379,8 @@ export class ChatController {
         return this.set({
           phase: 'chat',
           search: null,
-          chat: { id: f.chat, common: f.common, items: [], typing: false, partnerAway: false, ended: null, reported: false },
-          announce: f.common.length ? `You're chatting with a stranger. You both like ${list(f.common)}.` : "You're chatting with a stranger.",
+          chat: { id: f.chat, common: f.common, languages: f.languages ?? [], items: [], typing: false, partnerAway: false, ended: null, reported: false },
+          announce: f.common.length ? msg('announce.matchedCommon', { list: list(f.common) }) : msg('announce.matched'),
         })
       case 'text':
         if (!this.state.chat || this.state.chat.ended) return
@@ -383,12 +413,12 @@ export class ChatController {
         return this.set({
           announce:
             f.by === 'stranger'
-              ? 'Stranger has left the chat.'
+              ? msg('announce.strangerLeft')
               : f.reason === 'timeout'
-                ? "The stranger's connection was lost. The chat has ended."
+                ? msg('announce.lost')
                 : f.reason === 'interrupted'
-                  ? 'The chat was interrupted by the server; start again.'
-                  : 'The chat has ended.',
+                  ? msg('chat.endInterrupted')
+                  : msg('chat.ended'),
         })
       }
       case 'error':
@@ -420,7 +450,7 @@ export class ChatController {
       items[idx] = item
       this.patchChat(x => ({ ...x, items }))
     } else this.addItem(item)
-    if (!mine) this.set({ announce: `Stranger sent ${media.kind === 'image' ? 'a photo' : media.kind === 'audio' ? 'a voice note' : 'a file'}.` })
+    if (!mine) this.set({ announce: msg(media.kind === 'image' ? 'announce.photo' : media.kind === 'audio' ? 'announce.voice' : 'announce.file') })
   }
 
   /** `undelivered`: own texts the server says never reached the stranger (even if they got `delivered`). */
@@ -436,7 +466,7 @@ export class ChatController {
         i.kind === 'text' && failed.has(i.key)
           ? { ...i, status: 'failed' as const }
           : i.kind === 'upload' && !i.error
-            ? { ...i, waiting: false, retryable: false, error: 'Not sent: the chat ended.' }
+            ? { ...i, waiting: false, retryable: false, error: msg('upload.chatEnded') }
             : i,
       ),
     }))
@@ -470,7 +500,7 @@ export class ChatController {
       if (ctl.signal.aborted) return
       // The network went away mid-way: wait for it like a text does, then start over.
       if (!this.online()) update({ waiting: true, progress: 0 })
-      else update({ error: (err as Error).message, retryable: (err as { retryable?: boolean }).retryable ?? true })
+      else update({ error: (err as { sentence?: Msg }).sentence ?? msg('upload.failed'), retryable: (err as { retryable?: boolean }).retryable ?? true })
     } finally {
       if (this.uploads.get(key) === ctl) this.uploads.delete(key)
     }

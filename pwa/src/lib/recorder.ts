@@ -1,5 +1,6 @@
 // Voice notes: MediaRecorder with a container the server accepts (Chrome/Firefox: webm/opus,
 // Safari: mp4/aac). The microphone is opened only when the user first asks to record.
+import { msg, type Msg } from '../i18n'
 
 const TYPES = ['audio/webm;codecs=opus', 'audio/mp4;codecs=mp4a.40.2', 'audio/mp4', 'audio/ogg;codecs=opus', 'audio/webm']
 
@@ -16,16 +17,16 @@ export class MicError extends Error {
   }
 }
 
-export function micMessage(p: MicProblem): string {
+export function micMessage(p: MicProblem): Msg {
   switch (p) {
     case 'denied':
-      return 'Microphone access is blocked. To send voice notes, allow the microphone for this site in your browser settings, then try again.'
+      return msg('mic.denied')
     case 'missing':
-      return 'No microphone was found on this device.'
+      return msg('mic.missing')
     case 'unsupported':
-      return isSecureContext ? "This browser can't record voice notes." : 'Voice notes need a secure (https) connection to this site.'
+      return msg(isSecureContext ? 'mic.unsupported' : 'mic.insecure')
     default:
-      return "The microphone couldn't be started. Try again."
+      return msg('mic.failed')
   }
 }
 

@@ -1,28 +1,26 @@
-// Typed tRPC client. The session token from `hello` names us on every call (no cookies).
+// Typed tRPC client, loaded on first use (dynamic import): the session token (lib/session.ts) names us on every call.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client'
 import type { AppRouter } from '../../../api/trpc/router'
+import { has, msg, type Msg } from '../i18n'
 
-let session: string | null = null
-
-/** Set by the app whenever the socket gets a (new) session. */
-export function setSession(token: string | null) {
-  session = token
-}
-
-export function authHeader(): Record<string, string> {
-  return session ? { Authorization: `Bearer ${session}` } : {}
-}
+import { authHeader } from './session'
+import '../i18n/rest'
 
 export const trpc = createTRPCClient<AppRouter>({
   links: [httpLink({ url: '/trpc', headers: authHeader })],
 })
 
-/** A message fit for a person: the server's own words for refusals, a plain one for network trouble. */
-export function errorMessage(err: unknown, fallback: string): string {
+/**
+ * A message fit for a person, from the error's stable `appCode` (a refusal's sentence, or the
+ * procedure's own), never the server's English; a plain one for network trouble.
+ */
+export function errorMessage(err: unknown, fallback: Msg): Msg {
   if (err instanceof TRPCClientError) {
     const code = (err as TRPCClientError<AppRouter>).data?.appCode
-    if (code && code !== 'internal' && err.message) return err.message
-    if (!err.data) return navigator.onLine ? fallback : "You're offline."
+    if (code && code !== 'internal') {
+      for (const id of [`refusal.${code}`, `apperr.${code}`]) if (has(id)) return msg(id)
+    }
+    if (!err.data) return navigator.onLine ? fallback : msg('notice.offline')
   }
   return fallback
 }

@@ -4,8 +4,10 @@
 import type { Limits, MediaKind } from '../../../api/chat/protocol'
 import { DECLARED_TYPES } from '../../../api/media/allowlist'
 import { uploadRefusal } from './refusals'
-import { authHeader, errorMessage, trpc } from './trpc'
+import { errorMessage, trpc } from './trpc'
+import { authHeader } from './session'
 import { bytes } from './format'
+import { msg, type Msg } from '../i18n'
 
 /** The server's own allow-list: anything else is refused before uploading. */
 const ALLOWED = DECLARED_TYPES
@@ -27,11 +29,11 @@ export interface Prepared {
 }
 
 /** Ready-to-send attachment, or a message saying why it cannot be sent. */
-export async function prepare(file: File, limits: Limits): Promise<Prepared | { error: string }> {
+export async function prepare(file: File, limits: Limits): Promise<Prepared | { error: Msg }> {
   const mime = baseType(file.type)
   const kind = kindOf(mime)
   if (!kind) {
-    return { error: `“${file.name}” can't be sent: only photos (JPEG, PNG, WebP, GIF), audio, PDF and text files are allowed.` }
+    return { error: msg('upload.notAllowed', { name: file.name }) }
   }
   let blob: Blob = file
   let name = file.name || `${kind}`
@@ -46,9 +48,9 @@ export async function prepare(file: File, limits: Limits): Promise<Prepared | { 
     }
   }
   if (blob.size > limits.maxUploadBytes) {
-    return { error: `“${file.name}” is ${bytes(file.size)}; the limit is ${bytes(limits.maxUploadBytes)}.` }
+    return { error: msg('upload.overLimit', { name: file.name, size: bytes(file.size), limit: bytes(limits.maxUploadBytes) }) }
   }
-  if (blob.size === 0) return { error: `“${file.name}” is empty.` }
+  if (blob.size === 0) return { error: msg('upload.empty', { name: file.name }) }
   return { blob, name, mime: type, kind }
 }
 
@@ -82,10 +84,10 @@ async function shrinkImage(file: File, maxBytes: number): Promise<Blob | null> {
 export class UploadError extends Error {
   /** whether sending the same bytes again can succeed (a network hiccup yes, refused content never) */
   constructor(
-    message: string,
+    readonly sentence: Msg,
     readonly retryable = true,
   ) {
-    super(message)
+    super(sentence.id)
   }
 }
 
@@ -98,7 +100,7 @@ export async function upload(p: Prepared, onProgress: (fraction: number) => void
   try {
     ticket = await trpc.media.ticket.mutate({ kind: p.kind, mime: p.mime, size: p.blob.size, name: p.name }, { signal })
   } catch (err) {
-    throw new UploadError(errorMessage(err, "The upload couldn't start. Try again."))
+    throw new UploadError(errorMessage(err, msg('upload.cantStart')))
   }
   await new Promise<void>((resolve, reject) => {
     const xhr = new XMLHttpRequest()
@@ -114,8 +116,8 @@ export async function upload(p: Prepared, onProgress: (fraction: number) => void
       const r = uploadRefusal(xhr.status)
       reject(new UploadError(r.sentence, r.retryable))
     }
-    xhr.onerror = () => reject(new UploadError(navigator.onLine ? 'The upload failed. Try again.' : "You're offline."))
-    xhr.onabort = () => reject(new UploadError('Upload cancelled.'))
+    xhr.onerror = () => reject(new UploadError(msg(navigator.onLine ? 'upload.failed' : 'notice.offline')))
+    xhr.onabort = () => reject(new UploadError(msg('upload.cancelled')))
     signal?.addEventListener('abort', () => xhr.abort())
     xhr.send(p.blob)
   })

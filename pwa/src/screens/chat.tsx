@@ -13,6 +13,9 @@ import { ConnectionStrip } from '../components/status'
 import { Brand, TopBar } from '../components/topbar'
 import { Icon } from '../components/icons'
 import { watchSeen } from '../lib/seen'
+import { languageName } from '../components/language-chips'
+import { msg, rich, t, type MessageId, type Msg } from '../i18n'
+import '../i18n/rest'
 
 const CONFIRM_MS = 3000
 /** Closer to the bottom than this counts as "at the bottom". */
@@ -23,7 +26,7 @@ interface Props {
   state: State
   chat: Chat
   ctl: ChatController
-  onNotice(message: string): void
+  onNotice(message: Msg): void
 }
 
 export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
@@ -69,7 +72,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
       return ctl.next()
     }
     setArmed(true)
-    onNotice('Press again for a new stranger')
+    onNotice(msg('chat.pressAgain'))
   }
   useEffect(() => {
     if (!armed) return
@@ -125,7 +128,8 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
 
   const limits = state.limits
   const maxVoice = (limits as { maxVoiceSeconds?: number } | null)?.maxVoiceSeconds ?? DEFAULT_VOICE_SECONDS
-  const subtitle = ended ? 'Left the chat' : state.conn === 'offline' ? 'Offline' : chat.partnerAway ? 'Reconnecting…' : chat.typing ? 'typing…' : 'Online'
+  const subtitle = t(ended ? 'chat.left' : state.conn === 'offline' ? 'chat.offline' : chat.partnerAway ? 'chat.reconnecting' : chat.typing ? 'chat.typingShort' : 'chat.online')
+  const strong = (s: string) => <strong>{s}</strong>
 
   return (
     <div class="screen">
@@ -134,35 +138,30 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
           <Brand />
         </div>
         <div class="who">
-          <strong>Stranger</strong>
+          <strong>{t('chat.stranger')}</strong>
           <small class={chat.typing && !ended ? 'typing' : ''}>{subtitle}</small>
         </div>
         {!chat.reported && (
-          <button type="button" class="icon-btn" aria-label="Report this stranger" title="Report" onClick={() => setReporting(true)}>
+          <button type="button" class="icon-btn" aria-label={t('chat.reportLabel')} title={t('chat.report')} onClick={() => setReporting(true)}>
             <Icon name="flag" />
           </button>
         )}
         {!chat.blocked && (
-          <button type="button" class="btn small" aria-label="Block this stranger" title="Block: never matched again" onClick={() => setBlocking(true)}>
-            Block
+          <button type="button" class="btn small" aria-label={t('chat.blockLabel')} title={t('chat.blockTitle')} onClick={() => setBlocking(true)}>
+            {t('chat.block')}
           </button>
         )}
         <button type="button" class={armed ? 'btn small armed' : ended ? 'btn small primary' : 'btn small'} onClick={skip} aria-keyshortcuts="Escape">
-          {armed ? 'Sure? Tap again' : 'New stranger'}
+          {t(armed ? 'chat.sure' : 'chat.new')}
         </button>
       </TopBar>
       <ConnectionStrip conn={state.conn} partnerAway={chat.partnerAway && !ended} />
       <div class="log-wrap">
-        <div class="log" ref={log} onScroll={onScroll} role="log" aria-label="Conversation" aria-live="polite" aria-relevant="additions">
+        <div class="log" ref={log} onScroll={onScroll} role="log" aria-label={t('chat.conversation')} aria-live="polite" aria-relevant="additions">
           <ol class="msgs" ref={list_}>
             <li class="banner">
-              {chat.common.length ? (
-                <>
-                  You're chatting with a stranger — you both like <strong>{list(chat.common)}</strong>.
-                </>
-              ) : (
-                "You're chatting with a random stranger. Say hi!"
-              )}
+              {chat.common.length ? rich(t('chat.bannerCommon', { list: list(chat.common) }), [strong]) : t('chat.bannerRandom')}
+              {chat.languages?.length ? <> {rich(t('chat.bannerLanguages', { list: list(chat.languages.map(languageName)) }), [strong])}</> : null}
             </li>
             {chat.items.map(item => (
               <Message
@@ -179,7 +178,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
         </div>
         {unseen > 0 && (
           <button type="button" class="pill" onClick={showNew}>
-            {unseen === 1 ? '1 new message' : `${unseen} new messages`} <span aria-hidden="true">↓</span>
+            {t('chat.newMessages', { count: unseen })} <span aria-hidden="true">↓</span>
           </button>
         )}
       </div>
@@ -191,20 +190,20 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
               <i />
               <i />
             </span>
-            Stranger is typing…
+            {t('chat.typing')}
           </>
         )}
       </div>
       <div class="dock">
         {ended ? (
           <div class="over" role="status">
-            <p>{endedText(chat)}</p>
+            <p>{t(endedText(chat))}</p>
             <div class="row">
               <button type="button" class="btn primary" onClick={() => ctl.next()} autoFocus>
-                New stranger
+                {t('chat.new')}
               </button>
               <button type="button" class="btn" onClick={() => ctl.home()}>
-                Change interests
+                {t('chat.changeInterests')}
               </button>
             </div>
           </div>
@@ -228,14 +227,14 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   )
 }
 
-function endedText(chat: Chat): string {
+function endedText(chat: Chat): MessageId {
   const e = chat.ended!
-  if (chat.reported || e.reason === 'reported') return 'You reported this stranger. The chat has ended.'
-  if (chat.blocked) return "You blocked this stranger. You won't be matched again."
-  if (e.by === 'stranger') return 'Stranger has left.'
-  if (e.reason === 'banned') return 'This chat was ended by a moderator.'
-  if (e.reason === 'interrupted') return 'The chat was interrupted by the server; start again.'
+  if (chat.reported || e.reason === 'reported') return 'chat.endReported'
+  if (chat.blocked) return 'chat.endBlocked'
+  if (e.by === 'stranger') return 'chat.endStranger'
+  if (e.reason === 'banned') return 'chat.endBanned'
+  if (e.reason === 'interrupted') return 'chat.endInterrupted'
   // The server's timeout is about the stranger (their resume window ran out); ours is marked `you`.
-  if (e.reason === 'timeout') return e.by === 'you' ? 'Your connection was lost for too long, so the chat ended.' : "The stranger's connection was lost, so the chat ended."
-  return 'The chat has ended.'
+  if (e.reason === 'timeout') return e.by === 'you' ? 'chat.endLostYou' : 'chat.endLostStranger'
+  return 'chat.ended'
 }

@@ -1,18 +1,19 @@
-// Home: choose interests, allow random strangers, see who is online, Start.
+// Home: choose interests and languages, allow random strangers, see who is online, Start.
 import { useEffect, useState } from 'preact/hooks'
 import { MAX_INTEREST_LENGTH, MAX_INTERESTS, normaliseInterests } from '../../../api/chat/interests'
-import type { State } from '../lib/chat'
+import type { State, Wanted } from '../lib/chat'
 import { load, save } from '../lib/storage'
-import { trpc } from '../lib/trpc'
 import { dismissInstall, promptInstall, type InstallOffer } from '../lib/install'
 import { InterestInput } from '../components/interest-input'
 import { RulesDialog } from '../components/dialogs'
 import { LobbyHeader } from '../components/topbar'
+import { LanguageChips, searchLanguages } from '../components/language-chips'
+import { rich, t } from '../i18n'
 
 interface Props {
   state: State
   offer: InstallOffer
-  onStart(interests: string[], random: boolean): void
+  onStart(wanted: Wanted): void
 }
 
 export function Home({ state, offer, onStart }: Props) {
@@ -20,13 +21,18 @@ export function Home({ state, offer, onStart }: Props) {
   const [random, setRandom] = useState<boolean>(() => load('random', true))
   const [popular, setPopular] = useState<string[]>([])
   const [text, setText] = useState('')
-  const [gate, setGate] = useState<{ interests: string[]; random: boolean } | null>(null)
+  const [gate, setGate] = useState<Wanted | null>(null)
+  /** languages picked besides the UI language's (which is always asked for) */
+  const [languages, setLanguages] = useState<string[]>(() => load<string[]>('languages', []).filter(l => /^[a-z]{2,3}$/.test(l)))
+  const [anyLanguage, setAnyLanguage] = useState<boolean>(() => load('anyLanguage', true))
 
   useEffect(() => save('interests', interests), [interests])
   useEffect(() => save('random', random), [random])
+  useEffect(() => save('languages', languages), [languages])
+  useEffect(() => save('anyLanguage', anyLanguage), [anyLanguage])
   useEffect(() => {
-    trpc.interests.popular
-      .query({ limit: 12 })
+    import('../lib/trpc')
+      .then(({ trpc }) => trpc.interests.popular.query({ limit: 12 }))
       .then(list => setPopular(list.map(p => p.name)))
       .catch(() => setPopular([]))
   }, [state.conn === 'open'])
@@ -47,9 +53,10 @@ export function Home({ state, offer, onStart }: Props) {
     // the new list never ran and a typed (not chipped) interest was forgotten.
     save('interests', chosen)
     setText('')
+    const wanted = { interests: chosen, random, languages: searchLanguages(languages), anyLanguage }
     // The rules, once per device, before the first chat.
-    if (!load('rulesAccepted', false)) return setGate({ interests: chosen, random })
-    onStart(chosen, random)
+    if (!load('rulesAccepted', false)) return setGate(wanted)
+    onStart(wanted)
   }
 
   return (
@@ -58,22 +65,26 @@ export function Home({ state, offer, onStart }: Props) {
       <main class="scroll">
         <form class="home" onSubmit={start}>
           <div class="hero">
-            <h1 tabIndex={-1}>Talk to a stranger who likes what you like.</h1>
-            <p>Anonymous, one-to-one, no sign-up. Add a few interests and we'll find someone who shares them.</p>
+            <h1 tabIndex={-1}>{t('home.title')}</h1>
+            <p>{t('home.lead')}</p>
           </div>
-          <section class="card" aria-label="Who to meet">
+          <section class="card" aria-label={t('home.whoToMeet')}>
             <InterestInput value={interests} onChange={setInterests} text={text} setText={setText} />
             {/* The row is always there (one line, scrolls sideways), empty until the list
                 loads: nothing below it moves when it arrives (no layout shift under Start). */}
             {interests.length < MAX_INTERESTS && (
               <div class="popular" aria-hidden={suggestions.length === 0 ? 'true' : undefined}>
                 <p class="hint" id="popular-label" style={suggestions.length === 0 ? { visibility: 'hidden' } : undefined}>
-                  Popular right now
+                  {t('home.popular')}
                 </p>
                 <ul class="suggest" aria-labelledby="popular-label">
                   {suggestions.map(s => (
                     <li key={s}>
-                      <button type="button" aria-label={`Add ${s}`} onClick={() => setInterests(normaliseInterests([...interests, s]).slice(0, MAX_INTERESTS))}>
+                      <button
+                        type="button"
+                        aria-label={t('home.addSuggestion', { interest: s })}
+                        onClick={() => setInterests(normaliseInterests([...interests, s]).slice(0, MAX_INTERESTS))}
+                      >
                         + {s}
                       </button>
                     </li>
@@ -83,31 +94,30 @@ export function Home({ state, offer, onStart }: Props) {
             )}
             <label class="switch">
               <input type="checkbox" role="switch" checked={random} onChange={e => setRandom((e.currentTarget as HTMLInputElement).checked)} />
-              <span>Also chat with random strangers if no one shares my interests</span>
+              <span>{t('home.random')}</span>
             </label>
+            <LanguageChips picked={languages} onPick={setLanguages} any={anyLanguage} onAny={setAnyLanguage} />
           </section>
           <button class="btn primary big" type="submit" disabled={!canStart}>
-            Start chatting
+            {t('home.start')}
           </button>
-          {!canStart && <p class="hint error">Add an interest, or allow random strangers.</p>}
+          {!canStart && <p class="hint error">{t('home.cannotStart')}</p>}
           {offer === 'prompt' && (
-            <section class="card install" aria-label="Install the app">
-              <p>Install leetChat: it opens from your home screen and works offline.</p>
+            <section class="card install" aria-label={t('home.installLabel')}>
+              <p>{t('home.installText')}</p>
               <button class="btn primary small" type="button" onClick={() => void promptInstall()}>
-                Install
+                {t('home.install')}
               </button>
               <button class="btn small" type="button" onClick={() => dismissInstall(offer)}>
-                Not now
+                {t('home.notNow')}
               </button>
             </section>
           )}
           {offer === 'ios' && (
-            <section class="card install" aria-label="Install the app">
-              <p>
-                Install leetChat: tap <b>Share</b> <span aria-hidden="true">⎋</span> then <b>Add to Home Screen</b>.
-              </p>
+            <section class="card install" aria-label={t('home.installLabel')}>
+              <p>{rich(t('home.installIos'), [s => <b>{s}</b>, s => <span aria-hidden="true">{s}</span>, s => <b>{s}</b>])}</p>
               <button class="btn small" type="button" onClick={() => dismissInstall(offer)}>
-                Got it
+                {t('home.gotIt')}
               </button>
             </section>
           )}
@@ -116,12 +126,12 @@ export function Home({ state, offer, onStart }: Props) {
               onAccept={() => {
                 save('rulesAccepted', true)
                 setGate(null)
-                onStart(gate.interests, gate.random)
+                onStart(gate)
               }}
               onClose={() => setGate(null)}
             />
           )}
-          <p class="foot">Be kind. You can report anyone who isn't. Photos and voice notes disappear after {Math.round((state.limits?.mediaTtlSeconds ?? 1800) / 60)} minutes.</p>
+          <p class="foot">{t('home.foot', { minutes: Math.round((state.limits?.mediaTtlSeconds ?? 1800) / 60) })}</p>
         </form>
       </main>
     </div>

@@ -1,6 +1,7 @@
 // Searching: what we are looking for, a way to cancel, and a word when the random fallback starts.
 import type { Search, State } from '../lib/chat'
 import { LobbyHeader } from '../components/topbar'
+import { t } from '../i18n'
 
 export function Searching({ state, search, onCancel }: { state: State; search: Search; onCancel(): void }) {
   const { interests, random, fallback } = search
@@ -11,28 +12,20 @@ export function Searching({ state, search, onCancel }: { state: State; search: S
         <div class="radar" aria-hidden="true">
           <img src="/icon-192.png" alt="" width={56} height={56} />
         </div>
-        <h1 tabIndex={-1}>{fallback ? 'Finding a random stranger…' : 'Looking for a stranger…'}</h1>
+        <h1 tabIndex={-1}>{t(fallback ? 'search.random' : 'search.looking')}</h1>
         {interests.length > 0 && !fallback && (
           <>
-            <p>Someone who likes</p>
-            <ul class="tags" aria-label="Your interests">
+            <p>{t('search.likes')}</p>
+            <ul class="tags" aria-label={t('search.yourInterests')}>
               {interests.map(i => (
                 <li key={i}>{i}</li>
               ))}
             </ul>
           </>
         )}
-        <p role="status">
-          {fallback
-            ? "No one with your interests is around right now, so you're being matched with a random stranger."
-            : interests.length === 0
-              ? 'Anyone will do: you will be paired with a random stranger.'
-              : random
-                ? "If no one shares them soon, you'll be matched with a random stranger."
-                : 'Only strangers who share an interest. This can take a while.'}
-        </p>
+        <p role="status">{t(fallback ? 'search.fallback' : interests.length === 0 ? 'search.anyone' : random ? 'search.ifNone' : 'search.onlyShared')}</p>
         <button class="btn" type="button" onClick={onCancel}>
-          Cancel
+          {t('search.cancel')}
         </button>
       </main>
     </div>
