@@ -106,7 +106,7 @@ export function App({ ctl }: { ctl: ChatController }) {
           <div class="screen" aria-busy="true" />
         )
       ) : (
-        <Home state={state} offer={offer} onStart={(i, r) => ctl.find(i, r)} />
+        <Home state={state} offer={offer} onStart={(i, r, v) => ctl.find(i, r, v)} />
       )}
       {showRules && RulesText && (
         <Modal class="rules-sheet" label="The rules" onClose={() => setShowRules(false)}>

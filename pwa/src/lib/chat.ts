@@ -2,13 +2,14 @@
 // the screens render. Screens call the actions; nothing else talks to the socket.
 import type { inferRouterInputs } from '@trpc/server'
 import type { AppRouter } from '../../../api/trpc/router'
-import type { EndedBy, EndReason, ErrorCode, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
+import type { EndedBy, EndReason, ErrorCode, Limits, MediaInfo, MediaKind, ProofChallenge, RtcFrame, ServerFrame } from '../../../api/chat/protocol'
 import { canRetry, refusalSentence } from './refusals'
 import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
 import { errorMessage, setSession, trpc } from './trpc'
 import type { Prepared } from './upload'
 import { list } from './format'
 import { recall, remember } from './tab-memory'
+import type { CameraProblem, VideoCall, VideoView } from './video-call'
 
 export interface TextItem {
   kind: 'text'
@@ -55,6 +56,8 @@ export interface Chat {
   reported: boolean
   /** Blocked: never matched with this stranger again. */
   blocked?: boolean
+  /** A video chat: who sends the offer, and whether the picture could not be connected (text goes on). */
+  video?: { offerer: boolean; failed: boolean }
 }
 
 export interface Search {
@@ -62,6 +65,8 @@ export interface Search {
   random: boolean
   /** the random fallback has started */
   fallback: boolean
+  /** a video search: paired only with strangers who chose video too */
+  video?: boolean
 }
 
 export type Phase = 'home' | 'searching' | 'chat'
@@ -80,6 +85,10 @@ export interface State {
   announce: string
   /** another tab took over this session */
   replaced: boolean
+  /** the server has TURN relays (hello.video): the Video switch is offered */
+  videoAvailable: boolean
+  /** the camera or microphone could not be had for a video search */
+  cameraProblem: CameraProblem | null
 }
 
 /** What the tab keeps for a reload (tab-memory.ts). */
@@ -88,7 +97,13 @@ interface Kept {
   phase: Phase
   search: Search | null
   chat: Chat | null
-  wanted: { interests: string[]; random: boolean }
+  wanted: Wanted
+}
+
+interface Wanted {
+  interests: string[]
+  random: boolean
+  video?: boolean
 }
 
 /** The reasons reports.create accepts, read from the router's input (zod enum on the server). */
@@ -108,10 +123,14 @@ export class ChatController {
     notice: null,
     announce: '',
     replaced: false,
+    videoAvailable: false,
+    cameraProblem: null,
   }
   private listeners = new Set<() => void>()
   private socket: ChatSocket
-  private wanted = { interests: [] as string[], random: true }
+  private wanted: Wanted = { interests: [], random: true }
+  /** The video half (video-call.ts), loaded on the first video search: text-only users never fetch it. */
+  private call: VideoCall | null = null
   private uploads = new Map<string, AbortController>()
   /** the bytes of uploads not yet stored (waiting for the network, or failed and retryable) */
   private prepared = new Map<string, Prepared>()
@@ -153,12 +172,64 @@ export class ChatController {
 
   // ---------- actions ----------
 
-  find(interests: string[], random: boolean) {
-    this.wanted = { interests, random }
+  find(interests: string[], random: boolean, video = false) {
+    this.wanted = { interests, random, ...(video && { video }) }
     this.abortUploads()
     this.socket.dropUnconfirmed()
-    this.socket.control({ type: 'find', interests, random })
-    this.set({ phase: 'searching', search: { interests, random, fallback: false }, chat: null, notice: null, announce: 'Looking for a stranger…' })
+    if (!video) this.call?.releaseCamera()
+    this.set({
+      phase: 'searching',
+      search: { interests, random, fallback: false, ...(video && { video }) },
+      chat: null,
+      notice: null,
+      cameraProblem: null,
+      announce: 'Looking for a stranger…',
+    })
+    if (video) void this.findWithCamera(interests, random)
+    else this.socket.control({ type: 'find', interests, random })
+  }
+
+  /** A video search asks for the camera first (only now, never on first open); refused, it stops. */
+  private async findWithCamera(interests: string[], random: boolean) {
+    const call = await this.videoCall()
+    const problem = await call.openCamera()
+    if (this.state.phase !== 'searching') return call.releaseCamera()
+    if (problem) return this.set({ phase: 'home', search: null, cameraProblem: problem })
+    this.socket.control({ type: 'find', interests, random, video: true })
+  }
+
+  /** The camera's picture, the stranger's, and the call's state (null outside video mode). */
+  videoView(): VideoView | null {
+    return this.call?.current ?? null
+  }
+
+  /** Mute, camera off/on, switch camera. */
+  videoControl(what: 'mic' | 'camera' | 'switch') {
+    const call = this.call
+    if (!call) return
+    if (what === 'mic') call.setMic(!call.current.mic)
+    else if (what === 'camera') call.setCamera(!call.current.camera)
+    else void call.switchCamera()
+  }
+
+  /** For tests and diagnostics: the ICE candidate types of the connection in use. */
+  videoPath() {
+    return this.call?.selectedPair() ?? Promise.resolve(null)
+  }
+
+  private async videoCall(): Promise<VideoCall> {
+    if (this.call) return this.call
+    const { VideoCall } = await import('./video-call')
+    this.call ??= new VideoCall(
+      frame => this.socket.ephemeral(frame),
+      (_view, event) => {
+        if (event === 'timeout') {
+          this.patchChat(c => (c.video ? { ...c, video: { ...c.video, failed: true } } : c))
+          this.set({ announce: "Video couldn't connect. The chat goes on as text." })
+        } else this.notify()
+      },
+    )
+    return this.call
   }
 
   /** New stranger: ends an open chat (the server re-queues us with the same interests). */
@@ -167,10 +238,11 @@ export class ChatController {
     if (c && !c.ended) {
       this.abortUploads()
       this.socket.dropUnconfirmed()
+      this.call?.hangUp()
       this.socket.control({ type: 'next' })
       this.set({ phase: 'searching', search: { ...this.wanted, fallback: false }, chat: null, notice: null, announce: 'Looking for a new stranger…' })
     } else {
-      this.find(this.wanted.interests, this.wanted.random)
+      this.find(this.wanted.interests, this.wanted.random, this.wanted.video)
     }
   }
 
@@ -178,6 +250,7 @@ export class ChatController {
   home() {
     const { phase, chat } = this.state
     if (phase === 'searching' || (chat && !chat.ended)) this.socket.control({ type: 'leave' })
+    this.call?.releaseCamera()
     this.abortUploads()
     this.socket.dropUnconfirmed()
     this.set({ phase: 'home', search: null, chat: null, announce: '' })
@@ -291,13 +364,15 @@ export class ChatController {
         return this.set({ conn: e.state })
       case 'session': {
         setSession(e.hello.session)
-        this.set({ limits: e.hello.limits, count: e.hello.online })
+        this.set({ limits: e.hello.limits, count: e.hello.online, videoAvailable: e.hello.video === true })
         if (!e.hello.resumed) this.sessionLost(e.lost ? 'Your connection was lost for too long, so the chat ended.' : null)
         else {
           // The server says `partner: reconnecting` right after a resume if the partner is still away.
           this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
           // Attachments that waited for the network go now.
           for (const i of this.state.chat?.items ?? []) if (i.kind === 'upload' && i.waiting) void this.runUpload(i.key)
+          // The picture comes back by itself: a fresh connection where the old one is gone.
+          void this.resumeVideo()
         }
         return
       }
@@ -315,6 +390,15 @@ export class ChatController {
     }
   }
 
+  /** After a resume (a reload lost the page's connection and camera; a drop may have broken it). */
+  private async resumeVideo() {
+    const c = this.state.chat
+    if (!c?.video || c.ended || c.video.failed) return
+    const call = await this.videoCall()
+    if (!call.current.local && (await call.openCamera())) return
+    await call.resumed(c.video.offerer)
+  }
+
   /** A fresh session: a chat that was open is over (said with `why`), a search starts again. */
   private sessionLost(why: string | null) {
     const c = this.state.chat
@@ -324,6 +408,10 @@ export class ChatController {
       if (why) this.set({ notice: why })
     }
     if (this.state.phase === 'searching') this.socket.control({ type: 'find', ...this.wanted })
+  }
+
+  private onRtc(f: RtcFrame) {
+    if (this.state.chat?.video && !this.state.chat.ended) void this.call?.handle(f)
   }
 
   private onFrame(f: ServerFrame) {
@@ -339,10 +427,20 @@ export class ChatController {
       case 'matched':
         // We may have cancelled while the match was made; the server ends it on our `leave`.
         if (this.state.phase !== 'searching') return
+        if (f.video) void this.videoCall().then(call => call.matched(f.offerer === true))
         return this.set({
           phase: 'chat',
           search: null,
-          chat: { id: f.chat, common: f.common, items: [], typing: false, partnerAway: false, ended: null, reported: false },
+          chat: {
+            id: f.chat,
+            common: f.common,
+            items: [],
+            typing: false,
+            partnerAway: false,
+            ended: null,
+            reported: false,
+            ...(f.video && { video: { offerer: f.offerer === true, failed: false } }),
+          },
           announce: f.common.length ? `You're chatting with a stranger. You both like ${list(f.common)}.` : "You're chatting with a stranger.",
         })
       case 'text':
@@ -356,6 +454,8 @@ export class ChatController {
         }))
       case 'typing':
         return this.patchChat(c => (c.ended ? c : { ...c, typing: f.active }))
+      case 'rtc':
+        return this.onRtc(f)
       case 'media':
         return this.onMedia(f.media, f.from === 'you')
       case 'partner':
@@ -409,6 +509,7 @@ export class ChatController {
 
   private endChat(ended: { by: EndedBy; reason: EndReason }) {
     const failed = new Set(this.socket.dropUnconfirmed())
+    this.call?.hangUp()
     this.abortUploads()
     this.patchChat(c => ({
       ...c,
@@ -473,6 +574,11 @@ export class ChatController {
 
   private patchChat(fn: (c: Chat) => Chat) {
     if (this.state.chat) this.set({ chat: fn(this.state.chat) })
+  }
+
+  /** Re-render without a state change (the video view lives outside the kept state). */
+  private notify() {
+    for (const l of this.listeners) l()
   }
 
   private set(patch: Partial<State>) {

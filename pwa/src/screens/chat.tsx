@@ -12,6 +12,7 @@ import { pushBack } from '../lib/back'
 import { ConnectionStrip } from '../components/status'
 import { Brand, TopBar } from '../components/topbar'
 import { Icon } from '../components/icons'
+import { VideoPanel } from '../components/video-panel'
 
 const CONFIRM_MS = 3000
 /** Closer to the bottom than this counts as "at the bottom". */
@@ -123,8 +124,10 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   const maxVoice = (limits as { maxVoiceSeconds?: number } | null)?.maxVoiceSeconds ?? DEFAULT_VOICE_SECONDS
   const subtitle = ended ? 'Left the chat' : state.conn === 'offline' ? 'Offline' : chat.partnerAway ? 'Reconnecting…' : chat.typing ? 'typing…' : 'Online'
 
+  const video = chat.video && !ended ? ctl.videoView() : null
+
   return (
-    <div class="screen">
+    <div class={video ? 'screen with-video' : 'screen'}>
       <TopBar>
         <div class="wide-only chat-top">
           <Brand />
@@ -148,6 +151,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
         </button>
       </TopBar>
       <ConnectionStrip conn={state.conn} partnerAway={chat.partnerAway && !ended} />
+      {video && <VideoPanel view={video} failed={chat.video!.failed} onControl={w => ctl.videoControl(w)} />}
       <div class="log-wrap">
         <div class="log" ref={log} onScroll={onScroll} role="log" aria-label="Conversation" aria-live="polite" aria-relevant="additions">
           <ol class="msgs" ref={list_}>

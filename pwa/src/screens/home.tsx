@@ -12,18 +12,22 @@ import { LobbyHeader } from '../components/topbar'
 interface Props {
   state: State
   offer: InstallOffer
-  onStart(interests: string[], random: boolean): void
+  onStart(interests: string[], random: boolean, video: boolean): void
 }
 
 export function Home({ state, offer, onStart }: Props) {
   const [interests, setInterests] = useState<string[]>(() => normaliseInterests(load<string[]>('interests', [])).slice(0, MAX_INTERESTS))
   const [random, setRandom] = useState<boolean>(() => load('random', true))
+  const [video, setVideo] = useState<boolean>(() => load('video', false))
+  // Offered only where the server relays video (hello.video); remembered either way.
+  const wantsVideo = video && state.videoAvailable
   const [popular, setPopular] = useState<string[]>([])
   const [text, setText] = useState('')
   const [gate, setGate] = useState<{ interests: string[]; random: boolean } | null>(null)
 
   useEffect(() => save('interests', interests), [interests])
   useEffect(() => save('random', random), [random])
+  useEffect(() => save('video', video), [video])
   useEffect(() => {
     trpc.interests.popular
       .query({ limit: 12 })
@@ -49,7 +53,7 @@ export function Home({ state, offer, onStart }: Props) {
     setText('')
     // The rules, once per device, before the first chat.
     if (!load('rulesAccepted', false)) return setGate({ interests: chosen, random })
-    onStart(chosen, random)
+    onStart(chosen, random, wantsVideo)
   }
 
   return (
@@ -85,11 +89,36 @@ export function Home({ state, offer, onStart }: Props) {
               <input type="checkbox" role="switch" checked={random} onChange={e => setRandom((e.currentTarget as HTMLInputElement).checked)} />
               <span>Also chat with random strangers if no one shares my interests</span>
             </label>
+            {state.videoAvailable && (
+              <label class="switch">
+                <input type="checkbox" role="switch" checked={video} onChange={e => setVideo((e.currentTarget as HTMLInputElement).checked)} />
+                <span>Video: see and hear the stranger (camera and microphone)</span>
+              </label>
+            )}
           </section>
           <button class="btn primary big" type="submit" disabled={!canStart}>
             Start chatting
           </button>
           {!canStart && <p class="hint error">Add an interest, or allow random strangers.</p>}
+          {state.cameraProblem && wantsVideo && (
+            <section class="card camera-problem" role="alert">
+              <p>
+                {state.cameraProblem === 'denied'
+                  ? "leetChat can't use your camera or microphone: the permission was refused. Allow it in the browser's site settings, or chat by text."
+                  : 'No camera or microphone could be started on this device. You can chat by text instead.'}
+              </p>
+              <button
+                class="btn primary small"
+                type="button"
+                onClick={() => {
+                  setVideo(false)
+                  onStart(chosen, random, false)
+                }}
+              >
+                Chat by text instead
+              </button>
+            </section>
+          )}
           {offer === 'prompt' && (
             <section class="card install" aria-label="Install the app">
               <p>Install leetChat: it opens from your home screen and works offline.</p>
@@ -116,7 +145,7 @@ export function Home({ state, offer, onStart }: Props) {
               onAccept={() => {
                 save('rulesAccepted', true)
                 setGate(null)
-                onStart(gate.interests, gate.random)
+                onStart(gate.interests, gate.random, wantsVideo)
               }}
               onClose={() => setGate(null)}
             />
