@@ -201,7 +201,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   })
   const sessionLimits = createSessionLimits({ config, cache, metrics, held: () => hub.held, heldBy: hub.heldBy, risk, onAdmitted: spam.seen, now })
   const services: Services = { ...base, guard, hub, moderation, risk, sessionLimits }
-  registerMetrics(metrics, hub, drain)
+  registerMetrics(metrics, hub, drain, { turnConfigured: config.turnUrls.length > 0 })
   const MB = (b: number) => Math.round(b / 1048576)
   const reclaimer = startMemoryReclaimer({
     policy: { minDrop: config.memoryReclaimDrop, minIntervalMs: config.memoryReclaimIntervalMs },

@@ -3,6 +3,7 @@
 // runs with a silently ignored setting.
 import { randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
+import { MAX_SDP_BYTES } from './chat/protocol'
 
 export interface Config {
   host: string
@@ -109,6 +110,18 @@ export interface Config {
   /** Popular interests: the most one address adds per hour (distinct names). */
   popularPerAddressHour: number
 
+  /** TURN servers (turn:/turns: URLs) the clients relay video through; empty = video is off. */
+  turnUrls: string[]
+  /** coturn's static-auth-secret (use-auth-secret): TURN credentials are HMACs of it; set whenever turnUrls is. */
+  turnSecret: string | null
+  /** How long a TURN credential from rtc.iceServers stays valid. */
+  turnCredentialTtlSeconds: number
+  /** Told to clients in hello: on = the client screens the stranger's video before showing it (blur until it passed). */
+  videoScreening: 'on' | 'off'
+  /** rtc frames (offer, answer, candidate, state) one session may send: this many a second, bursts of RATE_RTC_BURST. */
+  rateRtcPerSecond: number
+  rateRtcBurst: number
+
   shutdownTimeoutMs: number
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   metricsEnabled: boolean
@@ -197,6 +210,32 @@ function origin(name: string, value: string): string {
 const CRON_FIELD = /^[\d*/,\-A-Za-z?LW#]+$/
 
 const POW_MODES = ['off', 'adaptive', 'always'] as const
+
+/** turn: or turns: host[:port][?transport=udp|tcp] (RFC 7065); IPv6 hosts in brackets. */
+const TURN_URL = /^turns?:(?:[\w.-]+|\[[\da-fA-F:]+\])(?::\d{1,5})?(?:\?transport=(?:udp|tcp))?$/
+
+/** Video chat: TURN relays (video never goes peer to peer) and the signalling frames' limits. */
+function videoSettings(env: Env) {
+  const turnUrls = list(env, 'TURN_URLS')
+  for (const u of turnUrls) {
+    if (!TURN_URL.test(u)) throw new ConfigError('TURN_URLS', `expects turn: or turns: URLs like turn:turn.example.com:3478?transport=udp, got "${u}"`)
+  }
+  const turnSecret = raw(env, 'TURN_SECRET') ?? null
+  if (turnSecret !== null && turnSecret.length < 16) throw new ConfigError('TURN_SECRET', "must be at least 16 characters (the same as coturn's static-auth-secret)")
+  // Without the secret no credential coturn accepts can be made: refuse rather than run with video broken.
+  if (turnUrls.length > 0 && turnSecret === null) throw new ConfigError('TURN_SECRET', "must be set when TURN_URLS is (the same value as coturn's static-auth-secret)")
+  const screening = raw(env, 'VIDEO_SCREENING') ?? 'on'
+  if (screening !== 'on' && screening !== 'off') throw new ConfigError('VIDEO_SCREENING', `must be on or off, got "${screening}"`)
+  const videoScreening: Config['videoScreening'] = screening
+  return {
+    turnUrls,
+    turnSecret,
+    turnCredentialTtlSeconds: int(env, 'TURN_CREDENTIAL_TTL_SECONDS', 3600, 60, 86_400),
+    videoScreening,
+    rateRtcPerSecond: int(env, 'RATE_RTC_PER_SECOND', 10, 1),
+    rateRtcBurst: int(env, 'RATE_RTC_BURST', 40, 1),
+  }
+}
 
 /** Abuse limits (session churn, proof of work, spam, quarantine, blocks, popular). */
 function abuseLimits(env: Env) {
@@ -330,8 +369,9 @@ export function loadConfig(env: Env = {}): Config {
     resumeWindowMs: int(env, 'RESUME_WINDOW_MS', 60_000, 0),
     resumeBufferFrames: int(env, 'RESUME_BUFFER_FRAMES', 500, 10, 100_000),
     maxTextLength,
-    // A text frame is the body plus a little JSON; anything much larger is refused before parsing.
-    maxFrameBytes: int(env, 'MAX_FRAME_BYTES', Math.max(16 * 1024, maxTextLength * 6 + 1024), 1024, 16 * 1024 * 1024),
+    // A text frame is the body plus a little JSON, an rtc offer its SDP (each CRLF escaped to four
+    // bytes); anything much larger is refused before parsing.
+    maxFrameBytes: int(env, 'MAX_FRAME_BYTES', Math.max(2 * MAX_SDP_BYTES + 1024, maxTextLength * 6 + 1024), 1024, 16 * 1024 * 1024),
     onlineBroadcastMs: int(env, 'ONLINE_BROADCAST_MS', 5000, 100),
 
     maxUploadBytes: int(env, 'MAX_UPLOAD_BYTES', 1_048_576, 1),
@@ -362,6 +402,7 @@ export function loadConfig(env: Env = {}): Config {
     abuseStrikesBeforeClose: int(env, 'ABUSE_STRIKES_BEFORE_CLOSE', 20, 1),
 
     ...abuseLimits(env),
+    ...videoSettings(env),
 
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     logLevel,

@@ -63,10 +63,19 @@ export function createPairing(deps: PairingDeps) {
     const id = newChatId()
     const startedAt = now()
     metrics.inc('matches_total', { kind: m.random ? 'random' : 'interest' })
-    const chatA: ChatRef = { id, partnerId: m.b, partnerIpHash: bIp, common: m.common, startedAt }
-    const chatB: ChatRef = { id, partnerId: m.a, partnerIpHash: aIp, common: m.common, startedAt }
-    backend.push(m.a, { type: 'matched', chat: id, common: m.common }, { t: 'matched', chat: chatA })
-    backend.push(m.b, { type: 'matched', chat: id, common: m.common }, { t: 'matched', chat: chatB })
+    if (!m.video) {
+      const chatA: ChatRef = { id, partnerId: m.b, partnerIpHash: bIp, common: m.common, startedAt }
+      const chatB: ChatRef = { id, partnerId: m.a, partnerIpHash: aIp, common: m.common, startedAt }
+      backend.push(m.a, { type: 'matched', chat: id, common: m.common }, { t: 'matched', chat: chatA })
+      backend.push(m.b, { type: 'matched', chat: id, common: m.common }, { t: 'matched', chat: chatB })
+      return
+    }
+    // The longest-waiting side offers: one fixed rule, so the two never both (or neither) offer.
+    metrics.inc('video_matches_total')
+    const chatA: ChatRef = { id, partnerId: m.b, partnerIpHash: bIp, common: m.common, startedAt, video: true, offerer: true }
+    const chatB: ChatRef = { id, partnerId: m.a, partnerIpHash: aIp, common: m.common, startedAt, video: true, offerer: false }
+    backend.push(m.a, { type: 'matched', chat: id, common: m.common, video: true, offerer: true }, { t: 'matched', chat: chatA })
+    backend.push(m.b, { type: 'matched', chat: id, common: m.common, video: true, offerer: false }, { t: 'matched', chat: chatB })
   }
 
   /** Ends the chat of session `selfId` (`chat` as it knows it): it is told `mine`, the partner `theirs`. */

@@ -15,6 +15,7 @@ import type { LocalSession } from './session'
 import { createPairing, type HubObserver } from './chat-pairing'
 import { createRefusals } from './chat-refusals'
 import { createRelay } from './chat-relay'
+import { createRtcRelay } from './rtc-relay'
 import type { Outbound } from './outbound'
 
 export type { HubObserver, Outcome } from './chat-pairing'
@@ -24,6 +25,8 @@ export interface ChatRulesConfig {
   abuseStrikesBeforeClose: number
   /** A blocked pair of addresses is not paired again for this long. */
   blockSeconds: number
+  /** TURN relays: empty = video is off (a video find is refused with video_unavailable). */
+  turnUrls: readonly string[]
 }
 
 /** `block` right after a chat still applies to it for this long (like a report). */
@@ -59,6 +62,7 @@ export function createChatRules(deps: ChatRulesDeps) {
   const { sendTo, refuse, relayRefused } = createRefusals(deps)
   const { apply, onMatch, endChat, endLocal, expired } = createPairing(deps)
   const { slowText } = createRelay({ ...deps, refuse })
+  const rtc = createRtcRelay({ ...deps, refuse })
 
   function enqueue(s: LocalSession, pool = 'main') {
     s.state = 'queued'
@@ -66,8 +70,8 @@ export function createChatRules(deps: ChatRulesDeps) {
     backend.save(s)
     // Through the backend like every frame for a session: on several nodes an `ended` pushed
     // just before must reach the client first.
-    backend.send(s.id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random }))
-    void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash, pool }).catch(err => {
+    backend.send(s.id, encodeEphemeral({ type: 'queued', interests: s.interests, random: s.random, ...(s.video && { video: true as const }) }))
+    void queue.enqueue({ id: s.id, interests: s.interests, random: s.random, ipHash: s.ipHash, pool, video: s.video }).catch(err => {
       log.warn('could not join the queue', { err: (err as Error)?.message })
       leaveQueue(s)
       // The queue is shared (Redis) and unreachable: a stable code the client can retry on.
@@ -83,15 +87,18 @@ export function createChatRules(deps: ChatRulesDeps) {
     backend.save(s)
   }
 
-  async function find(s: LocalSession, conn: Connection, interests: string[], random: boolean, record = true) {
+  async function find(s: LocalSession, conn: Connection, interests: string[], random: boolean, video: boolean, record = true) {
     if (interests.length === 0 && !random) {
       return refuse(s, conn, { code: 'bad_frame', message: 'find: give at least one interest or allow random strangers' })
     }
+    // Refused before anything changes: the current chat (if any) goes on.
+    if (video && config.turnUrls.length === 0) return refuse(s, conn, { code: 'video_unavailable', message: 'find: this server has no video relays (hello said video: false)' })
     if (s.chat && now() - s.chat.startedAt < QUICK_SKIP_MS && ++s.quickSkips % QUICK_SKIPS_PER_NOTE === 0) guard.noteRisk?.(s.ipHash, 'skip')
     endLocal(s, { by: 'you', reason: 'next' }, { by: 'stranger', reason: 'next' })
     leaveQueue(s)
     s.interests = interests
     s.random = random
+    s.video = video
     s.awaitingProof = false
     const epoch = ++s.epoch
     let refusal: Refusal | null
@@ -127,7 +134,7 @@ export function createChatRules(deps: ChatRulesDeps) {
     if (s.conn !== conn) return
     if (r) return refuse(s, conn, r)
     if (!s.awaitingProof || s.state !== 'idle') return
-    return find(s, conn, s.interests, s.random)
+    return find(s, conn, s.interests, s.random, s.video)
   }
 
   /** Ends the chat like leave (or takes the one just ended) and keeps the two addresses apart. */
@@ -177,9 +184,9 @@ export function createChatRules(deps: ChatRulesDeps) {
         // A seq never sent comes back through the inbox (badAck), at once or from the store.
         return backend.ack(s, frame.seq)
       case 'find':
-        return find(s, conn, frame.interests, frame.random)
+        return find(s, conn, frame.interests, frame.random, frame.video === true)
       case 'next':
-        return find(s, conn, s.interests, s.random)
+        return find(s, conn, s.interests, s.random, s.video)
       case 'leave':
         if (!endLocal(s, { by: 'you', reason: 'left' }, { by: 'stranger', reason: 'left' })) leaveQueue(s)
         s.epoch++
@@ -189,6 +196,8 @@ export function createChatRules(deps: ChatRulesDeps) {
         return block(s, conn)
       case 'proof':
         return proof(s, conn, frame.token, frame.nonce)
+      case 'rtc':
+        return rtc.onRtc(s, conn, frame)
     }
   }
 

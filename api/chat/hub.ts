@@ -29,6 +29,9 @@ export interface HubConfig {
   onlineBroadcastMs: number
   abuseStrikesBeforeClose: number
   blockSeconds: number
+  /** Empty: video is off (hello says so). */
+  turnUrls: readonly string[]
+  videoScreening: 'on' | 'off'
 }
 
 export interface HubDeps {
@@ -62,6 +65,7 @@ export function createHub(deps: HubDeps) {
   const parse = createFrameParser(config)
   const observers: HubObserver[] = []
   const limits: Limits = { maxTextLength: config.maxTextLength, maxUploadBytes: config.maxUploadBytes, mediaTtlSeconds: config.mediaLinkTtlSeconds }
+  const video = { video: config.turnUrls.length > 0, videoScreening: config.videoScreening }
   const outbound = createOutbound(metrics)
   const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now, outbound })
   const { sendTo } = rules
@@ -106,7 +110,7 @@ export function createHub(deps: HubDeps) {
       else if (s.state === 'queued') {
         // Through find(), as on a resume: bans and the pool are decided again.
         s.state = 'idle'
-        rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
+        rules.find(s, conn, s.interests, s.random, s.video, false).catch(err => frameFailed(conn, { type: 'find' }, err))
       }
     },
     relayRefused: rules.relayRefused,
@@ -143,7 +147,7 @@ export function createHub(deps: HubDeps) {
       hold(conn.info.ipHash)
       const s = backend.create(newSessionToken(), conn.info.ipHash)
       s.conn = conn
-      sendTo(conn, { type: 'hello', session: s.id, resumed: false, online: backend.online(), limits })
+      sendTo(conn, { type: 'hello', session: s.id, resumed: false, online: backend.online(), limits, ...video })
       return s
     }
     const s = existing
@@ -161,7 +165,7 @@ export function createHub(deps: HubDeps) {
     moveSession(s, conn.info.ipHash)
     s.strikes = 0
     const replay = backend.attach(s)
-    sendTo(conn, { type: 'hello', session: s.id, resumed: true, online: backend.online(), limits })
+    sendTo(conn, { type: 'hello', session: s.id, resumed: true, online: backend.online(), limits, ...video })
     for (const json of replay) sendJson(conn, json)
     if (s.chat) {
       const partner = s.chat.partnerId
@@ -178,10 +182,10 @@ export function createHub(deps: HubDeps) {
     if (s.requeue && s.state === 'idle') {
       s.requeue = false
       // Through find(), not straight into the queue: a ban made while it was away must hold.
-      rules.find(s, conn, s.interests, s.random, false).catch(err => frameFailed(conn, { type: 'find' }, err))
+      rules.find(s, conn, s.interests, s.random, s.video, false).catch(err => frameFailed(conn, { type: 'find' }, err))
     } else if (s.state === 'queued') {
       // Taken over from a live socket while waiting: the new socket has not been told.
-      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random })
+      sendTo(conn, { type: 'queued', interests: s.interests, random: s.random, ...(s.video && { video: true as const }) })
     }
     backend.save(s)
     metrics.inc('resumes_total')

@@ -30,6 +30,8 @@ interface Snapshot {
   state: SessionState
   interests: string[]
   random: boolean
+  /** Absent in a snapshot written before video existed. */
+  video?: boolean
   requeue: boolean
   chat: ChatRef | null
   lastChat: LastChat | null
@@ -91,6 +93,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       state: s.state,
       interests: s.interests,
       random: s.random,
+      video: s.video,
       requeue: s.requeue || s.state === 'queued',
       chat: s.chat,
       lastChat: s.lastChat,
@@ -116,6 +119,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     const s = newLocalSession(snap.id, snap.ipHash, mb)
     s.interests = snap.interests
     s.random = snap.random
+    s.video = snap.video === true
     s.requeue = snap.requeue
     s.lastChat = snap.lastChat
     sessions.set(s.id, s)

@@ -1,5 +1,6 @@
 // The in-process MatchQueue (one node): the matchmaker engine (matchmaker.ts) behind the async
-// port, plus the cool-downs it consults. One engine per pool, so pools never meet.
+// port, plus the cool-downs it consults. One engine per pool, so pools never meet; video finders
+// have an engine of their own in each pool (the one place rule 4 of the port is kept here).
 import type { MatchEvents, MatchQueue, WaiterSpec } from './ports/match-queue'
 import { createMatchmaker, type MatchQueue as Engine } from './matchmaker'
 
@@ -10,6 +11,8 @@ export interface LocalMatchQueue extends MatchQueue {
 }
 
 const pairKey = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`)
+/** The engine a waiter joins: its pool, and within it video and text finders apart. */
+const engineKey = (w: WaiterSpec) => `${w.pool ?? 'main'}${w.video ? '\u0000video' : ''}`
 /** Cool-downs are pruned when the map grows past this, so it never holds more than the live ones. */
 const PRUNE_AT = 4096
 
@@ -22,7 +25,7 @@ export function createLocalMatchQueue(opts: { fallbackMs: number; events: MatchE
   let nextPrune = PRUNE_AT
 
   const until = (a: string, b: string) => cooldowns.get(pairKey(a, b)) ?? 0
-  function engine(pool: string): Engine {
+  function engine(pool: string, video: boolean): Engine {
     let e = pools.get(pool)
     if (!e) {
       e = createMatchmaker({
@@ -34,7 +37,7 @@ export function createLocalMatchQueue(opts: { fallbackMs: number; events: MatchE
           return Math.max(until(a, b), ia && ib ? until(`ip:${ia}`, `ip:${ib}`) : 0)
         },
         onMatch(m) {
-          const match = { ...m, aIpHash: ipOf.get(m.a) ?? '', bIpHash: ipOf.get(m.b) ?? '' }
+          const match = { ...m, aIpHash: ipOf.get(m.a) ?? '', bIpHash: ipOf.get(m.b) ?? '', ...(video && { video: true as const }) }
           forget(m.a)
           forget(m.b)
           opts.events.onMatch(match)
@@ -59,10 +62,10 @@ export function createLocalMatchQueue(opts: { fallbackMs: number; events: MatchE
   return {
     async enqueue(w: WaiterSpec) {
       removeSync(w.id)
-      const pool = w.pool ?? 'main'
+      const pool = engineKey(w)
       ipOf.set(w.id, w.ipHash)
       poolOf.set(w.id, pool)
-      engine(pool).enqueue(w)
+      engine(pool, w.video === true).enqueue(w)
     },
     async remove(id) {
       return removeSync(id)

@@ -7,6 +7,10 @@ import { cleanText, isVisible, NEEDS_CLEANING } from './text'
 
 /** Longest proof-of-work token the server ever issues (they are about 90 characters). */
 const MAX_PROOF_TOKEN = 256
+/** Largest SDP an rtc offer or answer may carry, in UTF-8 bytes (a browser's is 3–8 KB). */
+export const MAX_SDP_BYTES = 16 * 1024
+/** Longest ICE candidate line (a browser's is about 100–200 characters). */
+const MAX_CANDIDATE_LENGTH = 1024
 
 // ---------- errors ----------
 
@@ -29,6 +33,7 @@ export const ERROR_CODES = [
   'spam', // the message looks like spam (repeated to many strangers, or an early link) and was not sent
   'too_many_sessions', // upgrade refused: this address opened or holds too many sessions (HTTP 429)
   'server_full', // upgrade refused: the server holds as many sessions as it may (HTTP 503)
+  'video_unavailable', // a video find on a server without TURN relays (hello said video: false)
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
@@ -54,6 +59,8 @@ const find = z.object({
     .max(MAX_INTERESTS, `at most ${MAX_INTERESTS} interests`)
     .transform(list => [...new Set(list)]),
   random: z.boolean().optional().default(true),
+  /** A video chat (absent = false): paired only with other video finders. */
+  video: z.boolean().optional(),
 })
 
 const textFrame = (maxTextLength: number) =>
@@ -79,10 +86,45 @@ const proof = z.object({
   nonce: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'nonce must be 1–32 letters, digits, _ or -'),
 })
 
+/**
+ * WebRTC signalling for a video chat, relayed to the partner as the same frame (ephemeral, like
+ * typing). Unknown fields are dropped; candidates and SDPs pass the relay-only filter (rtc-filter.ts).
+ */
+const rtc = z.discriminatedUnion('kind', [
+  z.object({
+    type: z.literal('rtc'),
+    kind: z.enum(['offer', 'answer']),
+    sdp: z
+      .string()
+      .min(1, 'sdp is empty')
+      .max(MAX_SDP_BYTES, `sdp is longer than ${MAX_SDP_BYTES} bytes`)
+      .refine(s => Buffer.byteLength(s) <= MAX_SDP_BYTES, `sdp is longer than ${MAX_SDP_BYTES} bytes`),
+  }),
+  z.object({
+    type: z.literal('rtc'),
+    kind: z.literal('candidate'),
+    /** One `candidate:…` line; '' = end of candidates. */
+    candidate: z.string().max(MAX_CANDIDATE_LENGTH, `candidate is longer than ${MAX_CANDIDATE_LENGTH} characters`),
+    sdpMid: z.string().max(64).nullable().optional(),
+    sdpMLineIndex: z.number().int().min(0).max(255).nullable().optional(),
+  }),
+  z.object({ type: z.literal('rtc'), kind: z.literal('state'), mic: z.boolean(), camera: z.boolean() }),
+])
+
 export type FindFrame = z.output<typeof find>
+/** An rtc frame as the client sends it and as its partner gets it (after the relay-only filter). */
+export type RtcFrame = z.output<typeof rtc>
 export type TextFrame = z.output<ReturnType<typeof textFrame>>
 export type ClientFrame =
-  FindFrame | TextFrame | z.output<typeof typing> | z.output<typeof next> | z.output<typeof leave> | z.output<typeof ack> | z.output<typeof block> | z.output<typeof proof>
+  | FindFrame
+  | TextFrame
+  | z.output<typeof typing>
+  | z.output<typeof next>
+  | z.output<typeof leave>
+  | z.output<typeof ack>
+  | z.output<typeof block>
+  | z.output<typeof proof>
+  | RtcFrame
 /** What a client may write: `random` is optional on the wire. */
 export type ClientFrameInput =
   | z.input<typeof find>
@@ -93,8 +135,9 @@ export type ClientFrameInput =
   | z.input<typeof ack>
   | z.input<typeof block>
   | z.input<typeof proof>
+  | z.input<typeof rtc>
 
-export const CLIENT_FRAME_TYPES = ['find', 'text', 'typing', 'next', 'leave', 'ack', 'block', 'proof'] as const
+export const CLIENT_FRAME_TYPES = ['find', 'text', 'typing', 'next', 'leave', 'ack', 'block', 'proof', 'rtc'] as const
 
 /** A refused frame; `id` is the client id of a refused `text` whose id itself was valid. */
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; id?: string }
@@ -119,6 +162,7 @@ export function createFrameParser(limits: ParserLimits, opts: { hotPath?: boolea
     ack,
     block,
     proof,
+    rtc,
   } as const
 
   return raw => {
@@ -228,9 +272,21 @@ export interface MediaInfo {
 export type EndReason = 'left' | 'next' | 'timeout' | 'reported' | 'banned' | 'interrupted'
 export type EndedBy = 'you' | 'stranger' | 'server'
 
-export type HelloFrame = { type: 'hello'; session: string; resumed: boolean; online: number; limits: Limits }
-export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; fallback?: boolean }
-export type MatchedFrame = { type: 'matched'; seq: number; chat: string; common: string[] }
+export type HelloFrame = {
+  type: 'hello'
+  session: string
+  resumed: boolean
+  online: number
+  limits: Limits
+  /** Whether a `find` may ask for video (the server has TURN relays). */
+  video: boolean
+  /** VIDEO_SCREENING: `on` = screen the stranger's video before showing it. */
+  videoScreening: 'on' | 'off'
+}
+/** `video: true` echoes a video find. */
+export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; fallback?: boolean; video?: true }
+/** A video chat has `video: true` and `offerer` (true on exactly one side: it sends the offer). */
+export type MatchedFrame = { type: 'matched'; seq: number; chat: string; common: string[]; video?: true; offerer?: boolean }
 export type StrangerTextFrame = { type: 'text'; seq: number; body: string; at: number; from: 'stranger' }
 export type DeliveredFrame = { type: 'delivered'; seq: number; id: string; at: number }
 export type TypingFrame = { type: 'typing'; active: boolean }
@@ -260,14 +316,26 @@ export type ErrorFrame = {
 export type ShutdownFrame = { type: 'shutdown'; resumable: boolean; retryAfterMs: number }
 
 export type ServerFrame =
-  HelloFrame | QueuedFrame | MatchedFrame | StrangerTextFrame | DeliveredFrame | TypingFrame | MediaFrame | PartnerFrame | EndedFrame | OnlineFrame | ErrorFrame | ShutdownFrame
+  | HelloFrame
+  | QueuedFrame
+  | MatchedFrame
+  | StrangerTextFrame
+  | DeliveredFrame
+  | TypingFrame
+  | MediaFrame
+  | PartnerFrame
+  | EndedFrame
+  | OnlineFrame
+  | ErrorFrame
+  | ShutdownFrame
+  | RtcFrame
 
 /** Frames with a seq: kept until acknowledged and replayed on resume. */
 export type SequencedFrame = MatchedFrame | StrangerTextFrame | DeliveredFrame | MediaFrame | EndedFrame
 export type SequencedFrameInput = SequencedFrame extends infer F ? (F extends SequencedFrame ? Omit<F, 'seq'> : never) : never
 
 /** Frames without a seq that may go to a session wherever it is (the backend's `send`): never replayed. */
-export type EphemeralFrame = TypingFrame | PartnerFrame | QueuedFrame | ErrorFrame
+export type EphemeralFrame = TypingFrame | PartnerFrame | QueuedFrame | ErrorFrame | RtcFrame
 
 declare const ephemeralJson: unique symbol
 /** The JSON of an EphemeralFrame, made only by encodeEphemeral: the backend's `send` takes nothing else. */

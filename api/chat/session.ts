@@ -14,6 +14,10 @@ export interface ChatRef {
   partnerIpHash: string
   common: string[]
   startedAt: number
+  /** A video chat (both found with video: true): rtc frames are relayed. */
+  video?: boolean
+  /** Video chats: this side sends the offer (true on exactly one side). */
+  offerer?: boolean
 }
 
 export interface LastChat {
@@ -30,6 +34,8 @@ export interface LocalSession {
   state: SessionState
   interests: string[]
   random: boolean
+  /** The last find asked for video (so does next, and a requeue after a resume). */
+  video: boolean
   /** Was in the queue when the socket dropped: re-queue on resume. */
   requeue: boolean
   /** Bumped by every state change, so a find that awaited the guard can tell it is stale. */
@@ -61,7 +67,9 @@ export interface SessionView {
   ipHash: string
   connected: boolean
   state: SessionState
-  chat: { id: string; partnerId: string; partnerIpHash: string; common: string[] } | null
+  /** The last find asked for video. */
+  video: boolean
+  chat: { id: string; partnerId: string; partnerIpHash: string; common: string[]; video: boolean } | null
   lastChat: LastChat | null
 }
 
@@ -73,6 +81,7 @@ export function newLocalSession(id: string, ipHash: string, mailbox: Mailbox | n
     state: 'idle',
     interests: [],
     random: true,
+    video: false,
     requeue: false,
     epoch: 0,
     chat: null,
@@ -103,7 +112,8 @@ export function viewOf(s: LocalSession): SessionView {
     ipHash: s.ipHash,
     connected: s.conn !== null,
     state: s.state,
-    chat: c ? { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common } : null,
+    video: s.video,
+    chat: c ? { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common, video: c.video === true } : null,
     lastChat: s.lastChat,
   }
 }

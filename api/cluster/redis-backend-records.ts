@@ -16,6 +16,7 @@ export function fromRecord(id: string, flat: string[]): LocalSession {
   s.state = (f.state as SessionState) || 'idle'
   s.interests = f.interests ? (JSON.parse(f.interests) as string[]) : []
   s.random = f.random !== '0'
+  s.video = f.video === '1'
   s.requeue = f.requeue === '1'
   s.chat = f.chat ? (JSON.parse(f.chat) as ChatRef) : null
   s.lastChat = f.last ? (JSON.parse(f.last) as LastChat) : null
@@ -41,6 +42,8 @@ export function recordFields(s: LocalSession): string[] {
     JSON.stringify(s.interests),
     'random',
     s.random ? '1' : '0',
+    'video',
+    s.video ? '1' : '0',
     'requeue',
     s.requeue ? '1' : '0',
     'proof',

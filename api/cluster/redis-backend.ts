@@ -8,7 +8,7 @@
 // any) — atomic, so seqs and publishes are in the same order, and a frame is either in the outbox
 // or was never accepted. The relay's hot path is one script for both frames of a message.
 //
-// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, requeue, proof, cid, pid,
+// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, video, requeue, proof, cid, pid,
 // chat, last, seq} · P ob:<id> list · P sent:<id> hash clientId → receipt · P ns:<node> set of its
 // sessions · P exp zset of held sessions by deadline. Channels: P n:<node> (frames, takeovers),
 // P all (actions for every node, e.g. bans).
@@ -375,12 +375,13 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           ipHash: here.ipHash,
           connected: here.conn !== null,
           state: here.state,
-          chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common },
+          video: here.video,
+          chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common, video: c.video === true },
           lastChat: here.lastChat,
         }
       }
       if (!/^[\w-]{16,64}$/.test(id)) return null
-      const [node, ip, state, chat, last] = await redis.cmd.hmget(k.s(id), 'node', 'ip', 'state', 'chat', 'last')
+      const [node, ip, state, chat, last, video] = await redis.cmd.hmget(k.s(id), 'node', 'ip', 'state', 'chat', 'last', 'video')
       if (ip === null) return null
       const c = chat ? (JSON.parse(chat) as ChatRef) : null
       return {
@@ -388,7 +389,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         ipHash: ip ?? '',
         connected: Boolean(node),
         state: (state as SessionState) || 'idle',
-        chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common },
+        video: video === '1',
+        chat: c && { id: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, common: c.common, video: c.video === true },
         lastChat: last ? (JSON.parse(last) as LastChat) : null,
       }
     },

@@ -4,6 +4,8 @@
 //
 // Keys (under `<prefix>mq:`):
 //   w:<id>             hash per waiter: pool, interests (JSON), random, ready, ip, seq, owner
+//                      (a video finder's pool is `<pool>|video`, so it meets only video finders:
+//                      rule 4 of the port, kept by the pool name alone, no script change)
 //   p:<pool>:i:<name>  sorted set per interest and pool: waiting ids scored by arrival order
 //   p:<pool>:r         sorted set per pool of random-ready waiters (same scores)
 //   seq                the arrival counter (scores come from Redis, not from node clocks, so
@@ -207,6 +209,8 @@ return 1
 type Reply = Array<string | number>
 
 interface Local {
+  /** A video finder's entry: its pairs are video chats. */
+  video: boolean
   seq: number
   enqueuedAt: number
   random: boolean
@@ -251,7 +255,7 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       const [, a, b, random, aIpHash, bIpHash, ...common] = reply as [number, string, string, number, string, string, ...string[]]
       forget(a)
       forget(b)
-      events.onMatch({ a, b, aIpHash, bIpHash, common, random: random === 1 } satisfies Match)
+      events.onMatch({ a, b, aIpHash, bIpHash, common, random: random === 1, ...(l.video && { video: true as const }) } satisfies Match)
       return 'paired'
     }
     const blockedUntil = Number(reply[1])
@@ -284,7 +288,7 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
     }
     if (local.get(id) !== l) return // enqueued again or removed meanwhile
     const ready = l.ready || becameReady
-    const outcome = settle(id, reply, { enqueuedAt: l.enqueuedAt, random: l.random, ready })
+    const outcome = settle(id, reply, { enqueuedAt: l.enqueuedAt, random: l.random, ready, video: l.video })
     // Only worth telling the client when the fallback did not pair it straight away.
     if (becameReady && outcome === 'waiting') events.onFallback?.(id)
   }
@@ -305,8 +309,10 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       forget(w.id)
       const ready = w.random && (w.interests.length === 0 || fallbackMs === 0)
       const enqueuedAt = now()
-      const reply = (await scripts.enqueue([], [...base(), w.id, w.pool ?? 'main', JSON.stringify([...w.interests]), w.random ? 1 : 0, ready ? 1 : 0, w.ipHash, owner])) as Reply
-      settle(w.id, reply, { enqueuedAt, random: w.random, ready })
+      const video = w.video === true
+      const pool = `${w.pool ?? 'main'}${video ? '|video' : ''}`
+      const reply = (await scripts.enqueue([], [...base(), w.id, pool, JSON.stringify([...w.interests]), w.random ? 1 : 0, ready ? 1 : 0, w.ipHash, owner])) as Reply
+      settle(w.id, reply, { enqueuedAt, random: w.random, ready, video })
     },
     async remove(id) {
       forget(id)

@@ -39,6 +39,10 @@ export const COUNTERS = {
   strikes_total: 'Strikes counted against addresses, by why',
   quarantines_total: 'Addresses put in quarantine, by cause',
   blocks_total: 'Blocks of a stranger',
+  video_matches_total: 'Video chats started',
+  rtc_frames_relayed_total: 'rtc signalling frames relayed to a video partner, by kind',
+  rtc_candidates_dropped_total: 'ICE candidates that were not typ relay (or not well formed) and were dropped, by where (frame or sdp)',
+  turn_credentials_total: 'TURN credentials handed out by rtc.iceServers',
   cluster_recoveries_total: 'Times this node put its cluster state back, by cause (data_lost: Redis restarted empty; taken_for_dead: peers cleaned up after it)',
   unhandled_errors_total: 'Promise rejections or exceptions no code handled, by kind (rejection, exception); logged, the process goes on',
 } as const
@@ -73,6 +77,7 @@ export const GAUGES = {
   process_heap_total_bytes: 'JavaScript heap capacity: the blocks the collector holds, free cells included',
   process_external_memory_bytes: 'Memory JavaScript objects own outside the heap (buffers, large strings)',
   process_uptime_seconds: 'Seconds since the process started',
+  turn_configured: 'Whether video chat is on: 1 when TURN_URLS (and TURN_SECRET) are set, else 0',
 } as const
 
 /** What the chat gauges read (the hub gives it); structural, so the catalog does not import the chat core. */
@@ -80,7 +85,7 @@ export interface ChatStatsSource {
   stats(): { connected: number; sessions: number; chats: number; waiting: number; waitingByInterestCount: Map<number, number> }
 }
 
-export function registerMetrics(metrics: Metrics, hub: ChatStatsSource, drain: Drain) {
+export function registerMetrics(metrics: Metrics, hub: ChatStatsSource, drain: Drain, video: { turnConfigured: boolean } = { turnConfigured: false }) {
   for (const [name, help] of Object.entries(COUNTERS)) metrics.describe(name, help)
   for (const name of UNLABELLED) metrics.inc(name, undefined, 0)
   metrics.gauge('connections', GAUGES.connections, () => hub.stats().connected)
@@ -97,6 +102,7 @@ export function registerMetrics(metrics: Metrics, hub: ChatStatsSource, drain: D
   metrics.gauge('process_heap_used_bytes', GAUGES.process_heap_used_bytes, () => process.memoryUsage().heapUsed)
   metrics.gauge('process_heap_total_bytes', GAUGES.process_heap_total_bytes, () => process.memoryUsage().heapTotal)
   metrics.gauge('process_external_memory_bytes', GAUGES.process_external_memory_bytes, () => process.memoryUsage().external)
+  metrics.gauge('turn_configured', GAUGES.turn_configured, () => (video.turnConfigured ? 1 : 0))
   const started = performance.now()
   metrics.gauge('process_uptime_seconds', GAUGES.process_uptime_seconds, () => Math.round((performance.now() - started) / 100) / 10)
 }

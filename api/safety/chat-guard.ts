@@ -25,6 +25,8 @@ export type GuardConfig = Pick<
   | 'rateFindsPerMinute'
   | 'rateTicketsPerMinute'
   | 'rateReportsPerHour'
+  | 'rateRtcPerSecond'
+  | 'rateRtcBurst'
   | 'ratePerIpFactor'
   | 'powMode'
   | 'powBits'
@@ -78,6 +80,10 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
     find: createRateLimiter(perMinute(config.rateFindsPerMinute)),
     findIp: createRateLimiter(perMinute(config.rateFindsPerMinute * f)),
     control: createRateLimiter(perSecond(config.rateTextPerSecond * CONTROL_FACTOR, config.rateTextBurst * CONTROL_FACTOR)),
+    // Signalling of a video chat: a handful of relay candidates and one offer/answer per (re)start,
+    // and a state frame per mic or camera toggle; a bucket of its own, so a flood of candidates
+    // cannot starve typing and acks, nor they it.
+    rtc: createRateLimiter(perSecond(config.rateRtcPerSecond, config.rateRtcBurst)),
     ticket: createRateLimiter(perMinute(config.rateTicketsPerMinute)),
     ticketIp: createRateLimiter(perMinute(config.rateTicketsPerMinute * f)),
     // Reports feed bans, which count distinct addresses: the budget is per IP hash, not multiplied.
@@ -182,6 +188,8 @@ export function createChatGuard(deps: { config: GuardConfig; bans: BanStore; log
         case 'find':
         case 'next':
           return take('searches', limiters.find, ctx.sessionId, limiters.findIp, ctx.ipHash)
+        case 'rtc':
+          return take('rtc frames', limiters.rtc, ctx.sessionId)
         default:
           return take('frames', limiters.control, ctx.sessionId)
       }

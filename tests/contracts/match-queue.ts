@@ -224,5 +224,50 @@ export function describeMatchQueue(name: string, factory: QueueFactory) {
       await s.enqueue('quarantined2', ['x'], false, { pool: 'review' })
       expect(s.all().map(pairOf).sort()).toEqual(['normal+normal2', 'quarantined+quarantined2'])
     })
+
+    test('video finders meet only video finders, and their match says video', async () => {
+      const s = await factory()
+      await s.enqueue('cam1', ['jazz'], false, { video: true })
+      await s.enqueue('text1', ['jazz'], false)
+      expect(s.all()).toEqual([])
+      await s.enqueue('cam2', ['jazz'], false, { video: true })
+      await s.enqueue('text2', ['jazz'], false, { video: false })
+      expect(s.all()).toEqual([
+        { a: 'cam1', b: 'cam2', aIpHash: 'ip-cam1', bIpHash: 'ip-cam2', common: ['jazz'], random: false, video: true },
+        { a: 'text1', b: 'text2', aIpHash: 'ip-text1', bIpHash: 'ip-text2', common: ['jazz'], random: false },
+      ])
+      expect(s.all()[1]!.video).toBeUndefined()
+    })
+
+    test('a video and a text finder never meet, not even by the random fallback', async () => {
+      const s = await factory({ fallbackMs: 100 })
+      await s.enqueue('cam', [], true, { video: true })
+      await s.enqueue('text', [], true)
+      await s.enqueue('cam-fan', ['chess'], true, { video: true })
+      // cam-fan falls back to random and finds the other video finder, never the text one.
+      await until(() => s.all().length > 0)
+      await sleep(250)
+      expect(s.all()).toEqual([{ a: 'cam', b: 'cam-fan', aIpHash: 'ip-cam', bIpHash: 'ip-cam-fan', common: [], random: true, video: true }])
+      expect(await s.q.size()).toBe(1) // the text finder still waits
+    })
+
+    test('video finders keep the pool, cool-down and block rules', async () => {
+      const s = await factory()
+      await s.cooldown('camA', 'camB', 60_000)
+      await s.cooldown('ip:hash-blocker', 'ip:hash-victim', 60_000)
+      await s.enqueue('camA', ['x'], false, { video: true })
+      await s.enqueue('camB', ['x'], false, { video: true }) // cooling down with camA
+      await s.enqueue('quarantined', ['x'], false, { video: true, pool: 'review' })
+      expect(s.all()).toEqual([])
+      await s.q.remove('camA')
+      await s.q.remove('camB')
+      await s.enqueue('troll', ['x'], false, { video: true, ipHash: 'hash-blocker' })
+      await s.enqueue('victim', ['x'], false, { video: true, ipHash: 'hash-victim' }) // blocked from troll
+      expect(s.all()).toEqual([])
+      await s.enqueue('quarantined2', ['x'], false, { video: true, pool: 'review' })
+      await s.enqueue('camB', ['x'], false, { video: true }) // troll waits longest and is free with camB
+      expect(s.all().map(pairOf)).toEqual(['quarantined+quarantined2', 'camB+troll'])
+      expect(s.all().every(m => m.video === true)).toBe(true)
+    })
   })
 }

@@ -224,7 +224,7 @@ describe('errors', () => {
       [JSON.stringify({ type: 'typing', active: 1 }), 'bad_frame'],
       [JSON.stringify({ type: 'ack', seq: -3 }), 'bad_frame'],
       [new Uint8Array([1, 2, 3]), 'binary_not_supported'],
-      [JSON.stringify({ type: 'text', id: 'a', body: 'x'.repeat(20_000) }), 'too_large'],
+      [JSON.stringify({ type: 'text', id: 'a', body: 'x'.repeat(40_000) }), 'too_large'],
     ]
     for (const [frame, code] of cases) {
       a.ws.send(frame)

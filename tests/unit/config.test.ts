@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../../api/config'
+import { MAX_SDP_BYTES } from '../../api/chat/protocol'
 
 const ROOT = resolve(import.meta.dir, '../..')
 
@@ -79,8 +80,8 @@ describe('config', () => {
     expect(c.metricsEnabled).toBe(false)
     // retention follows the link lifetime unless set
     expect(c.mediaRetentionSeconds).toBe(60)
-    // the frame limit never drops below 16 KiB
-    expect(c.maxFrameBytes).toBe(16 * 1024)
+    // the frame limit never drops below what an rtc offer of MAX_SDP_BYTES needs (CRLFs escaped)
+    expect(c.maxFrameBytes).toBe(2 * MAX_SDP_BYTES + 1024)
     expect(loadConfig({ PUBLIC_URL: 'https://chat.example.com/some/path' }).allowedOrigins).toEqual(['https://chat.example.com'])
     expect(loadConfig({ PORT: '' }).port).toBe(3000) // empty means unset
   })
@@ -126,6 +127,12 @@ describe('config', () => {
       ['MEDIA_SWEEP_CRON', '* * *'],
       ['MAX_VOICE_SECONDS', '0'],
       ['SCREEN_IMAGES', 'sometimes'],
+      ['TURN_URLS', 'stun:stun.example.com'], // only relays: video never goes peer to peer
+      ['TURN_URLS', 'https://turn.example.com'],
+      ['TURN_SECRET', 'short'],
+      ['TURN_CREDENTIAL_TTL_SECONDS', '10'],
+      ['VIDEO_SCREENING', 'maybe'],
+      ['RATE_RTC_PER_SECOND', '0'],
       ['SCREEN_THRESHOLD', '70%'],
       ['SCREEN_THRESHOLD', '1.5'],
       ['SCREEN_THRESHOLD', '-0.1'],
@@ -170,6 +177,19 @@ describe('config', () => {
       ['1.0', 1],
     ] as const)
       expect(loadConfig({ SCREEN_THRESHOLD: v }).screenThreshold).toBe(n)
+  })
+
+  test('video is off without TURN_URLS, and TURN_URLS needs TURN_SECRET', () => {
+    const off = loadConfig({})
+    expect({ urls: off.turnUrls, secret: off.turnSecret, ttl: off.turnCredentialTtlSeconds, screening: off.videoScreening }).toEqual({
+      urls: [],
+      secret: null,
+      ttl: 3600,
+      screening: 'on',
+    })
+    expect(refusal({ TURN_URLS: 'turn:turn.example.com:3478' }).variable).toBe('TURN_SECRET')
+    const on = loadConfig({ TURN_URLS: 'turn:turn.example.com:3478?transport=udp, turns:turn.example.com:5349?transport=tcp,turn:[2001:db8::1]', TURN_SECRET: 'x'.repeat(32) })
+    expect(on.turnUrls).toEqual(['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com:5349?transport=tcp', 'turn:[2001:db8::1]'])
   })
 
   test('.env.example documents exactly the variables config reads', () => {

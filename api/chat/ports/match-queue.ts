@@ -10,6 +10,9 @@
 //     the same mechanism keeps re-pairs apart and blocked strangers apart); a retry is scheduled for
 //     when a cool-down that blocked a waiter ends;
 //  4. only waiters of the same pool meet (`pool` defaults to 'main'; safety puts some in others);
+//     and only video finders with video finders, text finders with text finders (`video`): within
+//     its pool a video waiter lives in a pool of its own, under rules 1–3 and 5–6 unchanged; the
+//     Match says `video` so the chat starts as a video chat;
 //  5. one pair per waiter: two nodes racing for one waiter never both win, and a waiter paired or
 //     removed is never reported again by a timer of its earlier entry;
 //  6. every `onMatch` carries both sides' address hashes (as given in WaiterSpec.ipHash), so the
@@ -29,6 +32,8 @@ export interface WaiterSpec {
   /** Address hash: cool-downs between address hashes apply as between sessions. */
   ipHash: string
   pool?: string
+  /** A video finder (default false): meets only other video finders (rule 4). */
+  video?: boolean
 }
 
 export interface Match {
@@ -41,6 +46,8 @@ export interface Match {
   common: string[]
   /** True when paired by the random fallback rather than by a shared interest. */
   random: boolean
+  /** True when both sides are video finders (rule 4); absent for a text chat. */
+  video?: true
 }
 
 /** Given when a queue is made: where its pairs and fallbacks are reported. */

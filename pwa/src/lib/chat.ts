@@ -487,6 +487,8 @@ export class ChatController {
       case 'hello':
       case 'shutdown':
         return // the socket layer consumes these before they reach the chat
+      case 'rtc':
+        return // video signalling: this client does not ask for video chats yet
     }
   }
 

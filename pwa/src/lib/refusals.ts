@@ -27,6 +27,7 @@ const SENTENCES: Record<ErrorCode, Refusal> = {
   spam: { sentence: 'Links and contact details are held back in the first seconds of a chat, and the same message to many strangers is blocked.', retryable: false },
   too_many_sessions: { sentence: 'Too many chats from your network right now. Try again later.', retryable: false },
   server_full: { sentence: 'leetChat is full right now. Try again in a few minutes.', retryable: false },
+  video_unavailable: { sentence: 'Video chat is not available on this server. Try a text chat.', retryable: false },
 }
 
 /** The sentence to show for a refusal with this code. */
