@@ -16,7 +16,7 @@ const trackPeerConnections = () =>
     w.RTCPeerConnection = class extends Native {
       constructor(config?: RTCConfiguration) {
         super(config)
-        w.__pcs!.push(this)
+        w.__pcs!.push(this as unknown as RTCPeerConnection)
       }
     } as typeof RTCPeerConnection
   })(window)
@@ -167,7 +167,11 @@ test('a refused camera says so and offers text chat; a video finder and a text-o
     // What a browser does when the user says no (or the site's permission is blocked).
     navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'))
   })
-  await startVideo(refused.page, [shared])
+  await addInterests(refused.page, [shared])
+  await refused.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
+  await refused.page.getByRole('switch', { name: /^Video/ }).setChecked(true)
+  // The rules were accepted (rulesAccepted): Start goes straight to the camera, which says no.
+  await refused.page.getByRole('button', { name: 'Start chatting' }).click()
   await expect(refused.page.getByRole('alert').filter({ hasText: /permission was refused/ })).toBeVisible()
   await expect(refused.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeHidden()
 

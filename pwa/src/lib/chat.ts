@@ -487,8 +487,6 @@ export class ChatController {
       case 'hello':
       case 'shutdown':
         return // the socket layer consumes these before they reach the chat
-      case 'rtc':
-        return // video signalling: this client does not ask for video chats yet
     }
   }
 

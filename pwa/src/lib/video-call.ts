@@ -142,6 +142,7 @@ export class VideoCall {
         await this.flushEarly(pc)
         return
       }
+      if (f.kind !== 'candidate') return
       // A candidate ('' = end of candidates).
       const init: RTCIceCandidateInit = { candidate: f.candidate, sdpMid: f.sdpMid ?? null, sdpMLineIndex: f.sdpMLineIndex ?? null }
       if (!this.pc?.remoteDescription) this.early.push(init)
