@@ -2,6 +2,7 @@
 // The port is a free one found here and kept in the environment, so the runner and its workers
 // (which load this file again) agree on it.
 import { defineConfig } from '@playwright/test'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -20,6 +21,11 @@ async function freePort(): Promise<number> {
 }
 
 process.env.LEETCHAT_E2E_PORT ||= String(await freePort())
+// The suite's own coturn (video.spec.ts): media between the test browsers is relayed through it.
+process.env.LEETCHAT_E2E_TURN_PORT ||= String(await freePort())
+process.env.LEETCHAT_E2E_TURN_SECRET ||= randomBytes(24).toString('hex')
+const turnPort = Number(process.env.LEETCHAT_E2E_TURN_PORT)
+const turnRelayBase = 40_000 + (turnPort % 200) * 100
 process.env.LEETCHAT_E2E_DATA ||= mkdtempSync(join(tmpdir(), 'leetchat-e2e-'))
 const port = Number(process.env.LEETCHAT_E2E_PORT)
 const origin = `http://127.0.0.1:${port}`
@@ -59,43 +65,63 @@ export default defineConfig({
     // The specs find elements by their English names; i18n.spec.ts sets other locales itself.
     locale: 'en-US',
   },
-  webServer: {
-    command: 'node_modules/.bin/bun api/main.ts',
-    cwd: '../..',
-    url: `${origin}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: origin,
-      ALLOWED_ORIGINS: origin,
-      DATA_DIR: process.env.LEETCHAT_E2E_DATA,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      // Quick fallback so the "matched at random" state is reached within a test.
-      MATCH_FALLBACK_MS: '1500',
-      // Every browser in these tests comes from 127.0.0.1: lift the per-address limits.
-      MAX_CONNECTIONS_PER_IP: '500',
-      RATE_FINDS_PER_MINUTE: '1000',
-      RATE_TICKETS_PER_MINUTE: '1000',
-      RATE_REPORTS_PER_HOUR: '1000',
-      REPORT_BAN_THRESHOLD: '1000',
-      RATE_SESSIONS_PER_MINUTE: '100000',
-      MAX_SESSIONS_PER_IP: '100000',
-      // Reports and texts between test browsers (all one address) must not quarantine or look like spam.
-      QUARANTINE_REPORTS: '0',
-      QUARANTINE_STRIKES: '0',
-      SPAM_REPEAT_STRANGERS: '0',
-      SPAM_LINK_GRACE_SECONDS: '0',
-      // Proof of work stays on (adaptive, the default): the PWA's worker solves it in the chat
-      // specs (once per address, 127.0.0.1). The difficulty is pinned at 16 bits so quick skips in
-      // the specs never make it harder. pow.spec.ts sends X-Forwarded-For to be a new address.
-      POW_BITS: '16',
-      POW_MAX_BITS: '16',
-      TRUSTED_PROXIES: 'loopback',
+  webServer: [
+    {
+      // Loopback only, the app's shared secret, relay ports of its own; loopback peers allowed
+      // because both browsers and their relays are on 127.0.0.1 here (never in production).
+      command: [
+        '/usr/bin/turnserver -n --no-cli --no-tls --no-dtls --fingerprint --no-software-attribute',
+        `--listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port=${turnPort}`,
+        `--min-port=${turnRelayBase} --max-port=${turnRelayBase + 99}`,
+        `--use-auth-secret --static-auth-secret=${process.env.LEETCHAT_E2E_TURN_SECRET} --realm=leetchat.test`,
+        '--allow-loopback-peers --cli-password=unused --log-file=stdout --simple-log',
+      ].join(' '),
+      port: turnPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
     },
-  },
+    {
+      command: 'node_modules/.bin/bun api/main.ts',
+      cwd: '../..',
+      url: `${origin}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        PUBLIC_URL: origin,
+        ALLOWED_ORIGINS: origin,
+        DATA_DIR: process.env.LEETCHAT_E2E_DATA,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+        // Quick fallback so the "matched at random" state is reached within a test.
+        MATCH_FALLBACK_MS: '1500',
+        // Every browser in these tests comes from 127.0.0.1: lift the per-address limits.
+        MAX_CONNECTIONS_PER_IP: '500',
+        RATE_FINDS_PER_MINUTE: '1000',
+        RATE_TICKETS_PER_MINUTE: '1000',
+        RATE_REPORTS_PER_HOUR: '1000',
+        REPORT_BAN_THRESHOLD: '1000',
+        RATE_SESSIONS_PER_MINUTE: '100000',
+        MAX_SESSIONS_PER_IP: '100000',
+        // Reports and texts between test browsers (all one address) must not quarantine or look like spam.
+        QUARANTINE_REPORTS: '0',
+        QUARANTINE_STRIKES: '0',
+        SPAM_REPEAT_STRANGERS: '0',
+        SPAM_LINK_GRACE_SECONDS: '0',
+        // Proof of work stays on (adaptive, the default): the PWA's worker solves it in the chat
+        // specs (once per address, 127.0.0.1). The difficulty is pinned at 16 bits so quick skips in
+        // the specs never make it harder. pow.spec.ts sends X-Forwarded-For to be a new address.
+        POW_BITS: '16',
+        POW_MAX_BITS: '16',
+        TRUSTED_PROXIES: 'loopback',
+        TURN_URLS: `turn:127.0.0.1:${turnPort}?transport=udp`,
+        TURN_SECRET: process.env.LEETCHAT_E2E_TURN_SECRET,
+      },
+    },
+  ],
 })

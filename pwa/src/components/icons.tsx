@@ -14,6 +14,10 @@ const paths = {
   alert: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 8v4M12 16h.01',
   skip: 'M5 4l10 8-10 8zM19 5v14',
   more: 'M12 5h.01M12 12h.01M12 19h.01',
+  'mic-off': 'M2 2l20 20M9 9v3a3 3 0 0 0 5.1 2.1M15 9.3V5a3 3 0 0 0-5.9-.6M19 10v2a7 7 0 0 1-.9 3.4M5 10v2a7 7 0 0 0 11.9 5M12 19v3',
+  camera: 'M23 7l-7 5 7 5zM1 5h15v14H1z',
+  'camera-off': 'M2 2l20 20M16 16v3H1V5h3M9 5h7v7l7-5v10',
+  flip: 'M3 12a9 9 0 0 1 15-6.7L21 8M21 3v5h-5M21 12a9 9 0 0 1-15 6.7L3 16M3 21v-5h5',
 } as const
 
 export type IconName = keyof typeof paths

@@ -2,7 +2,7 @@
 import type { Item, MediaItem, UploadItem } from '../lib/chat'
 import { bytes, time } from '../lib/format'
 import { canRetry, refusalSentence } from '../lib/refusals'
-import { SEEN_ATTR, SEEN_LABEL } from '../lib/seen'
+import { SEEN_ATTR } from '../lib/seen'
 import { AudioPlayer } from './audio-player'
 import { Icon } from './icons'
 import { Screened } from './screened'
@@ -57,10 +57,10 @@ function Tick({ status }: { status: 'sending' | 'delivered' | 'seen' | 'failed' 
   if (status === 'seen') {
     // Still `delivered` too: a seen text was delivered (and styles and tests that look for it still find it).
     return (
-      <span class="tick delivered seen" title={SEEN_LABEL}>
+      <span class="tick delivered seen" title={t('chat.seen')}>
         <Icon name="check" />
         <Icon name="check" />
-        <span class="sr-only">{SEEN_LABEL}</span>
+        <span class="sr-only">{t('chat.seen')}</span>
       </span>
     )
   }

@@ -2,7 +2,7 @@
 // the screens render. Screens call the actions; nothing else talks to the socket.
 import type { inferRouterInputs } from '@trpc/server'
 import type { AppRouter } from '../../../api/trpc/router'
-import type { EndedBy, EndReason, ErrorCode, Limits, MediaInfo, MediaKind, ProofChallenge, ServerFrame } from '../../../api/chat/protocol'
+import type { EndedBy, EndReason, ErrorCode, Limits, MediaInfo, MediaKind, ProofChallenge, RtcFrame, ServerFrame } from '../../../api/chat/protocol'
 import { canRetry, refusalSentence } from './refusals'
 import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
 import { setSession } from './session'
@@ -10,6 +10,7 @@ import type { Prepared } from './upload'
 import { msg, type Msg } from '../i18n'
 import { list } from './format'
 import { recall, remember } from './tab-memory'
+import type { CameraProblem, VideoCall, VideoView } from './video-call'
 
 export interface TextItem {
   kind: 'text'
@@ -60,6 +61,8 @@ export interface Chat {
   reported: boolean
   /** Blocked: never matched with this stranger again. */
   blocked?: boolean
+  /** A video chat: who sends the offer, and whether the picture could not be connected (text goes on). */
+  video?: { offerer: boolean; failed: boolean }
 }
 
 export interface Search {
@@ -67,6 +70,8 @@ export interface Search {
   random: boolean
   /** the random fallback has started */
   fallback: boolean
+  /** a video search: paired only with strangers who chose video too */
+  video?: boolean
 }
 
 export type Phase = 'home' | 'searching' | 'chat'
@@ -85,6 +90,10 @@ export interface State {
   announce: Msg | null
   /** another tab took over this session */
   replaced: boolean
+  /** the server has TURN relays (hello.video): the Video switch is offered */
+  videoAvailable: boolean
+  /** the camera or microphone could not be had for a video search */
+  cameraProblem: CameraProblem | null
 }
 
 /** What the tab keeps for a reload (tab-memory.ts). */
@@ -103,6 +112,8 @@ export interface Wanted {
   /** lower-case primary subtags, the UI language first */
   languages: string[]
   anyLanguage: boolean
+  /** a video chat (asks for the camera first) */
+  video?: boolean
 }
 
 /** The reasons reports.create accepts, read from the router's input (zod enum on the server). */
@@ -132,10 +143,14 @@ export class ChatController {
     notice: null,
     announce: null,
     replaced: false,
+    videoAvailable: false,
+    cameraProblem: null,
   }
   private listeners = new Set<() => void>()
   private socket: ChatSocket
   private wanted: Wanted = { interests: [], random: true, languages: [], anyLanguage: true }
+  /** The video half (video-call.ts), loaded on the first video search: text-only users never fetch it. */
+  private call: VideoCall | null = null
   private uploads = new Map<string, AbortController>()
   /** the bytes of uploads not yet stored (waiting for the network, or failed and retryable) */
   private prepared = new Map<string, Prepared>()
@@ -179,11 +194,58 @@ export class ChatController {
 
   find(wanted: Wanted) {
     this.wanted = wanted
-    const { interests, random } = wanted
+    const { interests, random, video } = wanted
     this.abortUploads()
     this.socket.dropUnconfirmed()
-    this.socket.control({ type: 'find', ...wanted })
-    this.set({ phase: 'searching', search: { interests, random, fallback: false }, chat: null, notice: null, announce: msg('announce.looking') })
+    if (!video) this.call?.releaseCamera()
+    this.set({
+      phase: 'searching',
+      search: { interests, random, fallback: false, ...(video && { video }) },
+      chat: null,
+      notice: null,
+      cameraProblem: null,
+      announce: msg('announce.looking'),
+    })
+    if (video) void this.findWithCamera(wanted)
+    else this.socket.control({ type: 'find', ...wanted, video: false })
+  }
+
+  /** A video search asks for the camera first (only now, never on first open); refused, it stops. */
+  private async findWithCamera(wanted: Wanted) {
+    const call = await this.videoCall()
+    const problem = await call.openCamera()
+    if (this.state.phase !== 'searching') return call.releaseCamera()
+    if (problem) return this.set({ phase: 'home', search: null, cameraProblem: problem })
+    this.socket.control({ type: 'find', ...wanted, video: true })
+  }
+
+  /** The camera's picture, the stranger's, and the call's state (null outside video mode). */
+  videoView(): VideoView | null {
+    return this.call?.current ?? null
+  }
+
+  /** Mute, camera off/on, switch camera. */
+  videoControl(what: 'mic' | 'camera' | 'switch') {
+    const call = this.call
+    if (!call) return
+    if (what === 'mic') call.setMic(!call.current.mic)
+    else if (what === 'camera') call.setCamera(!call.current.camera)
+    else void call.switchCamera()
+  }
+
+  private async videoCall(): Promise<VideoCall> {
+    if (this.call) return this.call
+    const { VideoCall } = await import('./video-call')
+    this.call ??= new VideoCall(
+      frame => this.socket.ephemeral(frame),
+      (_view, event) => {
+        if (event === 'timeout') {
+          this.patchChat(c => (c.video ? { ...c, video: { ...c.video, failed: true } } : c))
+          this.set({ announce: msg('announce.videoFailed') })
+        } else this.notify()
+      },
+    )
+    return this.call
   }
 
   /** New stranger: ends an open chat (the server re-queues us with the same interests). */
@@ -192,10 +254,11 @@ export class ChatController {
     if (c && !c.ended) {
       this.abortUploads()
       this.socket.dropUnconfirmed()
+      this.call?.hangUp()
       this.socket.control({ type: 'next' })
       this.set({
         phase: 'searching',
-        search: { interests: this.wanted.interests, random: this.wanted.random, fallback: false },
+        search: { interests: this.wanted.interests, random: this.wanted.random, fallback: false, ...(this.wanted.video && { video: true }) },
         chat: null,
         notice: null,
         announce: msg('announce.lookingNew'),
@@ -209,6 +272,7 @@ export class ChatController {
   home() {
     const { phase, chat } = this.state
     if (phase === 'searching' || (chat && !chat.ended)) this.socket.control({ type: 'leave' })
+    this.call?.releaseCamera()
     this.abortUploads()
     this.socket.dropUnconfirmed()
     this.set({ phase: 'home', search: null, chat: null, announce: null })
@@ -328,13 +392,15 @@ export class ChatController {
         return this.set({ conn: e.state })
       case 'session': {
         setSession(e.hello.session)
-        this.set({ limits: e.hello.limits, count: e.hello.online })
+        this.set({ limits: e.hello.limits, count: e.hello.online, videoAvailable: e.hello.video === true })
         if (!e.hello.resumed) this.sessionLost(e.lost ? msg('notice.lost') : null)
         else {
           // The server says `partner: reconnecting` right after a resume if the partner is still away.
           this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
           // Attachments that waited for the network go now.
           for (const i of this.state.chat?.items ?? []) if (i.kind === 'upload' && i.waiting) void this.runUpload(i.key)
+          // The picture comes back by itself: a fresh connection where the old one is gone.
+          void this.resumeVideo()
         }
         return
       }
@@ -353,6 +419,19 @@ export class ChatController {
   }
 
   /** A fresh session: a chat that was open is over (said with `why`), a search starts again. */
+  /** After a resume (a reload lost the page's connection and camera; a drop may have broken it). */
+  private async resumeVideo() {
+    const c = this.state.chat
+    if (!c?.video || c.ended || c.video.failed) return
+    const call = await this.videoCall()
+    if (!call.current.local && (await call.openCamera())) return
+    await call.resumed(c.video.offerer)
+  }
+
+  private onRtc(f: RtcFrame) {
+    if (this.state.chat?.video && !this.state.chat.ended) void this.call?.handle(f)
+  }
+
   private sessionLost(why: Msg | null) {
     const c = this.state.chat
     if (c && !c.ended) {
@@ -376,10 +455,21 @@ export class ChatController {
       case 'matched':
         // We may have cancelled while the match was made; the server ends it on our `leave`.
         if (this.state.phase !== 'searching') return
+        if (f.video) void this.videoCall().then(call => call.matched(f.offerer === true))
         return this.set({
           phase: 'chat',
           search: null,
-          chat: { id: f.chat, common: f.common, languages: f.languages ?? [], items: [], typing: false, partnerAway: false, ended: null, reported: false },
+          chat: {
+            id: f.chat,
+            common: f.common,
+            languages: f.languages ?? [],
+            items: [],
+            typing: false,
+            partnerAway: false,
+            ended: null,
+            reported: false,
+            ...(f.video && { video: { offerer: f.offerer === true, failed: false } }),
+          },
           announce: f.common.length ? msg('announce.matchedCommon', { list: list(f.common) }) : msg('announce.matched'),
         })
       case 'text':
@@ -432,7 +522,7 @@ export class ChatController {
       case 'shutdown':
         return // the socket layer consumes these before they reach the chat
       case 'rtc':
-        return // video signalling: this client does not ask for video chats yet
+        return this.onRtc(f)
     }
   }
 
@@ -456,6 +546,7 @@ export class ChatController {
   /** `undelivered`: own texts the server says never reached the stranger (even if they got `delivered`). */
   private endChat(ended: { by: EndedBy; reason: EndReason }, undelivered: string[] = []) {
     const failed = new Set([...this.socket.dropUnconfirmed(), ...undelivered])
+    this.call?.hangUp()
     this.abortUploads()
     this.patchChat(c => ({
       ...c,
@@ -520,6 +611,11 @@ export class ChatController {
 
   private patchChat(fn: (c: Chat) => Chat) {
     if (this.state.chat) this.set({ chat: fn(this.state.chat) })
+  }
+
+  /** Re-render without a state change (the video view lives outside the kept state). */
+  private notify() {
+    for (const l of this.listeners) l()
   }
 
   private set(patch: Partial<State>) {

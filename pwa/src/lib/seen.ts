@@ -2,9 +2,6 @@
 // are on screen while the page is visible and focused (a message scrolled past in a background tab
 // was not read). The stranger's side shows it as a second tick on its own texts.
 
-/** The one user-visible word of this feature (the tick's label), kept here for the translators. */
-export const SEEN_LABEL = 'Seen'
-
 /** The attribute a stranger's message carries with its seq (message.tsx sets it). */
 export const SEEN_ATTR = 'data-seq'
 

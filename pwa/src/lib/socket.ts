@@ -152,6 +152,11 @@ export class ChatSocket {
     this.write({ type: 'text', id, body })
   }
 
+  /** Video signalling is ephemeral too: after a reconnect the call starts over with fresh frames. */
+  ephemeral(frame: ClientFrameInput) {
+    if (this.connected) this.write(frame)
+  }
+
   /** Typing state is ephemeral: dropped when not connected. */
   typing(active: boolean) {
     if (this.connected) this.write({ type: 'typing', active })

@@ -16,6 +16,7 @@ import { watchSeen } from '../lib/seen'
 import { languageName } from '../components/language-chips'
 import { msg, rich, t, type MessageId, type Msg } from '../i18n'
 import '../i18n/rest'
+import { VideoPanel } from '../components/video-panel'
 
 const CONFIRM_MS = 3000
 /** Closer to the bottom than this counts as "at the bottom". */
@@ -131,8 +132,10 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   const subtitle = t(ended ? 'chat.left' : state.conn === 'offline' ? 'chat.offline' : chat.partnerAway ? 'chat.reconnecting' : chat.typing ? 'chat.typingShort' : 'chat.online')
   const strong = (s: string) => <strong>{s}</strong>
 
+  const video = chat.video && !ended ? ctl.videoView() : null
+
   return (
-    <div class="screen">
+    <div class={video ? 'screen with-video' : 'screen'}>
       <TopBar>
         <div class="wide-only chat-top">
           <Brand />
@@ -156,6 +159,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
         </button>
       </TopBar>
       <ConnectionStrip conn={state.conn} partnerAway={chat.partnerAway && !ended} />
+      {video && <VideoPanel view={video} failed={chat.video!.failed} onControl={w => ctl.videoControl(w)} />}
       <div class="log-wrap">
         <div class="log" ref={log} onScroll={onScroll} role="log" aria-label={t('chat.conversation')} aria-live="polite" aria-relevant="additions">
           <ol class="msgs" ref={list_}>

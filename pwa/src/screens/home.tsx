@@ -19,6 +19,9 @@ interface Props {
 export function Home({ state, offer, onStart }: Props) {
   const [interests, setInterests] = useState<string[]>(() => normaliseInterests(load<string[]>('interests', [])).slice(0, MAX_INTERESTS))
   const [random, setRandom] = useState<boolean>(() => load('random', true))
+  const [video, setVideo] = useState<boolean>(() => load('video', false))
+  // Offered only where the server relays video (hello.video); remembered either way.
+  const wantsVideo = video && state.videoAvailable
   const [popular, setPopular] = useState<string[]>([])
   const [text, setText] = useState('')
   const [gate, setGate] = useState<Wanted | null>(null)
@@ -28,6 +31,7 @@ export function Home({ state, offer, onStart }: Props) {
 
   useEffect(() => save('interests', interests), [interests])
   useEffect(() => save('random', random), [random])
+  useEffect(() => save('video', video), [video])
   useEffect(() => save('languages', languages), [languages])
   useEffect(() => save('anyLanguage', anyLanguage), [anyLanguage])
   useEffect(() => {
@@ -53,7 +57,7 @@ export function Home({ state, offer, onStart }: Props) {
     // the new list never ran and a typed (not chipped) interest was forgotten.
     save('interests', chosen)
     setText('')
-    const wanted = { interests: chosen, random, languages: searchLanguages(languages), anyLanguage }
+    const wanted = { interests: chosen, random, languages: searchLanguages(languages), anyLanguage, video: wantsVideo }
     // The rules, once per device, before the first chat.
     if (!load('rulesAccepted', false)) return setGate(wanted)
     onStart(wanted)
@@ -96,12 +100,33 @@ export function Home({ state, offer, onStart }: Props) {
               <input type="checkbox" role="switch" checked={random} onChange={e => setRandom((e.currentTarget as HTMLInputElement).checked)} />
               <span>{t('home.random')}</span>
             </label>
+            {state.videoAvailable && (
+              <label class="switch">
+                <input type="checkbox" role="switch" checked={video} onChange={e => setVideo((e.currentTarget as HTMLInputElement).checked)} />
+                <span>{t('home.video')}</span>
+              </label>
+            )}
             <LanguageChips picked={languages} onPick={setLanguages} any={anyLanguage} onAny={setAnyLanguage} />
           </section>
           <button class="btn primary big" type="submit" disabled={!canStart}>
             {t('home.start')}
           </button>
           {!canStart && <p class="hint error">{t('home.cannotStart')}</p>}
+          {state.cameraProblem && wantsVideo && (
+            <section class="card camera-problem" role="alert">
+              <p>{t(state.cameraProblem === 'denied' ? 'home.cameraDenied' : 'home.cameraUnavailable')}</p>
+              <button
+                class="btn primary small"
+                type="button"
+                onClick={() => {
+                  setVideo(false)
+                  onStart({ interests: chosen, random, languages: searchLanguages(languages), anyLanguage, video: false })
+                }}
+              >
+                {t('home.textInstead')}
+              </button>
+            </section>
+          )}
           {offer === 'prompt' && (
             <section class="card install" aria-label={t('home.installLabel')}>
               <p>{t('home.installText')}</p>

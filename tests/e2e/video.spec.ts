@@ -1,0 +1,199 @@
+// Video chat in real Chromium with a fake camera, media relayed by the suite's own coturn (started
+// by playwright.config.ts): two strangers with Video on see each other's moving picture over a
+// relay pair on both ends, the server never forwards a host or server-reflexive candidate, mute and
+// camera-off reach the other side, New stranger closes the connection, a reload brings the picture
+// back, a refused camera offers text, and a video finder never meets a text-only one.
+import { expect, test, type Page } from '@playwright/test'
+import { addInterests, openApp, PHONE, DESKTOP, pressStart, recordFrames, uniqueInterest, type Device, type OpenOptions } from './helpers'
+
+test.describe.configure({ mode: 'serial' })
+
+/** Keeps every RTCPeerConnection the page makes in window.__pcs, to read its stats from the test. */
+const trackPeerConnections = () =>
+  ((w: Window & { __pcs?: RTCPeerConnection[] }) => {
+    const Native = w.RTCPeerConnection
+    w.__pcs = []
+    w.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config)
+        w.__pcs!.push(this as unknown as RTCPeerConnection)
+      }
+    } as typeof RTCPeerConnection
+  })(window)
+
+async function videoDevice(browser: Parameters<typeof openApp>[0], opts: OpenOptions = {}): Promise<Device & { frames: ReturnType<typeof recordFrames> }> {
+  let frames: ReturnType<typeof recordFrames> = []
+  const d = await openApp(browser, {
+    rulesAccepted: true,
+    ...opts,
+    onPage: page => {
+      frames = recordFrames(page)
+      void page.addInitScript(trackPeerConnections)
+    },
+  })
+  // The init script applies from the next document on: load the app again with it in place.
+  await d.page.reload()
+  await expect(d.page.getByText(/\d+ online/)).toBeVisible()
+  return { ...d, frames }
+}
+
+async function startVideo(page: Page, interests: string[], video = true) {
+  await addInterests(page, interests)
+  await page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
+  await page.getByRole('switch', { name: /^Video/ }).setChecked(video)
+  await pressStart(page)
+}
+
+/** The stranger's <video> has a picture and its time moves on. */
+async function expectMovingPicture(page: Page) {
+  const remote = page.getByLabel("The stranger's video")
+  await expect.poll(() => remote.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 }).toBeGreaterThan(0)
+  const t0 = await remote.evaluate((v: HTMLVideoElement) => v.currentTime)
+  await expect.poll(() => remote.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(t0 + 0.3)
+}
+
+/** Candidate types of the selected pair of the page's latest peer connection. */
+const selectedPair = (page: Page) =>
+  page.evaluate(async () => {
+    const pcs = (window as Window & { __pcs?: RTCPeerConnection[] }).__pcs ?? []
+    const pc = pcs[pcs.length - 1]
+    if (!pc) return null
+    const stats = await pc.getStats()
+    let pairId: string | undefined
+    stats.forEach(r => {
+      if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId
+    })
+    const pair = pairId ? stats.get(pairId) : undefined
+    if (!pair) return null
+    return { local: stats.get(pair.localCandidateId)?.candidateType as string, remote: stats.get(pair.remoteCandidateId)?.candidateType as string }
+  })
+
+const connectionStates = (page: Page) => page.evaluate(() => ((window as Window & { __pcs?: RTCPeerConnection[] }).__pcs ?? []).map(pc => pc.connectionState))
+
+/** Every address-bearing line the server sent in rtc frames that is not a relay candidate. */
+function leakedCandidates(frames: Array<{ type: string; [k: string]: unknown }>): string[] {
+  const out: string[] = []
+  for (const f of frames) {
+    if (f.type !== 'rtc') continue
+    if (f.kind === 'candidate' && typeof f.candidate === 'string' && f.candidate !== '' && !/ typ relay( |$)/.test(f.candidate)) out.push(f.candidate)
+    if ((f.kind === 'offer' || f.kind === 'answer') && typeof f.sdp === 'string') {
+      for (const line of f.sdp.split(/\r?\n/)) if (/^a=candidate:/i.test(line) && !/ typ relay( |$)/.test(line)) out.push(line)
+    }
+  }
+  return out
+}
+
+test('two strangers with Video on see and hear each other over TURN relays only; mute and camera off reach the other side', async ({ browser }) => {
+  const shared = uniqueInterest('video')
+  const a = await videoDevice(browser, { viewport: PHONE })
+  const b = await videoDevice(browser, { viewport: DESKTOP })
+  await startVideo(a.page, [shared])
+  await startVideo(b.page, [shared])
+  for (const d of [a, b]) await expect(d.page.getByLabel('Your camera')).toBeVisible()
+  await expectMovingPicture(a.page)
+  await expectMovingPicture(b.page)
+  expect(await selectedPair(a.page)).toEqual({ local: 'relay', remote: 'relay' })
+  expect(await selectedPair(b.page)).toEqual({ local: 'relay', remote: 'relay' })
+  // The matched frames: video, and exactly one offerer.
+  const matched = [a, b].map(d => d.frames.find(f => f.type === 'matched'))
+  expect(matched.map(m => m?.video)).toEqual([true, true])
+  expect(matched.map(m => m?.offerer).sort()).toEqual([false, true])
+  expect(a.frames.some(f => f.type === 'rtc' && f.kind === 'candidate')).toBe(true)
+  expect(leakedCandidates(a.frames)).toEqual([])
+  expect(leakedCandidates(b.frames)).toEqual([])
+
+  // Text chat goes on beside the video.
+  await a.page.getByRole('textbox', { name: 'Message' }).fill('hello with video')
+  await a.page.getByRole('textbox', { name: 'Message' }).press('Enter')
+  await expect(b.page.locator('.msg:not(.mine) .bubble', { hasText: 'hello with video' })).toBeVisible()
+
+  await a.page.getByRole('button', { name: 'Mute' }).click()
+  await expect(b.page.getByRole('status').filter({ hasText: 'Muted' })).toBeVisible()
+  await a.page.getByRole('button', { name: 'Mute' }).click()
+  await expect(b.page.getByRole('status').filter({ hasText: 'Muted' })).toBeHidden()
+  await a.page.getByRole('button', { name: 'Camera' }).click()
+  await expect(b.page.getByRole('status').filter({ hasText: 'Camera off' })).toBeVisible()
+  await a.page.getByRole('button', { name: 'Camera' }).click()
+  await expect(b.page.getByRole('status').filter({ hasText: 'Camera off' })).toBeHidden()
+  await a.context.close()
+  await b.context.close()
+})
+
+test('New stranger closes the peer connection at once and the next stranger’s video starts', async ({ browser }) => {
+  const shared = uniqueInterest('video-next')
+  const a = await videoDevice(browser)
+  const b = await videoDevice(browser)
+  await startVideo(a.page, [shared])
+  await startVideo(b.page, [shared])
+  await expectMovingPicture(a.page)
+  const c = await videoDevice(browser)
+  await startVideo(c.page, [shared])
+  await expect(c.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  // New stranger asks once (tap again).
+  await a.page.getByRole('button', { name: 'New stranger' }).click()
+  await a.page.getByRole('button', { name: 'Sure? Tap again' }).click()
+  await expect.poll(() => connectionStates(a.page)).toContain('closed')
+  expect((await connectionStates(a.page))[0]).toBe('closed')
+  await expectMovingPicture(a.page)
+  await expectMovingPicture(c.page)
+  expect(await selectedPair(c.page)).toEqual({ local: 'relay', remote: 'relay' })
+  for (const d of [a, b, c]) await d.context.close()
+})
+
+test('a reload mid-video resumes the same chat and the picture comes back on both sides', async ({ browser }) => {
+  const shared = uniqueInterest('video-reload')
+  const a = await videoDevice(browser)
+  const b = await videoDevice(browser)
+  await startVideo(a.page, [shared])
+  await startVideo(b.page, [shared])
+  await expectMovingPicture(b.page)
+  await a.page.getByRole('textbox', { name: 'Message' }).fill('before the reload')
+  await a.page.getByRole('textbox', { name: 'Message' }).press('Enter')
+  await expect(b.page.locator('.msg:not(.mine) .bubble', { hasText: 'before the reload' })).toBeVisible()
+  await b.page.reload()
+  // The same chat (the text is still there), then the picture again.
+  await expect(b.page.locator('.msg:not(.mine) .bubble', { hasText: 'before the reload' })).toBeVisible()
+  await expectMovingPicture(b.page)
+  await expectMovingPicture(a.page)
+  expect(await selectedPair(b.page)).toEqual({ local: 'relay', remote: 'relay' })
+  await a.context.close()
+  await b.context.close()
+})
+
+test('a refused camera says so and offers text chat; a video finder and a text-only finder are never paired', async ({ browser }) => {
+  const shared = uniqueInterest('video-refused')
+  const refused = await openApp(browser, { rulesAccepted: true })
+  await refused.page.evaluate(() => {
+    // What a browser does when the user says no (or the site's permission is blocked).
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'))
+  })
+  await addInterests(refused.page, [shared])
+  await refused.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
+  await refused.page.getByRole('switch', { name: /^Video/ }).setChecked(true)
+  // The rules were accepted (rulesAccepted): Start goes straight to the camera, which says no.
+  await refused.page.getByRole('button', { name: 'Start chatting' }).click()
+  await expect(refused.page.getByRole('alert').filter({ hasText: /permission was refused/ })).toBeVisible()
+  await expect(refused.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeHidden()
+
+  // A video finder waits beside a text-only one with the same interest: no pair.
+  const v = await videoDevice(browser)
+  await startVideo(v.page, [shared])
+  await expect(v.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  await refused.page.getByRole('button', { name: 'Chat by text instead' }).click()
+  await expect(refused.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+  // Well past the point where a pair would have been made (pairing is immediate): both still search.
+  await refused.page.waitForTimeout(2500)
+  for (const d of [refused, v]) {
+    await expect(d.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
+    await expect(d.page.locator('.banner')).toHaveCount(0)
+  }
+  // The text finder is paired with the next text finder at once.
+  const t = await openApp(browser, { rulesAccepted: true })
+  await addInterests(t.page, [shared])
+  await t.page.getByRole('switch', { name: /random strangers/ }).setChecked(false)
+  await pressStart(t.page)
+  await expect(t.page.locator('.banner')).toBeVisible()
+  await expect(refused.page.locator('.banner')).toBeVisible()
+  await expect(refused.page.getByLabel("The stranger's video")).toHaveCount(0)
+  for (const d of [refused, v, t]) await d.context.close()
+})
