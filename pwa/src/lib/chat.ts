@@ -450,7 +450,7 @@ export class ChatController {
         if (this.state.phase !== 'searching') return
         return this.set({
           search: { interests: f.interests, random: f.random, fallback: Boolean(f.fallback) },
-          ...(f.fallback && { announce: msg('announce.fallback') }),
+          ...(f.fallback && { announce: msg(f.random ? 'announce.fallback' : 'announce.otherLanguages') }),
         })
       case 'matched':
         // We may have cancelled while the match was made; the server ends it on our `leave`.

@@ -5,6 +5,8 @@ import { t } from '../i18n'
 
 export function Searching({ state, search, onCancel }: { state: State; search: Search; onCancel(): void }) {
   const { interests, random, fallback } = search
+  // Without random strangers, a fallback can only be the language rule dropping ("Any language").
+  const otherLanguages = fallback && !random
   return (
     <div class="screen">
       <LobbyHeader count={state.count} conn={state.conn} />
@@ -12,8 +14,8 @@ export function Searching({ state, search, onCancel }: { state: State; search: S
         <div class="radar" aria-hidden="true">
           <img src="/icon-192.png" alt="" width={56} height={56} />
         </div>
-        <h1 tabIndex={-1}>{t(fallback ? 'search.random' : 'search.looking')}</h1>
-        {interests.length > 0 && !fallback && (
+        <h1 tabIndex={-1}>{t(fallback && random ? 'search.random' : 'search.looking')}</h1>
+        {interests.length > 0 && (!fallback || otherLanguages) && (
           <>
             <p>{t('search.likes')}</p>
             <ul class="tags" aria-label={t('search.yourInterests')}>
@@ -23,7 +25,9 @@ export function Searching({ state, search, onCancel }: { state: State; search: S
             </ul>
           </>
         )}
-        <p role="status">{t(fallback ? 'search.fallback' : interests.length === 0 ? 'search.anyone' : random ? 'search.ifNone' : 'search.onlyShared')}</p>
+        <p role="status">
+          {t(otherLanguages ? 'search.otherLanguages' : fallback ? 'search.fallback' : interests.length === 0 ? 'search.anyone' : random ? 'search.ifNone' : 'search.onlyShared')}
+        </p>
         <button class="btn" type="button" onClick={onCancel}>
           {t('search.cancel')}
         </button>
