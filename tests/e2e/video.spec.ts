@@ -4,9 +4,12 @@
 // camera-off reach the other side, New stranger closes the connection, a reload brings the picture
 // back, a refused camera offers text, and a video finder never meets a text-only one.
 import { expect, test, type Page } from '@playwright/test'
+import { fileURLToPath } from 'node:url'
 import { addInterests, openApp, PHONE, DESKTOP, pressStart, recordFrames, uniqueInterest, type Device, type OpenOptions } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
+
+const SHOTS = fileURLToPath(new URL('./.screenshots/', import.meta.url))
 
 /** Keeps every RTCPeerConnection the page makes in window.__pcs, to read its stats from the test. */
 const trackPeerConnections = () =>
@@ -106,6 +109,10 @@ test('two strangers with Video on see and hear each other over TURN relays only;
   await a.page.getByRole('textbox', { name: 'Message' }).fill('hello with video')
   await a.page.getByRole('textbox', { name: 'Message' }).press('Enter')
   await expect(b.page.locator('.msg:not(.mine) .bubble', { hasText: 'hello with video' })).toBeVisible()
+  // The README's pictures of a video chat (the fake camera's test pattern as the stranger).
+  await a.page.getByRole('heading', { level: 1 }).or(a.page.locator('.who strong')).first().click()
+  await a.page.screenshot({ path: `${SHOTS}video-phone.png` })
+  await b.page.screenshot({ path: `${SHOTS}video-desktop.png` })
 
   await a.page.getByRole('button', { name: 'Mute' }).click()
   await expect(b.page.getByRole('status').filter({ hasText: 'Muted' })).toBeVisible()
