@@ -49,9 +49,8 @@ describe('frame parser: refusals', () => {
       [{ type: 'find', interests: Array.from({ length: MAX_INTERESTS + 1 }, (_, i) => `i${i}`) }, `at most ${MAX_INTERESTS}`],
       [{ type: 'find', interests: [], random: 'yes' }, 'find: random'],
       [{ type: 'find', interests: [], languages: 'en' }, 'find: languages'],
-      [{ type: 'find', interests: [], languages: ['EN'] }, 'primary subtag'],
-      [{ type: 'find', interests: [], languages: ['pt-BR'] }, 'primary subtag'],
-      [{ type: 'find', interests: [], languages: ['english'] }, 'primary subtag'],
+      [{ type: 'find', interests: [], languages: ['pt-BR'] }, 'primary language subtag'],
+      [{ type: 'find', interests: [], languages: ['english'] }, 'primary language subtag'],
       [{ type: 'find', interests: [], languages: [7] }, 'find: languages.0'],
       [{ type: 'find', interests: [], languages: ['en', 'es', 'pt', 'fr'] }, 'at most 3 languages'],
       [{ type: 'find', interests: [], anyLanguage: 'yes' }, 'find: anyLanguage'],
@@ -109,6 +108,8 @@ describe('frame parser: accepted frames', () => {
       anyLanguage: false,
     })
     expect(ok(p({ type: 'find', interests: [], languages: [] }))).toEqual({ type: 'find', interests: [], random: true, languages: [] })
+    // Case does not matter on the wire: a primary subtag is lower-cased (and duplicates dropped).
+    expect(ok(p({ type: 'find', interests: [], languages: ['EN', 'en', 'Pt'] }))).toMatchObject({ languages: ['en', 'pt'] })
   })
 
   test('limits are inclusive', () => {
