@@ -3,12 +3,17 @@
 // gives the distinct addresses of the whole window, so one address over three hours still counts
 // once), a sorted set of the hour's names (the candidates), and per address the set of names it
 // added (its budget). One Lua script records a find atomically.
+//
+// Every key shares the hash tag `{pop}` (one shard of a Redis Cluster): PFCOUNT over 24 hourly
+// keys needs them in one slot, and the record script learns the names it touches only from its
+// arguments (KEYS[1], the hour's sorted set, routes it). One script per find: the same rate as the
+// match queue, on its own shard. Every key gets the window's TTL (EXPIRE) when written.
 import { defineScript, type RedisConnections } from './redis'
 import { BUCKET_MS, BUCKETS, MAX_NAMES_PER_BUCKET, rankPopular, type PopularInterests } from '../chat/popular'
 
 // ARGV: prefix, hour, ip, per-address cap, max names, ttl, names…
 const RECORD = `
-local P, h, ip = ARGV[1] .. 'pop:' .. ARGV[2] .. ':', ARGV[2], ARGV[3]
+local P, h, ip = ARGV[1] .. '{pop}:' .. ARGV[2] .. ':', ARGV[2], ARGV[3]
 local cap, maxn, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local ak, zk = P .. 'a:' .. ip, P .. 'z'
 for i = 7, #ARGV do
@@ -45,7 +50,7 @@ export function createRedisPopular(
   opts: { prefix: string; perAddressHour: number; now?: () => number; onError?: (err: unknown) => void },
 ): PopularInterests {
   const now = opts.now ?? Date.now
-  const P = `${opts.prefix}pop:`
+  const P = `${opts.prefix}{pop}:`
   const record = defineScript(redis.cmd, RECORD)
   const ttl = Math.ceil((BUCKETS * BUCKET_MS) / 1000) + 3600
   let cached: { at: number; minCount: number; list: Array<{ name: string; count: number }> } | null = null
@@ -72,7 +77,7 @@ export function createRedisPopular(
     record(ipHash, interests) {
       if (!interests.length) return
       const hour = Math.floor(now() / BUCKET_MS)
-      record([], [opts.prefix, hour, ipHash, opts.perAddressHour, MAX_NAMES_PER_BUCKET, ttl, ...interests]).catch(err => opts.onError?.(err))
+      record([`${P}${hour}:z`], [opts.prefix, hour, ipHash, opts.perAddressHour, MAX_NAMES_PER_BUCKET, ttl, ...interests]).catch(err => opts.onError?.(err))
     },
     async top(limit, minCount = 1) {
       const t = now()
