@@ -211,3 +211,10 @@ if node == ARGV[1] then return { 1 } end
 redis.call('HSET', s, 'node', ARGV[1], 'hold', '')
 return { 3, redis.call('HGET', s, 'state') or '' }
 `
+
+// Adds sessions to a node's set (an index) and refreshes its TTL. KEYS: ns · ARGV: ttl ms, ids…
+export const INDEX_ADD = `
+redis.call('SADD', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return 1
+`

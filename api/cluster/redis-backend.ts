@@ -32,7 +32,7 @@ import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type S
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
 import { fromRecord, recordFields, seqOf } from './redis-backend-records'
-import { ACK, CLAIM, CREATE, DETACH, EXPIRE_ONE, ORPHAN_ONE, PUSH, REASSERT, RELAY_IN, RELAY_OUT, SEND, TOUCH, TRANSCRIPT, UNINDEX } from './redis-backend-scripts'
+import { ACK, CLAIM, CREATE, DETACH, EXPIRE_ONE, INDEX_ADD, ORPHAN_ONE, PUSH, REASSERT, RELAY_IN, RELAY_OUT, SEND, TOUCH, TRANSCRIPT, UNINDEX } from './redis-backend-scripts'
 import { allChannel as allChannelOf, createSeenIds, decodeAddressAction, encodeAddressAction, newActionId } from './address-actions'
 
 export interface RedisBackendOptions {
@@ -114,7 +114,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     unindex: defineScript(redis.cmd, UNINDEX),
     orphanOne: defineScript(redis.cmd, ORPHAN_ONE),
     reassert: defineScript(redis.cmd, REASSERT),
+    indexAdd: defineScript(redis.cmd, INDEX_ADD),
   }
+  /** This node's set of sessions, with its TTL floor. */
+  const addToNode = (...ids: string[]) => run.indexAdd([k.ns(me)], [TTL, ...ids])
   /**
    * Per session, the point after which a call for it may be sent: a relay's receipt step goes out
    * only once its text step has answered, and what this node sends the sender meanwhile must
@@ -352,7 +355,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       // only skipped by a cleaner). What this node sends the session next waits for its record
       // and for this node's subscription (on a cluster a command to another shard may be
       // retried after a redirection, and so overtaken by a later one).
-      const made = Promise.all([subscribed, redis.cmd.sadd(k.ns(me), id), run.create([k.s(id)], [TTL, 'node', me, 'hold', '', 'seq', '0', ...recordFields(s)])])
+      const made = Promise.all([subscribed, addToNode(id), run.create([k.s(id)], [TTL, 'node', me, 'hold', '', 'seq', '0', ...recordFields(s)])])
       setGate(
         id,
         made.then(() => {}, fail('create')),
@@ -367,7 +370,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       let reply: [string[], string[], string] | null
       try {
         reply = (await gated(id, async () => {
-          await redis.cmd.sadd(k.ns(me), id)
+          await addToNode(id)
           return run.claim(k.all(id), [CH, id, me, TTL])
         })) as [string[], string[], string] | null
         // The old node's set entry: its record now names this node, so a leftover is only skipped.
@@ -552,7 +555,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       if (!ids.length) return
       // The node's set first; each record on its own shard (the expiry index entries are skipped
       // once the records name this node again, then removed).
-      await redis.cmd.sadd(k.ns(me), ...ids)
+      await addToNode(...ids)
       await Promise.all(ids.map(id => redis.cmd.hset(k.s(id), 'node', me, 'hold', '')))
       log.warn('heartbeat lapsed; sessions reclaimed', { sessions: ids.length })
     },
@@ -578,7 +581,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           ]
           let r: [number, string?]
           try {
-            await redis.cmd.sadd(k.ns(me), s.id)
+            await addToNode(s.id)
             r = (await run.reassert([k.s(s.id)], [me, TTL, ...record])) as [number, string?]
           } catch (err) {
             return fail('reassert')(err)
