@@ -28,7 +28,7 @@ import { startMemoryReclaimer } from './ops/reclaim'
 import { createSecrets, loadSecret, loadSharedSecret } from './secrets'
 import { createNodeHeartbeat } from './cluster/nodes'
 import { recoverCluster } from './cluster/recovery'
-import { describeRedisUrl, openRedis } from './cluster/redis'
+import { describeRedisTarget, openRedis } from './cluster/redis'
 import { createBanStore } from './safety/bans'
 import { createChatGuard } from './safety/chat-guard'
 import { createModeration, JUST_ENDED_MS } from './safety/moderation'
@@ -63,7 +63,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const now = opts.now ?? Date.now
   const metrics = createMetrics()
   // Cluster mode: Redis first, because the secret (and the cache) may come from it.
-  const redis = config.redisUrl ? await openRedis({ url: config.redisUrl, prefix: config.redisPrefix, onError: quietly(log, 'redis connection error') }) : null
+  const onRedis = Boolean(config.redisUrl || config.redisClusterNodes)
+  const target = { url: config.redisUrl, clusterNodes: config.redisClusterNodes }
+  const redis = onRedis ? await openRedis({ ...target, prefix: config.redisPrefix, onError: quietly(log, 'redis connection error') }) : null
   const secret = redis
     ? await loadSharedSecret(config.secret, config.dataDir, redis, () => log.warn('DATA_DIR/secret differed from the cluster secret in Redis; replaced it'))
     : loadSecret(config.secret, config.dataDir)
@@ -240,7 +242,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const app = createHttpApp(services, { staticRoot: opts.staticRoot, admin })
   const server = serve(services, app)
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
-  log.info('listening', { url, database: db.describe, cache: cache.kind, ...(config.redisUrl ? { redis: describeRedisUrl(config.redisUrl), nodeId: config.nodeId } : {}) })
+  log.info('listening', { url, database: db.describe, cache: cache.kind, ...(onRedis ? { redis: describeRedisTarget(target), nodeId: config.nodeId } : {}) })
   const sweeper = createMediaSweeper(services)
   sweeper.start(config.mediaSweepCron)
 

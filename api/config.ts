@@ -18,6 +18,11 @@ export interface Config {
   cacheTimeoutMs: number
   /** Unset → single node (nothing shared); redis://… → one node of a cluster sharing this Redis. */
   redisUrl: string | null
+  /**
+   * Seeds (host:port) of a Redis Cluster the nodes share instead of one Redis; when set it
+   * replaces REDIS_URL (null → REDIS_URL decides). docs/cluster.md says how the keys spread.
+   */
+  redisClusterNodes: string[] | null
   /** Prepended to every Redis key and channel, so several deployments (or test runs) can share one Redis. */
   redisPrefix: string
   /** This process's name in the cluster; random per start unless set. */
@@ -291,6 +296,18 @@ export function loadConfig(env: Env = {}): Config {
   if (redisUrl && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', `must look like redis://host:6379[/db] (or rediss:// for TLS), got "${redisUrl}"`)
   }
+  const clusterRaw = raw(env, 'REDIS_CLUSTER_NODES')
+  let redisClusterNodes: string[] | null = null
+  if (clusterRaw) {
+    redisClusterNodes = clusterRaw
+      .split(',')
+      .map(s => s.trim())
+      .filter(Boolean)
+    for (const s of redisClusterNodes) {
+      if (!/^[\w.-]+:\d{1,5}$/.test(s)) throw new ConfigError('REDIS_CLUSTER_NODES', `expects host:port[,host:port] (seed nodes of a Redis Cluster), got "${s}"`)
+    }
+    if (!redisClusterNodes.length) redisClusterNodes = null
+  }
   const redisPrefix = raw(env, 'REDIS_PREFIX') ?? 'leetchat:'
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', `must be 1–64 letters, digits or _ : . -, got "${redisPrefix}"`)
   const nodeId = raw(env, 'NODE_ID') ?? randomBytes(6).toString('hex')
@@ -354,6 +371,7 @@ export function loadConfig(env: Env = {}): Config {
     memcachedServers,
     cacheTimeoutMs: int(env, 'CACHE_TIMEOUT_MS', 250, 10, 10_000),
     redisUrl,
+    redisClusterNodes,
     redisPrefix,
     nodeId,
     nodeHeartbeatMs,

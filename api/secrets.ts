@@ -3,6 +3,7 @@
 // (REDIS_URL) every node must use the same one, or a link signed on one node fails on another and
 // one address hashes to two ids: see loadSharedSecret.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { nodeKeys } from './cluster/nodes'
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RedisConnections } from './cluster/redis'
@@ -61,7 +62,7 @@ export function loadSecret(configured: string | null, dataDir: string): string {
 
 /**
  * The one secret of a cluster. SECRET, when set, wins (set the same on every node). Otherwise the
- * secret lives at `<REDIS_PREFIX>secret`: the first node to start offers DATA_DIR/secret if it has
+ * secret lives at `<REDIS_PREFIX>{nodes}:secret`: the first node to start offers DATA_DIR/secret if it has
  * one, else a fresh one, with SET NX, so concurrent starts agree on a single winner; every node
  * then uses what Redis holds and writes it to DATA_DIR/secret. Redis runs without persistence, so
  * after a Redis restart the next node to start publishes the file's secret again, the same one the
@@ -70,7 +71,7 @@ export function loadSecret(configured: string | null, dataDir: string): string {
  */
 export async function loadSharedSecret(configured: string | null, dataDir: string, redis: RedisConnections, onReplaced?: () => void): Promise<string> {
   if (configured) return configured
-  const key = `${redis.prefix}secret`
+  const key = nodeKeys(redis.prefix).secret
   const fromFile = readSecretFile(dataDir)
   await redis.cmd.set(key, fromFile ?? randomBytes(32).toString('base64url'), 'NX')
   const shared = await redis.cmd.get(key)

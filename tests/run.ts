@@ -9,11 +9,14 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import mysql from 'mysql2/promise'
 import { startMemcached } from './support/memcached'
+import { startRedisCluster } from './support/redis-cluster'
 
 const ROOT = resolve(import.meta.dir, '..')
 const BUN = process.execPath
 const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://leetchat:leetchat@127.0.0.1:3306'
 // The machine's Redis (tests/ensure-services.sh starts it); suites use their own key prefixes.
+// The MariaDB pass also gets a private 3-master Redis Cluster (TEST_REDIS_CLUSTER_NODES), on which
+// the contract suites and the core cluster tests run a second time.
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 interface Outcome {
@@ -147,9 +150,21 @@ async function withMysql(fn: (env: Record<string, string>) => Promise<void>) {
   }
   await conn.query(`CREATE DATABASE \`${name}\``)
   const memcached = await startMemcached()
+  // Without redis-server's cluster mode the cluster variants skip, saying why.
+  const rcluster = await startRedisCluster().catch(err => {
+    console.log(`no Redis Cluster for this pass: ${(err as Error).message}`)
+    return null
+  })
   try {
-    await fn({ TEST_BACKEND: 'mysql', TEST_DATABASE_URL: `${MYSQL_URL}/${name}`, TEST_MEMCACHED_SERVERS: memcached.servers, TEST_MYSQL_URL: MYSQL_URL })
+    await fn({
+      TEST_BACKEND: 'mysql',
+      TEST_DATABASE_URL: `${MYSQL_URL}/${name}`,
+      TEST_MEMCACHED_SERVERS: memcached.servers,
+      TEST_MYSQL_URL: MYSQL_URL,
+      ...(rcluster ? { TEST_REDIS_CLUSTER_NODES: rcluster.nodes } : {}),
+    })
   } finally {
+    await rcluster?.stop()
     await memcached.stop()
     await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
     await conn.end()

@@ -151,12 +151,16 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
     }
     // 1000 is a deliberate goodbye from the client: end the chat now instead of making the
     // partner wait out the resume window. Anything else may be a flaky network.
-    if (code === 1000) {
+    const goodbye = code === 1000
+    if (goodbye) {
       rules.endLocal(s, null, { by: 'stranger', reason: 'left' })
       s.requeue = false
-    } else if (s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
+    }
     backend.save(s)
     backend.detach(s)
+    // Told after the detach: a text the partner sends in reaction must find the session held, so
+    // its receipt waits for the resume (on a Redis Cluster the two go to different shards).
+    if (!goodbye && s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
     if (!heldUntilExpiry) release(s.ipHash)
   }
 

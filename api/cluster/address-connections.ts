@@ -3,10 +3,14 @@
 // that dies has its fields removed by the peer that cleans up after it (nodes.ts onNodeDead).
 // The guard keeps its own per-node count in front of this (cheap, synchronous); this is the
 // cluster-wide check after it.
+//
+// Keys: `{ipc:<hash>}` hash node → sockets (one address: one shard of a Redis Cluster), and
+// `{n:<node>}:ipc` the set of addresses a node counted (an index for the cleanup after a dead node,
+// written before the count so a crash never leaves a count no index names).
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
 
-// KEYS: address hash, node's address set · ARGV: node, max, ttl seconds, address hash
+// KEYS: address hash · ARGV: node, max, ttl seconds
 // Returns 1 when admitted (and counted), 0 when the address is at the cap.
 const ACQUIRE = `
 local total = 0
@@ -14,18 +18,11 @@ for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) 
 if total >= tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-redis.call('SADD', KEYS[2], ARGV[4])
 return 1
 `
 // KEYS: address hash · ARGV: node
 const RELEASE = `
 if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 1
-`
-// KEYS: dead node's address set · ARGV: prefix, dead node
-const FORGET_NODE = `
-for _, ip in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('HDEL', ARGV[1] .. 'ipc:' .. ip, ARGV[2]) end
-redis.call('DEL', KEYS[1])
 return 1
 `
 
@@ -46,14 +43,22 @@ export function createAddressConnections(redis: RedisConnections, nodes: NodeHea
   const onError = opts.onError ?? (() => {})
   const acquire = defineScript(redis.cmd, ACQUIRE)
   const release = defineScript(redis.cmd, RELEASE)
-  const forget = defineScript(redis.cmd, FORGET_NODE)
+  const ipc = (ipHash: string) => `${P}{ipc:${ipHash}}`
+  const ipcn = (node: string) => `${P}{n:${node}}:ipc`
   /** Sockets this node counted in Redis (a failed acquire is not released later). */
   const counted = new Map<string, number>()
-  nodes.onNodeDead(dead => forget([`${P}ipcn:${dead}`], [P, dead]).then(() => {}))
+  // Each address on its own shard, the index last (a cleaner that dies midway leaves it for the next).
+  nodes.onNodeDead(async dead => {
+    const ips = await redis.cmd.smembers(ipcn(dead))
+    await Promise.all(ips.map(ip => redis.cmd.hdel(ipc(ip), dead)))
+    await redis.cmd.del(ipcn(dead))
+  })
   return {
     async acquire(ipHash) {
       try {
-        const ok = (await acquire([`${P}ipc:${ipHash}`, `${P}ipcn:${me}`], [me, opts.max, TTL_SECONDS, ipHash])) === 1
+        await redis.cmd.sadd(ipcn(me), ipHash)
+        await redis.cmd.expire(ipcn(me), TTL_SECONDS)
+        const ok = (await acquire([ipc(ipHash)], [me, opts.max, TTL_SECONDS])) === 1
         if (ok) counted.set(ipHash, (counted.get(ipHash) ?? 0) + 1)
         return ok
       } catch (err) {
@@ -67,15 +72,13 @@ export function createAddressConnections(redis: RedisConnections, nodes: NodeHea
       if (n === 0) return
       if (n === 1) counted.delete(ipHash)
       else counted.set(ipHash, n - 1)
-      release([`${P}ipc:${ipHash}`], [me]).catch(onError)
+      release([ipc(ipHash)], [me]).catch(onError)
     },
     async rebuild() {
       if (!counted.size) return
-      const m = redis.cmd.multi()
-      for (const [ipHash, n] of counted) {
-        m.hset(`${P}ipc:${ipHash}`, me, n).expire(`${P}ipc:${ipHash}`, TTL_SECONDS).sadd(`${P}ipcn:${me}`, ipHash)
-      }
-      await m.exec()
+      await redis.cmd.sadd(ipcn(me), ...counted.keys())
+      await redis.cmd.expire(ipcn(me), TTL_SECONDS)
+      await Promise.all([...counted].map(([ipHash, n]) => redis.cmd.multi().hset(ipc(ipHash), me, n).expire(ipc(ipHash), TTL_SECONDS).exec()))
     },
   }
 }

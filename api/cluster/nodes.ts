@@ -1,10 +1,10 @@
 // Node heartbeats: which nodes of the cluster are alive, how many sockets each holds, and who
 // cleans up after a node that died.
 //
-// Every NODE_HEARTBEAT_MS a node SETs `<prefix>nodes:<id>` = {"i":<incarnation>,"c":<connected>}
-// with PX=NODE_TTL_MS and adds its id to the set `<prefix>nodes` (every node ever seen and not yet
+// Every NODE_HEARTBEAT_MS a node SETs `<prefix>{nodes}:n:<id>` = {"i":<incarnation>,"c":<connected>}
+// with PX=NODE_TTL_MS and adds its id to the set `<prefix>{nodes}` (every node ever seen and not yet
 // cleaned up), in one script. A known id whose key has expired is a dead node: the first live node
-// to win `SET <prefix>node-dead:<id> NX` runs the onNodeDead callbacks (so its sessions can be
+// to win `SET <prefix>{nodes}:dead:<id> NX` runs the onNodeDead callbacks (so its sessions can be
 // cleaned up), then removes the id from the set. If that node dies mid-cleanup, the lock expires
 // and another node does it again: callbacks must be idempotent.
 //
@@ -14,13 +14,27 @@
 //
 // Two faults are noticed on the beat too (docs: "losing Redis's data is a fault like a crash"):
 // - Redis lost its data (restarted empty, failed over to an empty replica, flushed): the marker
-//   key `<prefix>marker`, written by the first node to beat, is gone or has another value than
+//   key `<prefix>{nodes}:marker`, written by the first node to beat, is gone or has another value than
 //   this node saw (then another node already noticed and wrote a new one) → onDataLost;
 // - peers took this node for dead (it, or Redis, stalled past NODE_TTL_MS) and cleaned up after
-//   it: the cleaner leaves `<prefix>node-cleaned:<id>` once its callbacks ran → onTakenForDead,
+//   it: the cleaner leaves `<prefix>{nodes}:cleaned:<id>` once its callbacks ran → onTakenForDead,
 //   so the node puts back what the cleanup took (its sessions, its waiters, its counts).
+//
+// All of it shares the hash tag `{nodes}` (one shard of a Redis Cluster: a beat per node per
+// second, far below one shard's capacity), together with the shared secret, so the marker that
+// says "this shard lost its data" sits with the secret it must republish. The beat refreshes the
+// TTL of the marker, the known set and the secret (the TTL floor: KEPT_MS).
 import { randomBytes } from 'node:crypto'
 import { defineScript, type RedisConnections } from './redis'
+
+/** The TTL floor of the cluster-wide keys the beat keeps (a week: only a cluster that has been down that long loses them). */
+const KEPT_MS = 7 * 24 * 3600_000
+
+/** The keys of the node registry, all under the `{nodes}` hash tag. */
+export function nodeKeys(prefix: string) {
+  const t = `${prefix}{nodes}`
+  return { known: t, node: `${t}:n:`, dead: (id: string) => `${t}:dead:${id}`, cleaned: (id: string) => `${t}:cleaned:${id}`, marker: `${t}:marker`, secret: `${t}:secret` }
+}
 
 export interface NodeHeartbeatOptions {
   nodeId: string
@@ -67,8 +81,9 @@ export interface NodeHeartbeat {
   stop(opts?: { leave?: boolean }): Promise<void>
 }
 
-// KEYS[1] own key, KEYS[2] known-node set, KEYS[3] marker, KEYS[4] own cleaned flag; ARGV: id,
-// value, ttl ms, key prefix of node keys, a new marker value. Returns the previous value of the
+// KEYS[1] own key, KEYS[2] known-node set, KEYS[3] marker, KEYS[4] own cleaned flag, KEYS[5] the
+// shared secret; ARGV: id, value, ttl ms, key prefix of node keys, a new marker value, kept ms
+// (the TTL of the marker, the known set and the secret). Returns the previous value of the
 // own key, the marker, the cleaned flag, then id/value pairs of every known node.
 const BEAT = `
 local marker = redis.call('GET', KEYS[3])
@@ -81,6 +96,7 @@ if cleaned then redis.call('DEL', KEYS[4]) end
 local prev = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', tonumber(ARGV[3]))
 redis.call('SADD', KEYS[2], ARGV[1])
+for i = 2, 5 do if i ~= 4 then redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[6])) end end
 local ids = redis.call('SMEMBERS', KEYS[2])
 local out = { prev or false, marker, cleaned or false }
 for _, id in ipairs(ids) do
@@ -108,12 +124,13 @@ function parse(v: string | null): Stored | null {
 export function createNodeHeartbeat(redis: RedisConnections, opts: NodeHeartbeatOptions): NodeHeartbeat {
   const { nodeId, heartbeatMs, ttlMs } = opts
   const onError = opts.onError ?? (() => {})
-  const nodeKeyPrefix = `${redis.prefix}nodes:`
+  const keys = nodeKeys(redis.prefix)
+  const nodeKeyPrefix = keys.node
   const ownKey = nodeKeyPrefix + nodeId
-  const knownKey = `${redis.prefix}nodes`
-  const deadLockKey = (id: string) => `${redis.prefix}node-dead:${id}`
-  const cleanedKey = (id: string) => `${redis.prefix}node-cleaned:${id}`
-  const markerKey = `${redis.prefix}marker`
+  const knownKey = keys.known
+  const deadLockKey = keys.dead
+  const cleanedKey = keys.cleaned
+  const markerKey = keys.marker
   /** The marker this node last saw (null before the first beat). */
   let marker: string | null = null
   // Long enough for a cleanup to finish; short enough that a crashed cleaner is retried soon.
@@ -151,7 +168,9 @@ export function createNodeHeartbeat(redis: RedisConnections, opts: NodeHeartbeat
 
   async function beatOnce(): Promise<Array<[string, Stored | null]>> {
     const candidate = `${incarnation}.${Date.now().toString(36)}`
-    const reply = (await beatScript([ownKey, knownKey, markerKey, cleanedKey(nodeId)], [nodeId, value(), ttlMs, nodeKeyPrefix, candidate])) as Array<string | null>
+    const reply = (await beatScript([ownKey, knownKey, markerKey, cleanedKey(nodeId), keys.secret], [nodeId, value(), ttlMs, nodeKeyPrefix, candidate, KEPT_MS])) as Array<
+      string | null
+    >
     const prev = parse(reply[0] ?? null)
     const first = beats++ === 0
     const seen = reply[1] as string

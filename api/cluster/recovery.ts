@@ -10,6 +10,7 @@ import type { LocalSession } from '../chat/session'
 import type { AddressConnections } from './address-connections'
 import type { RedisBackend } from './redis-backend'
 import type { RedisConnections } from './redis'
+import { nodeKeys } from './nodes'
 
 export interface RecoveryDeps {
   redis: RedisConnections
@@ -24,7 +25,7 @@ export interface RecoveryDeps {
 export async function recoverCluster(cause: 'data_lost' | 'taken_for_dead', deps: RecoveryDeps): Promise<void> {
   if (cause === 'data_lost' && deps.secret) {
     // NX: every node that held the old secret holds the same one; the first write wins.
-    await deps.redis.cmd.set(`${deps.redis.prefix}secret`, deps.secret, 'NX')
+    await deps.redis.cmd.set(nodeKeys(deps.redis.prefix).secret, deps.secret, 'NX')
   }
   await Promise.all([deps.backend.recover(cause), deps.connections?.rebuild()])
   if (cause === 'data_lost') {

@@ -6,14 +6,29 @@
 // node that just died would otherwise lose the frame. Each push is one Lua script that takes the
 // next seq, appends the frame to the outbox and publishes it to the node holding the socket (if
 // any) — atomic, so seqs and publishes are in the same order, and a frame is either in the outbox
-// or was never accepted. The relay's hot path is one script for both frames of a message.
+// or was never accepted.
 //
-// Keys (prefix P): P s:<id> hash {node, ip, state, interests, random, langs, anyl, video, requeue, proof, cid, pid,
-// chat, last, seq, seen} · P ob:<id> list · P sent:<id> hash clientId → receipt ('' while held) ·
-// P rx:<id> zset of the partner's texts by this session's seq (seen, replyTo, undelivered) ·
-// P dr:<id> list of receipts held for the partner until this session's socket is back ·
-// P ns:<node> set of its sessions · P exp zset of held sessions by deadline. Channels: P n:<node> (frames, takeovers),
-// P all (actions for every node, e.g. bans).
+// Keys (prefix P), each under the hash tag of what it belongs to so that a script runs on one
+// shard of a Redis Cluster (docs/cluster.md):
+//   P{s:<id>}       hash {node, hold, ip, state, interests, random, langs, anyl, video, requeue, proof, cid, pid,
+//                   chat, last, seq, seen}
+//   P{s:<id>}:ob    list: unacknowledged frames
+//   P{s:<id>}:sent  hash: its client text id → its receipt (resends of its own texts; '' while held)
+//   P{s:<id>}:rcv   hash: the partner's client text id → seq (a relayed text is never relayed twice)
+//   P{s:<id>}:rx    zset: the partner's texts by this session's seq (seen, replyTo, undelivered)
+//   P{s:<id>}:dr    list: receipts held for the partner until this session's socket is back
+//   P{n:<node>}:ns  set: the sessions a node holds (an index: the record's `node` field decides)
+//   P{exp}          zset: held sessions by deadline (an index: the record's `hold` field decides)
+//   P{c:<chat>}:tr  list: a chat's last lines, for reports
+// Every session key has a TTL (sessionTtlMs), refreshed by each script that writes it and by the
+// owning node's sweep; a held session that expires is deleted at once.
+// Channels: P n:<node> (frames, takeovers), P all (actions for every node, e.g. bans).
+//
+// The relay is two steps on two shards (the text on the recipient's, the receipt on the sender's),
+// and so are a seen (marked on the seer's shard, sent on its partner's) and the receipts a resume
+// hands over (claimed on the resumer's shard, made on its partner's). Calls for one session from
+// this node keep their order across that split: a call for a session waits for the relays it sent
+// to have issued their receipt step (`gated`).
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
@@ -22,7 +37,27 @@ import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type S
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
 import { fromRecord, recordFields, seqOf } from './redis-backend-records'
-import { ACK, CLAIM, DETACH, EXPIRE, ORPHAN, PUSH, REASSERT, RELAY, SEEN, SEND } from './redis-backend-scripts'
+import {
+  ACK,
+  CLAIM,
+  CREATE,
+  DETACH,
+  EXPIRE_ONE,
+  INDEX_ADD,
+  ORPHAN_ONE,
+  PUSH,
+  REASSERT,
+  RELAY_IN,
+  RELAY_OUT,
+  RELEASE,
+  REPLY_OF,
+  SEEN_MARK,
+  SEEN_OUT,
+  SEND,
+  TOUCH,
+  TRANSCRIPT,
+  UNINDEX,
+} from './redis-backend-scripts'
 import { allChannel as allChannelOf, createSeenIds, decodeAddressAction, encodeAddressAction, newActionId } from './address-actions'
 
 export interface RedisBackendOptions {
@@ -47,6 +82,15 @@ const EXPIRY_BATCH = 200
 const RETRY_FOR_MS = 5 * 60_000
 /** Calls kept for retry while Redis is away (about 1 KB each); the oldest are given up first. */
 const MAX_RETRIES = 10_000
+
+/**
+ * The TTL floor of a session's keys: long past any resume window (a held session is deleted when
+ * its window passes; this only bounds what a lost step or a crashed node would leave behind), and
+ * refreshed while the session lives, by every script that writes it and by its node's sweep.
+ */
+export function sessionTtlMs(resumeWindowMs: number): number {
+  return Math.max(2 * resumeWindowMs, 15 * 60_000)
+}
 
 interface Claiming {
   /** Envelopes that arrived while the claim was in flight, processed once it answers. */
@@ -73,28 +117,75 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   const now = opts.now ?? Date.now
   const P = redis.prefix
   const me = nodes.nodeId
-  const myChannel = `${P}n:${me}`
+  const CH = `${P}n:`
+  const myChannel = CH + me
   const allChannel = allChannelOf(P)
+  const TTL = sessionTtlMs(opts.resumeWindowMs)
   const k = {
-    s: (id: string) => `${P}s:${id}`,
-    ob: (id: string) => `${P}ob:${id}`,
-    sent: (id: string) => `${P}sent:${id}`,
-    rx: (id: string) => `${P}rx:${id}`,
-    dr: (id: string) => `${P}dr:${id}`,
-    ns: (node: string) => `${P}ns:${node}`,
-    exp: `${P}exp`,
+    s: (id: string) => `${P}{s:${id}}`,
+    /** A session's keys, in the order the scripts take them: s, ob, sent, rcv, rx, dr. */
+    all: (id: string) => [`${P}{s:${id}}`, `${P}{s:${id}}:ob`, `${P}{s:${id}}:sent`, `${P}{s:${id}}:rcv`, `${P}{s:${id}}:rx`, `${P}{s:${id}}:dr`],
+    ob: (id: string) => `${P}{s:${id}}:ob`,
+    sent: (id: string) => `${P}{s:${id}}:sent`,
+    rcv: (id: string) => `${P}{s:${id}}:rcv`,
+    rx: (id: string) => `${P}{s:${id}}:rx`,
+    dr: (id: string) => `${P}{s:${id}}:dr`,
+    ns: (node: string) => `${P}{n:${node}}:ns`,
+    exp: `${P}{exp}`,
+    tr: (chat: string) => `${P}{c:${chat}}:tr`,
   }
   const run = {
     push: defineScript(redis.cmd, PUSH),
-    relay: defineScript(redis.cmd, RELAY),
+    relayIn: defineScript(redis.cmd, RELAY_IN),
+    relayOut: defineScript(redis.cmd, RELAY_OUT),
+    replyOf: defineScript(redis.cmd, REPLY_OF),
+    release: defineScript(redis.cmd, RELEASE),
+    seenMark: defineScript(redis.cmd, SEEN_MARK),
+    seenOut: defineScript(redis.cmd, SEEN_OUT),
+    transcript: defineScript(redis.cmd, TRANSCRIPT),
     send: defineScript(redis.cmd, SEND),
     ack: defineScript(redis.cmd, ACK),
-    seen: defineScript(redis.cmd, SEEN),
+    create: defineScript(redis.cmd, CREATE),
+    touch: defineScript(redis.cmd, TOUCH),
     claim: defineScript(redis.cmd, CLAIM),
     detach: defineScript(redis.cmd, DETACH),
-    expire: defineScript(redis.cmd, EXPIRE),
-    orphan: defineScript(redis.cmd, ORPHAN),
+    expireOne: defineScript(redis.cmd, EXPIRE_ONE),
+    unindex: defineScript(redis.cmd, UNINDEX),
+    orphanOne: defineScript(redis.cmd, ORPHAN_ONE),
     reassert: defineScript(redis.cmd, REASSERT),
+    indexAdd: defineScript(redis.cmd, INDEX_ADD),
+  }
+  /** This node's set of sessions, with its TTL floor. */
+  const addToNode = (...ids: string[]) => run.indexAdd([k.ns(me)], [TTL, ...ids])
+  /**
+   * Per session, the point after which a call for it may be sent: a relay's receipt step goes out
+   * only once its text step has answered, and what this node sends the sender meanwhile must
+   * follow that receipt (rule 1 of the port). Never rejects.
+   */
+  const gates = new Map<string, Promise<void>>()
+  /** Per sender, the step 1 of a text that waits for its replyTo to be read: later texts follow it. */
+  const quoting = new Map<string, Promise<void>>()
+  function gated<T>(id: string, call: () => Promise<T>): Promise<T> {
+    const g = gates.get(id)
+    return g ? g.then(call) : call()
+  }
+  function setGate(id: string, g: Promise<void>) {
+    gates.set(id, g)
+    void g.then(() => {
+      if (gates.get(id) === g) gates.delete(id)
+    })
+  }
+  /**
+   * The receipts held with resumed session `id` (CLAIM answered them) go to its partner, on the
+   * partner's shard; then they leave `id`'s list. RELEASE makes each one once, so a retry after
+   * a lost trim sends nothing twice.
+   */
+  function releaseHeld(id: string, chat: ChatRef | null, held: string[]) {
+    if (!chat) return
+    const [a0, a1, a2] = k.all(chat.partnerId)
+    gated(chat.partnerId, () => run.release([a0!, a1!, a2!], [CH, chat.partnerId, chat.id, opts.resumeBufferFrames, TTL, ...held]))
+      .then(() => redis.cmd.ltrim(k.dr(id), held.length, -1))
+      .catch(fail('release'))
   }
   const sessions = new Map<string, LocalSession>()
   const claiming = new Map<string, Claiming>()
@@ -163,13 +254,31 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
 
   // ---------- held sessions: expiry and dead nodes ----------
 
+  // The index names the candidates; each session's own record decides on its shard (so exactly
+  // one node expires it), then the index entry goes if it still has the deadline looked at.
   async function expireDue() {
-    const out = (await run.expire([k.exp], [P, now(), EXPIRY_BATCH])) as string[]
-    for (let i = 0; i < out.length; i += 4) {
-      const chat = out[i + 2] ? (JSON.parse(out[i + 2]!) as ChatRef) : null
-      const e: Expired = { id: out[i]!, ipHash: out[i + 1]!, chat, ...(out[i + 3] && { undelivered: JSON.parse(out[i + 3]!) as string[] }) }
-      inbox.expired(e)
-    }
+    const t = now()
+    const due = await redis.cmd.zrangebyscore(k.exp, '-inf', t, 'WITHSCORES', 'LIMIT', 0, EXPIRY_BATCH)
+    await Promise.all(
+      Array.from({ length: due.length / 2 }, async (_, j) => {
+        const id = due[2 * j]!
+        const r = (await run.expireOne(k.all(id), [t])) as [number, string?, string?, string?]
+        if (r[0] === 1) {
+          const chat = r[2] ? (JSON.parse(r[2]) as ChatRef) : null
+          const e: Expired = { id, ipHash: r[1] ?? '', chat, ...(r[3] && { undelivered: JSON.parse(r[3]) as string[] }) }
+          inbox.expired(e)
+        }
+        await run.unindex([k.exp], [id, due[2 * j + 1]!])
+      }),
+    )
+  }
+  /** Refreshes the TTL of this node's sessions' keys (the scripts refresh what they write). */
+  let touchedAt = now()
+  function touchDue() {
+    if (now() - touchedAt < TTL / 4) return
+    touchedAt = now()
+    for (const id of sessions.keys()) run.touch(k.all(id), [TTL]).catch(fail('touch'))
+    void redis.cmd.pexpire(k.ns(me), TTL).catch(fail('touch'))
   }
   // Refreshed in the background: the hello frame and the online broadcast read it synchronously.
   const onlineTimer = setInterval(() => {
@@ -182,15 +291,36 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
    * a socket on this node forever and never expire.
    */
   const undetached = new Map<string, number>()
-  function detachInRedis(id: string, deadline: number) {
+  function detachInRedis(id: string, deadline: number): Promise<void> {
     undetached.delete(id)
-    run.detach([k.s(id), k.exp, k.ns(me)], [id, me, deadline]).catch(err => {
+    return heldInRedis(id, deadline).catch(err => {
       fail('detach')(err)
       if (!sessions.has(id)) undetached.set(id, deadline)
     })
   }
+  /** Index first, then the record, then the node's set: a step lost to a crash leaves only an
+   *  index entry the record contradicts (skipped, then removed) — never a held session no index names. */
+  //  Sent at once (so a claim that follows finds the session held); a claim of it on this node
+  //  waits for the whole step (the gate), or the set entry it adds would be removed here.
+  function heldInRedis(id: string, deadline: number): Promise<void> {
+    const step = gated(id, () => {
+      const indexed = Promise.all([redis.cmd.zadd(k.exp, deadline, id), redis.cmd.pexpire(k.exp, TTL)])
+      const held = run.detach(k.all(id), [me, deadline, TTL])
+      return Promise.all([indexed, held]).then(async ([, r]) => {
+        if (r === 1) await redis.cmd.srem(k.ns(me), id)
+      })
+    })
+    setGate(
+      id,
+      step.then(
+        () => {},
+        () => {},
+      ),
+    )
+    return step
+  }
   function retryDetaches() {
-    for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) detachInRedis(id, deadline)
+    for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) void detachInRedis(id, deadline)
   }
   /**
    * What must reach its sessions even when Redis was away when it happened: the end of a chat
@@ -228,22 +358,36 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     expiring = true
     if (undetached.size) retryDetaches()
     if (retries.length) void retryPending()
+    touchDue()
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
   }, EXPIRY_POLL_MS)
 
+  // Per session, each on its own shard: index entries first, the node's set last (a cleaner that
+  // dies midway leaves the set for the next one: every step is safe to run again).
   nodes.onNodeDead(async dead => {
-    const out = (await run.orphan([k.ns(dead), k.exp], [P, dead, now() + opts.resumeWindowMs])) as string[]
-    const removals: Array<Promise<unknown>> = []
-    for (let i = 0; i < out.length; i += 3) {
-      const [id, partner, queued] = [out[i]!, out[i + 1]!, out[i + 2]!]
-      // Awaited: a node that was only stalled puts its waiters back after this cleanup has ended.
-      if (queued === '1' && queueRemoval) removals.push(queueRemoval(id).catch(fail('queue remove')))
-      if (partner) backend.send(partner, PARTNER_RECONNECTING)
+    const ids = await redis.cmd.smembers(k.ns(dead))
+    const deadline = now() + opts.resumeWindowMs
+    if (ids.length) {
+      await redis.cmd.zadd(k.exp, ...ids.flatMap(id => [deadline, id]))
+      await redis.cmd.pexpire(k.exp, TTL)
     }
+    const removals: Array<Promise<unknown>> = []
+    let held = 0
+    await Promise.all(
+      ids.map(async id => {
+        const [won, partner, queued] = (await run.orphanOne(k.all(id), [dead, deadline, TTL])) as [number, string?, string?]
+        if (won !== 1) return
+        held++
+        // Awaited: a node that was only stalled puts its waiters back after this cleanup has ended.
+        if (queued === '1' && queueRemoval) removals.push(queueRemoval(id).catch(fail('queue remove')))
+        if (partner) backend.send(partner, PARTNER_RECONNECTING)
+      }),
+    )
     await Promise.all(removals)
-    if (out.length) log.warn('node died; its sessions are held for resume', { node: dead, sessions: out.length / 3 })
+    await redis.cmd.del(k.ns(dead))
+    if (held) log.warn('node died; its sessions are held for resume', { node: dead, sessions: held })
   })
   let queueRemoval: ((id: string) => Promise<unknown>) | null = null
 
@@ -260,12 +404,15 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     create(id, ipHash) {
       const s = newLocalSession(id, ipHash, null)
       sessions.set(id, s)
-      redis.cmd
-        .multi()
-        .hset(k.s(id), 'node', me, 'seq', '0', ...recordFields(s))
-        .sadd(k.ns(me), id)
-        .exec()
-        .catch(fail('create'))
+      // Both sent at once, the node's set first (an index entry whose record says otherwise is
+      // only skipped by a cleaner). What this node sends the session next waits for its record
+      // and for this node's subscription (on a cluster a command to another shard may be
+      // retried after a redirection, and so overtaken by a later one).
+      const made = Promise.all([subscribed, addToNode(id), run.create([k.s(id)], [TTL, 'node', me, 'hold', '', 'seq', '0', ...recordFields(s)])])
+      setGate(
+        id,
+        made.then(() => {}, fail('create')),
+      )
       return s
     },
     listening(maxWaitMs) {
@@ -278,9 +425,15 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       await subscribed
       const c: Claiming = { early: [] }
       claiming.set(id, c)
-      let reply: [string[], string[]] | null
+      let reply: [string[], string[], string, string[]] | null
       try {
-        reply = (await run.claim([k.s(id), k.ob(id), k.exp, k.ns(me), k.dr(id)], [P, id, me, opts.resumeBufferFrames])) as [string[], string[]] | null
+        reply = (await gated(id, async () => {
+          await addToNode(id)
+          return run.claim(k.all(id), [CH, id, me, TTL])
+        })) as [string[], string[], string, string[]] | null
+        // The old node's set entry: its record now names this node, so a leftover is only skipped.
+        const old = reply?.[2]
+        if (old && old !== me) void redis.cmd.srem(k.ns(old), id).catch(fail('claim'))
       } catch (err) {
         fail('claim')(err)
         reply = null
@@ -291,6 +444,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       // Taken over on this same node: keep the object (the hub closes its old socket with 4001).
       const s = sessions.get(id) ?? fromRecord(id, reply[0])
       sessions.set(id, s)
+      if (reply[3].length) releaseHeld(id, fromRecord(id, reply[0]).chat, reply[3])
       const replay = reply[1]
       let last = replay.length ? seqOf(replay[replay.length - 1]!) : 0
       pending.set(id, replay)
@@ -323,7 +477,17 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       sessions.delete(s.id)
       pending.delete(s.id)
       lastFrame.delete(s.id)
-      detachInRedis(s.id, now() + opts.resumeWindowMs)
+      const held = detachInRedis(s.id, now() + opts.resumeWindowMs)
+      // What this node sends the partner next (its `partner reconnecting`) waits until the record
+      // says held: a text the partner sends in reaction then keeps its receipt for the resume.
+      const partner = s.chat?.partnerId
+      if (partner) {
+        const before = gates.get(partner)
+        setGate(
+          partner,
+          Promise.all([before, held]).then(() => {}),
+        )
+      }
     },
     drop(id) {
       sessions.delete(id)
@@ -347,9 +511,9 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         doc = JSON.stringify({ id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at } satisfies LastChat)
       }
       const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
-      const keys = [k.s(to), k.ob(to), k.sent(to), k.rx(to), k.dr(to)]
-      const args = [P, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames]
-      const push = () => run.push(keys, args)
+      const keys = k.all(to)
+      const args = [CH, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames, TTL]
+      const push = () => gated(to, () => run.push(keys, args))
       push().catch(err => {
         fail('push')(err)
         // The end of a chat must reach both sides once Redis is back (else the partner stays in it).
@@ -357,37 +521,66 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       })
     },
     send(to, json) {
-      run.send([k.s(to)], [P, to, json]).catch(fail('send'))
+      gated(to, () => run.send([k.s(to)], [CH, to, json])).catch(fail('send'))
     },
     relayText(from, to, clientId, body, at, replyTo) {
+      // Step 1 on the recipient's shard, step 2 (the receipt) on the sender's once step 1 answered.
+      // Across a crash between them the client resends the text (it got no receipt): step 1 knows
+      // it (rcv) and does not relay it again, step 2 then makes its receipt. A text quoting one
+      // of the partner's (replyTo) first reads which partner text that is, on the sender's shard
+      // (its rx); the sender's later texts wait for it (`quoting`), so they keep their order.
       const chat = from.chat?.id ?? ''
-      run
-        .relay(
-          [k.s(from.id), k.ob(from.id), k.sent(from.id), k.s(to), k.ob(to), k.rx(from.id), k.rx(to), k.dr(to)],
-          [
-            P,
-            from.id,
-            to,
-            chat,
-            JSON.stringify(clientId),
-            clientId,
-            JSON.stringify(body),
-            at,
-            opts.resumeBufferFrames,
-            TRANSCRIPT_LINES,
-            opts.transcriptKeepMs,
-            replyTo === undefined ? '' : replyTo,
-          ],
-        )
-        .then(
-          r => {
-            if (r === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
-          },
-          err => {
+      const bodyJson = JSON.stringify(body)
+      const idJson = JSON.stringify(clientId)
+      const [tk0, tk1, , tk3, tk4, tk5] = k.all(to)
+      const fk = k.all(from.id)
+      const textIn = (reply: string) =>
+        gated(to, () => run.relayIn([tk0!, tk1!, tk3!, tk4!, tk5!], [CH, to, chat, clientId, bodyJson, at, opts.resumeBufferFrames, TTL, idJson, reply]))
+      const before = quoting.get(from.id)
+      let textStep: Promise<unknown>
+      if (replyTo === undefined && !before) textStep = textIn('')
+      else {
+        const reply =
+          replyTo === undefined
+            ? Promise.resolve('')
+            : run.replyOf([fk[0]!, k.rx(from.id)], [chat, replyTo]).then(
+                r => (typeof r === 'string' ? r : ''),
+                () => '',
+              )
+        const ready = Promise.all([before, reply])
+        textStep = ready.then(([, r]) => textIn(r))
+        // Resolves once this text's step 1 is sent (its .then above runs first).
+        const sent = ready.then(() => {})
+        quoting.set(from.id, sent)
+        void sent.then(() => {
+          if (quoting.get(from.id) === sent) quoting.delete(from.id)
+        })
+      }
+      const receiptStep = (mode: '0' | '1' | '3') => run.relayOut([fk[0]!, fk[1]!, fk[2]!], [CH, from.id, chat, idJson, clientId, at, opts.resumeBufferFrames, TTL, mode])
+      let outcome: Promise<unknown>
+      const gate = Promise.all([gates.get(from.id), textStep]).then(
+        ([, r]) => {
+          // A resend after its chat ended still gets its first receipt (mode '0'); one whose
+          // recipient has no socket keeps it held there (mode '3').
+          const mode = r === 0 ? '0' : r === 3 || r === 4 ? '3' : '1'
+          outcome = receiptStep(mode).then(rr => {
+            if (r === 0 && rr === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
+          })
+          if ((r === 1 || r === 3) && chat) {
+            const line = JSON.stringify({ from: from.id, body, at })
+            run.transcript([k.tr(chat)], [line, TRANSCRIPT_LINES, opts.transcriptKeepMs]).catch(fail('transcript'))
+          }
+          outcome.catch(err => {
             fail('relay')(err)
             inbox.relayRefused(from, clientId, 'unavailable')
-          },
-        )
+          })
+        },
+        err => {
+          fail('relay')(err)
+          inbox.relayRefused(from, clientId, 'unavailable')
+        },
+      )
+      setGate(from.id, gate)
     },
     async receipt(s, clientId) {
       const r = await redis.cmd.hget(k.sent(s.id), clientId).catch(() => null)
@@ -395,19 +588,33 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       return r || undefined
     },
     seen(s, seq) {
+      // Step 1 on s's shard (how far it has seen; which partner text that newly covers), step 2 on
+      // the partner's: its sequenced `seen`. What this node sends the partner next waits for step 2
+      // (a gate on the partner), so a `seen` then a `leave` reaches it as `seen` then `ended`.
       const chat = s.chat
       const partner = chat?.partnerId ?? ''
-      run.seen([k.s(s.id), k.rx(s.id), k.s(partner), k.ob(partner)], [P, partner, seq, chat?.id ?? '', opts.resumeBufferFrames]).then(r => {
-        if ((r as number) >= 0) inbox.badAck(s, `seen: seq ${seq} has not been sent yet (latest is ${r as number})`)
-      }, fail('seen'))
+      const before = partner ? gates.get(partner) : undefined
+      const step = gated(s.id, () => run.seenMark([k.s(s.id), k.rx(s.id)], [seq, chat?.id ?? '', TTL])).then(async r => {
+        if (typeof r === 'number') {
+          if (r >= 0) inbox.badAck(s, `seen: seq ${seq} has not been sent yet (latest is ${r})`)
+          return
+        }
+        if (!partner || !chat) return
+        const [a0, a1] = k.all(partner)
+        await before
+        await run.seenOut([a0!, a1!], [CH, partner, chat.id, String(r), opts.resumeBufferFrames, TTL])
+      })
+      const done = step.catch(fail('seen'))
+      if (partner) setGate(partner, done)
     },
     ack(s, seq) {
-      run.ack([k.s(s.id), k.ob(s.id)], [seq]).then(r => {
+      const [s0, s1] = k.all(s.id)
+      gated(s.id, () => run.ack([s0!, s1!], [seq, TTL])).then(r => {
         if ((r as number) >= 0) inbox.badAck(s, `ack: seq ${seq} has not been sent yet (latest is ${r as number})`)
       }, fail('ack'))
     },
     save(s) {
-      redis.cmd.hset(k.s(s.id), ...recordFields(s)).catch(fail('save'))
+      gated(s.id, () => redis.cmd.hset(k.s(s.id), ...recordFields(s))).catch(fail('save'))
     },
     async view(id): Promise<SessionView | null> {
       const here = sessions.get(id)
@@ -454,7 +661,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       // the client resumes on whichever node it reaches next.
       await Promise.all(
         [...sessions.values()].map(async s => {
-          await run.detach([k.s(s.id), k.exp, k.ns(me)], [s.id, me, now() + opts.resumeWindowMs]).catch(fail('detach'))
+          await heldInRedis(s.id, now() + opts.resumeWindowMs).catch(fail('detach'))
           if (s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
         }),
       )
@@ -463,9 +670,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     async reclaim() {
       const ids = [...sessions.values()].filter(s => s.conn).map(s => s.id)
       if (!ids.length) return
-      const m = redis.cmd.multi()
-      for (const id of ids) m.hset(k.s(id), 'node', me).zrem(k.exp, id).sadd(k.ns(me), id)
-      await m.exec()
+      // The node's set first; each record on its own shard (the expiry index entries are skipped
+      // once the records name this node again, then removed).
+      await addToNode(...ids)
+      await Promise.all(ids.map(id => redis.cmd.hset(k.s(id), 'node', me, 'hold', '')))
       log.warn('heartbeat lapsed; sessions reclaimed', { sessions: ids.length })
     },
     async recover(cause) {
@@ -487,10 +695,14 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
             c?.partnerId ?? '',
             c ? JSON.stringify(c) : '',
             s.lastChat ? JSON.stringify(s.lastChat) : '',
+            JSON.stringify(s.languages),
+            s.anyLanguage ? '1' : '0',
+            s.video ? '1' : '0',
           ]
           let r: [number, string?]
           try {
-            r = (await run.reassert([k.s(s.id), k.ns(me), k.exp], [s.id, me, ...record])) as [number, string?]
+            await addToNode(s.id)
+            r = (await run.reassert([k.s(s.id)], [me, TTL, ...record])) as [number, string?]
           } catch (err) {
             return fail('reassert')(err)
           }
@@ -517,7 +729,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     },
     async transcript(chatId) {
       if (!/^[\w-]{8,64}$/.test(chatId)) return null
-      const raw = await redis.cmd.lrange(`${P}tr:${chatId}`, 0, -1)
+      const raw = await redis.cmd.lrange(k.tr(chatId), 0, -1)
       return raw.length ? raw.map(l => JSON.parse(l) as { from: string; body: string; at: number }) : null
     },
     useQueue(remove) {

@@ -2,7 +2,7 @@
 // queue. Every decision is one Lua script, so two nodes racing for the same waiter can never both
 // win: Redis runs scripts one at a time.
 //
-// Keys (under `<prefix>mq:`):
+// Keys (under `<prefix>{mq}:`, one hash tag: see below):
 //   w:<id>             hash per waiter: pool, interests (JSON), random, ready, ip, seq, owner,
 //                      langs (JSON), anyl (anyLanguage), free (its language rule dropped)
 //                      (a video finder's pool is `<pool>|video`, so it meets only video finders:
@@ -30,7 +30,16 @@
 //
 // Timers live on the node that enqueued: the random fallback and cool-down retries. A timer for a
 // waiter that another node already paired finds it gone (or re-enqueued: the seq differs) and does
-// nothing. Keys are built inside the scripts, so this needs a single Redis (not Redis Cluster).
+// nothing.
+//
+// On a Redis Cluster the whole queue is ONE hash tag (`{mq}`), so it lives on one shard: a script
+// looks at candidates it only learns inside Lua (another waiter's hash, an interest's set), which
+// cannot be declared in KEYS in advance, and every key sharing the tag keeps them in the script's
+// slot. KEYS[1] (the `all` set) is passed so the client routes each script to that shard. This is
+// the cluster's one hot key range: every find and every fallback runs there (docs/cluster.md gives
+// the figures and what to do past them: a queue per pool or per region, each its own tag).
+// The TTL floor: what a waiter leaves is refreshed with QUEUE_KEY_TTL_S after each script that
+// wrote it (touch), so an entry a crashed node never removed dies by itself.
 import { randomBytes } from 'node:crypto'
 import type { Match, MatchEvents, MatchQueue, WaiterSpec } from '../chat/ports/match-queue'
 import { defineScript, type RedisConnections } from './redis'
@@ -301,9 +310,13 @@ interface Local {
 }
 
 const RETRY_AFTER_ERROR_MS = 1000
+/** Far longer than anyone waits; bounds what a lost removal leaves behind. */
+const QUEUE_KEY_TTL_S = 24 * 3600
 
 export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQueueOptions): RedisMatchQueue {
-  const P = `${opts.prefix}mq:`
+  const P = `${opts.prefix}{mq}:`
+  /** The key that routes every script to the queue's shard (all its keys share its hash tag). */
+  const KEYS = [`${P}all`]
   const now = opts.now ?? Date.now
   const limit = opts.scanLimit ?? 64
   const owner = opts.owner ?? randomBytes(6).toString('hex')
@@ -317,6 +330,16 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
     cooldown: defineScript(redis.cmd, COOLDOWN),
   }
   const base = () => [P, now(), limit]
+  /** The TTL floor of what a waiter's script wrote (one shard: a pipeline). */
+  function touch(id: string, pool: string, interests: readonly string[], languages: readonly string[]) {
+    // The families the scripts index a waiter under (COMMON's indexKeys): everyone's, and its
+    // languages' (or the no-language family's when it states none).
+    const fams = [`${P}p:${pool}:`, ...(languages.length ? languages.map(l => `${P}p:${pool}:l:${l}:`) : [`${P}p:${pool}:l::`])]
+    const kinds = ['r', 'ra', 'n', ...interests.map(i => `i:${i}`)]
+    const p = redis.cmd.pipeline()
+    for (const key of [`${P}w:${id}`, `${P}seq`, `${P}all`, `${P}o:${owner}`, ...fams.flatMap(f => kinds.map(kind => f + kind))]) p.expire(key, QUEUE_KEY_TTL_S)
+    p.exec().catch(onError)
+  }
   // Only waiters with a pending timer are remembered here; the queue itself lives in Redis.
   const local = new Map<string, Local>()
   let closed = false
@@ -364,7 +387,7 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
     const becameFree = passed && l.anyLanguage && !l.free
     let reply: Reply
     try {
-      reply = (await scripts.attempt([], [...base(), id, l.seq, becameReady || becameFree ? 1 : 0])) as Reply
+      reply = (await scripts.attempt(KEYS, [...base(), id, l.seq, becameReady || becameFree ? 1 : 0])) as Reply
     } catch (err) {
       onError(err)
       // Try again soon: a Redis outage must not cost a waiter its fallback for good.
@@ -388,7 +411,7 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
     closed = true
     for (const id of [...local.keys()]) forget(id)
     try {
-      await scripts.dropOwner([], [...base(), owner])
+      await scripts.dropOwner(KEYS, [...base(), owner])
     } catch (err) {
       onError(err)
     }
@@ -405,22 +428,32 @@ export function createRedisMatchQueue(redis: RedisConnections, opts: RedisMatchQ
       const langs = JSON.stringify([...(w.languages ?? [])])
       const video = w.video === true
       const pool = `${w.pool ?? 'main'}${video ? '|video' : ''}`
-      const reply = (await scripts.enqueue(
-        [],
-        [...base(), w.id, pool, JSON.stringify([...w.interests]), w.random ? 1 : 0, ready ? 1 : 0, w.ipHash, owner, langs, anyLanguage ? 1 : 0, free ? 1 : 0],
-      )) as Reply
+      const reply = (await scripts.enqueue(KEYS, [
+        ...base(),
+        w.id,
+        pool,
+        JSON.stringify([...w.interests]),
+        w.random ? 1 : 0,
+        ready ? 1 : 0,
+        w.ipHash,
+        owner,
+        langs,
+        anyLanguage ? 1 : 0,
+        free ? 1 : 0,
+      ])) as Reply
+      touch(w.id, pool, w.interests, w.languages ?? [])
       settle(w.id, reply, { enqueuedAt, random: w.random, ready, anyLanguage, free, video })
     },
     async remove(id) {
       forget(id)
-      return (await scripts.remove([], [...base(), id])) === 1
+      return (await scripts.remove(KEYS, [...base(), id])) === 1
     },
     async cooldown(a, b, untilMs) {
-      await scripts.cooldown([], [...base(), a, b, untilMs])
+      await scripts.cooldown(KEYS, [...base(), a, b, untilMs])
     },
     size: () => redis.cmd.scard(`${P}all`),
     async dropOwner(o) {
-      return Number(await scripts.dropOwner([], [...base(), o]))
+      return Number(await scripts.dropOwner(KEYS, [...base(), o]))
     },
     shutdown,
     close: () => void shutdown(),

@@ -3,8 +3,13 @@
 // gives the distinct addresses of the whole window, so one address over three hours still counts
 // once), a sorted set of the hour's names (the candidates), and per address the set of names it
 // added (its budget). One Lua script records a find atomically, once per scope: every find under
-// `pop:<hour>:`, and each language it states under `pop:<hour>:l:<language>:` (the same keys
+// `{pop}:<hour>:`, and each language it states under `{pop}:<hour>:l:<language>:` (the same keys
 // again), so a language's suggestions are what its speakers typed, by the same rules.
+//
+// Every key shares the hash tag `{pop}` (one shard of a Redis Cluster): PFCOUNT over 24 hourly
+// keys needs them in one slot, and the record script learns the names it touches only from its
+// arguments (KEYS[1], the scope's sorted set, routes it). One script per find and scope: the same
+// rate as the match queue, on its own shard. Every key gets the window's TTL (EXPIRE) when written.
 import { defineScript, type RedisConnections } from './redis'
 import { BUCKET_MS, BUCKETS, MAX_NAMES_PER_BUCKET, popularScopes, rankPopular, type PopularInterests } from '../chat/popular'
 
@@ -49,7 +54,7 @@ export function createRedisPopular(
   opts: { prefix: string; perAddressHour: number; now?: () => number; onError?: (err: unknown) => void },
 ): PopularInterests {
   const now = opts.now ?? Date.now
-  const P = `${opts.prefix}pop:`
+  const P = `${opts.prefix}{pop}:`
   const record = defineScript(redis.cmd, RECORD)
   const ttl = Math.ceil((BUCKETS * BUCKET_MS) / 1000) + 3600
   const cache = new Map<string, { at: number; list: Array<{ name: string; count: number }> }>()
@@ -78,7 +83,8 @@ export function createRedisPopular(
       if (!interests.length) return
       const hour = Math.floor(now() / BUCKET_MS)
       for (const scope of popularScopes(languages)) {
-        record([], [base(hour, scope), ipHash, opts.perAddressHour, MAX_NAMES_PER_BUCKET, ttl, ...interests]).catch(err => opts.onError?.(err))
+        const b = base(hour, scope)
+        record([`${b}z`], [b, ipHash, opts.perAddressHour, MAX_NAMES_PER_BUCKET, ttl, ...interests]).catch(err => opts.onError?.(err))
       }
     },
     async top(limit, minCount = 1, language = '') {

@@ -18,7 +18,11 @@
 // - commandTimeout: a Redis that accepts but never answers (frozen, wrong service) still
 //   rejects each command within COMMAND_TIMEOUT_MS;
 // - retryStrategy never gives up: when Redis returns, the node reconnects by itself.
-import Redis, { type RedisOptions } from 'ioredis'
+//
+// On a Redis Cluster (REDIS_CLUSTER_NODES) both are ioredis Cluster clients: they follow MOVED/ASK
+// and refresh the slot map by themselves. Every script gets all the keys it names in KEYS and they
+// share one hash tag, so a script runs on one shard (docs/cluster.md lists the tags).
+import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis'
 
 const COMMAND_TIMEOUT_MS = 2000
 const CONNECT_TIMEOUT_MS = 5000
@@ -27,17 +31,25 @@ const PING_TIMEOUT_MS = 1000
 export interface RedisConnections {
   /** REDIS_PREFIX: prepend it to every key and channel. */
   readonly prefix: string
-  /** Commands, scripts and PUBLISH. */
-  readonly cmd: Redis
+  /** Commands, scripts and PUBLISH (one Redis, or every master of a Redis Cluster). */
+  readonly cmd: RedisClient
   /** SUBSCRIBE only (ioredis resubscribes after a reconnect). */
-  readonly sub: Redis
+  readonly sub: RedisClient
+  /** True on a Redis Cluster: keys of one script must share a hash tag. */
+  readonly cluster: boolean
   /** True when Redis answers PING within `timeoutMs` (for /readyz); never rejects. */
   ping(timeoutMs?: number): Promise<boolean>
   close(): Promise<void>
 }
 
+/** One Redis or a Redis Cluster: both speak the same commands. */
+export type RedisClient = Redis | Cluster
+
 export interface RedisOpenOptions {
-  url: string
+  /** One Redis (ignored when `clusterNodes` is set). */
+  url?: string | null
+  /** host:port seeds of a Redis Cluster. */
+  clusterNodes?: readonly string[] | null
   prefix: string
   /** Told about connection errors (ioredis emits one per failed reconnect attempt). */
   onError?: (err: Error) => void
@@ -59,6 +71,42 @@ function options(overrides: RedisOptions): RedisOptions {
   }
 }
 
+function clusterOptions(overrides: RedisOptions): ClusterOptions {
+  const { retryStrategy: _r, ...perNode } = options(overrides)
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: overrides.enableOfflineQueue ?? false,
+    // Per node: the same timeouts; the cluster decides reconnection (from a refreshed slot map)
+    // and holds a node's first commands until its connection is up (its own offline queue).
+    redisOptions: { ...withoutQueue(perNode), lazyConnect: undefined },
+    clusterRetryStrategy: times => Math.min(50 * times, 1000),
+    // A master that failed: refresh the slot map soon rather than hammering the dead address.
+    retryDelayOnClusterDown: 100,
+    retryDelayOnFailover: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: 2000,
+  }
+}
+
+function withoutQueue(o: RedisOptions) {
+  const { enableOfflineQueue: _q, ...rest } = o
+  return rest
+}
+
+/** The seeds as ioredis wants them. */
+function seeds(list: readonly string[]) {
+  return list.map(s => {
+    const i = s.lastIndexOf(':')
+    return { host: s.slice(0, i), port: Number(s.slice(i + 1)) }
+  })
+}
+
+/** Where we connect, for logs (never a password). */
+export function describeRedisTarget(opts: Pick<RedisOpenOptions, 'url' | 'clusterNodes'>): string {
+  if (opts.clusterNodes?.length) return `cluster ${opts.clusterNodes.join(',')}`
+  return describeRedisUrl(opts.url ?? '')
+}
+
 /** Resolves `fallback` when `p` has not settled within `ms`; never rejects. */
 function bounded<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   return new Promise(resolve => {
@@ -76,9 +124,19 @@ function bounded<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
  */
 export async function openRedis(opts: RedisOpenOptions): Promise<RedisConnections> {
   const onError = opts.onError ?? (() => {})
-  const cmd = new Redis(opts.url, options({ connectionName: 'leetchat-cmd' }))
-  // The subscriber may queue SUBSCRIBE until it is connected; ioredis replays subscriptions on reconnect.
-  const sub = new Redis(opts.url, options({ connectionName: 'leetchat-sub', enableOfflineQueue: true, commandTimeout: undefined }))
+  const onCluster = Boolean(opts.clusterNodes?.length)
+  const subOverrides: RedisOptions = { connectionName: 'leetchat-sub', enableOfflineQueue: true, commandTimeout: undefined }
+  let cmd: RedisClient
+  let sub: RedisClient
+  if (onCluster) {
+    cmd = new Cluster(seeds(opts.clusterNodes!), clusterOptions({ connectionName: 'leetchat-cmd' }))
+    // The subscriber may queue SUBSCRIBE until it is connected; ioredis replays subscriptions on reconnect.
+    sub = new Cluster(seeds(opts.clusterNodes!), clusterOptions(subOverrides))
+  } else {
+    if (!opts.url) throw new Error('openRedis: a url or cluster nodes are needed')
+    cmd = new Redis(opts.url, options({ connectionName: 'leetchat-cmd' }))
+    sub = new Redis(opts.url, options(subOverrides))
+  }
   // Without a listener ioredis prints every failed reconnect attempt to stderr.
   cmd.on('error', onError)
   sub.on('error', onError)
@@ -89,7 +147,7 @@ export async function openRedis(opts: RedisOpenOptions): Promise<RedisConnection
   const noteError = (e: Error) => void (lastError = e)
   cmd.on('error', noteError)
   sub.on('error', noteError)
-  const ready = (c: Redis) => new Promise<void>(resolve => (c.status === 'ready' ? resolve() : c.once('ready', () => resolve())))
+  const ready = (c: RedisClient) => new Promise<void>(resolve => (c.status === 'ready' ? resolve() : c.once('ready', () => resolve())))
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     cmd.connect().catch(noteError)
@@ -99,7 +157,7 @@ export async function openRedis(opts: RedisOpenOptions): Promise<RedisConnection
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const why = lastError ? ` (${(lastError as Error).message})` : ''
-          reject(new Error(`Redis at ${describeRedisUrl(opts.url)} did not answer within ${timeout} ms${why}`))
+          reject(new Error(`Redis at ${describeRedisTarget(opts)} did not answer within ${timeout} ms${why}`))
         }, timeout)
       }),
     ])
@@ -119,6 +177,7 @@ export async function openRedis(opts: RedisOpenOptions): Promise<RedisConnection
     prefix: opts.prefix,
     cmd,
     sub,
+    cluster: onCluster,
     ping(timeoutMs = PING_TIMEOUT_MS) {
       pinging ??= bounded(
         cmd.ping().then(r => r === 'PONG'),
@@ -144,7 +203,7 @@ export type Script = (keys: readonly string[], args: ReadonlyArray<string | numb
  * A Lua script called by its SHA1 (EVALSHA), sent in full (EVAL, which also caches it) only when
  * Redis does not know it: the first call, or after Redis restarted empty.
  */
-export function defineScript(cmd: Redis, lua: string): Script {
+export function defineScript(cmd: RedisClient, lua: string): Script {
   const sha = new Bun.CryptoHasher('sha1').update(lua).digest('hex')
   return async (keys, args) => {
     try {

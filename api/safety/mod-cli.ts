@@ -148,7 +148,8 @@ export async function runModCli(
 
   // The same backends as the nodes: with REDIS_URL the cache is the cluster's Redis (unless
   // memcached is configured), so a ban written here is the one every node reads next.
-  const redis = config.redisUrl ? await openRedis({ url: config.redisUrl, prefix: config.redisPrefix }) : null
+  const onRedis = config.redisUrl || config.redisClusterNodes
+  const redis = onRedis ? await openRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, prefix: config.redisPrefix }) : null
   const db = await openDatabase(config).catch(async err => {
     await redis?.close()
     throw err

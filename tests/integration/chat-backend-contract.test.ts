@@ -14,7 +14,8 @@ import { createLogger } from '../../api/log'
 import { createMetrics } from '../../api/ops/metrics'
 import type { Hub } from '../../api/chat/hub'
 import { describeChatBackend, type BackendUnderTest } from '../contracts/chat-backend'
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
+import { test } from 'bun:test'
+import { deletePrefix, redisTarget, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL, testPrefix } from '../support/redis'
 
 // A short resume window: the undelivered case waits for a dropped partner to expire.
 const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0', RESUME_WINDOW_MS: '1500' }
@@ -35,13 +36,14 @@ describeChatBackend('in-process', async (): Promise<BackendUnderTest> => {
   return { hubs: [hub], close: () => hub.shutdown({ closeWaitMs: 0 }) }
 })
 
-async function redisNodes(n: number): Promise<BackendUnderTest> {
+async function redisNodes(n: number, target = TEST_REDIS_URL): Promise<BackendUnderTest> {
   const prefix = testPrefix('cbc')
+  const on = redisTarget(target)
   const hubs: Hub[] = []
   const stops: Array<() => Promise<void>> = []
   for (let k = 0; k < n; k++) {
-    const config = loadConfig({ ...base, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, NODE_ID: `cbc-${k}` })
-    const redis = await openRedis({ url: TEST_REDIS_URL, prefix })
+    const config = loadConfig({ ...base, ...(on.url ? { REDIS_URL: on.url } : { REDIS_CLUSTER_NODES: target }), REDIS_PREFIX: prefix, NODE_ID: `cbc-${k}` })
+    const redis = await openRedis({ ...on, prefix })
     let hub: Hub | null = null
     const nodes = createNodeHeartbeat(redis, { nodeId: config.nodeId, heartbeatMs: 1000, ttlMs: 30_000, connected: () => hub?.online ?? 0 })
     await nodes.start()
@@ -80,10 +82,13 @@ async function redisNodes(n: number): Promise<BackendUnderTest> {
     hubs,
     async close() {
       for (const s of stops) await s()
-      await deletePrefix(TEST_REDIS_URL, prefix)
+      await deletePrefix(target, prefix)
     },
   }
 }
 
 describeChatBackend('Redis, one node', () => redisNodes(1))
 describeChatBackend('two nodes over one Redis', () => redisNodes(2))
+// The same on a real 3-master Redis Cluster (tests/run.ts starts one: TEST_REDIS_CLUSTER_NODES).
+if (TEST_REDIS_CLUSTER_NODES) describeChatBackend('two nodes over a Redis Cluster', () => redisNodes(2, TEST_REDIS_CLUSTER_NODES))
+else test.skip('two nodes over a Redis Cluster (set TEST_REDIS_CLUSTER_NODES; tests/run.ts does)', () => {})

@@ -1,26 +1,20 @@
 // Three real app processes sharing Redis, MariaDB and one DATA_DIR chat as one service: pairing,
 // relay, typing, next, random fallback, uploads and resume across nodes, and a node killed with
-// SIGKILL mid-chat whose client resumes elsewhere with nothing lost. Runs in the MariaDB suite.
+// SIGKILL mid-chat whose client resumes elsewhere with nothing lost. Runs in the MariaDB suite,
+// on one Redis and again on a 3-master Redis Cluster (TEST_REDIS_CLUSTER_NODES, from tests/run.ts).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { TestApp } from '../support/app'
-import { startCluster, type ClusterNode, type TestCluster } from '../support/cluster'
+import { startCluster, type ClusterNode, type ClusterOptions, type TestCluster } from '../support/cluster'
 import { png } from '../support/media-files'
 import { mutation, send } from '../support/media'
 import mysql from 'mysql2/promise'
 import { uniqueInterest } from '../support/people'
+import { TEST_REDIS_CLUSTER_NODES } from '../support/redis'
 import { TestClient } from '../support/ws-client'
 
 const enabled = process.env.TEST_BACKEND === 'mysql'
 let c: TestCluster
 const opened: TestClient[] = []
-
-beforeAll(async () => {
-  if (enabled) c = await startCluster({ nodes: 3, env: { MATCH_FALLBACK_MS: '300', RESUME_WINDOW_MS: '8000', LOG_LEVEL: 'warn' } })
-}, 60_000)
-afterAll(async () => {
-  for (const x of opened) if (!x.closed) x.ws.close()
-  await c?.stop()
-}, 30_000)
 
 const node = (i: number) => c.nodes[i]!
 async function client(n: ClusterNode, resume?: string) {
@@ -41,165 +35,178 @@ async function meetAcross(x: TestClient, y: TestClient) {
   return mx.chat
 }
 
-describe.if(enabled)('three nodes act as one', () => {
-  test('strangers on different nodes pair, text both ways with delivered, see typing, and next', async () => {
-    const x = await client(node(0))
-    const y = await client(node(1))
-    await meetAcross(x, y)
-    x.send({ type: 'text', id: 'a1', body: 'hello from node 0' })
-    expect((await y.next('text')).body).toBe('hello from node 0')
-    expect((await x.next('delivered')).id).toBe('a1')
-    y.send({ type: 'text', id: 'b1', body: 'hi from node 1' })
-    expect((await x.next('text')).body).toBe('hi from node 1')
-    expect((await y.next('delivered')).id).toBe('b1')
-    y.send({ type: 'typing', active: true })
-    expect((await x.next('typing')).active).toBe(true)
-    // Many in a row keep their order and their seq.
-    for (let i = 0; i < 50; i++) x.send({ type: 'text', id: `n${i}`, body: `#${i}` })
-    const got: string[] = []
-    for (let i = 0; i < 50; i++) got.push((await y.next('text')).body)
-    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `#${i}`))
-    const seqs = y.all('text').map(t => t.seq)
-    expect(seqs).toEqual([...seqs].sort((p, q) => p - q))
-    x.send({ type: 'next' })
-    expect(await x.next('ended')).toMatchObject({ by: 'you', reason: 'next' })
-    expect(await y.next('ended')).toMatchObject({ by: 'stranger', reason: 'next' })
-    await x.next('queued')
-    x.close()
-    y.close()
-  }, 30_000)
+function threeNodes(label: string, on: ClusterOptions, run: boolean) {
+  describe.if(run)(label, () => {
+    beforeAll(async () => {
+      c = await startCluster({ ...on, nodes: 3, env: { MATCH_FALLBACK_MS: '300', RESUME_WINDOW_MS: '8000', LOG_LEVEL: 'warn' } })
+    }, 60_000)
+    afterAll(async () => {
+      for (const x of opened.splice(0)) if (!x.closed) x.ws.close()
+      await c?.stop()
+    }, 30_000)
 
-  test('strangers with nothing in common on different nodes meet by the random fallback', async () => {
-    const x = await client(node(1))
-    const y = await client(node(2))
-    x.send({ type: 'find', interests: [uniqueInterest()] })
-    y.send({ type: 'find', interests: [uniqueInterest()] })
-    const [mx, my] = await Promise.all([x.next('matched', 5000), y.next('matched', 5000)])
-    expect(mx.chat).toBe(my.chat)
-    expect(mx.common).toEqual([])
-    x.close()
-    y.close()
-  }, 30_000)
+    test('strangers on different nodes pair, text both ways with delivered, see typing, and next', async () => {
+      const x = await client(node(0))
+      const y = await client(node(1))
+      await meetAcross(x, y)
+      x.send({ type: 'text', id: 'a1', body: 'hello from node 0' })
+      expect((await y.next('text')).body).toBe('hello from node 0')
+      expect((await x.next('delivered')).id).toBe('a1')
+      y.send({ type: 'text', id: 'b1', body: 'hi from node 1' })
+      expect((await x.next('text')).body).toBe('hi from node 1')
+      expect((await y.next('delivered')).id).toBe('b1')
+      y.send({ type: 'typing', active: true })
+      expect((await x.next('typing')).active).toBe(true)
+      // Many in a row keep their order and their seq.
+      for (let i = 0; i < 50; i++) x.send({ type: 'text', id: `n${i}`, body: `#${i}` })
+      const got: string[] = []
+      for (let i = 0; i < 50; i++) got.push((await y.next('text')).body)
+      expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `#${i}`))
+      const seqs = y.all('text').map(t => t.seq)
+      expect(seqs).toEqual([...seqs].sort((p, q) => p - q))
+      x.send({ type: 'next' })
+      expect(await x.next('ended')).toMatchObject({ by: 'you', reason: 'next' })
+      expect(await y.next('ended')).toMatchObject({ by: 'stranger', reason: 'next' })
+      await x.next('queued')
+      x.close()
+      y.close()
+    }, 30_000)
 
-  test('20 people finding at once across 3 nodes make exactly 10 symmetric pairs', async () => {
-    const interest = uniqueInterest()
-    const people = await Promise.all(Array.from({ length: 20 }, (_, i) => client(node(i % 3))))
-    for (const p of people) p.send({ type: 'find', interests: [interest], random: false })
-    const matched = await Promise.all(people.map(p => p.next('matched', 8000)))
-    const byChat = new Map<string, number>()
-    for (const m of matched) byChat.set(m.chat, (byChat.get(m.chat) ?? 0) + 1)
-    expect(byChat.size).toBe(10)
-    expect([...byChat.values()].every(n => n === 2)).toBe(true)
-    // Nobody got a second match.
-    for (const p of people) expect(await p.nothing('matched', 50)).toBe(true)
-    for (const p of people) p.close()
-  }, 30_000)
+    test('strangers with nothing in common on different nodes meet by the random fallback', async () => {
+      const x = await client(node(1))
+      const y = await client(node(2))
+      x.send({ type: 'find', interests: [uniqueInterest()] })
+      y.send({ type: 'find', interests: [uniqueInterest()] })
+      const [mx, my] = await Promise.all([x.next('matched', 5000), y.next('matched', 5000)])
+      expect(mx.chat).toBe(my.chat)
+      expect(mx.common).toEqual([])
+      x.close()
+      y.close()
+    }, 30_000)
 
-  test('an upload on one node reaches the partner on another, and its link opens on a third', async () => {
-    const x = await client(node(0))
-    const y = await client(node(1))
-    await meetAcross(x, y)
-    const bytes = png(4, 4)
-    // The upload's HTTP requests go to node 2, which holds neither socket.
-    const up = await send({ url: node(2).url } as TestApp, x.session, 'image', 'image/png', bytes, 'dot.png')
-    expect(up.status).toBe(201)
-    const seen = await y.next('media')
-    expect(seen.from).toBe('stranger')
-    expect((await x.next('media')).from).toBe('you')
-    const res = await fetch(new URL(seen.media.url, node(2).url))
-    expect(res.status).toBe(200)
-    expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes)
-    x.close()
-    y.close()
-  }, 30_000)
+    test('20 people finding at once across 3 nodes make exactly 10 symmetric pairs', async () => {
+      const interest = uniqueInterest()
+      const people = await Promise.all(Array.from({ length: 20 }, (_, i) => client(node(i % 3))))
+      for (const p of people) p.send({ type: 'find', interests: [interest], random: false })
+      const matched = await Promise.all(people.map(p => p.next('matched', 8000)))
+      const byChat = new Map<string, number>()
+      for (const m of matched) byChat.set(m.chat, (byChat.get(m.chat) ?? 0) + 1)
+      expect(byChat.size).toBe(10)
+      expect([...byChat.values()].every(n => n === 2)).toBe(true)
+      // Nobody got a second match.
+      for (const p of people) expect(await p.nothing('matched', 50)).toBe(true)
+      for (const p of people) p.close()
+    }, 30_000)
 
-  test('a report taken by a third node ends the chat and can include both sides of the conversation', async () => {
-    const x = await client(node(0))
-    const y = await client(node(1))
-    const chat = await meetAcross(x, y)
-    x.send({ type: 'text', id: 'r1', body: 'hello, I am x' })
-    await y.next('text')
-    y.send({ type: 'text', id: 'r2', body: 'something abusive' })
-    await x.next('text')
-    await y.next('delivered')
-    const r = await mutation<{ ok: true }>({ url: node(2).url } as TestApp, 'reports.create', { reason: 'abuse', includeTranscript: true }, x.session)
-    expect(r.ok).toBe(true)
-    expect(await x.next('ended')).toMatchObject({ by: 'you', reason: 'reported' })
-    expect(await y.next('ended')).toMatchObject({ by: 'stranger', reason: 'left' })
-    const db = await mysql.createConnection({ uri: c.databaseUrl })
-    try {
-      const [rows] = (await db.query('SELECT transcript FROM reports WHERE chat_id = ?', [chat])) as unknown as [Array<{ transcript: string }>]
-      const lines = JSON.parse(rows[0]!.transcript) as Array<{ from: string; body: string }>
-      expect(lines.map(l => [l.from, l.body])).toEqual([
-        ['reporter', 'hello, I am x'],
-        ['reported', 'something abusive'],
-      ])
-    } finally {
-      await db.end()
-    }
-    x.close()
-    y.close()
-  }, 30_000)
+    test('an upload on one node reaches the partner on another, and its link opens on a third', async () => {
+      const x = await client(node(0))
+      const y = await client(node(1))
+      await meetAcross(x, y)
+      const bytes = png(4, 4)
+      // The upload's HTTP requests go to node 2, which holds neither socket.
+      const up = await send({ url: node(2).url } as TestApp, x.session, 'image', 'image/png', bytes, 'dot.png')
+      expect(up.status).toBe(201)
+      const seen = await y.next('media')
+      expect(seen.from).toBe('stranger')
+      expect((await x.next('media')).from).toBe('you')
+      const res = await fetch(new URL(seen.media.url, node(2).url))
+      expect(res.status).toBe(200)
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes)
+      x.close()
+      y.close()
+    }, 30_000)
 
-  test('a client that drops and resumes on another node gets the same chat and every missed frame', async () => {
-    const x = await client(node(0))
-    const y = await client(node(1))
-    const chat = await meetAcross(x, y)
-    x.send({ type: 'text', id: 'before', body: 'one' })
-    await y.next('text')
-    y.send({ type: 'ack', seq: y.lastSeq() })
-    y.drop()
-    expect((await x.next('partner')).state).toBe('reconnecting')
-    x.send({ type: 'text', id: 'm1', body: 'missed 1' })
-    x.send({ type: 'text', id: 'm2', body: 'missed 2' })
-    // Kept for y, but `delivered` waits until y's connection has them (issue #18).
-    expect(await x.nothing('delivered', 150)).toBe(true)
-    const y2 = await client(node(2), y.session)
-    expect(y2.all('hello')[0]).toMatchObject({ session: y.session, resumed: true })
-    expect((await x.next('delivered')).id).toBe('m1')
-    expect((await x.next('delivered')).id).toBe('m2')
-    expect((await y2.next('text')).body).toBe('missed 1')
-    expect((await y2.next('text')).body).toBe('missed 2')
-    expect((await x.next('partner')).state).toBe('back')
-    y2.send({ type: 'text', id: 'after', body: 'back on node 2' })
-    expect((await x.next('text')).body).toBe('back on node 2')
-    // Two sockets of one session on two nodes: the newer wins, the older is closed with 4001.
-    const y3 = await client(node(0), y.session)
-    expect(y3.all('hello')[0]).toMatchObject({ session: y.session, resumed: true })
-    expect((await y2.waitClose()).code).toBe(4001)
-    // y2 acknowledged nothing, so y3 gets the same unacknowledged frames replayed, then the live one.
-    x.send({ type: 'text', id: 'to-y3', body: 'where are you' })
-    const live: string[] = []
-    while (!live.includes('where are you')) live.push((await y3.next('text')).body)
-    expect(live).toEqual(['missed 1', 'missed 2', 'where are you'])
-    expect(chat).toBeTruthy()
-    x.close()
-    y3.close()
-  }, 30_000)
+    test('a report taken by a third node ends the chat and can include both sides of the conversation', async () => {
+      const x = await client(node(0))
+      const y = await client(node(1))
+      const chat = await meetAcross(x, y)
+      x.send({ type: 'text', id: 'r1', body: 'hello, I am x' })
+      await y.next('text')
+      y.send({ type: 'text', id: 'r2', body: 'something abusive' })
+      await x.next('text')
+      await y.next('delivered')
+      const r = await mutation<{ ok: true }>({ url: node(2).url } as TestApp, 'reports.create', { reason: 'abuse', includeTranscript: true }, x.session)
+      expect(r.ok).toBe(true)
+      expect(await x.next('ended')).toMatchObject({ by: 'you', reason: 'reported' })
+      expect(await y.next('ended')).toMatchObject({ by: 'stranger', reason: 'left' })
+      const db = await mysql.createConnection({ uri: c.databaseUrl })
+      try {
+        const [rows] = (await db.query('SELECT transcript FROM reports WHERE chat_id = ?', [chat])) as unknown as [Array<{ transcript: string }>]
+        const lines = JSON.parse(rows[0]!.transcript) as Array<{ from: string; body: string }>
+        expect(lines.map(l => [l.from, l.body])).toEqual([
+          ['reporter', 'hello, I am x'],
+          ['reported', 'something abusive'],
+        ])
+      } finally {
+        await db.end()
+      }
+      x.close()
+      y.close()
+    }, 30_000)
 
-  test('a node killed mid-chat: its client resumes on another node and loses nothing; the partner sees reconnecting then back', async () => {
-    const victim = await c.startNode({ MATCH_FALLBACK_MS: '300', RESUME_WINDOW_MS: '8000', LOG_LEVEL: 'warn' })
-    const x = await client(node(0))
-    const y = await client(victim)
-    await meetAcross(x, y)
-    x.send({ type: 'text', id: 'k1', body: 'before the crash' })
-    expect((await y.next('text')).body).toBe('before the crash')
-    await c.kill(victim)
-    // The dead node is found by its heartbeat TTL; its sessions are held for resume.
-    expect((await x.next('partner', 5000)).state).toBe('reconnecting')
-    x.send({ type: 'text', id: 'k2', body: 'sent while your node was dead' })
-    expect(await x.nothing('delivered', 150)).toBe(true)
-    const y2 = await client(node(1), y.session)
-    expect(y2.all('hello')[0]).toMatchObject({ session: y.session, resumed: true })
-    // y's resume on a live node is when its connection gets k2: x hears of it then.
-    expect((await x.next('delivered')).id).toBe('k2')
-    const bodies: string[] = []
-    while (!bodies.includes('sent while your node was dead')) bodies.push((await y2.next('text')).body)
-    expect(bodies).toEqual(['before the crash', 'sent while your node was dead'])
-    expect((await x.next('partner')).state).toBe('back')
-    y2.send({ type: 'text', id: 'k3', body: 'survived' })
-    expect((await x.next('text')).body).toBe('survived')
-    x.close()
-    y2.close()
-  }, 40_000)
-})
+    test('a client that drops and resumes on another node gets the same chat and every missed frame', async () => {
+      const x = await client(node(0))
+      const y = await client(node(1))
+      const chat = await meetAcross(x, y)
+      x.send({ type: 'text', id: 'before', body: 'one' })
+      await y.next('text')
+      y.send({ type: 'ack', seq: y.lastSeq() })
+      y.drop()
+      expect((await x.next('partner')).state).toBe('reconnecting')
+      x.send({ type: 'text', id: 'm1', body: 'missed 1' })
+      x.send({ type: 'text', id: 'm2', body: 'missed 2' })
+      // Kept for y, but `delivered` waits until y's connection has them (issue #18).
+      expect(await x.nothing('delivered', 150)).toBe(true)
+      const y2 = await client(node(2), y.session)
+      expect(y2.all('hello')[0]).toMatchObject({ session: y.session, resumed: true })
+      expect((await x.next('delivered')).id).toBe('m1')
+      expect((await x.next('delivered')).id).toBe('m2')
+      expect((await y2.next('text')).body).toBe('missed 1')
+      expect((await y2.next('text')).body).toBe('missed 2')
+      expect((await x.next('partner')).state).toBe('back')
+      y2.send({ type: 'text', id: 'after', body: 'back on node 2' })
+      expect((await x.next('text')).body).toBe('back on node 2')
+      // Two sockets of one session on two nodes: the newer wins, the older is closed with 4001.
+      const y3 = await client(node(0), y.session)
+      expect(y3.all('hello')[0]).toMatchObject({ session: y.session, resumed: true })
+      expect((await y2.waitClose()).code).toBe(4001)
+      // y2 acknowledged nothing, so y3 gets the same unacknowledged frames replayed, then the live one.
+      x.send({ type: 'text', id: 'to-y3', body: 'where are you' })
+      const live: string[] = []
+      while (!live.includes('where are you')) live.push((await y3.next('text')).body)
+      expect(live).toEqual(['missed 1', 'missed 2', 'where are you'])
+      expect(chat).toBeTruthy()
+      x.close()
+      y3.close()
+    }, 30_000)
+
+    test('a node killed mid-chat: its client resumes on another node and loses nothing; the partner sees reconnecting then back', async () => {
+      const victim = await c.startNode({ MATCH_FALLBACK_MS: '300', RESUME_WINDOW_MS: '8000', LOG_LEVEL: 'warn' })
+      const x = await client(node(0))
+      const y = await client(victim)
+      await meetAcross(x, y)
+      x.send({ type: 'text', id: 'k1', body: 'before the crash' })
+      expect((await y.next('text')).body).toBe('before the crash')
+      await c.kill(victim)
+      // The dead node is found by its heartbeat TTL; its sessions are held for resume.
+      expect((await x.next('partner', 5000)).state).toBe('reconnecting')
+      x.send({ type: 'text', id: 'k2', body: 'sent while your node was dead' })
+      expect(await x.nothing('delivered', 150)).toBe(true)
+      const y2 = await client(node(1), y.session)
+      expect(y2.all('hello')[0]).toMatchObject({ session: y.session, resumed: true })
+      // y's resume on a live node is when its connection gets k2: x hears of it then.
+      expect((await x.next('delivered')).id).toBe('k2')
+      const bodies: string[] = []
+      while (!bodies.includes('sent while your node was dead')) bodies.push((await y2.next('text')).body)
+      expect(bodies).toEqual(['before the crash', 'sent while your node was dead'])
+      expect((await x.next('partner')).state).toBe('back')
+      y2.send({ type: 'text', id: 'k3', body: 'survived' })
+      expect((await x.next('text')).body).toBe('survived')
+      x.close()
+      y2.close()
+    }, 40_000)
+  })
+}
+
+threeNodes('three nodes act as one', {}, enabled)
+threeNodes('three nodes act as one, on a Redis Cluster', { redisClusterNodes: TEST_REDIS_CLUSTER_NODES }, enabled && Boolean(TEST_REDIS_CLUSTER_NODES))

@@ -144,7 +144,7 @@ describe('node heartbeats', () => {
     await a.hb.beat()
     await b.hb.beat()
     expect(lost).toEqual([])
-    await a.redis.cmd.del(`${prefix}marker`, `${prefix}nodes`, `${prefix}nodes:a`, `${prefix}nodes:b`) // as a restart without data
+    await a.redis.cmd.del(`${prefix}{nodes}:marker`, `${prefix}{nodes}`, `${prefix}{nodes}:n:a`, `${prefix}{nodes}:n:b`) // as a restart without data
     await b.hb.beat() // writes a new marker
     await a.hb.beat() // sees another one
     await a.hb.beat()

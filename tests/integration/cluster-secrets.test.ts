@@ -4,6 +4,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { nodeKeys } from '../../api/cluster/nodes'
 import { openRedis, type RedisConnections } from '../../api/cluster/redis'
 import { createSecrets, loadSharedSecret } from '../../api/secrets'
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis'
@@ -52,14 +53,14 @@ describe('shared secret', () => {
     const existing = 'f'.repeat(40)
     writeFileSync(join(d, 'secret'), existing + '\n')
     expect(await loadSharedSecret(null, d, r1!)).toBe(existing)
-    expect(await r1!.cmd.get(`${r1!.prefix}secret`)).toBe(existing)
+    expect(await r1!.cmd.get(nodeKeys(r1!.prefix).secret)).toBe(existing)
     // A node with an empty data folder (or after Redis restarted and was re-published) gets it too.
     expect(await loadSharedSecret(null, dir(), r2!)).toBe(existing)
   })
 
   test('Redis already has one: a different DATA_DIR/secret is replaced (never two secrets)', async () => {
     const [r1] = await nodes(1)
-    await r1!.cmd.set(`${r1!.prefix}secret`, 'r'.repeat(40))
+    await r1!.cmd.set(nodeKeys(r1!.prefix).secret, 'r'.repeat(40))
     const d = dir()
     writeFileSync(join(d, 'secret'), 'x'.repeat(40) + '\n')
     let replaced = 0
@@ -72,12 +73,12 @@ describe('shared secret', () => {
     const [r1] = await nodes(1)
     const configured = 'c'.repeat(32)
     expect(await loadSharedSecret(configured, dir(), r1!)).toBe(configured)
-    expect(await r1!.cmd.get(`${r1!.prefix}secret`)).toBeNull()
+    expect(await r1!.cmd.get(nodeKeys(r1!.prefix).secret)).toBeNull()
   })
 
   test('a broken secret in Redis stops start-up rather than being used', async () => {
     const [r1] = await nodes(1)
-    await r1!.cmd.set(`${r1!.prefix}secret`, 'short')
+    await r1!.cmd.set(nodeKeys(r1!.prefix).secret, 'short')
     await expect(loadSharedSecret(null, dir(), r1!)).rejects.toThrow('shorter than 32')
   })
 })

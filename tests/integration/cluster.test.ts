@@ -37,22 +37,22 @@ describe.if(process.env.TEST_BACKEND === 'mysql')('cluster of app processes', ()
     }
     const redis = new Redis(c.redisUrl)
     redisClients.push(redis)
-    expect((await redis.smembers(`${c.redisPrefix}nodes`)).sort()).toEqual(c.nodes.map(n => n.id).sort())
+    expect((await redis.smembers(`${c.redisPrefix}{nodes}`)).sort()).toEqual(c.nodes.map(n => n.id).sort())
 
     // kill -9 one: its heartbeat lapses and a peer removes it; a new node joins.
     const [, victim] = c.nodes
     await c.kill(victim!)
     await until(
-      () => redis.smembers(`${c.redisPrefix}nodes`),
+      () => redis.smembers(`${c.redisPrefix}{nodes}`),
       ids => !ids.includes(victim!.id),
     )
     const fresh = await c.startNode()
-    expect((await redis.smembers(`${c.redisPrefix}nodes`)).sort()).toEqual([c.nodes[0]!.id, c.nodes[2]!.id, fresh.id].sort())
+    expect((await redis.smembers(`${c.redisPrefix}{nodes}`)).sort()).toEqual([c.nodes[0]!.id, c.nodes[2]!.id, fresh.id].sort())
     expect((await fetch(fresh.url + '/readyz')).status).toBe(200)
 
     // A graceful stop leaves at once.
     await c.nodes[0]!.stop()
-    expect(await redis.smembers(`${c.redisPrefix}nodes`)).not.toContain(c.nodes[0]!.id)
+    expect(await redis.smembers(`${c.redisPrefix}{nodes}`)).not.toContain(c.nodes[0]!.id)
   }, 60_000)
 
   test('a media link made on one node opens on another: one secret, one database, one DATA_DIR', async () => {

@@ -1,11 +1,13 @@
 // Matching by language (issue #21) and the "anyone will do" rule (issue #18, defect 12) through the
 // real server: the same scenarios on one node (both integration passes: in-process queue) and on
-// three nodes sharing Redis (the MariaDB pass: the Redis queue, waiters spread over the nodes).
+// three nodes sharing Redis (the MariaDB pass: the Redis queue, waiters spread over the nodes), on one
+// Redis and on a 3-master Redis Cluster (TEST_REDIS_CLUSTER_NODES).
 // Popular interests per language are checked the same two ways.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { POPULAR_MIN_PEOPLE } from '../../api/trpc/interests'
 import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
-import { startCluster, type TestCluster } from '../support/cluster'
+import { startCluster, type ClusterOptions, type TestCluster } from '../support/cluster'
+import { TEST_REDIS_CLUSTER_NODES } from '../support/redis'
 import { freshIp, fromIp, uniqueInterest } from '../support/people'
 import { TestClient } from '../support/ws-client'
 
@@ -210,14 +212,19 @@ afterAll(() => app?.close())
 scenarios('one node', () => ({ client: () => app.client({ headers: fromIp(freshIp()) }), url: () => app.url }))
 
 const enabled = process.env.TEST_BACKEND === 'mysql'
-let cluster: TestCluster
-describe.if(enabled)('three nodes over Redis', () => {
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, env: { MATCH_FALLBACK_MS: String(FALLBACK_MS), REPAIR_COOLDOWN_MS: '0', LOG_LEVEL: 'warn' } })
-  }, 60_000)
-  afterAll(() => cluster?.stop(), 30_000)
-  scenarios('languages across nodes', () => ({
-    client: i => TestClient.connect(cluster.nodes[i % cluster.nodes.length]!.wsUrl, fromIp(freshIp())),
-    url: i => cluster.nodes[i % cluster.nodes.length]!.url,
-  }))
-})
+/** Three nodes over one Redis, and again over a 3-master Redis Cluster (tests/run.ts starts one). */
+function threeNodes(label: string, on: ClusterOptions, run: boolean) {
+  let cluster: TestCluster
+  describe.if(run)(label, () => {
+    beforeAll(async () => {
+      cluster = await startCluster({ ...on, nodes: 3, env: { MATCH_FALLBACK_MS: String(FALLBACK_MS), REPAIR_COOLDOWN_MS: '0', LOG_LEVEL: 'warn' } })
+    }, 60_000)
+    afterAll(() => cluster?.stop(), 30_000)
+    scenarios('languages across nodes', () => ({
+      client: i => TestClient.connect(cluster.nodes[i % cluster.nodes.length]!.wsUrl, fromIp(freshIp())),
+      url: i => cluster.nodes[i % cluster.nodes.length]!.url,
+    }))
+  })
+}
+threeNodes('three nodes over Redis', {}, enabled)
+threeNodes('three nodes over a Redis Cluster', { redisClusterNodes: TEST_REDIS_CLUSTER_NODES }, enabled && Boolean(TEST_REDIS_CLUSTER_NODES))

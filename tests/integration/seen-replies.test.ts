@@ -1,11 +1,13 @@
 // Seen receipts, replies and texts that never arrived (issue #18), over real sockets: one server
 // (both integration passes: SQLite + in-process cache, MariaDB + memcached) and, in the MariaDB
-// pass, two app processes sharing Redis with the two strangers on different nodes. Seqs are per
+// pass, two app processes sharing Redis (one Redis, and a 3-master Redis Cluster when
+// TEST_REDIS_CLUSTER_NODES is set) with the two strangers on different nodes. Seqs are per
 // recipient, so every case checks that the sender hears of its own texts by its own client ids.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { LIFTED_LIMITS, startTestApp, type TestApp } from '../support/app'
-import { startCluster, type ClusterNode, type TestCluster } from '../support/cluster'
+import { startCluster, type ClusterNode, type ClusterOptions, type TestCluster } from '../support/cluster'
 import { uniqueInterest } from '../support/people'
+import { TEST_REDIS_CLUSTER_NODES } from '../support/redis'
 import { TestClient } from '../support/ws-client'
 
 const RESUME_WINDOW_MS = '1500'
@@ -99,19 +101,24 @@ describe('one server', () => {
 
 const clustered = process.env.TEST_BACKEND === 'mysql'
 
-describe.if(clustered)('two nodes over Redis, the strangers on different nodes', () => {
-  let c: TestCluster
-  beforeAll(async () => {
-    c = await startCluster({ nodes: 2, env: { MATCH_FALLBACK_MS: '60000', RESUME_WINDOW_MS, LOG_LEVEL: 'warn' } })
-  }, 60_000)
-  afterAll(async () => {
-    for (const x of opened) if (!x.closed) x.ws.close()
-    await c?.stop()
-  }, 30_000)
-  const node = (which: 'first' | 'second'): ClusterNode => c.nodes[which === 'first' ? 0 : 1]!
-  cases(async (which, resume) => {
-    const x = await TestClient.connect(node(which).wsUrl + (resume ? `?resume=${encodeURIComponent(resume)}` : ''))
-    opened.push(x)
-    return x
+/** Two nodes over one Redis, and again over a 3-master Redis Cluster (tests/run.ts starts one). */
+function twoNodes(label: string, on: ClusterOptions, run: boolean) {
+  describe.if(run)(label, () => {
+    let c: TestCluster
+    beforeAll(async () => {
+      c = await startCluster({ ...on, nodes: 2, env: { MATCH_FALLBACK_MS: '60000', RESUME_WINDOW_MS, LOG_LEVEL: 'warn' } })
+    }, 60_000)
+    afterAll(async () => {
+      for (const x of opened) if (!x.closed) x.ws.close()
+      await c?.stop()
+    }, 30_000)
+    const node = (which: 'first' | 'second'): ClusterNode => c.nodes[which === 'first' ? 0 : 1]!
+    cases(async (which, resume) => {
+      const x = await TestClient.connect(node(which).wsUrl + (resume ? `?resume=${encodeURIComponent(resume)}` : ''))
+      opened.push(x)
+      return x
+    })
   })
-})
+}
+twoNodes('two nodes over Redis, the strangers on different nodes', {}, clustered)
+twoNodes('two nodes over a Redis Cluster, the strangers on different nodes', { redisClusterNodes: TEST_REDIS_CLUSTER_NODES }, clustered && Boolean(TEST_REDIS_CLUSTER_NODES))

@@ -28,12 +28,15 @@ export interface ClusterOptions {
   /** Added to every node's environment (after the defaults). */
   env?: Record<string, string>
   redisUrl?: string
+  /** host:port,… of a Redis Cluster (REDIS_CLUSTER_NODES): used instead of redisUrl. */
+  redisClusterNodes?: string
   /** A server URL without a database (mysql://user:pass@host:port); a fresh database is made on it. */
   mysqlUrl?: string
 }
 
 export interface TestCluster {
   nodes: ClusterNode[]
+  /** The Redis the nodes share: a redis:// URL, or host:port,… of a Redis Cluster. */
   redisUrl: string
   redisPrefix: string
   databaseUrl: string
@@ -51,7 +54,7 @@ export interface TestCluster {
 let nodeCounter = 0
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<TestCluster> {
-  const redisUrl = opts.redisUrl ?? TEST_REDIS_URL
+  const redisUrl = opts.redisClusterNodes ?? opts.redisUrl ?? TEST_REDIS_URL
   const redisPrefix = testPrefix('cluster')
   const mysqlUrl = opts.mysqlUrl ?? TEST_MYSQL_URL
   const dbName = `leetchat_t_cl_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`
@@ -64,7 +67,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
+    ...(opts.redisClusterNodes ? { REDIS_CLUSTER_NODES: opts.redisClusterNodes } : { REDIS_URL: redisUrl }),
     REDIS_PREFIX: redisPrefix,
     // Quick death detection for tests; production defaults are 1000 / 3000.
     NODE_HEARTBEAT_MS: '250',

@@ -8,30 +8,76 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Redis from 'ioredis'
+import Redis, { Cluster } from 'ioredis'
 import { freePort, waitForPort } from './memcached'
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+/** host:port,… of the Redis Cluster tests/run.ts starts (tests/support/redis-cluster.ts); '' when none. */
+export const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES ?? ''
+
+/** A redis:// URL, or host:port,… seeds of a Redis Cluster. */
+function isCluster(target: string) {
+  return !/^rediss?:\/\//.test(target)
+}
+
+/** openRedis options for a test target (a URL or cluster seeds). */
+export function redisTarget(target: string): { url?: string; clusterNodes?: string[] } {
+  return isCluster(target) ? { clusterNodes: target.split(',') } : { url: target }
+}
+
+/** Every key under `prefix` with its TTL in ms (-1: none), from every master when on a cluster. */
+export async function keysWithTtl(target: string, prefix: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  await eachMaster(target, async r => {
+    let cursor = '0'
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+      cursor = next
+      for (const key of keys) out.set(key, await r.pttl(key))
+    } while (cursor !== '0')
+  })
+  return out
+}
+
+async function eachMaster(target: string, fn: (r: Redis) => Promise<void>) {
+  if (!isCluster(target)) {
+    const r = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    try {
+      await r.connect()
+      await fn(r)
+    } finally {
+      r.disconnect()
+    }
+    return
+  }
+  const c = new Cluster(
+    target.split(',').map(s => ({ host: s.split(':')[0]!, port: Number(s.split(':')[1]) })),
+    { lazyConnect: true },
+  )
+  try {
+    await c.connect()
+    for (const node of c.nodes('master')) await fn(node)
+  } finally {
+    c.disconnect()
+  }
+}
 
 /** A key prefix no other run uses, e.g. `t:5f2c9a1be0:`. */
 export function testPrefix(label = 't'): string {
   return `${label}:${randomBytes(5).toString('hex')}:`
 }
 
-/** Deletes every key under `prefix` on the shared Redis (SCAN, never FLUSH). */
-export async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
-  try {
-    await r.connect()
+/** Deletes every key under `prefix` on the shared Redis or a test cluster (SCAN, never FLUSH). */
+export async function deletePrefix(target: string, prefix: string): Promise<void> {
+  await eachMaster(target, async r => {
     let cursor = '0'
     do {
       const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
       cursor = next
-      if (keys.length) await r.unlink(...keys)
+      // One by one: on a cluster the keys of one SCAN page sit in many slots.
+      for (const key of keys) await r.unlink(key)
     } while (cursor !== '0')
-  } finally {
-    r.disconnect()
-  }
+  })
 }
 
 /** True when a Redis answers at `url` (so suites can say clearly that it is missing). */
