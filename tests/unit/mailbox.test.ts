@@ -59,3 +59,48 @@ describe('mailbox', () => {
     expect(mb.ack(5)).toContain('has not been sent yet')
   })
 })
+
+describe("mailbox: the partner's texts (seen, replyTo, undelivered)", () => {
+  /** A mailbox that got `n` partner texts, `t<i>` as seq i, keeping at most `max`. */
+  function inbound(n: number, max: number) {
+    const mb = new Mailbox(max)
+    for (let i = 1; i <= n; i++) {
+      mb.keep(encodeText(`hi ${i}`, 1000 + i, ++mb.seq))
+      mb.received(mb.seq, `t${i}`)
+    }
+    return mb
+  }
+
+  test('past the bound the oldest make room, in order, however often it wraps', () => {
+    const mb = inbound(11, 4)
+    expect(mb.inbound).toEqual([
+      [8, 't8'],
+      [9, 't9'],
+      [10, 't10'],
+      [11, 't11'],
+    ])
+    expect(mb.inboundId(7)).toBeUndefined()
+    expect(mb.inboundId(8)).toBe('t8')
+    expect(mb.inboundId(11)).toBe('t11')
+  })
+
+  test('seen names the newest text it newly covers, across the wrap; a repeat covers nothing', () => {
+    const mb = inbound(6, 4)
+    expect(mb.seen(4)).toEqual({ id: 't4' })
+    expect(mb.seen(4)).toEqual({ id: null })
+    expect(mb.seen(6)).toEqual({ id: 't6' })
+    expect(mb.seen(7)).toEqual({ error: expect.stringContaining('has not been sent yet') })
+  })
+
+  test('unconfirmed lists the kept texts past what was acked or seen; a snapshot round-trips; a new chat empties it', () => {
+    const mb = inbound(6, 4)
+    mb.ack(4)
+    expect(mb.unconfirmed()).toEqual(['t5', 't6'])
+    const copy = new Mailbox(4)
+    copy.inbound = mb.inbound
+    expect(copy.inbound).toEqual(mb.inbound)
+    mb.newChat()
+    expect(mb.inbound).toEqual([])
+    expect(mb.inboundId(6)).toBeUndefined()
+  })
+})
