@@ -90,6 +90,8 @@ describe('Redis down under a live cluster node', () => {
     const { a, b } = await pair(() => app.client())
     a.send({ type: 'text', id: 'up', body: 'before' })
     expect((await b.next('text')).body).toBe('before')
+    // Its receipt too (a second step, on the sender's shard), before Redis goes.
+    expect(await a.next('delivered')).toMatchObject({ id: 'up' })
     await redis.stop()
     a.send({ type: 'text', id: 'down', body: 'during' })
     // The refusal names the text it refuses.
