@@ -6,7 +6,7 @@
 // most POPULAR_PER_ADDRESS_HOUR names an hour, and a full bucket makes room by dropping a name only
 // one address used, never one several people share.
 //
-// Per language too (issue #21): a find that states languages also counts under each of them, so
+// Per language too: a find that states languages also counts under each of them, so
 // the suggestions a Spanish speaker sees are what Spanish speakers typed, by the same rules (each
 // language is a scope of its own: its own distinct addresses, its own per-address budget). The
 // scopes share one bucket's name table, so the memory bound does not grow with languages.

@@ -1,9 +1,9 @@
-// Load generator (own process): time-to-pair with languages (issue #21). `waiting` strangers
+// Load generator (own process): time-to-pair with languages. `waiting` strangers
 // (1,000) wait spread over 12 languages and 100 interests, each on a (language, interest) nobody
 // else in the pool has, all allowing random strangers; each one that is paired at once sends
 // `next`, so the pool stays that size. Then `joins` newcomers arrive one after the other: half
 // share an interest with the pool in two languages (one of them a pool member's), half state one
-// language and no interests (paired at random within their language at once, issue #18 defect 12).
+// language and no interests (paired at random within their language at once).
 // Time-to-pair is from a newcomer's `find` to its `matched`. Run with a long MATCH_FALLBACK_MS so
 // the pool never falls back among itself.
 import { args, openMany, type BenchSocket } from './clients'

@@ -5,7 +5,7 @@
 //  2. cost under load: with BENCH_MQ_WAITING strangers waiting on other interests, and with the
 //     head of a popular interest full of cool-down-blocked candidates, the time one enqueue takes
 //     (the script looks at no more than 64 candidates per sorted set, whatever waits);
-//  3. languages (issue #21): with 1,000 waiting over 12 languages and 100 interests, the time an
+//  3. languages: with 1,000 waiting over 12 languages and 100 interests, the time an
 //     enqueue that pairs takes (half by interest in a shared language, half at random within one).
 import { openRedis } from '../../api/cluster/redis'
 import { createRedisMatchQueue, type RedisMatchQueue } from '../../api/cluster/redis-match-queue'

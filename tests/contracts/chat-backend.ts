@@ -175,7 +175,7 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
     })
   })
 
-  // Seen receipts, replies and texts that never arrived (issue #18). Seqs are per recipient: each
+  // Seen receipts, replies and texts that never arrived. Seqs are per recipient: each
   // case checks that the sender hears of its own texts by its own client ids.
   describe(`${name}: seen, replyTo and undelivered texts`, () => {
     /** The session's socket goes without a goodbye; resolves once every node sees it gone. */

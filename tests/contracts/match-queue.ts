@@ -104,7 +104,7 @@ export function describeMatchQueue(name: string, factory: QueueFactory) {
       expect(s.all()[1]).toEqual({ a: 'fan', b: 'any4', aIpHash: 'ip-fan', bIpHash: 'ip-any4', common: [], random: true, languages: [] })
     })
 
-    // Issue #18, defect 12: "Anyone will do" waited 7 s beside someone with interests who allowed random.
+    // "Anyone will do" waited 7 s beside someone with interests who allowed random.
     test('a newcomer with no interests is paired at once with a waiter who has interests and allows random', async () => {
       const s = await factory({ fallbackMs: 60_000 })
       await s.enqueue('fan', ['opera', 'chess'], true)
@@ -348,7 +348,7 @@ export function describeMatchQueue(name: string, factory: QueueFactory) {
       expect(s.all()[1]).toEqual({ a: 'fado-pt', b: 'fado-pt2', aIpHash: 'ip-fado-pt', bIpHash: 'ip-fado-pt2', common: ['fado'], random: false, languages: ['pt'] })
     })
 
-    test('defect 12 keeps the language rule: a no-interest newcomer takes a waiter with interests of its language only', async () => {
+    test('"anyone will do" keeps the language rule: a no-interest newcomer takes a waiter with interests of its language only', async () => {
       const s = await factory({ fallbackMs: 60_000 })
       await s.enqueue('fan-es', ['opera'], true, es)
       await s.enqueue('fan-pt', ['opera'], true, pt)

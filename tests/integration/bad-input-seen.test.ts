@@ -1,4 +1,4 @@
-// The bad-input suite's cases for `seen` and `text.replyTo` (issue #18), in the same shape as
+// The bad-input suite's cases for `seen` and `text.replyTo`, in the same shape as
 // bad-input.test.ts: each hostile input gets its documented answer on a socket that stays open,
 // nothing reaches the partner that should not, a fresh pair can still meet and chat afterwards,
 // no session or connection is left behind, and the heap returns to roughly where it started.

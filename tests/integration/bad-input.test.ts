@@ -177,7 +177,7 @@ const cases: Array<[string, () => Promise<void>]> = [
   ['find with a deeply nested interest', refusedFrame(`{"type":"find","interests":[${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}]}`, 'bad_frame')],
   ['find with random as a string', refusedFrame({ type: 'find', interests: ['chess'], random: 'yes' }, 'bad_frame')],
   ['find that could never match (no interests, no random)', refusedFrame({ type: 'find', interests: [], random: false }, 'bad_frame')],
-  // find with bad languages (issue #21): 0–3 primary language subtags of 2–3 letters.
+  // find with bad languages: 0–3 primary language subtags of 2–3 letters.
   ['find with 4 languages', refusedFrame({ type: 'find', interests: [], languages: ['pt', 'en', 'es', 'fr'] }, 'bad_frame')],
   ['find with languages as a string', refusedFrame({ type: 'find', interests: [], languages: 'pt' }, 'bad_frame')],
   ['find with languages that are numbers', refusedFrame({ type: 'find', interests: [], languages: [1, 2] }, 'bad_frame')],

@@ -155,7 +155,7 @@ function threeNodes(label: string, on: ClusterOptions, run: boolean) {
       expect((await x.next('partner')).state).toBe('reconnecting')
       x.send({ type: 'text', id: 'm1', body: 'missed 1' })
       x.send({ type: 'text', id: 'm2', body: 'missed 2' })
-      // Kept for y, but `delivered` waits until y's connection has them (issue #18).
+      // Kept for y, but `delivered` waits until y's connection has them.
       expect(await x.nothing('delivered', 150)).toBe(true)
       const y2 = await client(node(2), y.session)
       expect(y2.all('hello')[0]).toMatchObject({ session: y.session, resumed: true })

@@ -1,4 +1,4 @@
-// Matching by language (issue #21) and the "anyone will do" rule (issue #18, defect 12) through the
+// Matching by language and the "anyone will do" rule through the
 // real server: the same scenarios on one node (both integration passes: in-process queue) and on
 // three nodes sharing Redis (the MariaDB pass: the Redis queue, waiters spread over the nodes), on one
 // Redis and on a 3-master Redis Cluster (TEST_REDIS_CLUSTER_NODES).
@@ -120,7 +120,7 @@ function scenarios(name: string, service: () => Service) {
       }
     }, 20_000)
 
-    test('defect 12: "anyone will do" is paired at once with a waiter who has interests and allows random', async () => {
+    test('"anyone will do" is paired at once with a waiter who has interests and allows random', async () => {
       try {
         const fan = await client(0)
         fan.send({ type: 'find', interests: [uniqueInterest()], random: true })

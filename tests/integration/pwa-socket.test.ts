@@ -162,7 +162,7 @@ test('a reloaded page resumes from what the tab kept: same chat, nothing shown t
   kept.unconfirmed.push(['a9', 'typed just before the reload'])
   await b.until('partner reconnecting', () => b.frames('partner').some(f => f.state === 'reconnecting'))
   b.socket.text('b2', 'sent while the page reloaded')
-  // Kept for the page, but `delivered` waits until the page's connection has it (issue #18).
+  // Kept for the page, but `delivered` waits until the page's connection has it.
   await Bun.sleep(100)
   expect(b.frames('delivered').length).toBe(1)
 

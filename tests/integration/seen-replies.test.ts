@@ -1,4 +1,4 @@
-// Seen receipts, replies and texts that never arrived (issue #18), over real sockets: one server
+// Seen receipts, replies and texts that never arrived, over real sockets: one server
 // (both integration passes: SQLite + in-process cache, MariaDB + memcached) and, in the MariaDB
 // pass, two app processes sharing Redis (one Redis, and a 3-master Redis Cluster when
 // TEST_REDIS_CLUSTER_NODES is set) with the two strangers on different nodes. Seqs are per

@@ -6,7 +6,7 @@
 //  1. a stranger sharing an interest, languages permitting (rule 7), longest-waiting first;
 //  2. if both allow it, a random stranger (no shared interest), longest-waiting first, when:
 //     a. one of the two has no interests: paired at once with any stranger who allows random,
-//        whether that one has interests or not (issue #18, defect 12: nothing is gained by making
+//        whether that one has interests or not (nothing is gained by making
 //        an "anyone will do" waiter wait; a waiter with interests is offered to it as soon as
 //        nobody sharing an interest is waiting, which is whenever it is still waiting, so shared
 //        interests still win: rule 1 is always tried first, by both sides); or
@@ -22,7 +22,7 @@
 //     removed is never reported again by a timer of its earlier entry;
 //  6. every `onMatch` carries both sides' address hashes (as given in WaiterSpec.ipHash), so the
 //     chat starts without a session lookup;
-//  7. languages (issue #21), checked in one function per queue (`languagesMeet`): two waiters who
+//  7. languages, checked in one function per queue (`languagesMeet`): two waiters who
 //     both state languages meet only if they share one; a waiter who states none meets anyone.
 //     Rules 1 and 2 both keep it. A waiter with `anyLanguage` has it dropped once its fallback
 //     delay passed with nobody found, and then meets, across languages, a stranger whose rule is
