@@ -7,8 +7,8 @@
 //   node_modules/.bin/bun ops/coturn/render.ts --help
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ConfigError, loadConfig, type Config } from '../../api/config'
-import { parseEnvFile } from '../nginx/render'
+import { ConfigError, type Config } from '../../api/config'
+import { runRenderCli } from '../render-cli'
 
 export const TEMPLATE = resolve(import.meta.dir, 'turnserver.conf')
 
@@ -83,26 +83,4 @@ ${Object.entries(FLAGS)
   .join('\n')}
 `
 
-if (import.meta.main) {
-  try {
-    const args = process.argv.slice(2)
-    if (args.includes('--help') || args.includes('-h')) {
-      console.log(HELP)
-      process.exit(0)
-    }
-    let env: Record<string, string | undefined> = process.env
-    const overrides: Partial<TurnValues> = {}
-    for (let i = 0; i < args.length; i += 2) {
-      const flag = args[i]!
-      const value = args[i + 1]
-      if (value === undefined) throw new Error(`${flag} needs a value`)
-      if (flag === '--env') env = parseEnvFile(readFileSync(value, 'utf8'))
-      else if (FLAGS[flag]) overrides[FLAGS[flag]] = value
-      else throw new Error(`unknown flag ${flag} (see --help)`)
-    }
-    process.stdout.write(renderTurnConfig(turnValuesFromConfig(loadConfig(env), overrides)))
-  } catch (err) {
-    console.error(`render: ${(err as Error).message}`)
-    process.exit(1)
-  }
-}
+if (import.meta.main) runRenderCli<TurnValues>({ help: HELP, flags: FLAGS, render: (config, overrides) => renderTurnConfig(turnValuesFromConfig(config, overrides)) })

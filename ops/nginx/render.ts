@@ -7,7 +7,8 @@
 //   node_modules/.bin/bun ops/nginx/render.ts --help
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ConfigError, loadConfig, type Config } from '../../api/config'
+import { ConfigError, type Config } from '../../api/config'
+import { runRenderCli } from '../render-cli'
 
 export const TEMPLATE = resolve(import.meta.dir, 'leetchat.conf')
 
@@ -100,21 +101,6 @@ export function renderNginxConfig(values: NginxValues, template = readFileSync(T
   return out
 }
 
-/** KEY=VALUE lines as systemd's EnvironmentFile reads them (comments, blank lines, quotes). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const raw of text.split('\n')) {
-    const line = raw.trim()
-    if (!line || line.startsWith('#') || line.startsWith(';')) continue
-    const m = line.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/)
-    if (!m) continue
-    let v = m[2]!
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1)
-    env[m[1]!] = v
-  }
-  return env
-}
-
 const FLAGS: Record<string, keyof NginxValues> = {
   '--server-name': 'SERVER_NAME',
   '--http-listen': 'HTTP_LISTEN',
@@ -142,26 +128,4 @@ ${Object.entries(FLAGS)
 
 Defaults: see the header of ops/nginx/leetchat.conf.`
 
-if (import.meta.main) {
-  try {
-    const args = process.argv.slice(2)
-    if (args.includes('--help') || args.includes('-h')) {
-      console.log(HELP)
-      process.exit(0)
-    }
-    let env: Record<string, string | undefined> = process.env
-    const overrides: Partial<NginxValues> = {}
-    for (let i = 0; i < args.length; i += 2) {
-      const flag = args[i]!
-      const value = args[i + 1]
-      if (value === undefined) throw new Error(`${flag} needs a value`)
-      if (flag === '--env') env = parseEnvFile(readFileSync(value, 'utf8'))
-      else if (FLAGS[flag]) overrides[FLAGS[flag]] = value
-      else throw new Error(`unknown flag ${flag} (see --help)`)
-    }
-    process.stdout.write(renderNginxConfig(valuesFromConfig(loadConfig(env), overrides)))
-  } catch (err) {
-    console.error(`render: ${(err as Error).message}`)
-    process.exit(1)
-  }
-}
+if (import.meta.main) runRenderCli<NginxValues>({ help: HELP, flags: FLAGS, render: (config, overrides) => renderNginxConfig(valuesFromConfig(config, overrides)) })

@@ -7,7 +7,8 @@ import { Hono } from 'hono'
 import { loadConfig } from '../../api/config'
 import { loggablePath, routeOf } from '../../api/ops/access-log'
 import { createDrain } from '../../api/ops/drain'
-import { nginxSize, parseEnvFile, renderNginxConfig, upstreamOf, valuesFromConfig } from '../../ops/nginx/render'
+import { nginxSize, renderNginxConfig, upstreamOf, valuesFromConfig } from '../../ops/nginx/render'
+import { parseEnvFile } from '../../ops/render-cli'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const render = (env: Record<string, string>) => renderNginxConfig(valuesFromConfig(loadConfig(env)))
