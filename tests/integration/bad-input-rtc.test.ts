@@ -3,11 +3,11 @@
 // partner gets nothing it should not, nothing is left behind, and a fresh pair still chats after.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { ErrorCode } from '../../api/chat/protocol'
-import type { SafetyGuard } from '../../api/safety/chat-guard'
 import { startTestApp, type TestApp } from '../support/app'
 import { healthyPair, person } from '../support/people'
 import { callError, trpcClient } from '../support/trpc-calls'
 import type { TestClient } from '../support/ws-client'
+import { drained } from '../support/leaks'
 
 let app: TestApp
 
@@ -16,17 +16,6 @@ beforeAll(async () => {
   app = await startTestApp({ RESUME_WINDOW_MS: '100', MATCH_FALLBACK_MS: '60000', TURN_URLS: 'turn:127.0.0.1:3478', TURN_SECRET: 'a-test-turn-secret-of-enough-length' })
 })
 afterAll(() => app.close())
-
-async function drained(timeoutMs = 3000) {
-  const until = Date.now() + timeoutMs
-  const guard = app.services.guard as SafetyGuard
-  for (;;) {
-    const { sessions, connected } = app.services.hub.stats()
-    if (sessions === 0 && connected === 0 && guard.stats().connections === 0) return
-    if (Date.now() > until) throw new Error(`left behind: ${sessions} sessions, ${connected} sockets`)
-    await Bun.sleep(10)
-  }
-}
 
 async function refused(c: TestClient, frame: unknown, code: ErrorCode) {
   const before = c.all('error').length
@@ -219,8 +208,8 @@ const cases: Array<[string, () => Promise<void>]> = [
 for (const [name, run] of cases) {
   test(name, async () => {
     await run()
-    await drained()
+    await drained(app)
     await healthyPair(app)
-    await drained()
+    await drained(app)
   })
 }

@@ -4,38 +4,18 @@
 // no session or connection is left behind, and the heap returns to roughly where it started.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { ErrorCode } from '../../api/chat/protocol'
-import type { SafetyGuard } from '../../api/safety/chat-guard'
 import { startTestApp, type TestApp } from '../support/app'
 import { healthyPair, meet, person } from '../support/people'
 import type { TestClient } from '../support/ws-client'
-
-const HEAP_SLACK_BYTES = 16 * 1024 * 1024
+import { drained, HEAP_SLACK_BYTES, heapUsed } from '../support/leaks'
 
 let app: TestApp
 let baseline = 0
 
-async function heapUsed(): Promise<number> {
-  Bun.gc(true)
-  await Bun.sleep(1)
-  Bun.gc(true)
-  return process.memoryUsage().heapUsed
-}
-
-async function drained(timeoutMs = 3000) {
-  const until = Date.now() + timeoutMs
-  const guard = app.services.guard as SafetyGuard
-  for (;;) {
-    const { sessions, connected } = app.services.hub.stats()
-    if (sessions === 0 && connected === 0 && guard.stats().connections === 0) return
-    if (Date.now() > until) throw new Error(`left behind: ${sessions} sessions, ${connected} sockets, ${guard.stats().connections} counted connections`)
-    await Bun.sleep(10)
-  }
-}
-
 beforeAll(async () => {
   app = await startTestApp({ RESUME_WINDOW_MS: '100', MATCH_FALLBACK_MS: '60000' })
   for (let i = 0; i < 3; i++) await healthyPair(app)
-  await drained()
+  await drained(app)
   baseline = await heapUsed()
 })
 afterAll(() => app.close())
@@ -156,7 +136,7 @@ for (const [name, run] of cases) {
   test(name, async () => {
     await run()
     await healthyPair(app)
-    await drained()
+    await drained(app)
     expect((await heapUsed()) - baseline).toBeLessThan(HEAP_SLACK_BYTES)
   })
 }

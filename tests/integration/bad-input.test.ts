@@ -6,7 +6,6 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ErrorCode } from '../../api/chat/protocol'
-import type { SafetyGuard } from '../../api/safety/chat-guard'
 import { startTestApp, type TestApp } from '../support/app'
 import { png } from '../support/media-files'
 import { send } from '../support/media'
@@ -14,33 +13,11 @@ import { freshIp, fromIp, healthyPair, meet, person } from '../support/people'
 import { grantTicket, put, storedFiles } from '../support/media'
 import * as files from '../support/media-files'
 import type { TestClient } from '../support/ws-client'
-
-// Generous on purpose: this catches leaks (a session, a socket or a buffer kept per bad input),
-// not allocator noise.
-const HEAP_SLACK_BYTES = 16 * 1024 * 1024
+import { drained, HEAP_SLACK_BYTES, heapUsed } from '../support/leaks'
 
 let app: TestApp
 let baseline = 0
 let secret = ''
-
-async function heapUsed(): Promise<number> {
-  Bun.gc(true)
-  await Bun.sleep(1)
-  Bun.gc(true)
-  return process.memoryUsage().heapUsed
-}
-
-/** Waits until the hub holds no session and the guard counts no connection. */
-async function drained(timeoutMs = 3000) {
-  const until = Date.now() + timeoutMs
-  const guard = app.services.guard as SafetyGuard
-  for (;;) {
-    const { sessions, connected } = app.services.hub.stats()
-    if (sessions === 0 && connected === 0 && guard.stats().connections === 0) return
-    if (Date.now() > until) throw new Error(`left behind: ${sessions} sessions, ${connected} sockets, ${guard.stats().connections} counted connections`)
-    await Bun.sleep(10)
-  }
-}
 
 beforeAll(async () => {
   // A short resume window so dropped sessions leave quickly and "nothing left behind" is checkable.
@@ -48,7 +25,7 @@ beforeAll(async () => {
   app = await startTestApp({ RESUME_WINDOW_MS: '100', MATCH_FALLBACK_MS: '60000', SCREEN_IMAGES: 'on' })
   secret = readFileSync(join(app.dataDir, 'secret'), 'utf8').trim()
   for (let i = 0; i < 3; i++) await healthyPair(app)
-  await drained()
+  await drained(app)
   baseline = await heapUsed()
 })
 afterAll(() => app.close())
@@ -700,7 +677,7 @@ for (const [name, run] of cases) {
   test(name, async () => {
     await run()
     await healthyPair(app)
-    await drained()
+    await drained(app)
     const used = await heapUsed()
     // BAD_INPUT_HEAP=1 prints the figures (about 2 MB at most on the reference machine).
     if (process.env.BAD_INPUT_HEAP) console.log(`heap delta ${((used - baseline) / 1048576).toFixed(1)} MB after: ${name}`)
