@@ -730,7 +730,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     async transcript(chatId) {
       if (!/^[\w-]{8,64}$/.test(chatId)) return null
       const raw = await redis.cmd.lrange(k.tr(chatId), 0, -1)
-      return raw.length ? raw.map(l => JSON.parse(l) as { from: string; body: string; at: number }) : null
+      if (!raw.length) return null
+      // A line is appended once its text's first step answered, so the partner's reply can land
+      // first: the report shows them in the order they were sent (a stable sort by the relay time).
+      return raw.map(l => JSON.parse(l) as { from: string; body: string; at: number }).sort((a, b) => a.at - b.at)
     },
     useQueue(remove) {
       queueRemoval = remove
