@@ -130,6 +130,7 @@ try {
       // Let the trailing candidates land before counting.
       await a.page.waitForTimeout(1000)
       let frames = 0
+      let got = 0
       for (const [n, s] of [a, b].entries()) {
         const p = await s.page.evaluate(() => (window as unknown as { __vb: Probe }).__vb)
         connectMs.push(probes[n]!.firstFrameAt! - probes[n]!.matchedAt!)
@@ -137,8 +138,11 @@ try {
           byKind[k] = (byKind[k] ?? 0) + c
           frames += c
         }
+        for (const c of Object.values(p.received)) got += c
       }
       perChat.push(frames)
+      // The server forwards every rtc frame: what one side sent, the other received.
+      if (got !== frames) console.error(`\npair ${i}: ${frames} rtc frames sent, ${got} received`)
       process.stderr.write('.')
     } catch (err) {
       failed++
