@@ -25,6 +25,8 @@ export interface OpenOptions {
   touch?: boolean
   /** the device already accepted the rules gate */
   rulesAccepted?: boolean
+  /** false: "Ask before showing photos" turned off on this device (it is on for a new one), so the stranger's photos show at once */
+  askPhotos?: boolean
   /** another server than the suite's (e.g. the cluster test's front) */
   baseURL?: string
   /** called before the app loads (to watch its WebSocket from the start) */
@@ -39,6 +41,7 @@ export async function openApp(browser: Browser, opts: OpenOptions = {}): Promise
     ...(opts.baseURL && { baseURL: opts.baseURL }),
   })
   if (opts.rulesAccepted) await context.addInitScript(() => localStorage.setItem('leetchat.rulesAccepted', 'true'))
+  if (opts.askPhotos === false) await context.addInitScript(() => localStorage.setItem('leetchat.askPhotos', 'false'))
   const page = await context.newPage()
   page.on('pageerror', err => console.error(`[page error] ${err.message}`))
   opts.onPage?.(page)

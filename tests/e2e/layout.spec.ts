@@ -82,7 +82,7 @@ for (const [size, viewport] of [
   ['desktop', DESKTOP],
 ] as const) {
   test(`${size} (${viewport.width}×${viewport.height}): home and chat fit, composer visible, screenshots`, async ({ browser }) => {
-    const a = await openApp(browser, { viewport })
+    const a = await openApp(browser, { viewport, askPhotos: false })
     const b = await openApp(browser, { viewport, colorScheme: 'dark' })
     await seedPopular(browser)
 

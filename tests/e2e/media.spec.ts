@@ -8,7 +8,7 @@ import { bubbles, DESKTOP, pair, say, uniqueInterest } from './helpers'
 const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
 
 test('a photo sent by one stranger shows as a preview on the other side and opens full size', async ({ browser }) => {
-  const [a, b] = await pair(browser, uniqueInterest('photo'))
+  const [a, b] = await pair(browser, uniqueInterest('photo'), { b: { askPhotos: false } })
   await a.page.locator('input[type=file]').setInputFiles(PHOTO)
   // The sender sees it too once the server has it.
   await expect(a.page.getByRole('img', { name: 'Photo from you' })).toBeVisible()
@@ -102,7 +102,7 @@ test('over-cap and refused files get a clear message before any upload starts', 
 })
 
 test('the photo viewer fits a portrait and a landscape photo whole inside 360×740, 740×360 and 1280×800', async ({ browser }) => {
-  const [a, b] = await pair(browser, uniqueInterest('fit'), { b: { viewport: DESKTOP } })
+  const [a, b] = await pair(browser, uniqueInterest('fit'), { b: { viewport: DESKTOP, askPhotos: false } })
   const photos = [
     { name: 'portrait.jpg', w: 1200, h: 1600 },
     { name: 'landscape.jpg', w: 1600, h: 1200 },

@@ -30,7 +30,7 @@ async function workerActive(page: Page) {
 }
 
 test('photos arriving keep the latest message in view; scrolled up, a "New messages" pill counts instead of jumping', async ({ browser }) => {
-  const [a, b] = await pair(browser, uniqueInterest('photos'))
+  const [a, b] = await pair(browser, uniqueInterest('photos'), { a: { askPhotos: false } })
   for (let i = 1; i <= 3; i++) {
     await b.page.locator('input[type=file]').setInputFiles(PHOTO)
     await expect(b.page.getByRole('img', { name: 'Photo from you' })).toHaveCount(i)
@@ -143,7 +143,7 @@ test('an offline reload shows the chat the tab kept, as Offline, and resumes whe
 })
 
 test('a photo attached while offline waits, then is sent when the connection is back', async ({ browser }) => {
-  const [a, b] = await pair(browser, uniqueInterest('queued'))
+  const [a, b] = await pair(browser, uniqueInterest('queued'), { b: { askPhotos: false } })
   await a.context.setOffline(true)
   await expect(a.page.getByText("You're offline.")).toBeVisible()
   await a.page.locator('input[type=file]').setInputFiles(PHOTO)
@@ -218,7 +218,7 @@ test('the install card is compact at 360 px, and after "Not now" the menu still 
 })
 
 test('the full-size photo is centred and fits; a tap, Esc and back close it; back in a chat asks before leaving', async ({ browser }) => {
-  const [a, b] = await pair(browser, uniqueInterest('viewer'), { a: { viewport: DESKTOP }, b: { viewport: PHONE } })
+  const [a, b] = await pair(browser, uniqueInterest('viewer'), { a: { viewport: DESKTOP }, b: { viewport: PHONE, askPhotos: false } })
   await a.page.locator('input[type=file]').setInputFiles(PHOTO)
   const open = () => b.page.getByRole('button', { name: 'Open photo from the stranger' }).click()
   const viewer = b.page.getByRole('dialog', { name: 'Photo from the stranger' })

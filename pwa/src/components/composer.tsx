@@ -2,7 +2,8 @@
 // devices with a fine pointer (desktop); Shift+Enter adds a line. On phones Enter adds a line
 // and the send button sends.
 import { useEffect, useRef, useState } from 'preact/hooks'
-import type { ChatController } from '../lib/chat'
+import type { ChatController, TextItem } from '../lib/chat'
+import { QuoteLine } from './quote'
 import { ACCEPT } from '../lib/upload'
 import { duration } from '../lib/format'
 import { Icon } from './icons'
@@ -20,9 +21,13 @@ interface Props {
   maxLength: number
   maxVoiceSeconds: number
   onProblem(message: Msg): void
+  /** the stranger's text being replied to: shown above the field, sent with the next text */
+  reply: TextItem | null
+  /** the reply was sent or cancelled */
+  onReplyDone(): void
 }
 
-export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) {
+export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem, reply, onReplyDone }: Props) {
   const [text, setText] = useState('')
   /** characters a paste (or typing) past the limit lost, said until the next send */
   const [cut, setCut] = useState(0)
@@ -40,6 +45,10 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
   useEffect(() => {
     if (desktop()) field.current?.focus()
   }, [])
+  // Choosing Reply puts the cursor in the field (on a phone, that opens the keyboard, as expected).
+  useEffect(() => {
+    if (reply) field.current?.focus()
+  }, [reply])
 
   function onInput(e: Event) {
     const el = e.currentTarget as HTMLTextAreaElement
@@ -61,10 +70,11 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
   function send(e?: Event) {
     e?.preventDefault()
     if (!text.trim()) return
-    if (ctl.send(text)) {
+    if (ctl.send(text, reply)) {
       setText('')
       setCut(0)
       stopTyping()
+      if (reply) onReplyDone()
     }
     field.current?.focus()
   }
@@ -90,6 +100,16 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem }: Props) 
           {cut > 0 && <span>{t('composer.cut', { count: cut })}</span>}
           {counter && <span class="counter">{t('composer.counter', { length: num(text.length), max: num(maxLength) })}</span>}
         </p>
+      )}
+      {reply && !recording && (
+        <div class="reply-bar">
+          <div class="reply-quote" role="note" aria-label={t('composer.replying')}>
+            <QuoteLine item={reply} />
+          </div>
+          <button type="button" class="icon-btn" aria-label={t('composer.cancelReply')} onClick={onReplyDone}>
+            <Icon name="x" />
+          </button>
+        </div>
       )}
       <form class="composer" onSubmit={send} aria-label={t('composer.label')}>
         {recording ? (

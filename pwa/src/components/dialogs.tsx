@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact'
 import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { ReportError, type ReportReason } from '../lib/chat'
+import type { Link } from '../lib/links'
 import { pushBack } from '../lib/back'
 import { Icon } from './icons'
 import { msg, t, type MessageId, type Msg } from '../i18n'
@@ -72,6 +73,34 @@ export function LeaveDialog({ onLeave, onStay }: { onLeave(): void; onStay(): vo
           <button type="button" class="btn danger" onClick={onLeave}>
             {t('leave.leave')}
           </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}
+
+/**
+ * A link from the stranger opens only after this, in a new tab with no opener and no referrer
+ * (the site learns neither this page nor a way back into it). It names the host the link really
+ * opens, in ASCII, whatever the text of the link looked like.
+ */
+export function LinkDialog({ link, onClose }: { link: Link; onClose(): void }) {
+  const title = t('link.title', { host: link.host })
+  return (
+    <Modal label={title} onClose={onClose}>
+      <form method="dialog">
+        <h2 dir="auto">{title}</h2>
+        <p class="hint">{t('link.hint')}</p>
+        <p class="link-url" dir="ltr">
+          {link.href}
+        </p>
+        <div class="actions">
+          <button class="btn" autoFocus>
+            {t('link.cancel')}
+          </button>
+          <a class="btn primary" href={link.href} target="_blank" rel="noopener noreferrer" referrerpolicy="no-referrer" onClick={onClose}>
+            {t('link.open')}
+          </a>
         </div>
       </form>
     </Modal>

@@ -1,17 +1,31 @@
-// One item in the conversation. Text is always rendered as text (never as HTML).
-import type { Item, MediaItem, UploadItem } from '../lib/chat'
+// One item in the conversation. Text is always rendered as text (never as HTML); in the
+// stranger's texts, https links become tappable behind a confirm (lib/links.ts). The stranger's
+// texts can be replied to: swipe right (touch) or the Reply button (hover or focus).
+import type { Item, MediaItem, TextItem, UploadItem } from '../lib/chat'
+import { linkify, type Link } from '../lib/links'
+import { askPhotos } from '../lib/photos'
 import { bytes, time } from '../lib/format'
 import { canRetry, refusalSentence } from '../lib/refusals'
 import { SEEN_ATTR } from '../lib/seen'
 import { AudioPlayer } from './audio-player'
 import { Icon } from './icons'
 import { Screened } from './screened'
+import { Quote } from './quote'
+import { useSwipe } from './swipe'
 import { t } from '../i18n'
+import './message.css'
 
 interface Props {
   item: Item
+  /** the text this one replies to, when it is in the conversation */
+  quote?: TextItem
   /** the chat is still open (a refused text can be retried) */
   open: boolean
+  /** replying is offered (the stranger's texts while the chat is open) */
+  onReply?(item: TextItem): void
+  onLink(link: Link): void
+  /** scrolls to the quoted message */
+  onQuote(key: string): void
   onView(url: string, alt: string): void
   onDismiss(key: string): void
   onRetry(key: string): void
@@ -26,16 +40,24 @@ function statusOf(item: Item): 'sending' | 'delivered' | 'seen' | 'failed' | nul
   return item.error ? null : 'sending'
 }
 
-export function Message({ item, open, onView, onDismiss, onRetry, onRetryUpload }: Props) {
+export function Message({ item, quote, open, onReply, onLink, onQuote, onView, onDismiss, onRetry, onRetryUpload }: Props) {
   const who = t(item.mine ? 'chat.you' : 'chat.stranger')
   const status = statusOf(item)
+  const reply = item.kind === 'text' && onReply ? () => onReply(item) : undefined
+  const swipe = useSwipe(reply)
   return (
-    <li class={item.mine ? 'msg mine' : 'msg'} {...(item.kind === 'text' && !item.mine && item.seq !== undefined && { [SEEN_ATTR]: item.seq })}>
+    <li class={item.mine ? 'msg mine' : 'msg'} data-key={item.key} {...(item.kind === 'text' && !item.mine && item.seq !== undefined && { [SEEN_ATTR]: item.seq })}>
       <span class="sr-only">{who}:</span>
       {item.kind === 'text' && (
-        <div class="bubble" dir="auto">
-          {item.body}
-        </div>
+        <>
+          {reply && <ReplyIcon class="swipe-icon" />}
+          <div class={reply ? 'swipe' : undefined} ref={swipe.ref} {...swipe.handlers}>
+            <div class="bubble" dir="auto">
+              {quote && <Quote item={quote} onShow={onQuote} />}
+              {item.mine ? item.body : <Linked body={item.body} onLink={onLink} />}
+            </div>
+          </div>
+        </>
       )}
       {item.kind === 'media' && <Media item={item} onView={onView} />}
       {item.kind === 'upload' && <Upload item={item} onDismiss={onDismiss} onRetry={onRetryUpload} />}
@@ -48,8 +70,58 @@ export function Message({ item, open, onView, onDismiss, onRetry, onRetryUpload 
             {t('msg.retry')}
           </button>
         )}
+        {reply && (
+          <button type="button" class="reply-btn" aria-label={t('msg.reply')} title={t('msg.reply')} onClick={reply}>
+            <ReplyIcon />
+          </button>
+        )}
       </div>
     </li>
+  )
+}
+
+/**
+ * The stranger's text with its https links tappable. Not real hrefs: a long-press menu or a
+ * middle click would open them without the confirm. A link whose host is not what it looks like
+ * (an IDN, escapes) shows the host it really opens.
+ */
+function Linked({ body, onLink }: { body: string; onLink(link: Link): void }) {
+  return (
+    <>
+      {linkify(body).map(p =>
+        typeof p === 'string' ? (
+          p
+        ) : (
+          <a
+            class="chat-link"
+            role="link"
+            tabIndex={0}
+            title={p.host}
+            onClick={() => onLink(p)}
+            onKeyDown={e => {
+              if (e.key !== 'Enter') return
+              e.preventDefault()
+              onLink(p)
+            }}
+          >
+            {p.text}
+            {p.disguised && (
+              <span class="link-host" dir="ltr">
+                {p.host}
+              </span>
+            )}
+          </a>
+        ),
+      )}
+    </>
+  )
+}
+
+function ReplyIcon({ class: cls }: { class?: string }) {
+  return (
+    <svg class={cls ? `icon ${cls}` : 'icon'} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M9 14 4 9l5-5M4 9h10a6 6 0 0 1 6 6v5" />
+    </svg>
   )
 }
 
@@ -85,7 +157,7 @@ function Media({ item, onView }: { item: MediaItem; onView(url: string, alt: str
     const alt = t(item.mine ? 'msg.photoFromYou' : 'msg.photoFromStranger')
     return (
       <div class="bubble media">
-        <Screened flagged={m.flagged === true} mine={item.mine}>
+        <Screened flagged={m.flagged === true} ask={askPhotos()} mine={item.mine}>
           <button type="button" class="thumb" aria-label={t(item.mine ? 'msg.openPhotoYou' : 'msg.openPhotoStranger')} onClick={() => onView(m.url, alt)}>
             <img src={m.url} alt={alt} loading="lazy" decoding="async" {...thumbBox(m.width, m.height)} />
           </button>

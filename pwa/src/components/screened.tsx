@@ -1,6 +1,8 @@
-// A photo the server's image screen flagged (MediaInfo.flagged). The stranger's copy stays blurred
+// A photo the server's image screen flagged (MediaInfo.flagged), or any photo from the stranger
+// while "Ask before showing photos" is on (lib/photos.ts). The stranger's copy stays blurred
 // behind "Tap to view" until tapped (blurred pixels, and hidden from screen readers and the
-// keyboard, so nothing opens it by accident); the sender sees their own plainly, with a note.
+// keyboard, so nothing opens it by accident); the sender sees their own plainly, with a note if
+// it was flagged.
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
 import './screened.css'
@@ -8,13 +10,15 @@ import { t } from '../i18n'
 
 interface Props {
   flagged: boolean
+  /** the reader asked to be asked before every photo from a stranger */
+  ask: boolean
   mine: boolean
   children: ComponentChildren
 }
 
-export function Screened({ flagged, mine, children }: Props) {
+export function Screened({ flagged, ask, mine, children }: Props) {
   const [shown, setShown] = useState(false)
-  if (!flagged || shown) return <>{children}</>
+  if (shown || (!flagged && (mine || !ask))) return <>{children}</>
   if (mine) {
     return (
       <>
@@ -29,7 +33,7 @@ export function Screened({ flagged, mine, children }: Props) {
         {children}
       </div>
       <div class="screened-cover">
-        <span>{t('screened.explicit')}</span>
+        {flagged && <span>{t('screened.explicit')}</span>}
         <button type="button" class="btn small" onClick={() => setShown(true)}>
           {t('screened.view')}
         </button>

@@ -2,6 +2,7 @@ import type { ConnState } from '../lib/socket'
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { canInstall, onCanInstall, promptInstall } from '../lib/install'
+import { askPhotos, setAskPhotos } from '../lib/photos'
 import { ConnectionStrip } from './status'
 import { Icon } from './icons'
 import { t } from '../i18n'
@@ -51,9 +52,10 @@ export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnS
   )
 }
 
-/** The ⋮ menu: the rules, the language, and Install whenever the browser allows it (also after "Not now"). */
+/** The ⋮ menu: the rules, "Ask before showing photos", the language, and Install whenever the browser allows it (also after "Not now"). */
 function Menu() {
   const [installable, setInstallable] = useState(canInstall)
+  const [ask, setAsk] = useState(askPhotos)
   const [open, setOpen] = useState(false)
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => onCanInstall(setInstallable), [])
@@ -98,6 +100,18 @@ function Menu() {
           >
             {t('menu.rules')}
           </a>
+          <label class="menu-check">
+            <input
+              type="checkbox"
+              checked={ask}
+              onChange={e => {
+                const on = (e.currentTarget as HTMLInputElement).checked
+                setAsk(on)
+                setAskPhotos(on)
+              }}
+            />
+            {t('menu.askPhotos')}
+          </label>
           <LanguagePicker />
         </div>
       )}

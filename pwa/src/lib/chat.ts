@@ -24,6 +24,8 @@ export interface TextItem {
   seq?: number
   /** why the server refused it (status failed): the bubble says so, and offers Retry only if it can work */
   refusal?: ErrorCode
+  /** a reply: the key of the text it quotes (a stranger's `s<seq>`, or one of ours by its client id) */
+  replyTo?: string
 }
 export interface MediaItem {
   kind: 'media'
@@ -278,12 +280,13 @@ export class ChatController {
     this.set({ phase: 'home', search: null, chat: null, announce: null })
   }
 
-  send(body: string): boolean {
+  /** `quote`: the stranger's text this one replies to (the wire names it by its seq). */
+  send(body: string, quote?: TextItem | null): boolean {
     const c = this.state.chat
     if (!c || c.ended || !body.trim()) return false
     const id = newId()
-    this.socket.text(id, body)
-    this.addItem({ kind: 'text', key: id, mine: true, body, at: Date.now(), status: 'sending' })
+    this.socket.text(id, body, quote?.seq)
+    this.addItem({ kind: 'text', key: id, mine: true, body, at: Date.now(), status: 'sending', ...(quote && { replyTo: quote.key }) })
     return true
   }
 
@@ -292,7 +295,8 @@ export class ChatController {
     const c = this.state.chat
     const item = c?.items.find(i => i.key === key)
     if (!c || c.ended || item?.kind !== 'text' || item.status !== 'failed' || (item.refusal && !canRetry(item.refusal))) return
-    this.socket.text(key, item.body)
+    const quote = item.replyTo ? c.items.find(i => i.key === item.replyTo) : null
+    this.socket.text(key, item.body, quote?.kind === 'text' ? quote.seq : undefined)
     this.patchChat(x => ({ ...x, items: x.items.map(i => (i.key === key && i.kind === 'text' ? { ...i, status: 'sending' as const } : i)) }))
   }
 
@@ -474,7 +478,7 @@ export class ChatController {
         })
       case 'text':
         if (!this.state.chat || this.state.chat.ended) return
-        this.addItem({ kind: 'text', key: `s${f.seq}`, mine: false, body: f.body, at: f.at, seq: f.seq })
+        this.addItem({ kind: 'text', key: `s${f.seq}`, mine: false, body: f.body, at: f.at, seq: f.seq, ...(f.replyTo && { replyTo: f.replyTo.id }) })
         return this.patchChat(c => ({ ...c, typing: false }))
       case 'delivered':
         return this.patchChat(c => ({

@@ -21,8 +21,8 @@ export type SocketEvent =
 export interface SocketMemory {
   session: string
   lastSeq: number
-  /** own texts not yet confirmed, [id, body], resent with the same id after the resume */
-  unconfirmed: Array<[string, string]>
+  /** own texts not yet confirmed, [id, body, replyTo?], resent with the same id after the resume */
+  unconfirmed: Array<[string, string, (number | null)?]>
 }
 
 const ACK_DELAY_MS = 1000
@@ -52,8 +52,8 @@ export class ChatSocket {
   private attempt = 0
   private nextDelay: number | null = null
   private stopped = true
-  /** Own texts not yet confirmed by `delivered`: resent on resume. */
-  private unconfirmed = new Map<string, string>()
+  /** Own texts not yet confirmed by `delivered`, id → [body, replyTo]: resent on resume. */
+  private unconfirmed = new Map<string, [string, (number | null)?]>()
   /** Control frames (find, next, leave) asked for while disconnected; sent once open. */
   private queued: ClientFrameInput[] = []
   /**
@@ -72,13 +72,13 @@ export class ChatSocket {
       // shows (seq ≤ lastSeq) are dropped when the server replays them.
       this.session = memory.session
       this.lastSeq = memory.lastSeq
-      this.unconfirmed = new Map(memory.unconfirmed)
+      this.unconfirmed = new Map(memory.unconfirmed.map(([id, ...text]) => [id, text]))
     }
   }
 
   /** What to keep for a reload of this tab, or null with no session. */
   memory(): SocketMemory | null {
-    return this.session ? { session: this.session, lastSeq: this.lastSeq, unconfirmed: [...this.unconfirmed] } : null
+    return this.session ? { session: this.session, lastSeq: this.lastSeq, unconfirmed: [...this.unconfirmed].map(([id, text]) => [id, ...text]) } : null
   }
 
   get connected(): boolean {
@@ -142,14 +142,15 @@ export class ChatSocket {
     }
   }
 
-  text(id: string, body: string) {
-    this.unconfirmed.set(id, body)
-    if (this.connected) this.writeText(id, body)
+  /** `replyTo`: the seq of the stranger's text it quotes. */
+  text(id: string, body: string, replyTo?: number) {
+    this.unconfirmed.set(id, [body, replyTo])
+    if (this.connected) this.writeText(id, body, replyTo)
   }
 
-  private writeText(id: string, body: string) {
+  private writeText(id: string, body: string, replyTo?: number | null) {
     this.inflight.push(id)
-    this.write({ type: 'text', id, body })
+    this.write({ type: 'text', id, body, ...(replyTo && { replyTo }) })
   }
 
   /** Video signalling is ephemeral too: after a reconnect the call starts over with fresh frames. */
@@ -293,7 +294,7 @@ export class ChatSocket {
     this.setState('open')
     this.emit({ type: 'session', hello, lost })
     this.inflight = []
-    for (const [id, body] of this.unconfirmed) this.writeText(id, body)
+    for (const [id, [body, replyTo]] of this.unconfirmed) this.writeText(id, body, replyTo)
     for (const f of this.queued.splice(0)) this.write(f)
     this.flushSeen()
     // After a reload the replayed frames we already showed are dropped unseen: acknowledge them.

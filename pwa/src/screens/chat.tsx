@@ -3,11 +3,12 @@
 // conversation while the reader is at the bottom, also when photos and players finish loading;
 // a reader who scrolled up gets a "New messages" pill instead of a jump.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
-import type { Chat, ChatController, State } from '../lib/chat'
+import type { Chat, ChatController, Item, State, TextItem } from '../lib/chat'
+import type { Link } from '../lib/links'
 import { list } from '../lib/format'
 import { Message } from '../components/message'
 import { Composer } from '../components/composer'
-import { BlockDialog, ImageViewer, LeaveDialog, ReportDialog } from '../components/dialogs'
+import { BlockDialog, ImageViewer, LeaveDialog, LinkDialog, ReportDialog } from '../components/dialogs'
 import { pushBack } from '../lib/back'
 import { ConnectionStrip } from '../components/status'
 import { Brand, TopBar } from '../components/topbar'
@@ -22,6 +23,8 @@ const CONFIRM_MS = 3000
 /** Closer to the bottom than this counts as "at the bottom". */
 const STICK_PX = 80
 const DEFAULT_VOICE_SECONDS = 120
+/** How long the original stays outlined after its quote was tapped. */
+const FLASH_MS = 1200
 
 interface Props {
   state: State
@@ -37,6 +40,8 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   const [leaving, setLeaving] = useState(false)
   const [blocking, setBlocking] = useState(false)
   const [unseen, setUnseen] = useState(0)
+  const [link, setLink] = useState<Link | null>(null)
+  const [replying, setReplying] = useState<TextItem | null>(null)
   const log = useRef<HTMLDivElement>(null)
   const list_ = useRef<HTMLOListElement>(null)
   const stick = useRef(true)
@@ -82,9 +87,11 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
   }, [armed])
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' || e.defaultPrevented || reporting || viewing || leaving) return
+      if (e.key !== 'Escape' || e.defaultPrevented || reporting || viewing || leaving || link || blocking) return
       e.preventDefault()
-      skip()
+      // Esc while replying drops the reply first.
+      if (replying) setReplying(null)
+      else skip()
     }
     addEventListener('keydown', onKey)
     return () => removeEventListener('keydown', onKey)
@@ -121,6 +128,17 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
     stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX
     if (stick.current && unseen) setUnseen(0)
   }
+  // A reply never carries over to the next stranger.
+  useEffect(() => setReplying(null), [chat.id])
+  const showQuoted = (key: string) => {
+    const el = list_.current?.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)
+    if (!el) return
+    el.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' })
+    el.classList.add('flash')
+    setTimeout(() => el.classList.remove('flash'), FLASH_MS)
+  }
+  const byKey = new Map(chat.items.map(i => [i.key, i]))
+
   const showNew = () => {
     stick.current = true
     setUnseen(0)
@@ -171,7 +189,11 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
               <Message
                 key={item.key}
                 item={item}
+                quote={quoted(item.kind === 'text' ? byKey.get(item.replyTo ?? '') : undefined)}
                 open={!ended}
+                onReply={!ended && !item.mine && item.kind === 'text' && item.seq !== undefined ? setReplying : undefined}
+                onLink={setLink}
+                onQuote={showQuoted}
                 onView={(url, alt) => setViewing({ url, alt })}
                 onDismiss={k => ctl.dismiss(k)}
                 onRetry={k => ctl.retry(k)}
@@ -212,7 +234,7 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
             </div>
           </div>
         ) : (
-          <Composer ctl={ctl} maxLength={limits?.maxTextLength ?? 2000} maxVoiceSeconds={maxVoice} onProblem={onNotice} />
+          <Composer ctl={ctl} maxLength={limits?.maxTextLength ?? 2000} maxVoiceSeconds={maxVoice} onProblem={onNotice} reply={replying} onReplyDone={() => setReplying(null)} />
         )}
       </div>
       {blocking && (
@@ -225,11 +247,15 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
         />
       )}
       {reporting && <ReportDialog onSubmit={(r, n, t) => ctl.report(r, n, t)} onBlock={chat.blocked ? undefined : () => ctl.block()} onClose={() => setReporting(false)} />}
+      {link && <LinkDialog link={link} onClose={() => setLink(null)} />}
       {viewing && <ImageViewer url={viewing.url} alt={viewing.alt} onClose={() => setViewing(null)} />}
       {leaving && !ended && <LeaveDialog onLeave={() => ctl.home()} onStay={() => setLeaving(false)} />}
     </div>
   )
 }
+
+/** Only texts are quoted (the wire's replyTo names a text). */
+const quoted = (item: Item | undefined): TextItem | undefined => (item?.kind === 'text' ? item : undefined)
 
 function endedText(chat: Chat): MessageId {
   const e = chat.ended!
