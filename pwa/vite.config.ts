@@ -6,6 +6,7 @@ import { VitePWA } from 'vite-plugin-pwa'
 import { fileURLToPath } from 'node:url'
 import { precompress } from './vite-precompress.ts'
 import { catalogLocale, catalogs } from './vite-catalogs.ts'
+import { manifestFor, shell } from './vite-shell.ts'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
@@ -46,6 +47,7 @@ export default defineConfig({
   },
   plugins: [
     catalogs(),
+    shell(),
     preact({ devToolsEnabled: false, prefreshEnabled: false }),
     VitePWA({
       strategies: 'generateSW',
@@ -53,29 +55,15 @@ export default defineConfig({
       injectRegister: null,
       registerType: 'prompt',
       includeAssets: ['favicon-48.png', 'apple-touch-icon.png'],
-      manifest: {
-        id: '/',
-        name: 'leetChat — talk to strangers who like what you like',
-        short_name: 'leetChat',
-        description: 'Anonymous one-to-one chat with strangers who share your interests. Text, photos and voice notes.',
-        start_url: '/',
-        scope: '/',
-        display: 'standalone',
-        orientation: 'portrait',
-        background_color: '#f6f6fb',
-        theme_color: '#4f46e5',
-        categories: ['social'],
-        icons: [
-          { src: '/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
-          { src: '/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
-          { src: '/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
-        ],
-      },
+      // English's; the other locales' are emitted by ./vite-shell.ts from the same catalogs.
+      manifest: manifestFor('en'),
       workbox: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
         // The moderation console is no part of the app a visitor installs.
         // Nor is every language: only the active one's catalog is fetched, and cached then (below).
-        globIgnores: ['admin/**', 'assets/lang-*.js'],
+        // The other locales' manifests neither: a browser reads one when it offers to install,
+        // which needs the network anyway (English's, manifest.webmanifest, is precached).
+        globIgnores: ['admin/**', 'assets/lang-*.js', 'manifest.*.webmanifest'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [LIVE_PATHS],
         // Only the language catalogs are cached at run time (a locale used once works offline after);

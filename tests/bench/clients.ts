@@ -45,13 +45,23 @@ export function open(url: string, headers?: Record<string, string>): Promise<Ben
   })
 }
 
-/** Opens `n` sockets, `batch` at a time (thousands at once would only measure the accept queue). */
-export async function openMany(n: number, url: string, batch = 100, headers?: Record<string, string>, ready?: (s: BenchSocket) => Promise<unknown>): Promise<BenchSocket[]> {
+/**
+ * Opens `n` sockets, `batch` at a time (thousands at once would only measure the accept queue).
+ * Given several URLs (the nodes of a cluster), socket k goes to urls[k % urls.length].
+ */
+export async function openMany(
+  n: number,
+  url: string | string[],
+  batch = 100,
+  headers?: Record<string, string>,
+  ready?: (s: BenchSocket) => Promise<unknown>,
+): Promise<BenchSocket[]> {
+  const urls = typeof url === 'string' ? [url] : url
   const out: BenchSocket[] = []
   for (let i = 0; i < n; i += batch) {
     const group = await Promise.all(
-      Array.from({ length: Math.min(batch, n - i) }, async () => {
-        const s = await open(url, headers)
+      Array.from({ length: Math.min(batch, n - i) }, async (_, k) => {
+        const s = await open(urls[(i + k) % urls.length]!, headers)
         if (ready) await ready(s)
         return s
       }),

@@ -5,12 +5,15 @@
 // share an interest with the pool in two languages (one of them a pool member's), half state one
 // language and no interests (paired at random within their language at once).
 // Time-to-pair is from a newcomer's `find` to its `matched`. Run with a long MATCH_FALLBACK_MS so
-// the pool never falls back among itself.
+// the pool never falls back among itself. Given `urls` (the nodes of a cluster), pool member k and
+// newcomer k connect to urls[k % urls.length], so most pairs are made across two nodes.
 import { args, openMany, type BenchSocket } from './clients'
 import { percentile } from './stats'
 
 interface Args {
   url: string
+  /** Several nodes: the sockets are spread over them round-robin. */
+  urls?: string[]
   waiting: number
   joins: number
   origin?: string
@@ -32,7 +35,7 @@ const hello = (s: BenchSocket) => s.waitFor('{"type":"hello"')
 /** Resolved when the pool member taken by the last join is back in the queue. */
 let rejoined: () => void = () => {}
 let i = 0
-const pool = await openMany(a.waiting, a.url, 100, headers, async s => {
+const pool = await openMany(a.waiting, a.urls ?? a.url, 100, headers, async s => {
   await hello(s)
   const { language, interest } = combo(i++)
   s.ws.send(JSON.stringify({ type: 'find', interests: [interest], random: true, languages: [language] }))
@@ -43,7 +46,7 @@ const pool = await openMany(a.waiting, a.url, 100, headers, async s => {
     else if (data.startsWith('{"type":"queued"')) rejoined()
   }
 })
-const joiners = await openMany(a.joins, a.url, 100, headers, hello)
+const joiners = await openMany(a.joins, a.urls ?? a.url, 100, headers, hello)
 
 const times: number[] = []
 for (let j = 0; j < a.joins; j++) {

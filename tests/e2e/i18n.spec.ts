@@ -22,6 +22,20 @@ test('a pt-BR browser opens the app in Portuguese, rules gate included, and find
   await open(page)
   await expect(page.locator('html')).toHaveAttribute('lang', 'pt-BR')
   await expect(page.locator('html')).toHaveAttribute('dir', 'ltr')
+  // The page's title, description and manifest are Portuguese too (the manifest is a build output).
+  await expect(page).toHaveTitle('leetChat — converse com desconhecidos que curtem o mesmo que você')
+  await expect(page.locator('meta[name=description]')).toHaveAttribute('content', /^Chat anônimo, um a um, com desconhecidos/)
+  await expect(page.locator('link[rel=manifest]')).toHaveAttribute('href', '/manifest.pt-BR.webmanifest')
+  const manifest = await context.request.get('/manifest.pt-BR.webmanifest')
+  expect(manifest.headers()['content-type']).toContain('application/manifest+json')
+  expect(await manifest.json()).toMatchObject({
+    id: '/',
+    start_url: '/',
+    scope: '/',
+    lang: 'pt-BR',
+    dir: 'ltr',
+    name: 'leetChat — converse com desconhecidos que curtem o mesmo que você',
+  })
   await expect(page.getByRole('heading', { level: 1, name: 'Converse com um desconhecido que curte o mesmo que você.' })).toBeVisible()
   await expect(page.getByText(/\d+ online/)).toBeVisible()
   await expect(page.getByRole('switch', { name: 'Qualquer idioma' })).toBeChecked()
@@ -63,10 +77,17 @@ test('the menu switches the language in place (no reload) and the choice is kept
   const page = await context.newPage()
   await open(page)
   await expect(page.getByRole('heading', { level: 1, name: 'Talk to a stranger who likes what you like.' })).toBeVisible()
+  await expect(page).toHaveTitle('leetChat — talk to strangers who like what you like')
+  await expect(page.locator('link[rel=manifest]')).toHaveAttribute('href', '/manifest.webmanifest')
+  const description = page.locator('meta[name=description]')
+  await expect(description).toHaveAttribute('content', /^Anonymous one-to-one chat/)
   await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true))
   await page.getByRole('button', { name: 'Menu' }).click()
   await page.getByRole('combobox', { name: 'Language', exact: true }).selectOption('es')
   await expect(page.getByRole('heading', { level: 1, name: 'Habla con un desconocido al que le gusta lo mismo que a ti.' })).toBeVisible()
+  await expect(page).toHaveTitle('leetChat — habla con desconocidos a los que les gusta lo mismo que a ti')
+  await expect(page.locator('link[rel=manifest]')).toHaveAttribute('href', '/manifest.es.webmanifest')
+  await expect(description).toHaveAttribute('content', /^Chat anónimo uno a uno/)
   await expect(page.getByRole('button', { name: 'Empezar a chatear' })).toBeVisible()
   await expect(page.getByRole('combobox', { name: 'Idioma', exact: true })).toHaveValue('es')
   await expect(page.locator('html')).toHaveAttribute('lang', 'es')
@@ -74,8 +95,15 @@ test('the menu switches the language in place (no reload) and the choice is kept
   // Right to left and back, still in place.
   await page.getByRole('combobox', { name: 'Idioma', exact: true }).selectOption('ar')
   await expect(page.locator('html')).toHaveAttribute('dir', 'rtl')
-  await page.getByRole('combobox', { name: 'اللغة', exact: true }).selectOption('es')
+  await expect(page.locator('link[rel=manifest]')).toHaveAttribute('href', '/manifest.ar.webmanifest')
+  await page.getByRole('combobox', { name: 'اللغة', exact: true }).selectOption('en')
   await expect(page.locator('html')).toHaveAttribute('dir', 'ltr')
+  // Back to English: the default manifest and the page's own description.
+  await expect(page).toHaveTitle('leetChat — talk to strangers who like what you like')
+  await expect(page.locator('link[rel=manifest]')).toHaveAttribute('href', '/manifest.webmanifest')
+  await expect(description).toHaveAttribute('content', /^Anonymous one-to-one chat/)
+  await page.getByRole('combobox', { name: 'Language', exact: true }).selectOption('es')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'es')
   expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true)
 
   await page.reload()

@@ -30,6 +30,9 @@ test('the service worker activates and precaches the shell, but never the live p
   })
   expect(cached).toContain('/index.html')
   expect(cached.some(u => /^\/assets\/index-.*\.js$/.test(u))).toBe(true)
+  // English's manifest is precached; the other locales' (manifest.<locale>.webmanifest) are not.
+  expect(cached).toContain('/manifest.webmanifest')
+  expect(cached.filter(u => /^\/manifest\..+\.webmanifest$/.test(u))).toEqual([])
   expect(cached.filter(u => /^\/(chat|trpc|upload|media|healthz|readyz|metrics)/.test(u))).toEqual([])
 
   // Navigations to the server's own paths reach the server, not the cached shell.

@@ -37,6 +37,7 @@ function fakeDist(root: string, who: string) {
   writeFileSync(join(dist, 'index.html'), `<!doctype html><title>leetChat ${who}</title><script src="/assets/app-3f9a1c.js"></script>`)
   writeFileSync(join(dist, 'sw.js'), `// ${who}\nself.addEventListener("fetch", () => {})`)
   writeFileSync(join(dist, 'manifest.webmanifest'), JSON.stringify({ name: 'leetChat', who }))
+  writeFileSync(join(dist, 'manifest.pt-BR.webmanifest'), JSON.stringify({ name: 'leetChat', lang: 'pt-BR', who }))
   writeFileSync(join(dist, 'icon-192.png'), png(2, 2))
   writeFileSync(join(dist, 'assets', 'app-3f9a1c.js'), `console.log("${who}")`)
   writeFileSync(join(dist, 'assets', 'app-3f9a1c.js.gz'), gzipSync(`console.log("${who}")`))
@@ -204,13 +205,17 @@ describe('nginx in front of the app', () => {
     expect(asset.status).toBe(200)
     expect(await asset.text()).toContain('disk')
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
-    for (const path of ['/manifest.webmanifest', '/icon-192.png']) {
+    for (const path of ['/manifest.webmanifest', '/manifest.pt-BR.webmanifest', '/icon-192.png']) {
       const r = await get(path)
       expect({ path, status: r.status, cache: r.headers.get('cache-control') }).toEqual({ path, status: 200, cache: 'no-cache' })
     }
     const manifest = await get('/manifest.webmanifest')
     expect(manifest.headers.get('content-type')).toBe('application/manifest+json')
     expect(await manifest.json()).toMatchObject({ who: 'disk' })
+    // Each locale's manifest too (pwa/vite-shell.ts), with the manifest type Debian's mime.types lacks.
+    const localized = await get('/manifest.pt-BR.webmanifest')
+    expect(localized.headers.get('content-type')).toBe('application/manifest+json')
+    expect(await localized.json()).toMatchObject({ lang: 'pt-BR', who: 'disk' })
     // Documents and the worker get the app's headers (its security headers, when it sets them).
     for (const path of ['/', '/index.html', '/sw.js', '/some/client/route']) {
       const r = await get(path, { headers: { accept: 'text/html' } })

@@ -8,7 +8,7 @@ import { setupI18n, type Messages } from '@lingui/core'
 import type { ComponentChild } from 'preact'
 import en from './messages/en.json?lingui=first'
 import type enSource from './messages/en.json'
-import { bestLocale, DEFAULT_LOCALE, isLocale, isRtl, type LocaleCode } from './locales'
+import { bestLocale, DEFAULT_LOCALE, isLocale, isRtl, manifestHref, type LocaleCode } from './locales'
 import { load, save } from '../lib/storage'
 
 export type MessageId = keyof typeof enSource
@@ -76,7 +76,15 @@ export const locale = (): LocaleCode => i18n.locale as LocaleCode
 /** Runs on every locale change (the app re-renders). */
 export const onLocaleChange = (fn: () => void) => i18n.on('change', fn)
 
-/** Makes `code` the active locale: its catalog first (lazy), then <html lang dir>, then the change. */
+// English's description is the page's own (the build writes it from the catalog: pwa/vite-shell.ts),
+// so its message need not ship in the first part.
+const description = document.head.querySelector<HTMLMetaElement>('meta[name=description]')
+const englishDescription = description?.content ?? ''
+
+/**
+ * Makes `code` the active locale: its catalog first (lazy), then <html lang dir>, the change (the
+ * app re-renders, document.title included), then the page's manifest link and description.
+ */
 export async function setLocale(code: LocaleCode, remember = true): Promise<void> {
   if (code !== 'en' && !loaded.has(code)) {
     try {
@@ -92,6 +100,8 @@ export async function setLocale(code: LocaleCode, remember = true): Promise<void
   document.documentElement.lang = code
   document.documentElement.dir = isRtl(code) ? 'rtl' : 'ltr'
   i18n.activate(code)
+  document.head.querySelector<HTMLLinkElement>('link[rel=manifest]')?.setAttribute('href', manifestHref(code))
+  if (description) description.content = code === 'en' ? englishDescription : t('shell.description')
 }
 
 /**

@@ -28,6 +28,9 @@ export const isLocale = (code: unknown): code is LocaleCode => LOCALES.some(l =>
 
 export const isRtl = (code: LocaleCode) => LOCALES.some(l => l.code === code && 'rtl' in l && l.rtl)
 
+/** The locale's web app manifest (pwa/vite-shell.ts): English's is vite-plugin-pwa's own. */
+export const manifestHref = (code: LocaleCode) => `/manifest${code === 'en' ? '' : '.' + code}.webmanifest`
+
 /** The best of our locales for a browser's preference list (navigator.languages). */
 export function bestLocale(preferred: readonly string[]): LocaleCode {
   for (const tag of preferred) {
