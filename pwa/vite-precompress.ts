@@ -8,8 +8,9 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 
+// .wasm is no text but shrinks to about half (the video screen's TensorFlow.js backend).
 // Not .html: the server rewrites pages as it serves them (WS_PATH) and compresses the result itself.
-const TEXT = new Set(['.js', '.mjs', '.css', '.json', '.webmanifest', '.svg', '.txt'])
+const TEXT = new Set(['.js', '.mjs', '.css', '.json', '.webmanifest', '.svg', '.txt', '.wasm'])
 
 function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

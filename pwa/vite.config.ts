@@ -45,6 +45,20 @@ export default defineConfig({
       },
     },
   },
+  // Web Workers (the proof of work, the video screen) are bundled on their own. The video screen's
+  // worker and everything it pulls in (TensorFlow.js, the nsfwjs model, the .wasm files) are named
+  // video-screen-*: left out of the precache and cached on first use instead (below), since only
+  // video users need those megabytes.
+  worker: {
+    format: 'es',
+    rollupOptions: {
+      output: {
+        entryFileNames: chunk => (chunk.name === 'video-screen-worker' ? 'assets/video-screen-[hash].js' : 'assets/[name]-[hash].js'),
+        chunkFileNames: 'assets/video-screen-[name]-[hash].js',
+        assetFileNames: a => (a.names.some(n => n.endsWith('.wasm')) ? 'assets/video-screen-[name]-[hash][extname]' : 'assets/[name]-[hash][extname]'),
+      },
+    },
+  },
   plugins: [
     catalogs(),
     shell(),
@@ -63,7 +77,7 @@ export default defineConfig({
         // Nor is every language: only the active one's catalog is fetched, and cached then (below).
         // The other locales' manifests neither: a browser reads one when it offers to install,
         // which needs the network anyway (English's, manifest.webmanifest, is precached).
-        globIgnores: ['admin/**', 'assets/lang-*.js', 'manifest.*.webmanifest'],
+        globIgnores: ['admin/**', 'assets/lang-*.js', 'manifest.*.webmanifest', 'assets/video-screen-*'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [LIVE_PATHS],
         // Only the language catalogs are cached at run time (a locale used once works offline after);
@@ -74,6 +88,13 @@ export default defineConfig({
             urlPattern: /\/assets\/lang-[^/]+\.js$/,
             handler: 'CacheFirst',
             options: { cacheName: 'leetchat-i18n', expiration: { maxEntries: 40 } },
+          },
+          // The video screen (worker, TensorFlow.js, the model, its .wasm): fetched on the first
+          // video search, then served from here. Hashed names, so never stale; a few versions kept.
+          {
+            urlPattern: /\/assets\/video-screen-[^/]+\.(?:js|wasm)$/,
+            handler: 'CacheFirst',
+            options: { cacheName: 'leetchat-video-screen', expiration: { maxEntries: 24 } },
           },
         ],
         cleanupOutdatedCaches: true,

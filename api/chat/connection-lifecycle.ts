@@ -20,6 +20,8 @@ export interface ConnectionLifecycleConfig {
   /** Empty: video is off (hello says so). */
   turnUrls: readonly string[]
   videoScreening: 'on' | 'off'
+  /** The photo screen's threshold, told to video clients (they screen the stranger's picture with it). */
+  screenThreshold: number
   maxTextLength: number
   maxFrameBytes: number
   maxUploadBytes: number
@@ -48,7 +50,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
   const sendJson = deps.outbound.json
   const parse = createFrameParser(config)
   const limits: Limits = { maxTextLength: config.maxTextLength, maxUploadBytes: config.maxUploadBytes, mediaTtlSeconds: config.mediaLinkTtlSeconds }
-  const video = { video: config.turnUrls.length > 0, videoScreening: config.videoScreening }
+  const video = { video: config.turnUrls.length > 0, videoScreening: config.videoScreening, videoScreenThreshold: config.screenThreshold }
   // Counted on every frame: a handle, not a name lookup.
   const framesIn = metrics.counter('frames_in_total')
   // On one node a dropped socket's session stays in memory until it expires; with Redis it

@@ -33,6 +33,7 @@ export interface HubConfig {
   /** Empty: video is off (hello says so). */
   turnUrls: readonly string[]
   videoScreening: 'on' | 'off'
+  screenThreshold: number
 }
 
 export interface HubDeps {

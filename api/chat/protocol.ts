@@ -309,6 +309,8 @@ export type HelloFrame = {
   video: boolean
   /** VIDEO_SCREENING: `on` = screen the stranger's video before showing it. */
   videoScreening: 'on' | 'off'
+  /** SCREEN_THRESHOLD: the nsfw score (porn + hentai + sexy) at or over which a picture is blurred, photos and video alike. */
+  videoScreenThreshold: number
 }
 /** `languages`: the find's normalised languages (empty: any language). `video: true` echoes a video find. */
 export type QueuedFrame = { type: 'queued'; interests: string[]; random: boolean; languages: string[]; fallback?: boolean; video?: true }

@@ -9,14 +9,11 @@
 import type Sharp from 'sharp'
 import type { Sharp as SharpPipeline } from 'sharp'
 import { isPng, parseApng, renderApng, stillPng, type Apng } from './apng'
+import { nsfwScore, type ScreenLabels } from './screen-score'
 
 type SharpFn = typeof Sharp
 
-/** Class probabilities, lower-cased nsfwjs class names. They sum to 1. */
-export type ScreenLabels = Record<'drawing' | 'hentai' | 'neutral' | 'porn' | 'sexy', number>
-
-/** The model's nsfw score: everything the five classes give to porn, hentai and sexy. */
-export const nsfwScore = (l: ScreenLabels) => l.porn + l.hentai + l.sexy
+export { nsfwScore, type ScreenLabels } from './screen-score'
 
 /** The model's input side. */
 export const SIZE = 224

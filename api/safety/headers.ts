@@ -14,7 +14,9 @@ export function contentSecurityPolicy(publicUrl: string): string {
   const ws = `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}`
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    // 'wasm-unsafe-eval': the video screen runs TensorFlow.js on WebAssembly (pwa/src/lib/video-screen-worker.ts);
+    // it allows compiling WebAssembly from this origin's .wasm files, not eval() of JS.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self' blob: data:",
     "media-src 'self' blob: data:",

@@ -43,7 +43,7 @@ async function videoSearcher() {
 describe('TURN relays with the app’s credentials (real turnserver)', () => {
   test('hello says video is on; rtc.iceServers is relay-only, its username a keyed session ref (never the token)', async () => {
     const { c, ice } = await videoSearcher()
-    expect(c.frames[0]).toMatchObject({ type: 'hello', video: true, videoScreening: 'on' })
+    expect(c.frames[0]).toMatchObject({ type: 'hello', video: true, videoScreening: 'on', videoScreenThreshold: 0.7 })
     expect(ice.iceTransportPolicy).toBe('relay')
     expect(ice.iceServers).toHaveLength(1)
     const server = ice.iceServers[0]!

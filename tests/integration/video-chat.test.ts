@@ -111,7 +111,7 @@ for (const [name, setup] of setups) {
 
     test('hello says video is on; two video finders pair with video: true and exactly one offerer (the one who waited)', async () => {
       const { x, mx, my } = await videoPair()
-      expect(x.frames[0]).toMatchObject({ type: 'hello', video: true, videoScreening: 'on' })
+      expect(x.frames[0]).toMatchObject({ type: 'hello', video: true, videoScreening: 'on', videoScreenThreshold: 0.7 })
       expect(mx.chat).toBe(my.chat)
       expect(mx).toMatchObject({ video: true, offerer: true })
       expect(my).toMatchObject({ video: true, offerer: false })
@@ -220,7 +220,7 @@ describe('video chat without TURN_URLS', () => {
   test('hello says video: false; a video find is refused with video_unavailable and the chat goes on', async () => {
     const a = await app.client({ headers: fromIp(freshIp()) })
     const b = await app.client({ headers: fromIp(freshIp()) })
-    expect(a.frames[0]).toMatchObject({ type: 'hello', video: false, videoScreening: 'on' })
+    expect(a.frames[0]).toMatchObject({ type: 'hello', video: false, videoScreening: 'on', videoScreenThreshold: 0.7 })
     a.send({ type: 'find', interests: [], video: true })
     expect(await a.next('error')).toMatchObject({ code: 'video_unavailable' })
     expect(a.all('queued')).toEqual([])

@@ -2,7 +2,7 @@
 // the screens render. Screens call the actions; nothing else talks to the socket.
 import type { inferRouterInputs } from '@trpc/server'
 import type { AppRouter } from '../../../api/trpc/router'
-import type { EndedBy, EndReason, ErrorCode, Limits, MediaInfo, MediaKind, ProofChallenge, RtcFrame, ServerFrame } from '../../../api/chat/protocol'
+import type { EndedBy, EndReason, ErrorCode, HelloFrame, Limits, MediaInfo, MediaKind, ProofChallenge, RtcFrame, ServerFrame } from '../../../api/chat/protocol'
 import { canRetry, refusalSentence } from './refusals'
 import { ChatSocket, chatUrl, type ConnState, type SocketEvent } from './socket'
 import { setSession } from './session'
@@ -153,6 +153,8 @@ export class ChatController {
   private wanted: Wanted = { interests: [], random: true, languages: [], anyLanguage: true }
   /** The video half (video-call.ts), loaded on the first video search: text-only users never fetch it. */
   private call: VideoCall | null = null
+  /** The last hello: video screening on or off, and its threshold. */
+  private hello: HelloFrame | null = null
   private uploads = new Map<string, AbortController>()
   /** the bytes of uploads not yet stored (waiting for the network, or failed and retryable) */
   private prepared = new Map<string, Prepared>()
@@ -226,13 +228,19 @@ export class ChatController {
     return this.call?.current ?? null
   }
 
-  /** Mute, camera off/on, switch camera. */
-  videoControl(what: 'mic' | 'camera' | 'switch') {
+  /** Mute, camera off/on, switch camera, "Tap to view" on the stranger's blurred picture. */
+  videoControl(what: 'mic' | 'camera' | 'switch' | 'reveal') {
     const call = this.call
     if (!call) return
     if (what === 'mic') call.setMic(!call.current.mic)
     else if (what === 'camera') call.setCamera(!call.current.camera)
+    else if (what === 'reveal') call.revealRemote()
     else void call.switchCamera()
+  }
+
+  /** The <video> showing the stranger, for the on-device screen. */
+  videoRemote(el: HTMLVideoElement | null) {
+    this.call?.watchRemote(el)
   }
 
   private async videoCall(): Promise<VideoCall> {
@@ -246,6 +254,7 @@ export class ChatController {
           this.set({ announce: msg('announce.videoFailed') })
         } else this.notify()
       },
+      { on: this.hello?.videoScreening !== 'off', threshold: this.hello?.videoScreenThreshold ?? 0.7 },
     )
     return this.call
   }
@@ -396,6 +405,7 @@ export class ChatController {
         return this.set({ conn: e.state })
       case 'session': {
         setSession(e.hello.session)
+        this.hello = e.hello
         this.set({ limits: e.hello.limits, count: e.hello.online, videoAvailable: e.hello.video === true })
         if (!e.hello.resumed) this.sessionLost(e.lost ? msg('notice.lost') : null)
         else {

@@ -16,6 +16,7 @@
 // released when the user leaves video mode or the chat screen.
 import type { RtcFrame } from '../../../api/chat/protocol'
 import { trpc } from './trpc'
+import { VideoScreen, type ScreenView } from './video-screen'
 
 export type VideoPhase = 'idle' | 'connecting' | 'live' | 'failed'
 
@@ -30,6 +31,8 @@ export interface VideoView {
   partner: { mic: boolean; camera: boolean }
   /** the device has more than one camera */
   canSwitch: boolean
+  /** the on-device screen of the stranger's picture (video-screen.ts): whether it is blurred */
+  screen: ScreenView
 }
 
 /** Why the camera could not be had: refused by the user or the browser, or no device. */
@@ -45,7 +48,8 @@ interface IceConfig {
 }
 
 export class VideoCall {
-  private view: VideoView = { phase: 'idle', local: null, remote: null, mic: true, camera: true, partner: { mic: true, camera: true }, canSwitch: false }
+  private view: VideoView
+  private readonly screen: VideoScreen
   private pc: RTCPeerConnection | null = null
   private offerer = false
   private making = false
@@ -58,7 +62,12 @@ export class VideoCall {
   constructor(
     private readonly send: (frame: RtcFrame) => void,
     private readonly changed: (view: VideoView, event?: 'timeout') => void,
-  ) {}
+    /** hello.videoScreening and hello.videoScreenThreshold */
+    screening: { on: boolean; threshold: number },
+  ) {
+    this.screen = new VideoScreen(screening.on, screening.threshold, screen => this.set({ screen }))
+    this.view = { phase: 'idle', local: null, remote: null, mic: true, camera: true, partner: { mic: true, camera: true }, canSwitch: false, screen: this.screen.view }
+  }
 
   get current(): VideoView {
     return this.view
@@ -91,6 +100,7 @@ export class VideoCall {
   async matched(offerer: boolean) {
     this.hangUp()
     this.offerer = offerer
+    this.screen.newStranger()
     this.set({ phase: 'connecting', partner: { mic: true, camera: true } })
     this.armTimeout()
     if (offerer) await this.call()
@@ -191,6 +201,16 @@ export class VideoCall {
     }
   }
 
+  /** The <video> showing the stranger, for the screen to sample (null when it goes). */
+  watchRemote(el: HTMLVideoElement | null) {
+    this.screen.watch(el)
+  }
+
+  /** "Tap to view" on a blurred picture: shown for the rest of this stranger's call. */
+  revealRemote() {
+    this.screen.reveal()
+  }
+
   /** The selected ICE candidate pair's types, for tests and diagnostics (`relay` on both ends). */
   async selectedPair(): Promise<{ local: string; remote: string } | null> {
     const stats = await this.pc?.getStats()
@@ -244,6 +264,9 @@ export class VideoCall {
       if (pc !== this.pc) return
       if (pc.connectionState === 'connected') {
         clearTimeout(this.timer)
+        // The screen's model loads once the first call is up, not while it connects: its seconds
+        // of CPU would compete with ICE and DTLS on a slow device (the picture waits blurred).
+        this.screen.warm()
         this.set({ phase: 'live' })
       } else if (pc.connectionState === 'failed') {
         // The relay went away or the network changed: start over (the answerer waits for the offer).

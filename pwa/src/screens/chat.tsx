@@ -177,7 +177,15 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
         </button>
       </TopBar>
       <ConnectionStrip conn={state.conn} partnerAway={chat.partnerAway && !ended} />
-      {video && <VideoPanel view={video} failed={chat.video!.failed} onControl={w => ctl.videoControl(w)} />}
+      {video && (
+        <VideoPanel
+          view={video}
+          failed={chat.video!.failed}
+          onControl={w => ctl.videoControl(w)}
+          onRemoteElement={el => ctl.videoRemote(el)}
+          onReport={chat.reported || ended ? undefined : () => setReporting(true)}
+        />
+      )}
       <div class="log-wrap">
         <div class="log" ref={log} onScroll={onScroll} role="log" aria-label={t('chat.conversation')} aria-live="polite" aria-relevant="additions">
           <ol class="msgs" ref={list_}>
