@@ -1,8 +1,9 @@
 // A connection's life on this node: hello (a new session, or a resume with its replay and both
 // sides told the partner's state), frames in (parsed, the session's rate limit, handed to the
-// rules), the close (a goodbye ends the chat, a drop waits out the resume window) and, at
-// shutdown, every socket told and closed. What a frame means is chat-rules.ts; who else hears of
-// it goes through the backend; the hub (hub.ts) routes the backend's and the queue's events.
+// rules), the close (a goodbye ends the chat and forgets the session, a drop waits out the resume
+// window) and, at shutdown, every socket told and closed. What a frame means is chat-rules.ts; who
+// else hears of it goes through the backend; the hub (hub.ts) routes the backend's and the
+// queue's events.
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import { newSessionToken } from '../ids'
@@ -146,24 +147,45 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
     s.epoch++
     // During shutdown the state was already handed on (cache or Redis), outbox included.
     if (closing) return
+    let leftQueue: Promise<boolean> | null = null
     if (s.state === 'queued') {
-      void queue.remove(s.id).catch(() => false)
+      leftQueue = queue.remove(s.id).catch(() => false)
       s.state = 'idle'
       s.requeue = true
     }
     // 1000 is a deliberate goodbye from the client: end the chat now instead of making the
     // partner wait out the resume window. Anything else may be a flaky network.
-    const goodbye = code === 1000
-    if (goodbye) {
-      rules.endLocal(s, null, { by: 'stranger', reason: 'left' })
-      s.requeue = false
-    }
+    if (code === 1000) return goodbye(s, leftQueue)
     backend.save(s)
     backend.detach(s)
     // Told after the detach: a text the partner sends in reaction must find the session held, so
     // its receipt waits for the resume (on a Redis Cluster the two go to different shards).
-    if (!goodbye && s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
+    if (s.chat) backend.send(s.chat.partnerId, PARTNER_RECONNECTING)
     if (!heldUntilExpiry) release(s.ipHash)
+  }
+
+  /**
+   * A goodbye is not resumed: the chat ends (the partner is told `ended`) and nothing of the
+   * session is kept (backend.forget), so it costs no memory or Redis for a window nobody waits
+   * out; a later resume with its token gets a fresh session. A session that was waiting is
+   * forgotten only once the queue says it took it out: a match made meanwhile (on a cluster, by
+   * another node) then lands on it held, and its partner is told when the window passes.
+   */
+  function goodbye(s: LocalSession, leftQueue: Promise<boolean> | null) {
+    rules.endLocal(s, null, { by: 'stranger', reason: 'left' })
+    s.requeue = false
+    if (!leftQueue) {
+      backend.forget(s.id)
+      release(s.ipHash)
+      return
+    }
+    backend.save(s)
+    backend.detach(s)
+    if (!heldUntilExpiry) release(s.ipHash)
+    void leftQueue.then(removed => {
+      // Held in memory until now (one node): its expiry would have released it.
+      if (removed && backend.forget(s.id) && heldUntilExpiry) release(s.ipHash)
+    })
   }
 
   return {

@@ -221,6 +221,13 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       clearExpiry(id)
       sessions.delete(id)
     },
+    forget(id) {
+      const s = sessions.get(id)
+      if (!s || s.conn) return false
+      clearExpiry(id)
+      sessions.delete(id)
+      return true
+    },
     push(to, frame, ctl?: Control) {
       if (ctl?.t === 'ended') transcripts.observer.onChatEnded?.(ctl.chat, 'left')
       const s = sessions.get(to)

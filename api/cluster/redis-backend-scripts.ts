@@ -295,10 +295,40 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 return { 1, f[2] or '', f[3] or '', lost }
 `
 
-// Removes an expiry index entry only if it still has the deadline that was looked at (a session
-// detached again since has a later one). KEYS: exp · ARGV: id, deadline
+// A goodbye (close 1000): the session is over and nothing of it is kept for a resume, so its keys
+// go now rather than when its window would have passed. Only while no other node holds it (a
+// resume elsewhere wins). KEYS: s, ob, sent, rcv, rx, dr · ARGV: me. Returns 1 deleted, 0 not.
+export const FORGET = `
+local node = redis.call('HGET', KEYS[1], 'node')
+if node and node ~= '' and node ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+return 1
+`
+
+// The expiry sweep's next batch: up to ARGV[3] ids due by ARGV[1], leased to the caller by moving
+// their score to ARGV[2] (now + a lease), so nodes polling at once split the work instead of all
+// taking the same first ids. A node that dies with a lease leaves its ids due again when the
+// lease ends. A session detached again meanwhile gets its new deadline (ZADD), which the unindex
+// below then does not match. KEYS: exp · ARGV: now, lease end, max ids. Returns the ids.
+export const TAKE_DUE = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+if #due == 0 then return due end
+local args = {}
+for i, id in ipairs(due) do
+  args[2 * i - 1] = ARGV[2]
+  args[2 * i] = id
+end
+redis.call('ZADD', KEYS[1], 'XX', unpack(args))
+return due
+`
+
+// Removes expiry index entries only if they still have the score they were leased with (a session
+// detached again since has a later deadline). KEYS: exp · ARGV: lease end, ids…
 export const UNINDEX = `
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('ZREM', KEYS[1], ARGV[1]) end
+local lease = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[i])) == lease then redis.call('ZREM', KEYS[1], ARGV[i]) end
+end
 return 1
 `
 

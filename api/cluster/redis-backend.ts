@@ -18,10 +18,12 @@
 //   P{s:<id>}:rx    zset: the partner's texts by this session's seq (seen, replyTo, undelivered)
 //   P{s:<id>}:dr    list: receipts held for the partner until this session's socket is back
 //   P{n:<node>}:ns  set: the sessions a node holds (an index: the record's `node` field decides)
-//   P{exp}          zset: held sessions by deadline (an index: the record's `hold` field decides)
+//   P{exp}          zset: held sessions by deadline, or by the end of the lease of the node sweeping
+//                   them (an index: the record's `hold` field decides)
 //   P{c:<chat>}:tr  list: a chat's last lines, for reports
 // Every session key has a TTL (sessionTtlMs), refreshed by each script that writes it and by the
-// owning node's sweep; a held session that expires is deleted at once.
+// owning node's sweep; a held session that expires is deleted at once, and so is one closed with a
+// goodbye (forget).
 // Channels: P n:<node> (frames, takeovers), P all (actions for every node, e.g. bans).
 //
 // The relay is two steps on two shards (the text on the recipient's, the receipt on the sender's),
@@ -43,6 +45,7 @@ import {
   CREATE,
   DETACH,
   EXPIRE_ONE,
+  FORGET,
   INDEX_ADD,
   ORPHAN_ONE,
   PUSH,
@@ -54,6 +57,7 @@ import {
   SEEN_MARK,
   SEEN_OUT,
   SEND,
+  TAKE_DUE,
   TOUCH,
   TRANSCRIPT,
   UNINDEX,
@@ -77,7 +81,14 @@ export interface RedisBackendOptions {
 const EXPIRY_POLL_MS = 500
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
 const TRANSCRIPT_LINES = 30
-const EXPIRY_BATCH = 200
+/**
+ * Held sessions one round of the expiry sweep takes; a full round is followed by the next at once
+ * (until one comes back short), so the sweep keeps up with any rate of drops rather than
+ * EXPIRY_BATCH per poll (docs/benchmarks.md, "ended sessions").
+ */
+const EXPIRY_BATCH = 500
+/** How long a node owns the ids it took from the expiry index; a node that died midway leaves them due again after it. */
+const EXPIRY_LEASE_MS = 10_000
 /** How long an `ended` push or an address action is retried while Redis is away. */
 const RETRY_FOR_MS = 5 * 60_000
 /** Calls kept for retry while Redis is away (about 1 KB each); the oldest are given up first. */
@@ -150,7 +161,9 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     claim: defineScript(redis.cmd, CLAIM),
     detach: defineScript(redis.cmd, DETACH),
     expireOne: defineScript(redis.cmd, EXPIRE_ONE),
+    takeDue: defineScript(redis.cmd, TAKE_DUE),
     unindex: defineScript(redis.cmd, UNINDEX),
+    forget: defineScript(redis.cmd, FORGET),
     orphanOne: defineScript(redis.cmd, ORPHAN_ONE),
     reassert: defineScript(redis.cmd, REASSERT),
     indexAdd: defineScript(redis.cmd, INDEX_ADD),
@@ -254,24 +267,38 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
 
   // ---------- held sessions: expiry and dead nodes ----------
 
-  // The index names the candidates; each session's own record decides on its shard (so exactly
-  // one node expires it), then the index entry goes if it still has the deadline looked at.
+  // The index names the candidates, leased to this node a batch at a time (so nodes split them);
+  // each session's own record decides on its shard (so exactly one node expires it), then the
+  // index entries go, in one call, if they still have the lease's score. Rounds follow each other
+  // while they come back full: a burst of drops drains at what Redis and this node can do.
   async function expireDue() {
-    const t = now()
-    const due = await redis.cmd.zrangebyscore(k.exp, '-inf', t, 'WITHSCORES', 'LIMIT', 0, EXPIRY_BATCH)
-    await Promise.all(
-      Array.from({ length: due.length / 2 }, async (_, j) => {
-        const id = due[2 * j]!
-        const r = (await run.expireOne(k.all(id), [t])) as [number, string?, string?, string?]
-        if (r[0] === 1) {
-          const chat = r[2] ? (JSON.parse(r[2]) as ChatRef) : null
-          const e: Expired = { id, ipHash: r[1] ?? '', chat, ...(r[3] && { undelivered: JSON.parse(r[3]) as string[] }) }
-          inbox.expired(e)
-        }
-        await run.unindex([k.exp], [id, due[2 * j + 1]!])
-      }),
-    )
+    for (;;) {
+      const t = now()
+      const lease = t + EXPIRY_LEASE_MS
+      const due = (await run.takeDue([k.exp], [t, lease, EXPIRY_BATCH])) as string[]
+      if (!due.length) return
+      const results = await Promise.allSettled(due.map(id => expireOne(id, t)))
+      // A session whose step failed keeps its entry: it is due again when the lease ends.
+      const done = due.filter((_, j) => results[j]!.status === 'fulfilled')
+      if (done.length) await run.unindex([k.exp], [lease, ...done])
+      if (due.length < EXPIRY_BATCH || closed) return
+    }
   }
+  async function expireOne(id: string, t: number) {
+    const r = (await run.expireOne(k.all(id), [t])) as [number, string?, string?, string?]
+    if (r[0] !== 1) return
+    const chat = r[2] ? (JSON.parse(r[2]) as ChatRef) : null
+    const e: Expired = { id, ipHash: r[1] ?? '', chat, ...(r[3] && { undelivered: JSON.parse(r[3]) as string[] }) }
+    // The rules end its chat, which pushes an `ended` to it too: nothing to push to, it is gone.
+    justExpired = id
+    try {
+      inbox.expired(e)
+    } finally {
+      justExpired = null
+    }
+  }
+  /** The session whose expiry the rules are handling right now (synchronously): pushes to it are dropped. */
+  let justExpired: string | null = null
   /** Refreshes the TTL of this node's sessions' keys (the scripts refresh what they write). */
   let touchedAt = now()
   function touchDue() {
@@ -323,6 +350,27 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     for (const [id, deadline] of [...undetached]) if (!sessions.has(id)) void detachInRedis(id, deadline)
   }
   /**
+   * A goodbye's keys go at once (after what this node sent for the session: the gate). The record
+   * first, then the indexes that name it (the record decides, so a step lost to a crash leaves
+   * only an entry that is skipped, then removed). One that failed (Redis away) is retried until
+   * it lands; meanwhile the record may claim a socket on this node, as a failed detach would.
+   */
+  const unforgotten = new Set<string>()
+  function forgetInRedis(id: string): Promise<void> {
+    unforgotten.delete(id)
+    return gated(id, () => run.forget(k.all(id), [me]))
+      .then(async r => {
+        if (r === 1) await Promise.all([redis.cmd.srem(k.ns(me), id), redis.cmd.zrem(k.exp, id)])
+      })
+      .catch(err => {
+        fail('forget')(err)
+        if (!sessions.has(id)) unforgotten.add(id)
+      })
+  }
+  function retryForgets() {
+    for (const id of [...unforgotten]) if (!sessions.has(id)) void forgetInRedis(id)
+  }
+  /**
    * What must reach its sessions even when Redis was away when it happened: the end of a chat
    * (the partner is told once Redis is back) and address actions (a ban). Retried IN ORDER, one
    * at a time, until Redis takes them or RETRY_FOR_MS passes: a ban published before the `ended`
@@ -354,11 +402,14 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
   let expiring = false
   const expiryTimer = setInterval(() => {
-    if (expiring || closed) return
-    expiring = true
+    if (closed) return
     if (undetached.size) retryDetaches()
+    if (unforgotten.size) retryForgets()
     if (retries.length) void retryPending()
     touchDue()
+    // One sweep at a time; a long one (a burst) is not interrupted by the next tick.
+    if (expiring) return
+    expiring = true
     expireDue()
       .catch(fail('expire'))
       .finally(() => (expiring = false))
@@ -494,7 +545,19 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       pending.delete(id)
       lastFrame.delete(id)
     },
+    forget(id) {
+      const s = sessions.get(id)
+      // A resume of it (on this node) is under way or done: that socket keeps it.
+      if (s?.conn || claiming.has(id)) return false
+      sessions.delete(id)
+      pending.delete(id)
+      lastFrame.delete(id)
+      undetached.delete(id)
+      void forgetInRedis(id)
+      return true
+    },
     push(to, frame, ctl?: Control) {
+      if (to === justExpired) return
       let t = ''
       let chat = ''
       let partner = ''

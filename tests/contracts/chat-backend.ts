@@ -145,6 +145,39 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
       }
     })
 
+    test('a goodbye forgets the session at once (a resume of it finds nothing); a drop holds it for the resume', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        const home = b.hubs.find(h => h.session(x.s.id))!
+        const other = b.hubs[(b.hubs.indexOf(home) + 1) % b.hubs.length]!
+        home.close(x.conn, x.s, 1000)
+        await eventually(() => expect(y.conn.last('ended')).toMatchObject({ by: 'stranger', reason: 'left' }))
+        expect(home.session(x.s.id)).toBeNull()
+        // Gone from the shared store too, well before the resume window (1.5 s here) passes.
+        const t = Date.now()
+        for (let v = await other.lookup(x.s.id); v; v = await other.lookup(x.s.id)) await Bun.sleep(5)
+        expect(Date.now() - t).toBeLessThan(1000)
+        expect(await other.restore(x.s.id)).toBe(false)
+        expect(await home.restore(x.s.id)).toBe(false)
+        // The partner's side of the ended chat is its own: it still knows what it was in (reports, blocks).
+        expect((await other.lookup(y.s.id))?.lastChat?.partnerId).toBe(x.s.id)
+        // A drop, by contrast, is held and resumes.
+        const z = connect()
+        const w = connect()
+        await meet(z, w)
+        const zHome = b.hubs.find(h => h.session(z.s.id))!
+        zHome.close(z.conn, z.s, 1006)
+        await eventually(() => expect(w.conn.last('partner')).toMatchObject({ state: 'reconnecting' }))
+        expect((await other.lookup(z.s.id))?.chat?.partnerId).toBe(w.s.id)
+        expect(await b.hubs[(b.hubs.indexOf(zHome) + 1) % b.hubs.length]!.restore(z.s.id)).toBe(true)
+      } finally {
+        await b.close()
+      }
+    })
+
     test('a text after the chat ended is refused with not_in_chat naming the text', async () => {
       const { b, connect, meet } = await setup()
       try {

@@ -204,6 +204,29 @@ describe('resume past the window, or with a bad token', () => {
     expect(app.services.hub.session(a2.session)?.state).toBe('idle')
   })
 
+  test('after a goodbye (1000) the session is gone at once: its token, inside the window, gets a fresh session that works', async () => {
+    const { a, b } = await pair(client, interest())
+    a.send({ type: 'text', id: 'bye', body: 'bye' })
+    await b.next('text')
+    await a.next('delivered')
+    a.close(1000)
+    expect(await b.next('ended')).toMatchObject({ by: 'stranger', reason: 'left' })
+    // Not kept for the window (1 s here): nothing waits for it to come back.
+    for (let i = 0; i < 50 && app.services.hub.session(a.session); i++) await Bun.sleep(5)
+    expect(app.services.hub.session(a.session)).toBeNull()
+    const a2 = await client(a.session)
+    expect(a2.frames[0]).toMatchObject({ type: 'hello', resumed: false })
+    expect(a2.session).not.toBe(a.session)
+    // A clean start: no replay, no error, and it can find again (and meet the same stranger's next try).
+    expect(a2.frames.slice(1).filter(f => f.type !== 'online')).toEqual([])
+    const again = interest()
+    a2.send({ type: 'find', interests: [again], random: false })
+    await a2.next('queued')
+    b.send({ type: 'find', interests: [again], random: false })
+    expect((await a2.next('matched')).common).toEqual([again])
+    expect(a2.frames.some(f => f.type === 'error')).toBe(false)
+  })
+
   test('an unknown or forged resume token starts a new session', async () => {
     for (const token of ['A'.repeat(24), 'not-a-token', '../../etc/passwd', 'x'.repeat(500)]) {
       const c = await client(token)

@@ -129,10 +129,18 @@ export interface ChatBackend {
   attach(s: LocalSession): string[]
   /** Whether session `id` has a socket anywhere. May reject (store away). */
   connected(id: string): Promise<boolean>
-  /** The socket closed without a goodbye: hold the session for the resume window. */
+  /** The socket closed without a goodbye (or with one while waiting, see `forget`): hold the session for the resume window. */
   detach(s: LocalSession): void
   /** The session is over for good on this node (taken over, or expired on one node). */
   drop(id: string): void
+  /**
+   * The socket closed with a goodbye (1000) and the session's chat, if any, was ended: nothing of
+   * session `id` is kept for a resume, here or in the shared store (a resume with its id gets a
+   * fresh session). What outlives a session is not its own and stays: its chat's transcript, the
+   * partner's record of the chat, cool-downs. False, and nothing forgotten, when the session has
+   * a socket again (a resume came first) or is not known here.
+   */
+  forget(id: string): boolean
   /** A sequenced frame (or, with null, only a state change) for session `to`, wherever it lives (rules 1–3). */
   push(to: string, frame: SequencedFrameInput | null, ctl?: Control): void
   /** An ephemeral frame (already encoded, see protocol.ts encodeEphemeral) for `to`, sent if it is connected anywhere, dropped otherwise. */
