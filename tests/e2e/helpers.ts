@@ -29,6 +29,8 @@ export interface OpenOptions {
   baseURL?: string
   /** called before the app loads (to watch its WebSocket from the start) */
   onPage?(page: Page): void
+  /** sent with every request and the WebSocket upgrade (e.g. X-Forwarded-For: an address of its own) */
+  headers?: Record<string, string>
 }
 
 export async function openApp(browser: Browser, opts: OpenOptions = {}): Promise<Device> {
@@ -37,6 +39,7 @@ export async function openApp(browser: Browser, opts: OpenOptions = {}): Promise
     colorScheme: opts.colorScheme ?? 'light',
     ...(opts.touch && { hasTouch: true, isMobile: true, deviceScaleFactor: 2 }),
     ...(opts.baseURL && { baseURL: opts.baseURL }),
+    ...(opts.headers && { extraHTTPHeaders: opts.headers }),
   })
   if (opts.rulesAccepted) await context.addInitScript(() => localStorage.setItem('leetchat.rulesAccepted', 'true'))
   const page = await context.newPage()
