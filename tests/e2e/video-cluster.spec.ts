@@ -3,12 +3,12 @@
 // paired, and each sees the other's moving picture over a TURN relay pair, the signalling having
 // crossed the nodes through Redis. Both nodes share Redis, a fresh MariaDB database and one
 // DATA_DIR, and have the suite's coturn (started by playwright.config.ts) as TURN_URLS with its
-// secret; the browsers reach them through one origin, a small TCP balancer that sends each new
-// connection to the node we choose (as tests/e2e/cluster.spec.ts does).
+// secret (nodes started as in tests/e2e/cluster.spec.ts). Each browser reaches its own node
+// directly (what a balancer with sticky routing does), so a socket that reconnects, which a loaded
+// machine makes likely, comes back to the same node and the two sides stay on different nodes.
 import { expect, test, type Page } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, connect, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,7 +16,6 @@ import mysql from 'mysql2/promise'
 import { addInterests, DESKTOP, freePort, openApp, PHONE, pressStart, recordFrames, uniqueInterest } from './helpers'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const SHOTS = fileURLToPath(new URL('./.screenshots/', import.meta.url))
 const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://leetchat:leetchat@127.0.0.1:3306'
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -25,17 +24,18 @@ interface Node {
   proc: ChildProcess
 }
 
-let balancer: Server
-let target = 0
-const sockets = new Set<Socket>()
 let nodes: Node[] = []
-let origin = ''
 let dataDir = ''
 let dbName = ''
 
-async function startNode(env: Record<string, string>, id: string): Promise<Node> {
-  const port = await freePort()
-  const proc = spawn(join(ROOT, 'node_modules/.bin/bun'), ['api/main.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, PORT: String(port), NODE_ID: id } })
+const originOf = (n: Node) => `http://127.0.0.1:${n.port}`
+
+async function startNode(env: Record<string, string>, id: string, port: number): Promise<Node> {
+  const proc = spawn(join(ROOT, 'node_modules/.bin/bun'), ['api/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, NODE_ID: id },
+  })
   for (let i = 0; ; i++) {
     if (
       await fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -51,8 +51,7 @@ async function startNode(env: Record<string, string>, id: string): Promise<Node>
 }
 
 test.beforeAll(async () => {
-  const front = await freePort()
-  origin = `http://127.0.0.1:${front}`
+  const ports = [await freePort(), await freePort()]
   dataDir = mkdtempSync(join(tmpdir(), 'leetchat-e2e-vcluster-'))
   dbName = `leetchat_t_e2e_v${process.pid}_${Date.now().toString(36)}`
   const admin = await mysql.createConnection({ uri: MYSQL_URL })
@@ -62,8 +61,7 @@ test.beforeAll(async () => {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
     HOST: '127.0.0.1',
-    PUBLIC_URL: origin,
-    ALLOWED_ORIGINS: origin,
+    ALLOWED_ORIGINS: ports.map(p => `http://127.0.0.1:${p}`).join(','),
     DATA_DIR: dataDir,
     DATABASE_URL: `${MYSQL_URL}/${dbName}`,
     REDIS_URL,
@@ -77,26 +75,10 @@ test.beforeAll(async () => {
     TURN_URLS: `turn:127.0.0.1:${process.env.LEETCHAT_E2E_TURN_PORT}?transport=udp`,
     TURN_SECRET: process.env.LEETCHAT_E2E_TURN_SECRET!,
   }
-  nodes = await Promise.all([startNode(env, 'e2e-va'), startNode(env, 'e2e-vb')])
-  balancer = createServer(client => {
-    const upstream = connect(nodes[target]!.port, '127.0.0.1')
-    sockets.add(client).add(upstream)
-    const drop = () => {
-      client.destroy()
-      upstream.destroy()
-      sockets.delete(client)
-      sockets.delete(upstream)
-    }
-    client.pipe(upstream).pipe(client)
-    client.on('error', drop).on('close', drop)
-    upstream.on('error', drop).on('close', drop)
-  })
-  await new Promise<void>(r => balancer.listen(front, '127.0.0.1', () => r()))
+  nodes = await Promise.all([startNode(env, 'e2e-va', ports[0]!), startNode(env, 'e2e-vb', ports[1]!)])
 })
 
 test.afterAll(async () => {
-  for (const s of sockets) s.destroy()
-  await new Promise(r => balancer?.close(r))
   for (const n of nodes) if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGTERM')
   await Promise.all(nodes.map(n => (n.proc.exitCode === null && n.proc.signalCode === null ? new Promise(r => n.proc.once('exit', r)) : null)))
   const admin = await mysql.createConnection({ uri: MYSQL_URL })
@@ -121,7 +103,9 @@ const trackPeerConnections = () =>
 /** The stranger's <video> has a picture and its time moves on. */
 async function expectMovingPicture(page: Page) {
   const remote = page.getByLabel("The stranger's video")
-  await expect.poll(() => remote.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 30_000 }).toBeGreaterThan(0)
+  // Generous: on a loaded machine two Chromiums and coturn can take well over the app's own 10 s to
+  // connect (the app then says so, and still shows a picture that arrives late).
+  await expect.poll(() => remote.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 60_000 }).toBeGreaterThan(0)
   const size = await remote.evaluate((v: HTMLVideoElement) => [v.videoWidth, v.videoHeight, v.clientWidth, v.clientHeight])
   expect(size.every(n => n > 0)).toBe(true)
   const t0 = await remote.evaluate((v: HTMLVideoElement) => v.currentTime)
@@ -145,13 +129,12 @@ const selectedPair = (page: Page) =>
   })
 
 test('a phone on one node and a desktop on another get video', async ({ browser }) => {
+  test.setTimeout(240_000)
   const shared = uniqueInterest('vcluster')
   const open = async (node: number, viewport: { width: number; height: number }, touch: boolean) => {
-    // The page and its chat socket reach `node`: each new connection goes to `target`.
-    target = node
     let frames: ReturnType<typeof recordFrames> = []
     const d = await openApp(browser, {
-      baseURL: origin,
+      baseURL: originOf(nodes[node]!),
       viewport,
       touch,
       rulesAccepted: true,
@@ -201,8 +184,6 @@ test('a phone on one node and a desktop on another get video', async ({ browser 
   // Still one chat socket per node: nothing moved to make the call work.
   expect(await connected()).toEqual([1, 1])
 
-  await phone.page.screenshot({ path: `${SHOTS}video-cluster-phone.png` })
-  await desktop.page.screenshot({ path: `${SHOTS}video-cluster-desktop.png` })
   await phone.context.close()
   await desktop.context.close()
 })

@@ -273,7 +273,6 @@ test('a report during video may include a still of the stranger’s video (untic
   expect(src).toMatch(/^\/admin\/api\/reports\/\d+\/still$/)
   // Behind the console's sign-in: the same URL from a browser without its cookie is refused.
   expect((await reporter.page.request.get(src!)).status()).toBe(401)
-  await page.screenshot({ path: `${SHOTS}admin-still-desktop.png`, fullPage: true })
 
   // Dismissing the report deletes the still.
   await page.getByRole('button', { name: 'Dismiss' }).click()
