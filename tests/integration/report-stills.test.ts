@@ -111,7 +111,8 @@ describe('a report with a still of the video', () => {
     expect((await mod.get<ReportDetail>(`/reports/${row.id}`)).body.report.still).toBeNull()
     a.close()
     b.close()
-  })
+    // Making the console account (argon2id, through the real CLI) takes seconds on a loaded machine.
+  }, 30_000)
 
   test('of a video chat that just ended (the stranger left) is kept too; the still is deleted once its retention has passed', async () => {
     const { a, b } = await videoPair()
