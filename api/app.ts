@@ -18,6 +18,7 @@ import { createSpamFilter } from './safety/spam'
 import { createHttpApp } from './http'
 import { createMediaSweeper, type Sweeper } from './media/sweeper'
 import { createMediaRecords } from './media/records'
+import { createMediaStorage } from './media/storage'
 import { createImageScreen, screeningOff } from './media/screen'
 import { createScreenStrikes } from './media/strikes'
 import { createLogger, type Logger } from './log'
@@ -33,6 +34,7 @@ import { createBanStore } from './safety/bans'
 import { createChatGuard } from './safety/chat-guard'
 import { createModeration, JUST_ENDED_MS } from './safety/moderation'
 import { createReportStore } from './safety/report-store'
+import { createReportStills } from './safety/report-stills'
 import { createAdminConsole } from './admin/console'
 import { serve } from './server'
 import type { Cluster, Services } from './services'
@@ -184,6 +186,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const transcripts = { lines: (chatId: string) => backend.transcript(chatId) }
   const reports = createReportStore(db.db)
   const mediaRecords = createMediaRecords(db.db)
+  const stills = createReportStills({ db: db.db, storage: createMediaStorage(config.dataDir), retentionMs: config.reportStillRetentionSeconds * 1000, log })
   const moderation = createModeration({
     config,
     hub,
@@ -195,6 +198,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     metrics,
     now,
     flaggedImages: mediaRecords.flaggedImages,
+    stills,
     async onReported(ipHash, distinctReporters) {
       risk.note(ipHash, 'reported')
       // Below the ban threshold (evaluate bans at it): paired only with other quarantined addresses.
@@ -231,6 +235,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         bans,
         moderation,
         risk,
+        stills,
         stats: () => hub.stats(),
         draining: () => drain.draining || hub.closing,
         liveNodes: cluster ? () => cluster.nodes.liveNodes() : null,

@@ -70,6 +70,8 @@ export interface Config {
   reportBanThreshold: number
   reportBanWindowSeconds: number
   banSeconds: number
+  /** A video still stored with a report is deleted after this long if no moderator handled the report first. */
+  reportStillRetentionSeconds: number
   rateTextPerSecond: number
   rateTextBurst: number
   rateFindsPerMinute: number
@@ -409,6 +411,7 @@ export function loadConfig(env: Env = {}): Config {
     reportBanThreshold: int(env, 'REPORT_BAN_THRESHOLD', 3, 1),
     reportBanWindowSeconds: int(env, 'REPORT_BAN_WINDOW_SECONDS', 3600, 1),
     banSeconds: int(env, 'BAN_SECONDS', 86_400, 1),
+    reportStillRetentionSeconds: int(env, 'REPORT_STILL_RETENTION_SECONDS', 30 * 86_400, 60),
     rateTextPerSecond: int(env, 'RATE_TEXT_PER_SECOND', 5, 1),
     rateTextBurst: int(env, 'RATE_TEXT_BURST', 20, 1),
     rateFindsPerMinute: int(env, 'RATE_FINDS_PER_MINUTE', 30, 1),

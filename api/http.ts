@@ -25,6 +25,8 @@ import type { HttpEnv } from './http-env'
 export type { HttpEnv } from './http-env'
 
 const TRPC_MAX_BODY = 64 * 1024
+/** reports.create alone may carry a video still (REPORT_STILL_MAX_BYTES as base64, plus the note). */
+const REPORT_MAX_BODY = 256 * 1024
 // The PWA never batches more than a handful of calls; a batch of thousands is only load.
 const TRPC_MAX_BATCH = 16
 
@@ -87,12 +89,13 @@ export function createHttpApp(services: Services, opts: { staticRoot?: string; a
     })
   }
 
+  const limit = (max: number) => bodyLimit({ maxSize: max, onError: c => httpError(c, 413, 'too_large', `request bodies are limited to ${max} bytes`) })
+  const trpcLimit = limit(TRPC_MAX_BODY)
+  const reportLimit = limit(REPORT_MAX_BODY)
   app.use(
     '/trpc/*',
-    bodyLimit({
-      maxSize: TRPC_MAX_BODY,
-      onError: c => httpError(c, 413, 'too_large', `request bodies are limited to ${TRPC_MAX_BODY} bytes`),
-    }),
+    // reports.create called alone (the PWA's link never batches); a batch keeps the small limit.
+    (c, next) => (c.req.path === '/trpc/reports.create' ? reportLimit : trpcLimit)(c, next),
     trpcServer({
       router: createAppRouter(deps.trpc),
       endpoint: '/trpc',

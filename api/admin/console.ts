@@ -8,6 +8,7 @@ import type { Secrets } from '../secrets'
 import type { BanStore } from '../safety/bans'
 import type { Moderation } from '../safety/moderation'
 import type { AddressRisk } from '../safety/address-risk'
+import type { ReportStills } from '../safety/report-stills'
 import { createMediaLinks } from '../media/signing'
 import { createAccounts } from './accounts'
 import { createAudit } from './audit'
@@ -25,6 +26,8 @@ export interface AdminConsoleDeps {
   bans: BanStore
   moderation: Pick<Moderation, 'ban'>
   risk: Pick<AddressRisk, 'quarantine' | 'quarantined'>
+  /** Video stills kept with reports: shown through the console's route, deleted once handled. */
+  stills: Pick<ReportStills, 'release' | 'fileOf'>
   stats: () => { connected: number; chats: number; waiting: number }
   draining: () => boolean
   liveNodes: (() => Promise<Array<{ id: string; connected: number }>>) | null
@@ -43,7 +46,16 @@ export function createAdminConsole(deps: AdminConsoleDeps) {
     audit: createAudit(db, now),
     sessions: createConsoleSessions({ db, accounts, secrets, config, now }),
     signIn: createSignIn({ accounts, cache, config }),
-    desk: createReportDesk({ db, bans: deps.bans, moderation: deps.moderation, risk: deps.risk, links: createMediaLinks(secrets, config.mediaLinkTtlSeconds, now), now }),
+    stills: deps.stills,
+    desk: createReportDesk({
+      db,
+      bans: deps.bans,
+      moderation: deps.moderation,
+      risk: deps.risk,
+      stills: deps.stills,
+      links: createMediaLinks(secrets, config.mediaLinkTtlSeconds, now),
+      now,
+    }),
     live: createLive({ cache, metrics: deps.metrics, nodeId: config.nodeId, stats: deps.stats, draining: deps.draining, liveNodes: deps.liveNodes, now }),
   }
 }

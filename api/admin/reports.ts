@@ -9,6 +9,7 @@ import type { BanStore } from '../safety/bans'
 import type { Moderation } from '../safety/moderation'
 import type { AddressRisk } from '../safety/address-risk'
 import type { MediaLinks } from '../media/signing'
+import type { ReportStills } from '../safety/report-stills'
 import type { ActionKind, BanView, ImageView, QueueRow, ReportDetail, ReportView } from './types'
 
 const { reports, reportActions, bans, media } = tables
@@ -33,6 +34,7 @@ function view(r: ReportRow, handled: { outcome: string; handledBy: string; handl
     reporterIpHash: r.reporterIpHash,
     transcript,
     flaggedImages: Number(r.flaggedImages),
+    still: r.stillKey ? { width: Number(r.stillWidth), height: Number(r.stillHeight) } : null,
     handled: handled ? { outcome: handled.outcome, by: handled.handledBy, at: Number(handled.handledAt) } : null,
   }
 }
@@ -55,6 +57,7 @@ export function createReportDesk(deps: {
   moderation: Pick<Moderation, 'ban'>
   risk: Pick<AddressRisk, 'quarantine' | 'quarantined'>
   links: MediaLinks
+  stills?: Pick<ReportStills, 'release'>
   now: () => number
 }) {
   const { db, now } = deps
@@ -95,10 +98,18 @@ export function createReportDesk(deps: {
       return { ok: false, code: 'already_handled', message: `${h.handledBy} already handled this report (${h.outcome})`, ...h }
     }
     let closed = 1
+    const handledIds = [reportId]
     if (row.reportedIpHash) {
       const others = await openReports(eq(reports.reportedIpHash, row.reportedIpHash))
-      for (const { r } of others) if (await claim(Number(r.id), outcome, by)) closed++
+      for (const { r } of others) {
+        if (await claim(Number(r.id), outcome, by)) {
+          closed++
+          handledIds.push(Number(r.id))
+        }
+      }
     }
+    // A handled report needs no evidence any more. Best effort: the sweeper deletes what this missed.
+    await deps.stills?.release(handledIds).catch(() => 0)
     return { ok: true, row, closed }
   }
 

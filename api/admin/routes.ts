@@ -229,6 +229,15 @@ export function mountAdminRoutes(app: Hono<HttpEnv>, admin: AdminConsole, deps: 
     const sort = c.req.query('sort') === 'most' ? 'most' : 'oldest'
     return c.json(await desk.queue(sort))
   })
+  // The still a reporter sent: only here, to a signed-in moderator, never under a public link.
+  api.get('/reports/:id/still', async c => {
+    const id = c.req.param('id')
+    if (!/^\d{1,15}$/.test(id)) return err(c, 400, 'bad_request', 'a report id is a number')
+    const f = await admin.stills.fileOf(Number(id))
+    const file = f && Bun.file(f.path)
+    if (!file || !(await file.exists())) return err(c, 404, 'not_found', 'this report has no still (any more)')
+    return new Response(file, { headers: { 'Content-Type': 'image/jpeg', 'Content-Length': String(file.size), 'X-Content-Type-Options': 'nosniff' } })
+  })
   api.get('/reports/:id', async c => {
     const id = c.req.param('id')
     if (!/^\d{1,15}$/.test(id)) return err(c, 400, 'bad_request', 'a report id is a number')

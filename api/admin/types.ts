@@ -47,6 +47,8 @@ export interface ReportView {
   reporterIpHash: string
   transcript: TranscriptLineView[] | null
   flaggedImages: number
+  /** A still of the reported side's video sent with the report, served by GET /admin/api/reports/:id/still. */
+  still: { width: number; height: number } | null
   handled: { outcome: string; by: string; at: number } | null
 }
 

@@ -49,11 +49,12 @@ export function createPairing(deps: PairingDeps) {
     }
     // Already applied here (the ending side applies it at once, before its own frame returns).
     if (s.chat?.id !== ctl.chat) return s.lastChat?.id === ctl.chat && s.lastChat.endedAt === ctl.at
+    const video = s.chat?.video
     s.state = 'idle'
     s.chat = null
     s.epoch++
     s.mailbox?.newChat()
-    s.lastChat = { id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at }
+    s.lastChat = { id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at, ...(video && { video: true }) }
     return true
   }
 

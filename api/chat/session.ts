@@ -25,6 +25,8 @@ export interface LastChat {
   partnerId: string
   partnerIpHash: string
   endedAt: number
+  /** It was a video chat (a report of it may carry a still). */
+  video?: boolean
 }
 
 export interface LocalSession {

@@ -7,6 +7,7 @@ import type { Metrics } from '../ops/metrics'
 import type { Services } from '../services'
 import { createMediaRecords, type MediaRecords } from './records'
 import { createMediaStorage, type MediaStorage } from './storage'
+import { createReportStills, type ReportStills } from '../safety/report-stills'
 
 const BATCH = 500
 /** Temp files of uploads a crash interrupted; no live upload takes this long. */
@@ -16,6 +17,8 @@ export interface SweepResult {
   removed: number
   missingFiles: number
   staleTemp: number
+  /** Report stills deleted: past REPORT_STILL_RETENTION_SECONDS, or of a handled report. */
+  stills: number
 }
 
 export interface Sweeper {
@@ -30,10 +33,20 @@ export interface Sweeper {
 /** The sweeper over the app's database and DATA_DIR, on the app's clock. */
 export function createMediaSweeper(services: Pick<Services, 'config' | 'db' | 'log' | 'metrics' | 'now'>): Sweeper {
   const { config, db, log, metrics, now } = services
-  return createSweeper({ records: createMediaRecords(db.db), storage: createMediaStorage(config.dataDir), log, metrics, now })
+  const storage = createMediaStorage(config.dataDir)
+  const stills = createReportStills({ db: db.db, storage, retentionMs: config.reportStillRetentionSeconds * 1000, log })
+  return createSweeper({ records: createMediaRecords(db.db), storage, stills, log, metrics, now })
 }
 
-export function createSweeper(deps: { records: MediaRecords; storage: MediaStorage; log: Logger; metrics: Metrics; now: () => number }): Sweeper {
+export function createSweeper(deps: {
+  records: MediaRecords
+  storage: MediaStorage
+  /** Report stills share the folder, not the `media` rows: swept on their own retention. */
+  stills?: Pick<ReportStills, 'sweep'>
+  log: Logger
+  metrics: Metrics
+  now: () => number
+}): Sweeper {
   const { records, storage, log, metrics, now } = deps
   let job: Cron | null = null
   const running = new Set<Promise<SweepResult>>()
@@ -49,7 +62,7 @@ export function createSweeper(deps: { records: MediaRecords; storage: MediaStora
   }
 
   async function sweep(): Promise<SweepResult> {
-    const result: SweepResult = { removed: 0, missingFiles: 0, staleTemp: 0 }
+    const result: SweepResult = { removed: 0, missingFiles: 0, staleTemp: 0, stills: 0 }
     const t = now()
     for (;;) {
       const batch = await records.expired(t, BATCH)
@@ -70,9 +83,10 @@ export function createSweeper(deps: { records: MediaRecords; storage: MediaStora
     }
     // mtimes are wall-clock, so stale temp files are judged on the wall clock too.
     result.staleTemp = await storage.pruneTemp(STALE_TEMP_MS, Date.now())
+    if (deps.stills) result.stills = await deps.stills.sweep(t)
     metrics.inc('media_sweeps_total')
     metrics.inc('media_swept_total', undefined, result.removed)
-    if (result.removed || result.staleTemp) log.info('media sweep', { ...result })
+    if (result.removed || result.staleTemp || result.stills) log.info('media sweep', { ...result })
     else log.debug('media sweep', { ...result })
     return result
   }

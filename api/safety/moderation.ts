@@ -12,6 +12,7 @@ import type { BanStore } from './bans'
 import { formatDuration } from './chat-guard'
 import type { NewReport, ReportReason, ReportStore, TranscriptLine } from './report-store'
 import type { Transcripts } from './transcripts'
+import { checkStill, type ReportStills, type StillOutcome } from './report-stills'
 
 /** A chat that ended this recently can still be reported (and its transcript is still kept). */
 export const JUST_ENDED_MS = 5 * 60_000
@@ -26,9 +27,12 @@ export interface ReportInput {
   reason: ReportReason
   note?: string
   includeTranscript?: boolean
+  /** The reporter ticked "include a still": a base64 JPEG of the stranger's video (video chats only). */
+  still?: string
 }
 
-export type ReportOutcome = { ok: true; banned: boolean } | { ok: false; code: 'nothing_to_report' | 'already_reported' | 'report_not_stored'; message: string }
+export type ReportOutcome =
+  { ok: true; banned: boolean; still?: StillOutcome } | { ok: false; code: 'nothing_to_report' | 'already_reported' | 'report_not_stored'; message: string }
 
 export interface Moderation {
   /** `reporterNetHash`: the reporter's network (secrets.hashNetwork), what reporters are counted by. */
@@ -52,6 +56,8 @@ export interface ModerationDeps {
   now: () => number
   /** Screen-flagged images `uploader` (its session ref) sent in `chatId` (api/media/records.ts); stored with the report. */
   flaggedImages?: (chatId: string, uploader: string) => Promise<number>
+  /** Where video stills sent with reports are kept (absent: a still is dropped, the report kept). */
+  stills?: Pick<ReportStills, 'save' | 'discard'>
   /**
    * A report was stored against `ipHash` and it was not banned (quarantine, risk). `reporters` is
    * the weighted count of reporter networks (report-store weighReporters).
@@ -70,13 +76,13 @@ export function createModeration(deps: ModerationDeps): Moderation {
   function target(reporter: SessionView) {
     if (reporter.chat) {
       const c = reporter.chat
-      return { chatId: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, current: true }
+      return { chatId: c.id, partnerId: c.partnerId, partnerIpHash: c.partnerIpHash, current: true, video: c.video }
     }
     const last = reporter.lastChat
     if (last && now() - last.endedAt <= JUST_ENDED_MS) {
       // A chat restored after a restart may not know the partner's address; the hub may.
       const partnerIpHash = last.partnerIpHash || hub.session(last.partnerId)?.ipHash || ''
-      return { chatId: last.id, partnerId: last.partnerId, partnerIpHash, current: false }
+      return { chatId: last.id, partnerId: last.partnerId, partnerIpHash, current: false, video: !!last.video }
     }
     return null
   }
@@ -85,6 +91,28 @@ export function createModeration(deps: ModerationDeps): Moderation {
     const lines = await transcripts.lines(chatId)
     if (!lines?.length) return null
     return lines.map(l => ({ from: l.from === reporterId ? 'reporter' : 'reported', body: l.body, at: l.at }))
+  }
+
+  /**
+   * Checks and writes a still the reporter sent. Never throws: a bad or unstorable still is
+   * dropped (and the answer says why), the report is stored all the same.
+   */
+  async function keepStill(b64: string, video: boolean): Promise<{ outcome: StillOutcome; key: string | null; width?: number; height?: number }> {
+    const dropped = (code: Extract<StillOutcome, { stored: false }>['code'], message: string) => ({ outcome: { stored: false as const, code, message }, key: null })
+    if (!video) return dropped('still_not_video', 'a still can only come with a report of a video chat')
+    const check = await checkStill(b64)
+    if (!check.ok) {
+      metrics.inc('report_stills_dropped_total', { code: check.code })
+      return dropped(check.code, check.message)
+    }
+    if (!deps.stills) return dropped('still_not_stored', 'stills are not kept on this server')
+    try {
+      const key = await deps.stills.save(check.jpeg)
+      return { outcome: { stored: true }, key, width: check.width, height: check.height }
+    } catch (err) {
+      log.error('storing a report still failed', { err })
+      return dropped('still_not_stored', 'the still could not be saved; the report was')
+    }
   }
 
   async function ban(ipHash: string, b: { seconds: number; reason: string; source: string }) {
@@ -144,6 +172,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
             return 0
           })
         : 0
+      const still = input.still === undefined ? null : await keepStill(input.still, t.video)
       const record: NewReport = {
         chatId: t.chatId,
         reporterSession: sessionRef(reporter.id),
@@ -156,6 +185,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
         transcript: input.includeTranscript ? await transcriptOf(t.chatId, reporter.id) : null,
         flaggedImages,
         createdAt: now(),
+        ...(still?.key && { stillKey: still.key, stillWidth: still.width, stillHeight: still.height }),
       }
       // The reporter leaves, whether or not the report can be stored: someone who reports wants
       // out of the chat now. The reported side is told the stranger left, not that it was reported.
@@ -169,11 +199,16 @@ export function createModeration(deps: ModerationDeps): Moderation {
         // The driver's message carries the query parameters (note, transcript): keep them out of logs.
         log.error('storing a report failed', { code: dbErrorCode(err) })
         metrics.inc('reports_failed_total')
+        if (still?.key) await deps.stills?.discard(still.key)
         await leave()
         // The chat is now the reporter's last chat, so reporting it again works for JUST_ENDED_MS.
         return { ok: false, code: 'report_not_stored', message: 'the chat was ended, but your report could not be saved; please report it again in a moment' }
       }
-      if (stored === 'duplicate') return { ok: false, code: 'already_reported', message: 'you already reported this chat' }
+      if (stored === 'duplicate') {
+        if (still?.key) await deps.stills?.discard(still.key)
+        return { ok: false, code: 'already_reported', message: 'you already reported this chat' }
+      }
+      if (still?.key) metrics.inc('report_stills_total')
       metrics.inc('reports_total', { reason: input.reason })
       await leave()
       let banned = false
@@ -185,7 +220,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
           log.error('ban threshold evaluation failed', { code: dbErrorCode(err) })
         }
       }
-      return { ok: true, banned }
+      return { ok: true, banned, ...(still && { still: still.outcome }) }
     },
   }
 }

@@ -28,6 +28,10 @@ export interface NewReport {
   /** Images the reported side sent in this chat that the image screen flagged. */
   flaggedImages?: number
   createdAt: number
+  /** A video still kept with the report (api/safety/report-stills.ts). */
+  stillKey?: string | null
+  stillWidth?: number | null
+  stillHeight?: number | null
 }
 
 export interface Report extends NewReport {

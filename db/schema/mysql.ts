@@ -45,6 +45,11 @@ export const reports = mysqlTable(
     // Images the reported side sent in that chat that the screen flagged.
     flaggedImages: int('flagged_images').notNull().default(0),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    // A still of the reported side's video the reporter chose to include (a JPEG under
+    // DATA_DIR/media, api/safety/report-stills.ts); cleared when the report is handled or expires.
+    stillKey: varchar('still_key', { length: 32 }),
+    stillWidth: int('still_width'),
+    stillHeight: int('still_height'),
   },
   t => [uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId), index('reports_reported_ip_idx').on(t.reportedIpHash, t.createdAt)],
 )

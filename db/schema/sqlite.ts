@@ -40,6 +40,10 @@ export const reports = sqliteTable(
     transcript: text('transcript'),
     flaggedImages: integer('flagged_images').notNull().default(0),
     createdAt: integer('created_at').notNull(),
+    // A still of the reported side's video (see the MySQL schema).
+    stillKey: text('still_key'),
+    stillWidth: integer('still_width'),
+    stillHeight: integer('still_height'),
   },
   t => [uniqueIndex('reports_reporter_chat_uq').on(t.reporterSession, t.chatId), index('reports_reported_ip_idx').on(t.reportedIpHash, t.createdAt)],
 )

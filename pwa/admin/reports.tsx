@@ -60,6 +60,7 @@ function Detail(props: { id: number; onBack(): void }) {
   const [d, setD] = useState<ReportDetail | null>(null)
   const [msg, setMsg] = useState('')
   const [revealed, setRevealed] = useState<Set<string>>(new Set())
+  const [stillShown, setStillShown] = useState(false)
   const load = () => get<ReportDetail>(`/reports/${props.id}`).then(setD, e => setMsg(e.message))
   useEffect(() => void load(), [props.id])
   if (!d) return <p role="status">{msg || 'Loading…'}</p>
@@ -130,6 +131,22 @@ function Detail(props: { id: number; onBack(): void }) {
         </ol>
       ) : (
         <p>The reporter did not attach the conversation.</p>
+      )}
+
+      {r.still && (
+        <>
+          <h3>Still of their video</h3>
+          <p>What the reporter saw when reporting, sent by their choice. Deleted once this report is handled.</p>
+          {/* Blurred until asked for, like a flagged image: it was reported, it may be explicit. */}
+          <button
+            type="button"
+            class={stillShown ? 'still' : 'still blurred'}
+            aria-label={stillShown ? 'Video still' : 'Video still, hidden: show it'}
+            onClick={() => setStillShown(true)}
+          >
+            <img src={`/admin/api/reports/${r.id}/still`} width={r.still.width} height={r.still.height} alt="still of the reported stranger's video" />
+          </button>
+        </>
       )}
 
       {d.images.length > 0 && (

@@ -73,6 +73,8 @@ test('the report dialog offers the contract reasons, sends the report and ends t
   for (const label of ['Spam, scams or ads', 'Harassment, threats or hate', 'Sexual content', 'Seems to be under 18', 'Something else']) {
     await expect(dialog.getByRole('radio', { name: label })).toBeVisible()
   }
+  // A text chat has no picture to include.
+  await expect(dialog.getByRole('checkbox', { name: /still of the stranger/ })).toHaveCount(0)
   const submit = dialog.getByRole('button', { name: 'Report and leave' })
   await expect(submit).toBeDisabled()
   await dialog.getByRole('radio', { name: 'Spam, scams or ads' }).check()

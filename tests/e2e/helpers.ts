@@ -31,6 +31,8 @@ export interface OpenOptions {
   baseURL?: string
   /** called before the app loads (to watch its WebSocket from the start) */
   onPage?(page: Page): void
+  /** sent with every request and the WebSocket upgrade (e.g. X-Forwarded-For: an address of its own) */
+  headers?: Record<string, string>
 }
 
 export async function openApp(browser: Browser, opts: OpenOptions = {}): Promise<Device> {
@@ -39,6 +41,7 @@ export async function openApp(browser: Browser, opts: OpenOptions = {}): Promise
     colorScheme: opts.colorScheme ?? 'light',
     ...(opts.touch && { hasTouch: true, isMobile: true, deviceScaleFactor: 2 }),
     ...(opts.baseURL && { baseURL: opts.baseURL }),
+    ...(opts.headers && { extraHTTPHeaders: opts.headers }),
   })
   if (opts.rulesAccepted) await context.addInitScript(() => localStorage.setItem('leetchat.rulesAccepted', 'true'))
   if (opts.askPhotos === false) await context.addInitScript(() => localStorage.setItem('leetchat.askPhotos', 'false'))

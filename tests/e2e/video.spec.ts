@@ -2,8 +2,11 @@
 // by playwright.config.ts): two strangers with Video on see each other's moving picture over a
 // relay pair on both ends, the server never forwards a host or server-reflexive candidate, mute and
 // camera-off reach the other side, New stranger closes the connection, a reload brings the picture
-// back, a refused camera offers text, and a video finder never meets a text-only one.
+// back, a refused camera offers text, a video finder never meets a text-only one, and a report may
+// carry a still of the stranger's video that the moderation console then shows.
 import { expect, test, type Page } from '@playwright/test'
+import { spawnSync } from 'node:child_process'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addInterests, openApp, PHONE, DESKTOP, pressStart, recordFrames, uniqueInterest, type Device, type OpenOptions } from './helpers'
 
@@ -203,4 +206,78 @@ test('a refused camera says so and offers text chat; a video finder and a text-o
   await expect(refused.page.locator('.banner')).toBeVisible()
   await expect(refused.page.getByLabel("The stranger's video")).toHaveCount(0)
   for (const d of [refused, v, t]) await d.context.close()
+})
+
+/** A console account made with the real CLI, on the suite's server's data folder (as admin.spec.ts does). */
+function addModerator(name: string, password: string) {
+  const root = resolve(import.meta.dirname, '../..')
+  const r = spawnSync(resolve(root, 'node_modules/.bin/bun'), ['api/safety/mod-cli.ts', 'admin', 'add', name, '--role', 'moderator'], {
+    cwd: root,
+    input: password + '\n',
+    env: { ...process.env, DATA_DIR: process.env.LEETCHAT_E2E_DATA!, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  })
+  if (r.status !== 0) throw new Error(`mod admin add failed: ${r.stdout}${r.stderr}`)
+}
+
+test('a report during video may include a still of the stranger’s video (unticked unless chosen); the moderator console shows it', async ({ browser }) => {
+  const shared = uniqueInterest('video-still')
+  const reporter = await videoDevice(browser, { viewport: DESKTOP })
+  // The reported side on an address of its own, so the console lists it as one person.
+  const reported = await videoDevice(browser, { viewport: PHONE, headers: { 'x-forwarded-for': `10.252.${Math.floor(Math.random() * 250)}.7` } })
+  await startVideo(reporter.page, [shared])
+  await startVideo(reported.page, [shared])
+  await expectMovingPicture(reporter.page)
+
+  await reporter.page.getByRole('button', { name: 'Report this stranger' }).click()
+  const dialog = reporter.page.getByRole('dialog', { name: 'Report this stranger' })
+  const still = dialog.getByRole('checkbox', { name: "Include a still of the stranger's video so a moderator can see it" })
+  await expect(still).not.toBeChecked()
+  await expect(dialog.getByRole('checkbox', { name: /Include this conversation/ })).not.toBeChecked()
+  await dialog.getByRole('radio', { name: 'Sexual content' }).check()
+  await dialog.getByLabel('Anything to add?').fill('showed something on camera')
+  await still.check()
+  const sent = reporter.page.waitForResponse(r => r.url().includes('/trpc/reports.create'))
+  await dialog.getByRole('button', { name: 'Report and leave' }).click()
+  const answer = (await (await sent).json()) as { result: { data: { ok: boolean; still?: { stored: boolean } } } }
+  expect(answer.result.data).toEqual({ ok: true, still: { stored: true } })
+  await expect(reported.page.getByText('Stranger has left.')).toBeVisible()
+  await expect(reporter.page.getByLabel("The stranger's video")).toHaveCount(0)
+
+  const mod = `mod-${Date.now().toString(36)}`
+  const password = 'a long enough console password'
+  addModerator(mod, password)
+  const desk = await browser.newContext({ viewport: DESKTOP, extraHTTPHeaders: { 'x-forwarded-for': '10.253.0.9' } })
+  const page = await desk.newPage()
+  await page.goto('/admin')
+  await page.getByLabel('Name').fill(mod)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page
+    .getByRole('button', { name: /reporter/ })
+    .filter({ hasText: 'sexual' })
+    .first()
+    .click()
+  await expect(page.getByRole('heading', { name: /Report #\d+: sexual/ })).toBeVisible()
+  await expect(page.getByText('showed something on camera')).toBeVisible()
+  await expect(page.getByRole('heading', { name: 'Still of their video' })).toBeVisible()
+  // Blurred until asked for; then the picture itself, decoded by the browser at its stored size.
+  const shown = page.getByRole('button', { name: 'Video still, hidden: show it' })
+  await shown.click()
+  const img = page.getByRole('button', { name: 'Video still' }).getByRole('img')
+  await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0)
+  const natural = await img.evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight])
+  expect(natural[0]).toBeLessThanOrEqual(640)
+  expect(natural[1]).toBeGreaterThan(0)
+  const src = await img.getAttribute('src')
+  expect(src).toMatch(/^\/admin\/api\/reports\/\d+\/still$/)
+  // Behind the console's sign-in: the same URL from a browser without its cookie is refused.
+  expect((await reporter.page.request.get(src!)).status()).toBe(401)
+
+  // Dismissing the report deletes the still.
+  await page.getByRole('button', { name: 'Dismiss' }).click()
+  await expect(page.getByRole('status').filter({ hasText: 'Dismissed.' })).toBeVisible()
+  await expect(page.getByRole('heading', { name: 'Still of their video' })).toHaveCount(0)
+  expect((await page.request.get(src!)).status()).toBe(404)
+  for (const c of [reporter.context, reported.context, desk]) await c.close()
 })

@@ -26,7 +26,7 @@ async function stored(app: TestApp, m: MediaInfo) {
  */
 async function due(app: TestApp, at: number) {
   const rows = await app.services.db.db.select().from(tables.media).where(lte(tables.media.expiresAt, at))
-  return { removed: rows.length, missingFiles: rows.filter(r => !existsSync(join(app.dataDir, 'media', r.storageKey))).length, staleTemp: 0 }
+  return { removed: rows.length, missingFiles: rows.filter(r => !existsSync(join(app.dataDir, 'media', r.storageKey))).length, staleTemp: 0, stills: 0 }
 }
 
 async function uploadOne(app: TestApp): Promise<MediaInfo> {

@@ -176,16 +176,19 @@ const REASONS: Array<[ReportReason, MessageId]> = [
 ]
 
 interface ReportProps {
-  onSubmit(reason: ReportReason, note: string, includeTranscript: boolean): Promise<void>
+  onSubmit(reason: ReportReason, note: string, includeTranscript: boolean, includeStill: boolean): Promise<void>
+  /** A video chat with a picture: offer to include a still of it (unticked, like the conversation). */
+  offerStill?: boolean
   /** Block without reporting: ends the chat, never matched again. */
   onBlock?(): void
   onClose(): void
 }
 
-export function ReportDialog({ onSubmit, onBlock, onClose }: ReportProps) {
+export function ReportDialog({ onSubmit, offerStill, onBlock, onClose }: ReportProps) {
   const [reason, setReason] = useState<ReportReason | null>(null)
   const [note, setNote] = useState('')
   const [transcript, setTranscript] = useState(false)
+  const [still, setStill] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<Msg | null>(null)
 
@@ -195,7 +198,7 @@ export function ReportDialog({ onSubmit, onBlock, onClose }: ReportProps) {
     setBusy(true)
     setError(null)
     try {
-      await onSubmit(reason, note, transcript)
+      await onSubmit(reason, note, transcript, !!offerStill && still)
       onClose()
     } catch (err) {
       setError(err instanceof ReportError ? err.sentence : msg('report.failed'))
@@ -224,6 +227,12 @@ export function ReportDialog({ onSubmit, onBlock, onClose }: ReportProps) {
           <input type="checkbox" checked={transcript} onChange={e => setTranscript((e.currentTarget as HTMLInputElement).checked)} />
           {t('report.transcript')}
         </label>
+        {offerStill && (
+          <label class="choice">
+            <input type="checkbox" checked={still} onChange={e => setStill((e.currentTarget as HTMLInputElement).checked)} />
+            {t('report.still')}
+          </label>
+        )}
         <p class="hint">
           {t('report.ends')}
           {onBlock && ` ${t('report.blockToo')}`}

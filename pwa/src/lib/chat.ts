@@ -348,11 +348,18 @@ export class ChatController {
     void this.runUpload(key)
   }
 
-  /** Reports the current (or just-ended) stranger, then ends the chat. Throws a ReportError saying why not. */
-  async report(reason: ReportReason, note: string, includeTranscript: boolean) {
+  /**
+   * Reports the current (or just-ended) stranger, then ends the chat. Throws a ReportError saying
+   * why not. `stillOf`: the reporter chose to include a still of this (the stranger's) video.
+   */
+  async report(reason: ReportReason, note: string, includeTranscript: boolean, stillOf?: HTMLVideoElement | null) {
     const { errorMessage, trpc } = await import('./trpc')
+    // Taken before the report ends the chat (and its picture); no picture, no still.
+    const still = stillOf ? await import('./video-still').then(m => m.grabStill(stillOf)).catch(() => null) : undefined
+    let kept: boolean
     try {
-      await trpc.reports.create.mutate({ reason, ...(note.trim() && { note: note.trim() }), includeTranscript })
+      const r = await trpc.reports.create.mutate({ reason, ...(note.trim() && { note: note.trim() }), includeTranscript, ...(still && { still }) })
+      kept = still !== null && r.still?.stored !== false
     } catch (err) {
       throw new ReportError(errorMessage(err, msg('report.failed')), err)
     }
@@ -362,7 +369,7 @@ export class ChatController {
       this.endChat({ by: 'you', reason: 'reported' })
     }
     this.patchChat(x => ({ ...x, reported: true }))
-    this.set({ announce: msg('announce.reported') })
+    this.set({ announce: msg(kept ? 'announce.reported' : 'report.stillDropped') })
   }
 
   /** Blocks the current (or just-ended) stranger: ends the chat and never pairs the two again. */

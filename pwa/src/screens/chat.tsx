@@ -254,7 +254,14 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
           onCancel={() => setBlocking(false)}
         />
       )}
-      {reporting && <ReportDialog onSubmit={(r, n, t) => ctl.report(r, n, t)} onBlock={chat.blocked ? undefined : () => ctl.block()} onClose={() => setReporting(false)} />}
+      {reporting && (
+        <ReportDialog
+          onSubmit={(r, n, t, s) => ctl.report(r, n, t, s ? document.querySelector<HTMLVideoElement>('.video video.remote') : null)}
+          offerStill={!!video && video.phase === 'live' && !chat.video!.failed && !!video.remote}
+          onBlock={chat.blocked ? undefined : () => ctl.block()}
+          onClose={() => setReporting(false)}
+        />
+      )}
       {link && <LinkDialog link={link} onClose={() => setLink(null)} />}
       {viewing && <ImageViewer url={viewing.url} alt={viewing.alt} onClose={() => setViewing(null)} />}
       {leaving && !ended && <LeaveDialog onLeave={() => ctl.home()} onStay={() => setLeaving(false)} />}
