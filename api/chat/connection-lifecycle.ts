@@ -144,14 +144,16 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
     s.epoch++
     // During shutdown the state was already handed on (cache or Redis), outbox included.
     if (closing) return
-    if (s.state === 'queued') {
+    // 1000 is a deliberate goodbye from the client: end the chat now instead of making the
+    // partner wait out the resume window. Anything else may be a flaky network.
+    const goodbye = code === 1000
+    // A waiter that can be woken by a push stays in the queue through a drop (its phone may have
+    // suspended the page): a match then pushes to it. Any other leaves and is re-queued on resume.
+    if (s.state === 'queued' && (goodbye || !s.wakeable)) {
       void queue.remove(s.id).catch(() => false)
       s.state = 'idle'
       s.requeue = true
     }
-    // 1000 is a deliberate goodbye from the client: end the chat now instead of making the
-    // partner wait out the resume window. Anything else may be a flaky network.
-    const goodbye = code === 1000
     if (goodbye) {
       rules.endLocal(s, null, { by: 'stranger', reason: 'left' })
       s.requeue = false
