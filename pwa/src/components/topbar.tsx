@@ -6,6 +6,7 @@ import { ConnectionStrip } from './status'
 import { Icon } from './icons'
 import { t } from '../i18n'
 import { LanguagePicker } from './language-picker'
+import { alertsOn, setAlerts } from '../lib/alerts-setting'
 
 /** The product's name: the same in every language. */
 export const BRAND = 'leetChat'
@@ -51,9 +52,10 @@ export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnS
   )
 }
 
-/** The ⋮ menu: the rules, the language, and Install whenever the browser allows it (also after "Not now"). */
+/** The ⋮ menu: the rules, the language, sound and vibration, and Install whenever the browser allows it (also after "Not now"). */
 function Menu() {
   const [installable, setInstallable] = useState(canInstall)
+  const [alerts, setAlertsState] = useState(alertsOn)
   const [open, setOpen] = useState(false)
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => onCanInstall(setInstallable), [])
@@ -99,6 +101,20 @@ function Menu() {
             {t('menu.rules')}
           </a>
           <LanguagePicker />
+          {/* A match or a message while the app is in the background beeps and vibrates (lib/notify.ts). */}
+          <button
+            type="button"
+            role="switch"
+            class="menu-switch"
+            aria-checked={alerts}
+            onClick={() => {
+              setAlerts(!alerts)
+              setAlertsState(!alerts)
+            }}
+          >
+            {t('menu.alerts')}
+            <span class="switch-knob" aria-hidden="true" />
+          </button>
         </div>
       )}
     </div>
