@@ -119,7 +119,10 @@ export function App({ ctl }: { ctl: ChatController }) {
           <div class="screen" aria-busy="true" />
         )
       ) : state.phase === 'searching' && state.search ? (
-        <Searching state={state} search={state.search} onCancel={() => ctl.home()} />
+        // The notification offer sits in the search screen, never over its controls (or a chat's).
+        <Searching state={state} search={state.search} onCancel={() => ctl.home()}>
+          {askPush && notify && <notify.PushPrompt onDone={() => setAskPush(false)} />}
+        </Searching>
       ) : state.phase === 'chat' && state.chat ? (
         ChatScreen ? (
           <ChatScreen state={state} chat={state.chat} ctl={ctl} onNotice={setLocal} />
@@ -143,7 +146,6 @@ export function App({ ctl }: { ctl: ChatController }) {
         </Modal>
       )}
       <div class="toasts">
-        {askPush && notify && <notify.PushPrompt onDone={() => setAskPush(false)} />}
         {notice && (
           <div class="toast" role="status">
             <p>{t(notice)}</p>

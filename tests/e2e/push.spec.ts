@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test'
 import { openApp, start, uniqueInterest } from './helpers'
 
-const prompt = (page: import('@playwright/test').Page) => page.getByRole('dialog', { name: 'Get notified when a stranger is found?' })
+const prompt = (page: import('@playwright/test').Page) => page.getByRole('group', { name: 'Get notified when a stranger is found?' })
 
 test('the notification prompt comes only after the first search; Not now is remembered', async ({ browser }) => {
   const { context, page } = await openApp(browser, { rulesAccepted: true })

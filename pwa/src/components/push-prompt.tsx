@@ -8,7 +8,7 @@ export { afterSearch, alert } from '../lib/notify'
 
 export function PushPrompt({ onDone }: { onDone: () => void }) {
   return (
-    <div class="toast push-prompt" role="dialog" aria-label={t('push.ask')}>
+    <div class="push-prompt" role="group" aria-label={t('push.ask')}>
       <p>{t('push.ask')}</p>
       <button
         type="button"
