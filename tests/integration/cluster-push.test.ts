@@ -93,6 +93,26 @@ describe.if(enabled)('push across nodes', () => {
     })
   }
 
+  test('away from node A and back on node B before any match: still searching, matched once', async () => {
+    const topic = uniqueInterest()
+    const s = service.subscriber()
+    const a = await client(node(0))
+    a.send({ type: 'find', interests: [topic], random: false })
+    await a.next('queued')
+    await subscribe(node(0), a, s)
+    a.drop()
+    await a.waitClose()
+    await Bun.sleep(100)
+    const a2 = await client(node(1), a.session)
+    await a2.next('queued')
+    const b = await client(node(0))
+    b.send({ type: 'find', interests: [topic], random: false })
+    const [ma, mb] = await Promise.all([a2.next('matched'), b.next('matched')])
+    expect(ma.chat).toBe(mb.chat)
+    expect(await a2.nothing('matched', 400)).toBe(true)
+    expect(await b.nothing('matched', 100)).toBe(true)
+  })
+
   test('with the socket open on another node than the match, no push', async () => {
     const topic = uniqueInterest()
     const s = service.subscriber()

@@ -100,6 +100,20 @@ describe('push on a match', () => {
     expect((await a2.next('text')).body).toBe('hello sleeper')
   })
 
+  test('a woken waiter that comes back before any match is still searching, and is matched once', async () => {
+    const topic = interest()
+    const s = service.subscriber()
+    const a = await waitingAway(topic, s)
+    const a2 = await client(a.session)
+    expect((await a2.next('queued')).interests).toEqual([topic])
+    const b = await finds(topic)
+    const [ma, mb] = await Promise.all([a2.next('matched'), b.next('matched')])
+    expect(ma.chat).toBe(mb.chat)
+    expect(await a2.nothing('matched', 300)).toBe(true)
+    // Its socket was open at the match: no push.
+    expect(await service.pushesFor(s, 1, 200)).toEqual([])
+  })
+
   test('with its socket open, a subscribed waiter gets no push', async () => {
     const topic = interest()
     const s = service.subscriber()
