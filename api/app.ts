@@ -37,6 +37,11 @@ import { createReportStore } from './safety/report-store'
 import { createReportStills } from './safety/report-stills'
 import { createAdminConsole } from './admin/console'
 import { serve } from './server'
+import { loadSharedVapidKeys, loadVapidKeys } from './push/vapid'
+import { createMemoryPushStore } from './push/store'
+import { createRedisPushStore } from './cluster/redis-push-store'
+import { createPushSender } from './push/sender'
+import { createPushWaker } from './push/waker'
 import type { Cluster, Services } from './services'
 
 export interface StartOptions {
@@ -72,6 +77,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     ? await loadSharedSecret(config.secret, config.dataDir, redis, () => log.warn('DATA_DIR/secret differed from the cluster secret in Redis; replaced it'))
     : loadSecret(config.secret, config.dataDir)
   const secrets = createSecrets(secret, { ipv6Prefix: config.ipv6Prefix })
+  // Web Push: one VAPID pair for the whole cluster (kept like the secret), subscriptions where every node reads them.
+  const vapid = !config.pushEnabled
+    ? null
+    : redis
+      ? await loadSharedVapidKeys(config.vapidPublicKey, config.vapidPrivateKey, config.dataDir, redis)
+      : loadVapidKeys(config.vapidPublicKey, config.vapidPrivateKey, config.dataDir)
+  const push = vapid ? { publicKey: vapid.publicKey, store: redis ? createRedisPushStore(redis) : createMemoryPushStore(now) } : null
   const db = await openDatabase(config).catch(async err => {
     await redis?.close()
     throw err
@@ -133,7 +145,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }
   // Flagged images count as strikes towards quarantine (QUARANTINE_STRIKES), with our own.
   strikeSources.push(ipHash => screening.strikes.flagCount(ipHash))
-  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain, screening }
+  const base = { config, cluster, db, cache, log, metrics, secrets, popular, now, drain, screening, push }
   const bans = createBanStore({ db: db.db, cache, now, cacheSeconds: config.banCacheSeconds })
   const nodeGuard = opts.guard?.(base) ?? createChatGuard({ config, bans, log, metrics, now, abuse: { cache, secrets, risk, spam } })
   // Several nodes: the per-address connection cap is counted across all of them too.
@@ -151,6 +163,19 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     now,
     cluster,
     transcriptKeepMs: JUST_ENDED_MS,
+    ...(push &&
+      vapid && {
+        waker: chatBackend =>
+          createPushWaker({
+            store: push.store,
+            send: createPushSender({ vapid, subject: config.vapidSubject, timeoutMs: config.pushTimeoutMs }),
+            connected: id => chatBackend.connected(id),
+            ttlSeconds: Math.max(1, Math.ceil(config.resumeWindowMs / 1000)),
+            minIntervalMs: config.pushMinIntervalSeconds * 1000,
+            log,
+            metrics,
+          }),
+      }),
     clusterQueue: cluster
       ? events =>
           createRedisMatchQueue(cluster.redis, {
@@ -174,6 +199,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       void recoverCluster(cause, {
         redis: cluster.redis,
         secret: config.secret ? null : secret,
+        vapid: vapid && !config.vapidPublicKey ? vapid : null,
         backend: rb,
         connections: addressConnections,
         popular,

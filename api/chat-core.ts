@@ -14,6 +14,7 @@ import type { PopularInterests } from './chat/popular'
 import { createRedisBackend, type RedisBackend } from './cluster/redis-backend'
 import type { NodeHeartbeat } from './cluster/nodes'
 import type { RedisConnections } from './cluster/redis'
+import type { MatchWaker } from './push/waker'
 
 export interface ChatCoreDeps {
   config: Config
@@ -29,6 +30,8 @@ export interface ChatCoreDeps {
   transcriptKeepMs: number
   /** The cluster's match queue (cluster/redis-match-queue.ts); the in-process one otherwise. */
   clusterQueue?: (events: MatchEvents) => MatchQueue
+  /** Web Push on a match for a side whose socket is gone (api/push/waker.ts); absent: none. */
+  waker?: (backend: ChatBackend) => MatchWaker
 }
 
 /** What the composition root gets: the hub, its backend through the port, and on a cluster node the
@@ -75,7 +78,7 @@ export function createChatCore(deps: ChatCoreDeps): ChatCore {
     })
     queue = createLocalMatchQueue({ fallbackMs: config.matchFallbackMs, events: matches.events, now })
   }
-  hub = createHub({ config, backend, queue, guard, log, metrics, popular, now })
+  hub = createHub({ config, backend, queue, guard, log, metrics, popular, now, ...(deps.waker && { waker: deps.waker }) })
   matches.bind(hub.matchHandlers)
   return { hub, backend, redisBackend }
 }

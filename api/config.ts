@@ -129,6 +129,22 @@ export interface Config {
   rateRtcPerSecond: number
   rateRtcBurst: number
 
+  /** Web Push on a match for a session whose socket is gone (docs/push.md); off = push.key answers null. */
+  pushEnabled: boolean
+  /** The VAPID key pair (base64url, raw P-256); null → generated once and kept in dataDir (and Redis on a cluster). */
+  vapidPublicKey: string | null
+  vapidPrivateKey: string | null
+  /** The VAPID `sub` claim push services may contact: mailto: or https:. */
+  vapidSubject: string
+  /** Hosts (and their subdomains) a subscription's endpoint may name: the browsers' push services. */
+  pushServiceHosts: string[]
+  /** Tests and development only: also accept http://127.0.0.1 / http://[::1] endpoints (a local push service). */
+  pushAllowLoopback: boolean
+  /** How long a push request may take before it is given up (the chat never waits for it). */
+  pushTimeoutMs: number
+  /** At most one push per session in this many seconds. */
+  pushMinIntervalSeconds: number
+
   shutdownTimeoutMs: number
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   metricsEnabled: boolean
@@ -241,6 +257,38 @@ function videoSettings(env: Env) {
     videoScreening,
     rateRtcPerSecond: int(env, 'RATE_RTC_PER_SECOND', 10, 1),
     rateRtcBurst: int(env, 'RATE_RTC_BURST', 40, 1),
+  }
+}
+
+/** Where browsers' push services live (Chrome/FCM, Firefox/Mozilla, Edge/WNS, Safari/Apple). */
+const PUSH_SERVICE_HOSTS = ['fcm.googleapis.com', 'push.services.mozilla.com', 'notify.windows.com', 'push.apple.com']
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+/** Web Push: VAPID keys (both or neither), the subject, which endpoints a subscription may name. */
+function pushSettings(env: Env, publicUrl: string) {
+  const vapidPublicKey = raw(env, 'VAPID_PUBLIC_KEY') ?? null
+  const vapidPrivateKey = raw(env, 'VAPID_PRIVATE_KEY') ?? null
+  if ((vapidPublicKey === null) !== (vapidPrivateKey === null))
+    throw new ConfigError(vapidPublicKey ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY', 'must be set together with the other VAPID key (or neither, to generate a pair)')
+  // Raw P-256: a public point is 65 bytes (87 base64url characters), a private scalar 32 (43).
+  if (vapidPublicKey !== null && (!BASE64URL.test(vapidPublicKey) || vapidPublicKey.length !== 87))
+    throw new ConfigError('VAPID_PUBLIC_KEY', 'must be the 87-character base64url public key (npx web-push generate-vapid-keys)')
+  if (vapidPrivateKey !== null && (!BASE64URL.test(vapidPrivateKey) || vapidPrivateKey.length !== 43))
+    throw new ConfigError('VAPID_PRIVATE_KEY', 'must be the 43-character base64url private key (npx web-push generate-vapid-keys)')
+  // Push services want a contact: an https origin works; a local http one does not, so fall back to a mailto.
+  const vapidSubject = raw(env, 'VAPID_SUBJECT') ?? (publicUrl.startsWith('https://') ? publicUrl : 'mailto:push@localhost')
+  if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(vapidSubject)) throw new ConfigError('VAPID_SUBJECT', `must be a mailto: address or an https: URL, got "${vapidSubject}"`)
+  const hosts = list(env, 'PUSH_SERVICE_HOSTS').map(h => h.toLowerCase())
+  for (const h of hosts) if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(h)) throw new ConfigError('PUSH_SERVICE_HOSTS', `expects host names like fcm.googleapis.com, got "${h}"`)
+  return {
+    pushEnabled: bool(env, 'PUSH_ENABLED', true),
+    vapidPublicKey,
+    vapidPrivateKey,
+    vapidSubject,
+    pushServiceHosts: hosts.length ? hosts : PUSH_SERVICE_HOSTS,
+    pushAllowLoopback: bool(env, 'PUSH_ALLOW_LOOPBACK', false),
+    pushTimeoutMs: int(env, 'PUSH_TIMEOUT_MS', 5000, 100, 60_000),
+    pushMinIntervalSeconds: int(env, 'PUSH_MIN_INTERVAL_SECONDS', 30, 0, 86_400),
   }
 }
 
@@ -424,6 +472,7 @@ export function loadConfig(env: Env = {}): Config {
 
     ...abuseLimits(env),
     ...videoSettings(env),
+    ...pushSettings(env, publicUrl),
 
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     logLevel,

@@ -15,11 +15,11 @@ export interface HttpDeps {
 }
 
 export function httpDeps(services: Services): HttpDeps {
-  const { config, cache, db, hub, guard, moderation, popular, secrets, screening, log, metrics, now } = services
+  const { config, cache, db, hub, guard, moderation, popular, secrets, screening, log, metrics, now, push } = services
   const tickets = createTicketStore({ cache, now, ttlSeconds: config.uploadTicketTtlSeconds })
   return {
     trpcContext: { config, hub, secrets },
-    trpc: { config, guard, moderation, popular, tickets, classifier: screening.screen, secrets, metrics, now },
+    trpc: { config, guard, moderation, popular, tickets, classifier: screening.screen, secrets, metrics, now, push, hub },
     media: { config, db, hub, moderation, screening, secrets, log, metrics, now, tickets },
   }
 }

@@ -15,6 +15,7 @@ import type { Moderation } from './safety/moderation'
 import type { Secrets } from './secrets'
 import type { AddressRisk } from './safety/address-risk'
 import type { SessionLimits } from './safety/session-limits'
+import type { PushStore } from './push/store'
 import type { OpenDatabase } from '../db'
 
 /** The node's part in a cluster (REDIS_URL set). */
@@ -45,5 +46,7 @@ export interface Services {
   risk: AddressRisk
   /** Caps on new and held sessions, checked at the upgrade. */
   sessionLimits: SessionLimits
+  /** Web Push (api/push): the VAPID public key and where subscriptions are kept; null with PUSH_ENABLED off. */
+  push: { publicKey: string; store: PushStore } | null
   now: () => number
 }

@@ -1,4 +1,5 @@
-// Builds the PWA into pwa/dist (served by api/static.ts). generateSW precaches the app shell;
+// Builds the PWA into pwa/dist (served by api/static.ts). generateSW precaches the app shell
+// (and imports public/push-sw.js for Web Push);
 // the server's live paths are never cached and never answered with the shell.
 import { build, defineConfig, type Plugin } from 'vite'
 import preact from '@preact/preset-vite'
@@ -97,6 +98,8 @@ export default defineConfig({
             options: { cacheName: 'leetchat-video-screen', expiration: { maxEntries: 24 } },
           },
         ],
+        // Push and notification taps (public/push-sw.js): a small file beside the generated worker.
+        importScripts: ['/push-sw.js'],
         cleanupOutdatedCaches: true,
         clientsClaim: true,
         skipWaiting: false,

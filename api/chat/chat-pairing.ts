@@ -6,7 +6,8 @@ import type { Metrics } from '../ops/metrics'
 import { newChatId } from '../ids'
 import type { ChatBackend, Control, Expired } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
-import type { EndReason, EndedBy } from './protocol'
+import { encodeEphemeral, type EndReason, type EndedBy } from './protocol'
+import type { MatchWaker } from '../push/waker'
 import type { ChatRef, LocalSession } from './session'
 
 /** Told of every relayed text and ended chat on this node (one-node transcripts, tests). */
@@ -26,12 +27,16 @@ export interface PairingDeps {
   metrics: Metrics
   observers: HubObserver[]
   now: () => number
+  /** Web Push for a matched side whose socket is gone (api/push); absent with PUSH_ENABLED off. */
+  waker?: MatchWaker
 }
+
+const PARTNER_RECONNECTING = encodeEphemeral({ type: 'partner', state: 'reconnecting' })
 
 export type Pairing = ReturnType<typeof createPairing>
 
 export function createPairing(deps: PairingDeps) {
-  const { config, backend, queue, log, metrics, observers, now } = deps
+  const { config, backend, queue, log, metrics, observers, now, waker } = deps
 
   // ---------- state changes that travel with frames ----------
 
@@ -53,6 +58,8 @@ export function createPairing(deps: PairingDeps) {
     s.state = 'idle'
     s.chat = null
     s.epoch++
+    // Its subscription was dropped with the chat: a new search must subscribe again to be woken.
+    s.wakeable = false
     s.mailbox?.newChat()
     s.lastChat = { id: ctl.chat, partnerId: ctl.partnerId, partnerIpHash: ctl.partnerIpHash, endedAt: ctl.at, ...(video && { video: true }) }
     return true
@@ -62,6 +69,20 @@ export function createPairing(deps: PairingDeps) {
 
   /** A pair from the queue becomes a chat: both sides get `matched` (the match carries both address hashes). */
   function onMatch(m: Match) {
+    pushMatched(m)
+    wake(m.a, m.b)
+    wake(m.b, m.a)
+  }
+
+  /** A side without a socket (a waiter whose phone suspended the page) gets a push; its partner hears it is away. */
+  function wake(id: string, partnerId: string) {
+    waker?.matched(id).then(
+      away => away && backend.send(partnerId, PARTNER_RECONNECTING),
+      err => log.warn('push on match failed', { err: (err as Error)?.message }),
+    )
+  }
+
+  function pushMatched(m: Match) {
     const aIp = m.aIpHash
     const bIp = m.bIpHash
     const id = newChatId()
@@ -95,6 +116,8 @@ export function createPairing(deps: PairingDeps) {
     backend.push(chat.partnerId, { type: 'ended', ...theirs }, { t: 'ended', chat: chat.id, partnerId: selfId, partnerIpHash: selfIpHash, at })
     // The queue may be shared (Redis) and away: a missed re-pair cool-down only lets the two meet
     // again sooner, so it is logged, never left to reject unhandled (that would end the process).
+    waker?.forget(selfId)
+    waker?.forget(chat.partnerId)
     queue.cooldown(selfId, chat.partnerId, at + config.repairCooldownMs).catch(err => log.warn('re-pair cool-down failed', { err: (err as Error)?.message }))
     metrics.inc('chats_ended_total', { reason: theirs.reason })
     for (const o of observers) o.onChatEnded?.(chat.id, theirs.reason)
@@ -111,6 +134,7 @@ export function createPairing(deps: PairingDeps) {
     // The partner learns which of its texts never reached this session (see Expired.undelivered).
     if (e.chat) endChat(e.id, e.ipHash, e.chat, null, { by: 'server', reason: 'timeout', ...(e.undelivered?.length && { undelivered: e.undelivered }) })
     void queue.remove(e.id).catch(() => false)
+    waker?.forget(e.id)
   }
 
   return { apply, onMatch, endChat, endLocal, expired }

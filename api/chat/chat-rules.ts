@@ -17,6 +17,7 @@ import { createRefusals } from './chat-refusals'
 import { createRelay } from './chat-relay'
 import { createRtcRelay } from './rtc-relay'
 import type { Outbound } from './outbound'
+import type { MatchWaker } from '../push/waker'
 
 export type { HubObserver, Outcome } from './chat-pairing'
 
@@ -48,6 +49,8 @@ export interface ChatRulesDeps {
   now: () => number
   /** Frames to a session's own socket (outbound.ts). */
   outbound: Outbound
+  /** Web Push on a match for a side whose socket is gone (chat-pairing.ts). */
+  waker?: MatchWaker
 }
 
 const MAX_COUNTED_INTERESTS = 64

@@ -147,15 +147,18 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
     s.epoch++
     // During shutdown the state was already handed on (cache or Redis), outbox included.
     if (closing) return
+    // 1000 is a deliberate goodbye from the client: end the chat now instead of making the
+    // partner wait out the resume window. Anything else may be a flaky network.
+    const isGoodbye = code === 1000
+    // A waiter that can be woken by a push stays in the queue through a drop (its phone may have
+    // suspended the page): a match then pushes to it. Any other leaves and is re-queued on resume.
     let leftQueue: Promise<boolean> | null = null
-    if (s.state === 'queued') {
+    if (s.state === 'queued' && (isGoodbye || !s.wakeable)) {
       leftQueue = queue.remove(s.id).catch(() => false)
       s.state = 'idle'
       s.requeue = true
     }
-    // 1000 is a deliberate goodbye from the client: end the chat now instead of making the
-    // partner wait out the resume window. Anything else may be a flaky network.
-    if (code === 1000) return goodbye(s, leftQueue)
+    if (isGoodbye) return goodbye(s, leftQueue)
     backend.save(s)
     backend.detach(s)
     // Told after the detach: a text the partner sends in reaction must find the session held, so

@@ -15,6 +15,7 @@ import { createChatRules, type HubObserver, type Outcome } from './chat-rules'
 import type { AddressAction, ChatBackend } from './ports/chat-backend'
 import type { Match, MatchQueue } from './ports/match-queue'
 import type { PopularInterests } from './popular'
+import type { MatchWaker } from '../push/waker'
 import { encodeEphemeral, type ErrorCode, type MediaInfo } from './protocol'
 import { viewOf, type LocalSession, type SessionView } from './session'
 
@@ -46,6 +47,8 @@ export interface HubDeps {
   metrics: Metrics
   popular: PopularInterests
   now?: () => number
+  /** Web Push on a match for a side whose socket is gone; made from the backend (it asks who is connected). */
+  waker?: (backend: ChatBackend) => MatchWaker
 }
 
 /** The callbacks a match queue reports to; bound to a hub once it exists. */
@@ -66,7 +69,8 @@ export function createHub(deps: HubDeps) {
   const now = deps.now ?? Date.now
   const observers: HubObserver[] = []
   const outbound = createOutbound(metrics)
-  const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now, outbound })
+  const waker = deps.waker?.(backend)
+  const rules = createChatRules({ config, backend, queue, guard, popular, log, metrics, observers, now, outbound, ...(waker && { waker }) })
   const { sendTo } = rules
   const sendJson = outbound.json
 
@@ -96,6 +100,11 @@ export function createHub(deps: HubDeps) {
       old?.close(4001, 'resumed on another connection')
     },
     addressAction(ipHash, action) {
+      // A wake names its session: one lookup, not a walk of every session.
+      if (action.t === 'wake') {
+        const s = backend.local(action.session)
+        return void (s?.ipHash === ipHash && (s.wakeable = true))
+      }
       for (const s of [...backend.all()]) if (s.ipHash === ipHash) act(s, action)
     },
     interrupted(s) {
@@ -167,6 +176,8 @@ export function createHub(deps: HubDeps) {
     },
     /** Ends the chats of every session of an address, on every node, and tells them why. */
     banAddress: (ipHash: string, leftMs: number, message: string) => backend.addressAction(ipHash, { t: 'ban', leftMs, message }),
+    /** push.subscribe kept a subscription: the session (on whichever node holds it) stays queued through a drop. */
+    wake: (id: string, ipHash: string) => backend.addressAction(ipHash, { t: 'wake', session: id }),
     /** Sends an error frame to a session, wherever it is. */
     notify(id: string, code: ErrorCode, message: string, retryAfterMs?: number) {
       backend.send(id, encodeEphemeral({ type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) }))

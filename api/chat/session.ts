@@ -43,6 +43,11 @@ export interface LocalSession {
   video: boolean
   /** Was in the queue when the socket dropped: re-queue on resume. */
   requeue: boolean
+  /**
+   * Has a push subscription for this search (push.subscribe): when its socket drops while it
+   * waits it stays in the queue, and a match wakes it with a push (api/push/waker.ts).
+   */
+  wakeable: boolean
   /** Bumped by every state change, so a find that awaited the guard can tell it is stale. */
   epoch: number
   chat: ChatRef | null
@@ -90,6 +95,7 @@ export function newLocalSession(id: string, ipHash: string, mailbox: Mailbox | n
     anyLanguage: false,
     video: false,
     requeue: false,
+    wakeable: false,
     epoch: 0,
     chat: null,
     lastChat: null,

@@ -32,7 +32,7 @@ export function decodeAddressAction(msg: string): AddressActionMessage | null {
   const nl2 = msg.indexOf('\n', nl + 1)
   if (nl < 0 || nl2 < 0) return null
   const action = JSON.parse(msg.slice(nl2 + 1)) as AddressAction
-  if (action?.t !== 'ban') return null
+  if (action?.t !== 'ban' && action?.t !== 'wake') return null
   return { ipHash: msg.slice(1, nl), id: msg.slice(nl + 1, nl2), action }
 }
 

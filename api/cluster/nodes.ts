@@ -33,7 +33,15 @@ const KEPT_MS = 7 * 24 * 3600_000
 /** The keys of the node registry, all under the `{nodes}` hash tag. */
 export function nodeKeys(prefix: string) {
   const t = `${prefix}{nodes}`
-  return { known: t, node: `${t}:n:`, dead: (id: string) => `${t}:dead:${id}`, cleaned: (id: string) => `${t}:cleaned:${id}`, marker: `${t}:marker`, secret: `${t}:secret` }
+  return {
+    known: t,
+    node: `${t}:n:`,
+    dead: (id: string) => `${t}:dead:${id}`,
+    cleaned: (id: string) => `${t}:cleaned:${id}`,
+    marker: `${t}:marker`,
+    secret: `${t}:secret`,
+    vapid: `${t}:vapid`,
+  }
 }
 
 export interface NodeHeartbeatOptions {

@@ -43,6 +43,9 @@ export const COUNTERS = {
   rtc_frames_relayed_total: 'rtc signalling frames relayed to a video partner, by kind',
   rtc_candidates_dropped_total: 'ICE candidates that were not typ relay (or not well formed) and were dropped, by where (frame or sdp)',
   turn_credentials_total: 'TURN credentials handed out by rtc.iceServers',
+  pushes_total: 'Web Push messages for a match to a session without a socket, by result (sent, gone, failed, timeout, rate_limited)',
+  push_subscriptions_total: 'Push subscriptions kept by push.subscribe',
+  push_store_errors_total: 'Push subscription store calls that failed (the chat went on without the push)',
   cluster_recoveries_total: 'Times this node put its cluster state back, by cause (data_lost: Redis restarted empty; taken_for_dead: peers cleaned up after it)',
   unhandled_errors_total: 'Promise rejections or exceptions no code handled, by kind (rejection, exception); logged, the process goes on',
 } as const

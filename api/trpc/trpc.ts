@@ -23,6 +23,7 @@ export type AppCode =
   | 'nothing_to_report'
   | 'report_not_stored'
   | 'bad_input'
+  | 'push_unavailable'
   | 'internal'
   | Lowercase<TRPC_ERROR_CODE_KEY>
 

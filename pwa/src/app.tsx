@@ -23,6 +23,10 @@ type RulesType = typeof import('./screens/rules').Rules
 let Rules: RulesType | null = null
 let RulesText: typeof import('./screens/rules').RulesText | null = null
 const onRulesPage = () => location.pathname === '/rules'
+// Sound, vibration and push (components/push-prompt.tsx + lib/notify.ts): loaded on the first search.
+type Notify = typeof import('./components/push-prompt')
+let notify: Notify | null = null
+const loadNotify = () => import('./components/push-prompt').then(m => (notify = m))
 
 function useController(ctl: ChatController): State {
   const [, tick] = useState(0)
@@ -40,6 +44,7 @@ export function App({ ctl }: { ctl: ChatController }) {
   useEffect(() => onLocaleChange(() => setWords(n => n + 1)), [])
   const [, setChatLoaded] = useState(false)
   const [showRules, setShowRules] = useState(false)
+  const [askPush, setAskPush] = useState(false)
 
   // The menu's Rules: a dialog over whatever is on screen (its chunk loaded on first use).
   useEffect(() => {
@@ -69,8 +74,20 @@ export function App({ ctl }: { ctl: ChatController }) {
     if (h && state.phase !== 'chat') h.focus({ preventScroll: true })
   }, [state.phase])
 
+  // Every search: the first offers notifications (never on first open), later ones send the subscription again.
+  useEffect(() => {
+    if (state.phase === 'searching') void loadNotify().then(m => m.afterSearch(() => setAskPush(true)))
+  }, [state.phase])
+
   // Unread stranger messages show in the tab title while the app is in the background.
   const count = state.chat?.items.filter(i => !i.mine).length ?? 0
+  // A match, and each stranger's message, beep and vibrate while the app is in the background.
+  useEffect(() => {
+    if (state.chat && !state.chat.ended) notify?.alert()
+  }, [state.chat?.id])
+  useEffect(() => {
+    if (count > 0) notify?.alert()
+  }, [count])
   const [seen, setSeen] = useState(0)
   useEffect(() => {
     const sync = () => document.visibilityState === 'visible' && setSeen(count)
@@ -102,7 +119,10 @@ export function App({ ctl }: { ctl: ChatController }) {
           <div class="screen" aria-busy="true" />
         )
       ) : state.phase === 'searching' && state.search ? (
-        <Searching state={state} search={state.search} onCancel={() => ctl.home()} />
+        // The notification offer sits in the search screen, never over its controls (or a chat's).
+        <Searching state={state} search={state.search} onCancel={() => ctl.home()}>
+          {askPush && notify && <notify.PushPrompt onDone={() => setAskPush(false)} />}
+        </Searching>
       ) : state.phase === 'chat' && state.chat ? (
         ChatScreen ? (
           <ChatScreen state={state} chat={state.chat} ctl={ctl} onNotice={setLocal} />

@@ -472,6 +472,57 @@ const cases: Array<[string, () => Promise<void>]> = [
       }),
   ],
   [
+    'push.subscribe with hostile subscriptions',
+    () =>
+      withClient(async c => {
+        const p256dh = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url')
+        const auth = Buffer.alloc(16, 9).toString('base64url')
+        const keys = { p256dh, auth }
+        const fcm = 'https://fcm.googleapis.com/fcm/send/abc'
+        const hostile: unknown[] = [
+          {},
+          { endpoint: fcm },
+          { endpoint: fcm, keys: {} },
+          // Not a push service: the server would POST wherever a client says.
+          { endpoint: 'https://evil.example/hook', keys },
+          { endpoint: 'https://fcm.googleapis.com.evil.example/x', keys },
+          { endpoint: 'https://169.254.169.254/latest/meta-data', keys },
+          // Plain http and loopback are for tests only (PUSH_ALLOW_LOOPBACK, off here).
+          { endpoint: 'http://fcm.googleapis.com/fcm/send/abc', keys },
+          { endpoint: 'http://127.0.0.1:6379/', keys },
+          { endpoint: 'https://user:pw@fcm.googleapis.com/x', keys },
+          { endpoint: 'https://fcm.googleapis.com:8443/x', keys },
+          { endpoint: 'javascript:alert(1)', keys },
+          { endpoint: 'not a url', keys },
+          { endpoint: fcm + '/' + long(3000), keys },
+          { endpoint: 5, keys },
+          // Keys of the wrong length, not base64url, not an uncompressed point.
+          { endpoint: fcm, keys: { p256dh: p256dh.slice(0, -4), auth } },
+          { endpoint: fcm, keys: { p256dh, auth: auth + 'AAAA' } },
+          { endpoint: fcm, keys: { p256dh: '+/' + p256dh.slice(2), auth } },
+          { endpoint: fcm, keys: { p256dh: Buffer.alloc(65, 3).toString('base64url'), auth } },
+          { endpoint: fcm, keys: { p256dh: long(5000), auth } },
+          { endpoint: fcm, keys: { p256dh, auth, extra: 1 } },
+          { endpoint: fcm, keys, extra: 'field' },
+          { endpoint: fcm, keys, expirationTime: 'soon' },
+        ]
+        for (const input of hostile) {
+          const r = await trpcRaw('push.subscribe', JSON.stringify(input), { authorization: `Bearer ${c.session}` })
+          expect({ input, status: r.status, appCode: r.json?.error?.data?.appCode }).toEqual({ input, status: 400, appCode: 'bad_input' })
+        }
+        // Without a session, even a good subscription is refused.
+        const r = await trpcRaw('push.subscribe', JSON.stringify({ endpoint: fcm, keys }))
+        expect(r.status).toBe(401)
+        expect(r.json?.error?.data?.appCode).toBe('no_session')
+        // Nothing was kept.
+        expect(await app.services.push!.store.get(c.session)).toBeNull()
+        // A real one is.
+        const ok = await trpcRaw('push.subscribe', JSON.stringify({ endpoint: fcm, expirationTime: null, keys }), { authorization: `Bearer ${c.session}` })
+        expect(ok.status).toBe(200)
+        expect(await app.services.push!.store.get(c.session)).toEqual({ endpoint: fcm, keys })
+      }),
+  ],
+  [
     'interests.popular with a language that is not a primary subtag',
     async () => {
       for (const language of ['english', 'pt-BR', '', 'p1', long(3000), 7]) {

@@ -99,7 +99,10 @@ export interface Inbox {
   badAck(s: LocalSession, message: string): void
 }
 
-export type AddressAction = { t: 'ban'; leftMs: number; message: string }
+export type AddressAction =
+  | { t: 'ban'; leftMs: number; message: string }
+  /** push.subscribe kept a subscription for `session` (of this address): the node holding it marks it wakeable. */
+  | { t: 'wake'; session: string }
 
 export interface ChatBackend {
   /**

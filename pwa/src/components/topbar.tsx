@@ -7,6 +7,7 @@ import { ConnectionStrip } from './status'
 import { Icon } from './icons'
 import { t } from '../i18n'
 import { LanguagePicker } from './language-picker'
+import { alertsOn, setAlerts } from '../lib/alerts-setting'
 
 /** The product's name: the same in every language. */
 export const BRAND = 'leetChat'
@@ -52,10 +53,11 @@ export function LobbyHeader({ count, conn }: { count: number | null; conn: ConnS
   )
 }
 
-/** The ⋮ menu: the rules, "Ask before showing photos", the language, and Install whenever the browser allows it (also after "Not now"). */
+/** The ⋮ menu: the rules, "Ask before showing photos", the language, sound and vibration, and Install whenever the browser allows it (also after "Not now"). */
 function Menu() {
   const [installable, setInstallable] = useState(canInstall)
   const [ask, setAsk] = useState(askPhotos)
+  const [alerts, setAlertsState] = useState(alertsOn)
   const [open, setOpen] = useState(false)
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => onCanInstall(setInstallable), [])
@@ -100,19 +102,34 @@ function Menu() {
           >
             {t('menu.rules')}
           </a>
-          <label class="menu-check">
-            <input
-              type="checkbox"
-              checked={ask}
-              onChange={e => {
-                const on = (e.currentTarget as HTMLInputElement).checked
-                setAsk(on)
-                setAskPhotos(on)
-              }}
-            />
+          <button
+            type="button"
+            role="switch"
+            class="menu-switch"
+            aria-checked={ask}
+            onClick={() => {
+              setAsk(!ask)
+              setAskPhotos(!ask)
+            }}
+          >
             {t('menu.askPhotos')}
-          </label>
+            <span class="switch-knob" aria-hidden="true" />
+          </button>
           <LanguagePicker />
+          {/* A match or a message while the app is in the background beeps and vibrates (lib/notify.ts). */}
+          <button
+            type="button"
+            role="switch"
+            class="menu-switch"
+            aria-checked={alerts}
+            onClick={() => {
+              setAlerts(!alerts)
+              setAlertsState(!alerts)
+            }}
+          >
+            {t('menu.alerts')}
+            <span class="switch-knob" aria-hidden="true" />
+          </button>
         </div>
       )}
     </div>

@@ -1,9 +1,11 @@
 // Searching: what we are looking for, a way to cancel, and a word when the random fallback starts.
+import type { ComponentChildren } from 'preact'
 import type { Search, State } from '../lib/chat'
 import { LobbyHeader } from '../components/topbar'
 import { t } from '../i18n'
 
-export function Searching({ state, search, onCancel }: { state: State; search: Search; onCancel(): void }) {
+/** `children`: shown under Cancel (the notification offer, pwa/src/components/push-prompt.tsx). */
+export function Searching({ state, search, onCancel, children }: { state: State; search: Search; onCancel(): void; children?: ComponentChildren }) {
   const { interests, random, fallback } = search
   // Without random strangers, a fallback can only be the language rule dropping ("Any language").
   const otherLanguages = fallback && !random
@@ -31,6 +33,7 @@ export function Searching({ state, search, onCancel }: { state: State; search: S
         <button class="btn" type="button" onClick={onCancel}>
           {t('search.cancel')}
         </button>
+        {children}
       </main>
     </div>
   )
