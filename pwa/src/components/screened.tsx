@@ -1,5 +1,5 @@
 // A photo the server's image screen flagged (MediaInfo.flagged). The stranger's copy stays blurred
-// behind "Tap to view" until tapped (blurred pixels, and hidden from screen readers and the
+// behind "Tap to view" ("Click to view" with a mouse) until tapped (blurred pixels, and hidden from screen readers and the
 // keyboard, so nothing opens it by accident); the sender sees their own plainly, with a note.
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
@@ -31,7 +31,7 @@ export function Screened({ flagged, mine, children }: Props) {
       <div class="screened-cover">
         <span>{t('screened.explicit')}</span>
         <button type="button" class="btn small" onClick={() => setShown(true)}>
-          {t('screened.view')}
+          {t(matchMedia('(pointer: fine)').matches ? 'screened.click' : 'screened.view')}
         </button>
       </div>
     </div>
