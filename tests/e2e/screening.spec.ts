@@ -58,8 +58,9 @@ test.afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-async function device(browser: Browser): Promise<Device> {
-  const context = await browser.newContext({ baseURL: origin, viewport: { width: 360, height: 740 } })
+/** A phone with a touch screen says "Tap to view"; a device with a mouse says "Click to view". */
+async function device(browser: Browser, touch = false): Promise<Device> {
+  const context = await browser.newContext({ baseURL: origin, viewport: { width: 360, height: 740 }, hasTouch: touch })
   const page = await context.newPage()
   page.on('pageerror', err => console.error(`[page error] ${err.message}`))
   await page.goto('/')
@@ -67,10 +68,12 @@ async function device(browser: Browser): Promise<Device> {
   return { context, page }
 }
 
-test('a flagged photo reaches the stranger blurred behind "Tap to view"; a tap reveals it; the sender sees it plainly', async ({ browser }) => {
+test('a flagged photo reaches the stranger blurred behind "Tap to view"; a tap reveals it; the sender sees it plainly; with a mouse it says "Click to view"', async ({
+  browser,
+}) => {
   const shared = uniqueInterest('screen')
   const a = await device(browser)
-  const b = await device(browser)
+  const b = await device(browser, true)
   await start(a.page, [shared])
   await expect(a.page.getByRole('heading', { name: 'Looking for a stranger…' })).toBeVisible()
   await start(b.page, [shared])
@@ -94,7 +97,7 @@ test('a flagged photo reaches the stranger blurred behind "Tap to view"; a tap r
   await b.page.screenshot({ path: fileURLToPath(new URL('.screenshots/flagged-photo-phone.png', import.meta.url)) })
   expect(await axeViolations(b.page)).toEqual([])
 
-  await reveal.click()
+  await reveal.tap()
   const photo = b.page.getByRole('img', { name: 'Photo from the stranger' })
   await expect(photo).toBeVisible()
   await expect(b.page.locator('.screened-media')).toHaveCount(0)
@@ -105,6 +108,11 @@ test('a flagged photo reaches the stranger blurred behind "Tap to view"; a tap r
   // The sender: their own photo, unblurred, told how the stranger sees it.
   await expect(a.page.getByRole('img', { name: 'Photo from you' })).toBeVisible()
   await expect(a.page.getByText('Shown blurred to the stranger')).toBeVisible()
+  await expect(a.page.getByRole('button', { name: 'Tap to view' })).toHaveCount(0)
+
+  // A photo the other way: the sender's device has a mouse (no touch), so it is a click there.
+  await b.page.locator('input[type=file]').setInputFiles({ name: 'lake.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await landscapeJpeg(640, 480)) })
+  await expect(a.page.getByRole('button', { name: 'Click to view' })).toBeVisible({ timeout: 30_000 })
   await expect(a.page.getByRole('button', { name: 'Tap to view' })).toHaveCount(0)
   await a.context.close()
   await b.context.close()

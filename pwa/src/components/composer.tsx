@@ -90,6 +90,10 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem, reply, on
   }
 
   const recording = voice.state !== 'idle'
+  /** held down: the lock above the mic says "slide up" */
+  const holding = recording && voice.mode === 'hold'
+  /** hands-free (locked, or started with a click): the mic is a Send button */
+  const handsFree = recording && voice.mode !== 'hold'
   const lines = Math.min(5, text.split('\n').length)
   const counter = !recording && text.length >= maxLength * COUNTER_FROM
 
@@ -114,10 +118,11 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem, reply, on
       <form class="composer" onSubmit={send} aria-label={t('composer.label')}>
         {recording ? (
           <>
-            <button type="button" class="icon-btn" aria-label={t('composer.cancelVoice')} onClick={voice.cancel}>
+            {/* Keyed: a click that follows the release must not land on the attach button drawn in its place. */}
+            <button key="cancel-voice" type="button" class="icon-btn" aria-label={t('composer.cancelVoice')} {...voice.cancelHandlers}>
               <Icon name="trash" />
             </button>
-            <div class={voice.cancelArmed ? 'recording cancel' : 'recording'} role="status">
+            <div class="recording" role="status">
               <span class="red" aria-hidden="true" />
               {/* Elapsed only (the limit shows in its last ten seconds): the bar fits one line at 320 px. */}
               <span class={voice.maxSeconds - voice.elapsed <= 10 ? 'timer ending' : 'timer'}>
@@ -127,22 +132,23 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem, reply, on
               <span class="hint">
                 {voice.state === 'opening' ? (
                   t('composer.startingMic')
-                ) : voice.cancelArmed ? (
-                  t('composer.releaseCancel')
+                ) : voice.mode === 'locked' ? (
+                  t('composer.locked')
                 ) : voice.mode === 'toggle' ? (
                   t('composer.tapToSend')
                 ) : (
                   <>
-                    <span class="wide">{t('composer.releaseSend')}</span>
+                    <span class="wide">{t('composer.holdHint')}</span>
                     <span class="narrow">{t('composer.slideCancel')}</span>
                   </>
                 )}
               </span>
             </div>
+            {holding && <LockHint />}
           </>
         ) : (
           <>
-            <button type="button" class="icon-btn" aria-label={t('composer.attach')} onClick={() => picker.current?.click()}>
+            <button key="attach" type="button" class="icon-btn" aria-label={t('composer.attach')} onClick={() => picker.current?.click()}>
               <Icon name="clip" />
             </button>
             <input ref={picker} class="sr-only" type="file" accept={ACCEPT} tabIndex={-1} aria-hidden="true" onChange={onPick} />
@@ -167,15 +173,29 @@ export function Composer({ ctl, maxLength, maxVoiceSeconds, onProblem, reply, on
         ) : (
           <button
             type="button"
-            class={recording ? 'icon-btn mic rec' : 'icon-btn mic'}
+            class={handsFree ? 'icon-btn mic send' : recording ? 'icon-btn mic rec' : 'icon-btn mic'}
             aria-label={t(recording ? 'composer.sendVoice' : 'composer.record')}
-            aria-pressed={recording}
+            aria-pressed={handsFree ? undefined : recording}
             {...voice.handlers}
           >
-            <Icon name="mic" />
+            <Icon name={handsFree ? 'send' : 'mic'} />
           </button>
         )}
       </form>
     </>
+  )
+}
+
+/** Above the held mic: a lock and an arrow, "slide up to lock" (the hint line has no room for it at 320 px). */
+function LockHint() {
+  return (
+    <span class="lock-hint" title={t('composer.lockHint')} aria-hidden="true">
+      <svg class="icon" viewBox="0 0 24 24" focusable="false">
+        <path d="M7 11V8a5 5 0 0 1 10 0v3M5 11h14v10H5zM12 15v2" />
+      </svg>
+      <svg class="icon chevron" viewBox="0 0 24 24" focusable="false">
+        <path d="m6 15 6-6 6 6" />
+      </svg>
+    </span>
   )
 }

@@ -6,6 +6,7 @@ import { ReportError, type ReportReason } from '../lib/chat'
 import type { Link } from '../lib/links'
 import { pushBack } from '../lib/back'
 import { Icon } from './icons'
+import { SHOW_RULES } from './topbar'
 import { msg, t, type MessageId, type Msg } from '../i18n'
 
 interface ModalProps {
@@ -150,7 +151,15 @@ export function RulesDialog({ onAccept, onClose }: { onAccept(): void; onClose()
           <span>{t('gate.agree')}</span>
         </label>
         <p class="hint">
-          <a href="/rules" target="_blank" rel="noopener">
+          {/* In the app, over the gate (an installed app would open a new tab in the browser). */}
+          <a
+            class="rules-link"
+            href="/rules"
+            onClick={e => {
+              e.preventDefault()
+              dispatchEvent(new Event(SHOW_RULES))
+            }}
+          >
             {t('gate.read')}
           </a>
         </p>

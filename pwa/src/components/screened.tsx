@@ -1,8 +1,8 @@
 // A photo the server's image screen flagged (MediaInfo.flagged), or any photo from the stranger
 // while "Ask before showing photos" is on (lib/photos.ts). The stranger's copy stays blurred
-// behind "Tap to view" until tapped (blurred pixels, and hidden from screen readers and the
-// keyboard, so nothing opens it by accident); the sender sees their own plainly, with a note if
-// it was flagged.
+// behind "Tap to view" ("Click to view" with a mouse) until tapped (blurred pixels, and hidden
+// from screen readers and the keyboard, so nothing opens it by accident); the sender sees their
+// own plainly, with a note if it was flagged.
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
 import './screened.css'
@@ -35,7 +35,7 @@ export function Screened({ flagged, ask, mine, children }: Props) {
       <div class="screened-cover">
         {flagged && <span>{t('screened.explicit')}</span>}
         <button type="button" class="btn small" onClick={() => setShown(true)}>
-          {t('screened.view')}
+          {t(matchMedia('(pointer: fine)').matches ? 'screened.click' : 'screened.view')}
         </button>
       </div>
     </div>

@@ -1,46 +1,53 @@
-// Push-to-talk: hold the mic to record, release to send, slide away to cancel. A quick click (or
-// Enter/Space) toggles instead: click to start, click again to send. The microphone is opened on
-// the first press only, so the permission prompt comes when the user asks for it.
+// Push-to-talk: hold the mic to record, release to send. While holding, sliding up locks the
+// recording (hands-free: release no longer sends; Send or Cancel end it) and sliding towards the
+// start side (left, or right in a right-to-left language) cancels it at once, as in WhatsApp and
+// Telegram. A quick click (or Enter/Space) toggles instead: click to start, click again to send.
+// The microphone is opened on the first press only, so the permission prompt comes when the user
+// asks for it.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { MicError, micMessage, openMic, VoiceRecorder, type VoiceNote } from '../lib/recorder'
 import { msg, type Msg } from '../i18n'
 
 /** Shorter than this between press and release is a click, not a hold. */
 const CLICK_MS = 350
-/** Dragging this far from where the press started arms "release to cancel". */
-const CANCEL_PX = 72
+/** Sliding this far towards the start side while holding cancels. */
+const CANCEL_PX = 80
+/** Sliding this far up while holding locks the recording. */
+const LOCK_PX = 60
 const MIN_SECONDS = 0.6
 
 export type VoiceState = 'idle' | 'opening' | 'recording'
 
+/** hold: sent on release; toggle: started by a click, sent by the next; locked: slid up, hands-free */
+export type VoiceMode = 'hold' | 'toggle' | 'locked'
+
 export interface Voice {
   state: VoiceState
-  mode: 'hold' | 'toggle'
+  mode: VoiceMode
   elapsed: number
-  cancelArmed: boolean
   maxSeconds: number
   /** spread onto the mic button */
   handlers: Record<string, (e: PointerEvent & MouseEvent) => void>
+  /** spread onto the Cancel button */
+  cancelHandlers: Record<string, (e: PointerEvent & MouseEvent) => void>
   cancel(): void
   finish(): void
 }
 
 export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onProblem: (message: Msg) => void): Voice {
   const [state, setState] = useState<VoiceState>('idle')
-  const [mode, setMode] = useState<'hold' | 'toggle'>('hold')
+  const [mode, setMode] = useState<VoiceMode>('hold')
   const [elapsed, setElapsed] = useState(0)
-  const [cancelArmed, setCancelArmed] = useState(false)
   const r = useRef({
     rec: null as VoiceRecorder | null,
     state: 'idle' as VoiceState,
-    mode: 'hold' as 'hold' | 'toggle',
+    mode: 'hold' as VoiceMode,
     downAt: 0,
     x: 0,
     y: 0,
     pressing: false,
     /** a hold released before the microphone was ready: do not record when it opens */
     abandoned: false,
-    cancelArmed: false,
     stopOnUp: false,
   }).current
 
@@ -48,18 +55,13 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
     r.state = s
     setState(s)
   }
-  const setM = (m: 'hold' | 'toggle') => {
+  const setM = (m: VoiceMode) => {
     r.mode = m
     setMode(m)
   }
-  const arm = (v: boolean) => {
-    r.cancelArmed = v
-    setCancelArmed(v)
-  }
 
-  async function begin(m: 'hold' | 'toggle') {
+  async function begin(m: VoiceMode) {
     setM(m)
-    arm(false)
     r.abandoned = false
     go('opening')
     let stream: MediaStream
@@ -89,7 +91,6 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
     r.rec = null
     r.abandoned = true
     r.pressing = false
-    arm(false)
     go('idle')
   }
 
@@ -97,7 +98,6 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
     const rec = r.rec
     r.rec = null
     r.pressing = false
-    arm(false)
     go('idle')
     if (!rec) return
     const note = await rec.stop()
@@ -135,8 +135,8 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
       if (e.button !== 0) return
       e.preventDefault()
       if (r.state !== 'idle') {
-        // The second click of click-to-toggle.
-        r.stopOnUp = r.mode === 'toggle'
+        // The second click of click-to-toggle, or Send on a locked recording.
+        r.stopOnUp = r.mode !== 'hold'
         return
       }
       ;(e.currentTarget as Element).setPointerCapture?.(e.pointerId)
@@ -148,8 +148,17 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
     },
     onPointerMove(e: PointerEvent) {
       if (!r.pressing || r.mode !== 'hold') return
-      const far = Math.hypot(e.clientX - r.x, e.clientY - r.y) > CANCEL_PX
-      if (far !== r.cancelArmed) arm(far)
+      const towardsStart = document.documentElement.dir === 'rtl' ? e.clientX - r.x : r.x - e.clientX
+      if (towardsStart > CANCEL_PX) {
+        cancel()
+        return onProblem(msg('voice.cancelled'))
+      }
+      if (r.y - e.clientY > LOCK_PX) {
+        // Hands-free from here: the release that comes is not a send.
+        r.pressing = false
+        ;(e.currentTarget as Element).releasePointerCapture?.(e.pointerId)
+        setM('locked')
+      }
     },
     onPointerUp() {
       if (r.stopOnUp) {
@@ -159,7 +168,6 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
       if (!r.pressing) return
       r.pressing = false
       const quick = performance.now() - r.downAt < CLICK_MS
-      if (r.cancelArmed) return cancel()
       if (quick) return setM('toggle') // keep recording until the next click
       if (r.state === 'opening') r.abandoned = true
       else if (r.state === 'recording') void finish()
@@ -178,5 +186,26 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
     },
   }
 
-  return { state, mode, elapsed, cancelArmed, maxSeconds, handlers: handlers as Voice['handlers'], cancel, finish: () => void finish() }
+  // Cancel acts on the release, like the mic: right after a long press Chromium may drop the next
+  // tap's click (seen with touch input), and a locked recording is ended by a tap. The keyboard
+  // still clicks.
+  const cancelHandlers = {
+    onPointerUp(e: PointerEvent) {
+      if (e.button === 0) cancel()
+    },
+    onClick(e: MouseEvent) {
+      if (e.detail === 0) cancel()
+    },
+  }
+
+  return {
+    state,
+    mode,
+    elapsed,
+    maxSeconds,
+    handlers: handlers as Voice['handlers'],
+    cancelHandlers: cancelHandlers as Voice['cancelHandlers'],
+    cancel,
+    finish: () => void finish(),
+  }
 }

@@ -10,6 +10,7 @@ import type { Prepared } from './upload'
 import { msg, type Msg } from '../i18n'
 import { list } from './format'
 import { recall, remember } from './tab-memory'
+import { placeDelivered } from './order'
 import type { CameraProblem, VideoCall, VideoView } from './video-call'
 
 export interface TextItem {
@@ -414,7 +415,8 @@ export class ChatController {
         setSession(e.hello.session)
         this.hello = e.hello
         this.set({ limits: e.hello.limits, count: e.hello.online, videoAvailable: e.hello.video === true })
-        if (!e.hello.resumed) this.sessionLost(e.lost ? msg('notice.lost') : null)
+        // A lost session says so in the ended chat's bar (chat.endLostYou): no toast repeating it.
+        if (!e.hello.resumed) this.sessionLost(null)
         else {
           // The server says `partner: reconnecting` right after a resume if the partner is still away.
           this.patchChat(c => (c.partnerAway ? { ...c, partnerAway: false } : c))
@@ -498,10 +500,8 @@ export class ChatController {
         this.addItem({ kind: 'text', key: `s${f.seq}`, mine: false, body: f.body, at: f.at, seq: f.seq, ...(f.replyTo && { replyTo: f.replyTo.id }) })
         return this.patchChat(c => ({ ...c, typing: false }))
       case 'delivered':
-        return this.patchChat(c => ({
-          ...c,
-          items: c.items.map(i => (i.kind === 'text' && i.key === f.id && i.status !== 'delivered' && i.status !== 'seen' ? { ...i, status: 'delivered' as const } : i)),
-        }))
+        // Also takes the server's time, and the order the stranger sees (lib/order.ts).
+        return this.patchChat(c => ({ ...c, items: placeDelivered(c.items, f.id, f.at) }))
       case 'seen':
         return this.patchChat(c => {
           // It covers that text and every own text before it.

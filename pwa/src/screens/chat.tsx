@@ -147,7 +147,9 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
 
   const limits = state.limits
   const maxVoice = (limits as { maxVoiceSeconds?: number } | null)?.maxVoiceSeconds ?? DEFAULT_VOICE_SECONDS
-  const subtitle = t(ended ? 'chat.left' : state.conn === 'offline' ? 'chat.offline' : chat.partnerAway ? 'chat.reconnecting' : chat.typing ? 'chat.typingShort' : 'chat.online')
+  const subtitle = t(
+    ended ? endedStatus(chat) : state.conn === 'offline' ? 'chat.offline' : chat.partnerAway ? 'chat.reconnecting' : chat.typing ? 'chat.typingShort' : 'chat.online',
+  )
   const strong = (s: string) => <strong>{s}</strong>
 
   const video = chat.video && !ended ? ctl.videoView() : null
@@ -168,12 +170,24 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
           </button>
         )}
         {!chat.blocked && (
-          <button type="button" class="btn small" aria-label={t('chat.blockLabel')} title={t('chat.blockTitle')} onClick={() => setBlocking(true)}>
-            {t('chat.block')}
+          <button type="button" class="btn small block" aria-label={t('chat.blockLabel')} title={t('chat.blockTitle')} onClick={() => setBlocking(true)}>
+            {/* A phone's header has room for an icon only (the name says it). */}
+            <svg class="icon short" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path d="M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM4.9 4.9l14.2 14.2" />
+            </svg>
+            <span class="long">{t('chat.block')}</span>
           </button>
         )}
-        <button type="button" class={armed ? 'btn small armed' : ended ? 'btn small primary' : 'btn small'} onClick={skip} aria-keyshortcuts="Escape">
-          {t(armed ? 'chat.sure' : 'chat.new')}
+        {/* Named in full; a phone shows the short label so the title and status keep their room. */}
+        <button
+          type="button"
+          class={armed ? 'btn small next armed' : ended ? 'btn small next primary' : 'btn small next'}
+          aria-label={t(armed ? 'chat.sure' : 'chat.new')}
+          onClick={skip}
+          aria-keyshortcuts="Escape"
+        >
+          <span class="long">{t(armed ? 'chat.sure' : 'chat.new')}</span>
+          <span class="short">{t(armed ? 'chat.sureShort' : 'chat.newShort')}</span>
         </button>
       </TopBar>
       <ConnectionStrip conn={state.conn} partnerAway={chat.partnerAway && !ended} />
@@ -271,6 +285,18 @@ export function ChatScreen({ state, chat, ctl, onNotice }: Props) {
 
 /** Only texts are quoted (the wire's replyTo names a text). */
 const quoted = (item: Item | undefined): TextItem | undefined => (item?.kind === 'text' ? item : undefined)
+
+/** The header's status once the chat is over: what happened, said from this side. */
+function endedStatus(chat: Chat): MessageId {
+  const e = chat.ended!
+  if (chat.reported || e.reason === 'reported') return 'chat.statusReported'
+  if (chat.blocked) return 'chat.statusBlocked'
+  if (e.by === 'stranger') return 'chat.statusStrangerLeft'
+  // Ours is marked `you`; the server's timeout is about the stranger (their resume window ran out).
+  if (e.reason === 'timeout') return e.by === 'you' ? 'chat.statusLost' : 'chat.statusStrangerLeft'
+  if (e.by === 'you') return 'chat.statusYouLeft'
+  return 'chat.statusEnded'
+}
 
 function endedText(chat: Chat): MessageId {
   const e = chat.ended!
