@@ -23,7 +23,7 @@
 // All of it shares the hash tag `{nodes}` (one shard of a Redis Cluster: a beat per node per
 // second, far below one shard's capacity), together with the shared secret, so the marker that
 // says "this shard lost its data" sits with the secret it must republish. The beat refreshes the
-// TTL of the marker, the known set and the secret (the TTL floor: KEPT_MS).
+// TTL of the marker, the known set, the secret and the VAPID keys (the TTL floor: KEPT_MS).
 import { randomBytes } from 'node:crypto'
 import { defineScript, type RedisConnections } from './redis'
 
@@ -90,8 +90,9 @@ export interface NodeHeartbeat {
 }
 
 // KEYS[1] own key, KEYS[2] known-node set, KEYS[3] marker, KEYS[4] own cleaned flag, KEYS[5] the
-// shared secret; ARGV: id, value, ttl ms, key prefix of node keys, a new marker value, kept ms
-// (the TTL of the marker, the known set and the secret). Returns the previous value of the
+// shared secret, KEYS[6] the shared VAPID keys (absent with push off); ARGV: id, value, ttl ms, key
+// prefix of node keys, a new marker value, kept ms (the TTL of the marker, the known set, the
+// secret and the VAPID keys). Returns the previous value of the
 // own key, the marker, the cleaned flag, then id/value pairs of every known node.
 const BEAT = `
 local marker = redis.call('GET', KEYS[3])
@@ -104,7 +105,7 @@ if cleaned then redis.call('DEL', KEYS[4]) end
 local prev = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', tonumber(ARGV[3]))
 redis.call('SADD', KEYS[2], ARGV[1])
-for i = 2, 5 do if i ~= 4 then redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[6])) end end
+for i = 2, 6 do if i ~= 4 then redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[6])) end end
 local ids = redis.call('SMEMBERS', KEYS[2])
 local out = { prev or false, marker, cleaned or false }
 for _, id in ipairs(ids) do
@@ -176,9 +177,10 @@ export function createNodeHeartbeat(redis: RedisConnections, opts: NodeHeartbeat
 
   async function beatOnce(): Promise<Array<[string, Stored | null]>> {
     const candidate = `${incarnation}.${Date.now().toString(36)}`
-    const reply = (await beatScript([ownKey, knownKey, markerKey, cleanedKey(nodeId), keys.secret], [nodeId, value(), ttlMs, nodeKeyPrefix, candidate, KEPT_MS])) as Array<
-      string | null
-    >
+    const reply = (await beatScript(
+      [ownKey, knownKey, markerKey, cleanedKey(nodeId), keys.secret, keys.vapid],
+      [nodeId, value(), ttlMs, nodeKeyPrefix, candidate, KEPT_MS],
+    )) as Array<string | null>
     const prev = parse(reply[0] ?? null)
     const first = beats++ === 0
     const seen = reply[1] as string

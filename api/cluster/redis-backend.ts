@@ -593,6 +593,9 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       // of the partner's (replyTo) first reads which partner text that is, on the sender's shard
       // (its rx); the sender's later texts wait for it (`quoting`), so they keep their order.
       const chat = from.chat?.id ?? ''
+      // When the relay began, to the microsecond: the transcript's order (see transcript()); `at`
+      // is whole milliseconds, and a quick reply can share its text's.
+      const began = performance.timeOrigin + performance.now()
       const bodyJson = JSON.stringify(body)
       const idJson = JSON.stringify(clientId)
       const [tk0, tk1, , tk3, tk4, tk5] = k.all(to)
@@ -630,7 +633,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
             if (r === 0 && rr === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
           })
           if ((r === 1 || r === 3) && chat) {
-            const line = JSON.stringify({ from: from.id, body, at })
+            const line = JSON.stringify({ from: from.id, body, at, t: began })
             run.transcript([k.tr(chat)], [line, TRANSCRIPT_LINES, opts.transcriptKeepMs]).catch(fail('transcript'))
           }
           outcome.catch(err => {
@@ -795,8 +798,13 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const raw = await redis.cmd.lrange(k.tr(chatId), 0, -1)
       if (!raw.length) return null
       // A line is appended once its text's first step answered, so the partner's reply can land
-      // first: the report shows them in the order they were sent (a stable sort by the relay time).
-      return raw.map(l => JSON.parse(l) as { from: string; body: string; at: number }).sort((a, b) => a.at - b.at)
+      // first: the report shows them in the order they were sent, by when each relay began (`t`,
+      // sub-millisecond; a reply began after its text reached the partner, so on one host the two
+      // never tie; lines written before `t` existed sort by `at`).
+      return raw
+        .map(l => JSON.parse(l) as { from: string; body: string; at: number; t?: number })
+        .sort((a, b) => (a.t ?? a.at) - (b.t ?? b.at))
+        .map(({ from, body, at }) => ({ from, body, at }))
     },
     useQueue(remove) {
       queueRemoval = remove
