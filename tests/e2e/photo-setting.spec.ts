@@ -61,10 +61,10 @@ test.afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-test('on for a new device: the stranger\'s photo arrives blurred, "Tap to view" shows it; the sender\'s own is plain', async ({ browser }) => {
+test('on for a new device: the stranger\'s photo arrives blurred, "Click to view" (a desktop) shows it; the sender\'s own is plain', async ({ browser }) => {
   const [a, b] = await pair(browser, uniqueInterest('ask'), { a: { baseURL: origin }, b: { baseURL: origin } })
   await a.page.locator('input[type=file]').setInputFiles(PHOTO)
-  const reveal = b.page.getByRole('button', { name: 'Tap to view' })
+  const reveal = b.page.getByRole('button', { name: 'Click to view' })
   await expect(reveal).toBeVisible()
   const blurred = b.page.locator('.screened-media')
   expect(await blurred.evaluate(el => getComputedStyle(el).filter)).toMatch(/blur\(\d+px\)/)
@@ -74,7 +74,7 @@ test('on for a new device: the stranger\'s photo arrives blurred, "Tap to view" 
   await expect(b.page.getByRole('button', { name: 'Open photo from the stranger' })).toHaveCount(0)
   // The sender's own photo: plain, no note.
   await expect(a.page.getByRole('img', { name: 'Photo from you' })).toBeVisible()
-  await expect(a.page.getByRole('button', { name: 'Tap to view' })).toHaveCount(0)
+  await expect(a.page.getByRole('button', { name: /^(Tap|Click) to view$/ })).toHaveCount(0)
   await expect(a.page.getByText('Shown blurred to the stranger')).toHaveCount(0)
 
   await reveal.click()
@@ -107,7 +107,7 @@ test("turned off in the menu (and still off after a reload), the stranger's phot
   await expect(banner(c.page)).toContainText(`you both like ${shared}`)
   await d.page.locator('input[type=file]').setInputFiles(PHOTO)
   await expect(c.page.getByRole('img', { name: 'Photo from the stranger' })).toBeVisible()
-  await expect(c.page.getByRole('button', { name: 'Tap to view' })).toHaveCount(0)
+  await expect(c.page.getByRole('button', { name: /^(Tap|Click) to view$/ })).toHaveCount(0)
   await c.context.close()
   await d.context.close()
 })

@@ -120,7 +120,7 @@ test('the real model screens the fake camera’s picture on the viewer’s devic
     await expect(remoteBox(d.page)).toHaveAttribute('data-screen', 'clean')
     await expect(remoteBox(d.page)).toHaveAttribute('data-screen-blurred', 'false')
     expect(await remoteFilter(d.page)).toBe('none')
-    await expect(d.page.getByRole('button', { name: 'Tap to view' })).toBeHidden()
+    await expect(d.page.getByRole('button', { name: /^(Tap|Click) to view$/ })).toBeHidden()
   }
   // The screen's measures (what tests/bench/video-screen-cost.ts reads): the wasm backend ran.
   const load = await a.page.evaluate(() => performance.getEntriesByName('leetchat:video-screen-load').map(e => (e as PerformanceMeasure).detail))
@@ -164,7 +164,7 @@ test('a flagged picture is blurred until “Tap to view”, with a Report button
     await expect(remoteBox(viewer.page)).toHaveAttribute('data-screen-blurred', 'true')
     await red.page.getByRole('button', { name: 'Camera' }).click()
 
-    await viewer.page.getByRole('button', { name: 'Tap to view' }).click()
+    await viewer.page.getByRole('button', { name: /^(Tap|Click) to view$/ }).click()
     await expect(remoteBox(viewer.page)).toHaveAttribute('data-screen-blurred', 'false')
     expect(await remoteFilter(viewer.page)).toBe('none')
     await expect(viewer.page.getByText('This video may be explicit')).toBeHidden()

@@ -112,7 +112,16 @@ test('two strangers with Video on see and hear each other over TURN relays only;
   await a.page.getByRole('textbox', { name: 'Message' }).fill('hello with video')
   await a.page.getByRole('textbox', { name: 'Message' }).press('Enter')
   await expect(b.page.locator('.msg:not(.mine) .bubble', { hasText: 'hello with video' })).toBeVisible()
-  // The README's pictures of a video chat (the fake camera's test pattern as the stranger).
+  // The README's pictures of a video chat (the fake camera's test pattern as the stranger), once
+  // the on-device screen has passed the picture where it can (the picture only: not a check).
+  await Promise.all(
+    [a, b].map(d =>
+      d.page
+        .locator('.video-remote[data-screen-blurred="false"]')
+        .waitFor({ timeout: 45_000 })
+        .catch(() => {}),
+    ),
+  )
   await a.page.getByRole('heading', { level: 1 }).or(a.page.locator('.who strong')).first().click()
   await a.page.screenshot({ path: `${SHOTS}video-phone.png` })
   await b.page.screenshot({ path: `${SHOTS}video-desktop.png` })

@@ -64,7 +64,8 @@ export function VideoPanel({ view, failed, onControl, onRemoteElement, onReport 
             <span>{t(flagged ? 'video.explicit' : 'video.checking')}</span>
             <div class="row">
               <button type="button" class="btn small" onClick={() => onControl('reveal')}>
-                {t('video.view')}
+                {/* "Click to view" with a mouse, as for photos (screened.tsx). */}
+                {t(matchMedia('(pointer: fine)').matches ? 'screened.click' : 'video.view')}
               </button>
               {flagged && onReport && (
                 <button type="button" class="btn small" onClick={onReport}>
