@@ -4,61 +4,26 @@
 // A server of its own with the image screen off: no photo is flagged here (the suite's server may
 // flag one unscreened when its classifier is slow to start), so every blur seen is the setting's.
 import { expect, test } from '@playwright/test'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { banner, freePort, openApp, pair, start, uniqueInterest } from './helpers'
+import { banner, openApp, pair, start, uniqueInterest } from './helpers'
+import { startOwnServer, type OwnServer } from './support/own-server'
 
 const PHOTO = fileURLToPath(new URL('../../pwa/public/icon-512.png', import.meta.url))
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-let server: ChildProcess
+let own: OwnServer | undefined
 let origin = ''
-let dataDir = ''
 
 test.beforeAll(async () => {
-  const port = await freePort()
-  origin = `http://127.0.0.1:${port}`
-  dataDir = mkdtempSync(join(tmpdir(), 'leetchat-e2e-photos-'))
-  server = spawn(join(ROOT, 'node_modules/.bin/bun'), ['api/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: origin,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      SCREEN_IMAGES: 'off',
-      MAX_CONNECTIONS_PER_IP: '500',
-      RATE_FINDS_PER_MINUTE: '1000',
-      RATE_TICKETS_PER_MINUTE: '1000',
-      POW_BITS: '16',
-      POW_MAX_BITS: '16',
-    },
+  own = await startOwnServer('photos', {
+    SCREEN_IMAGES: 'off',
+    RATE_TICKETS_PER_MINUTE: '1000',
+    POW_BITS: '16',
+    POW_MAX_BITS: '16',
   })
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${origin}/healthz`).then(
-        r => r.ok,
-        () => false,
-      )
-    )
-      break
-    if (i > 300 || server.exitCode !== null) throw new Error('the photo-setting server did not start')
-    await new Promise(r => setTimeout(r, 100))
-  }
+  origin = own.origin
 })
 
 test.afterAll(async () => {
-  if (server.exitCode === null) {
-    server.kill('SIGTERM')
-    await new Promise(r => server.once('exit', r))
-  }
-  rmSync(dataDir, { recursive: true, force: true })
+  await own?.stop()
 })
 
 test('on for a new device: the stranger\'s photo arrives blurred, "Click to view" (a desktop) shows it; the sender\'s own is plain', async ({ browser }) => {

@@ -25,7 +25,7 @@ process.env.LEETCHAT_E2E_PORT ||= String(await freePort())
 process.env.LEETCHAT_E2E_TURN_PORT ||= String(await freePort())
 process.env.LEETCHAT_E2E_TURN_SECRET ||= randomBytes(24).toString('hex')
 const turnPort = Number(process.env.LEETCHAT_E2E_TURN_PORT)
-const turnRelayBase = 40_000 + (turnPort % 200) * 100
+const turnRelayBase = 40_000 + (turnPort % 20) * 1000
 process.env.LEETCHAT_E2E_DATA ||= mkdtempSync(join(tmpdir(), 'leetchat-e2e-'))
 const port = Number(process.env.LEETCHAT_E2E_PORT)
 const origin = `http://127.0.0.1:${port}`
@@ -72,7 +72,7 @@ export default defineConfig({
       command: [
         '/usr/bin/turnserver -n --no-cli --no-tls --no-dtls --fingerprint --no-software-attribute',
         `--listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port=${turnPort}`,
-        `--min-port=${turnRelayBase} --max-port=${turnRelayBase + 99}`,
+        `--min-port=${turnRelayBase} --max-port=${turnRelayBase + 999}`,
         `--use-auth-secret --static-auth-secret=${process.env.LEETCHAT_E2E_TURN_SECRET} --realm=leetchat.test`,
         '--allow-loopback-peers --cli-password=unused --log-file=stdout --simple-log',
       ].join(' '),

@@ -2,66 +2,30 @@
 // rate limit on (the suite's server turns both off): the refused bubble itself says "Not sent"
 // and why, in the client's words; Retry only where it can work; never resent after a reconnect.
 import { expect, test, type Browser } from '@playwright/test'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { axeViolations, banner, bubbles, freePort, say, start, uniqueInterest, type Device } from './helpers'
+import { axeViolations, banner, bubbles, say, start, uniqueInterest, type Device } from './helpers'
+import { startOwnServer, type OwnServer } from './support/own-server'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-let server: ChildProcess
+let own: OwnServer | undefined
 let origin = ''
-let dataDir = ''
 
 test.beforeAll(async () => {
-  const port = await freePort()
-  origin = `http://127.0.0.1:${port}`
-  dataDir = mkdtempSync(join(tmpdir(), 'leetchat-e2e-refusal-'))
-  server = spawn(join(ROOT, 'node_modules/.bin/bun'), ['api/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: origin,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      MAX_CONNECTIONS_PER_IP: '500',
-      RATE_FINDS_PER_MINUTE: '1000',
-      RATE_SESSIONS_PER_MINUTE: '100000',
-      MAX_SESSIONS_PER_IP: '100000',
-      // A link in the first 2 s of a chat from a new address is spam; later it would pass, so a
-      // resend after a reconnect would reach the stranger.
-      SPAM_LINK_GRACE_SECONDS: '2',
-      RATE_TEXT_PER_SECOND: '1',
-      RATE_TEXT_BURST: '1',
-      QUARANTINE_STRIKES: '0',
-      QUARANTINE_REPORTS: '0',
-    },
+  own = await startOwnServer('refusal', {
+    NODE_ENV: 'production',
+    RATE_SESSIONS_PER_MINUTE: '100000',
+    MAX_SESSIONS_PER_IP: '100000',
+    // A link in the first 2 s of a chat from a new address is spam; later it would pass, so a
+    // resend after a reconnect would reach the stranger.
+    SPAM_LINK_GRACE_SECONDS: '2',
+    RATE_TEXT_PER_SECOND: '1',
+    RATE_TEXT_BURST: '1',
+    QUARANTINE_STRIKES: '0',
+    QUARANTINE_REPORTS: '0',
   })
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${origin}/healthz`).then(
-        r => r.ok,
-        () => false,
-      )
-    )
-      break
-    if (i > 300 || server.exitCode !== null) throw new Error('the refusal server did not start')
-    await new Promise(r => setTimeout(r, 100))
-  }
+  origin = own.origin
 })
 
 test.afterAll(async () => {
-  if (server.exitCode === null) {
-    server.kill('SIGTERM')
-    await new Promise(r => server.once('exit', r))
-  }
-  rmSync(dataDir, { recursive: true, force: true })
+  await own?.stop()
 })
 
 async function device(browser: Browser): Promise<Device> {

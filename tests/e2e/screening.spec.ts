@@ -2,60 +2,25 @@
 // classifier runs, and every image is at or over a threshold of 0, so every photo is flagged).
 // The stranger's copy shows blurred behind "Tap to view" until tapped; the sender's does not.
 import { expect, test, type Browser } from '@playwright/test'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { landscapeJpeg } from '../support/images'
-import { axeViolations, banner, freePort, start, uniqueInterest, type Device } from './helpers'
+import { axeViolations, banner, start, uniqueInterest, type Device } from './helpers'
+import { startOwnServer, type OwnServer } from './support/own-server'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-let server: ChildProcess
+let own: OwnServer | undefined
 let origin = ''
-let dataDir = ''
 
 test.beforeAll(async () => {
-  const port = await freePort()
-  origin = `http://127.0.0.1:${port}`
-  dataDir = mkdtempSync(join(tmpdir(), 'leetchat-e2e-screen-'))
-  server = spawn(join(ROOT, 'node_modules/.bin/bun'), ['api/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: origin,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      SCREEN_IMAGES: 'on',
-      SCREEN_THRESHOLD: '0',
-      MAX_CONNECTIONS_PER_IP: '500',
-      RATE_FINDS_PER_MINUTE: '1000',
-      RATE_TICKETS_PER_MINUTE: '1000',
-    },
+  own = await startOwnServer('screening', {
+    SCREEN_IMAGES: 'on',
+    SCREEN_THRESHOLD: '0',
+    RATE_TICKETS_PER_MINUTE: '1000',
   })
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${origin}/healthz`).then(
-        r => r.ok,
-        () => false,
-      )
-    )
-      break
-    if (i > 300 || server.exitCode !== null) throw new Error('the screening server did not start')
-    await new Promise(r => setTimeout(r, 100))
-  }
+  origin = own.origin
 })
 
 test.afterAll(async () => {
-  if (server.exitCode === null) {
-    server.kill('SIGTERM')
-    await new Promise(r => server.once('exit', r))
-  }
-  rmSync(dataDir, { recursive: true, force: true })
+  await own?.stop()
 })
 
 /** A phone with a touch screen says "Tap to view"; a device with a mouse says "Click to view". */

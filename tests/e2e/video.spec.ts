@@ -9,8 +9,17 @@ import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addInterests, openApp, PHONE, DESKTOP, pressStart, recordFrames, uniqueInterest, type Device, type OpenOptions } from './helpers'
+import { takeVideoLock } from './support/video-lock'
 
 test.describe.configure({ mode: 'serial' })
+
+// One video spec at a time (support/video-lock.ts).
+let releaseVideo: (() => void) | undefined
+test.beforeAll(async () => {
+  test.setTimeout(900_000)
+  releaseVideo = await takeVideoLock()
+})
+test.afterAll(() => releaseVideo?.())
 
 const SHOTS = fileURLToPath(new URL('./.screenshots/', import.meta.url))
 

@@ -115,7 +115,9 @@ describe('failures never block an upload', () => {
   })
 
   test('a worker stuck in a busy loop is terminated and replaced', async () => {
-    const { s } = pool({ timeoutMs: 300 })
+    // The replacement is a new process that must start within the timeout too: 300 ms is less than
+    // a process start takes on a loaded machine.
+    const { s } = pool({ timeoutMs: 1500 })
     expect(await s.screen('spin', 'image/png')).toMatchObject({ flagged: true, unscreened: 'timeout' })
     // Queued behind the spinning process: served by its replacement within its own timeout.
     expect(await s.screen('score:0.1', 'image/png')).toMatchObject({ flagged: false, score: 0.1 })

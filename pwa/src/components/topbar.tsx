@@ -102,36 +102,22 @@ function Menu() {
           >
             {t('menu.rules')}
           </a>
-          <button
-            type="button"
-            role="switch"
-            class="menu-switch"
-            aria-checked={ask}
-            onClick={() => {
-              setAsk(!ask)
-              setAskPhotos(!ask)
-            }}
-          >
-            {t('menu.askPhotos')}
-            <span class="switch-knob" aria-hidden="true" />
-          </button>
+          <MenuSwitch label={t('menu.askPhotos')} on={ask} onChange={on => (setAsk(on), setAskPhotos(on))} />
           <LanguagePicker />
           {/* A match or a message while the app is in the background beeps and vibrates (lib/notify.ts). */}
-          <button
-            type="button"
-            role="switch"
-            class="menu-switch"
-            aria-checked={alerts}
-            onClick={() => {
-              setAlerts(!alerts)
-              setAlertsState(!alerts)
-            }}
-          >
-            {t('menu.alerts')}
-            <span class="switch-knob" aria-hidden="true" />
-          </button>
+          <MenuSwitch label={t('menu.alerts')} on={alerts} onChange={on => (setAlerts(on), setAlertsState(on))} />
         </div>
       )}
     </div>
+  )
+}
+
+/** A setting in the menu: a switch whose knob moves when on (remembered by the caller). */
+function MenuSwitch({ label, on, onChange }: { label: string; on: boolean; onChange(on: boolean): void }) {
+  return (
+    <button type="button" role="switch" class="menu-switch" aria-checked={on} onClick={() => onChange(!on)}>
+      {label}
+      <span class="switch-knob" aria-hidden="true" />
+    </button>
   )
 }
