@@ -39,6 +39,13 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 2,
+  // The video specs are a project of their own with one worker: each drives two or more browsers
+  // through the suite's one coturn with the on-device screen's model on top, and two of them at once
+  // on two cores made ICE miss its 10 s. The other worker goes on with the rest meanwhile.
+  projects: [
+    { name: 'app', testIgnore: 'video*.spec.ts' },
+    { name: 'video', testMatch: 'video*.spec.ts', workers: 1 },
+  ],
   // CI retries a failed test once; tests/run.ts names every test that needed it (flaky), so it is seen.
   retries: process.env.CI ? 1 : 0,
   reporter: 'list',

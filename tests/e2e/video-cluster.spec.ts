@@ -14,7 +14,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
 import { addInterests, DESKTOP, freePort, openApp, PHONE, pressStart, recordFrames, uniqueInterest } from './helpers'
-import { takeVideoLock } from './support/video-lock'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://leetchat:leetchat@127.0.0.1:3306'
@@ -50,14 +49,6 @@ async function startNode(env: Record<string, string>, id: string, port: number):
   }
   return { port, proc }
 }
-
-// One video spec at a time (support/video-lock.ts).
-let releaseVideo: (() => void) | undefined
-test.beforeAll(async () => {
-  test.setTimeout(900_000)
-  releaseVideo = await takeVideoLock()
-})
-test.afterAll(() => releaseVideo?.())
 
 test.beforeAll(async () => {
   const ports = [await freePort(), await freePort()]

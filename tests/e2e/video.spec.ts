@@ -9,17 +9,8 @@ import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addInterests, openApp, PHONE, DESKTOP, pressStart, recordFrames, uniqueInterest, type Device, type OpenOptions } from './helpers'
-import { takeVideoLock } from './support/video-lock'
 
 test.describe.configure({ mode: 'serial' })
-
-// One video spec at a time (support/video-lock.ts).
-let releaseVideo: (() => void) | undefined
-test.beforeAll(async () => {
-  test.setTimeout(900_000)
-  releaseVideo = await takeVideoLock()
-})
-test.afterAll(() => releaseVideo?.())
 
 const SHOTS = fileURLToPath(new URL('./.screenshots/', import.meta.url))
 
@@ -62,7 +53,7 @@ async function startVideo(page: Page, interests: string[], video = true) {
 /** The stranger's <video> has a picture and its time moves on. */
 async function expectMovingPicture(page: Page) {
   const remote = page.getByLabel("The stranger's video")
-  await expect.poll(() => remote.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 }).toBeGreaterThan(0)
+  await expect.poll(() => remote.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 45_000 }).toBeGreaterThan(0)
   const t0 = await remote.evaluate((v: HTMLVideoElement) => v.currentTime)
   await expect.poll(() => remote.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(t0 + 0.3)
 }

@@ -253,6 +253,10 @@ export class ChatController {
         if (event === 'timeout') {
           this.patchChat(c => (c.video ? { ...c, video: { ...c.video, failed: true } } : c))
           this.set({ announce: msg('announce.videoFailed') })
+        } else if (event === 'late') {
+          // The attempt went on after the notice and the picture came: show it after all.
+          this.patchChat(c => (c.video ? { ...c, video: { ...c.video, failed: false } } : c))
+          this.set({ announce: msg('announce.videoLate') })
         } else this.notify()
       },
       { on: this.hello?.videoScreening !== 'off', threshold: this.hello?.videoScreenThreshold ?? 0.7 },

@@ -38,8 +38,17 @@ export interface VideoView {
 /** Why the camera could not be had: refused by the user or the browser, or no device. */
 export type CameraProblem = 'denied' | 'unavailable'
 
-/** No picture within this long after the match: the chat goes on as text (the issue's 10 s). */
+/** No picture within this long after the match: the chat says it goes on as text. */
 export const CONNECT_TIMEOUT_MS = 10_000
+/**
+ * ...but the attempt goes on quietly until this long after it began: a slow phone network or a
+ * busy relay can take longer than 10 s, and a picture that arrives late is still wanted (it shows,
+ * and the chat says so). Only then is the peer connection closed for this chat.
+ */
+export const GIVE_UP_MS = 60_000
+
+/** `timeout`: no picture in CONNECT_TIMEOUT_MS (the chat says so); `late`: it came after all. */
+export type VideoEvent = 'timeout' | 'late'
 
 interface IceConfig {
   iceServers: RTCIceServer[]
@@ -54,6 +63,9 @@ export class VideoCall {
   private offerer = false
   private making = false
   private timer: ReturnType<typeof setTimeout> | undefined
+  private giveUp: ReturnType<typeof setTimeout> | undefined
+  /** the chat was told the picture could not connect (a later connection says it came after all) */
+  private saidFailed = false
   private ice: IceConfig | null = null
   private facing: 'user' | 'environment' = 'user'
   /** candidates that arrived before the offer/answer they belong to */
@@ -61,9 +73,11 @@ export class VideoCall {
 
   constructor(
     private readonly send: (frame: RtcFrame) => void,
-    private readonly changed: (view: VideoView, event?: 'timeout') => void,
+    private readonly changed: (view: VideoView, event?: VideoEvent) => void,
     /** hello.videoScreening and hello.videoScreenThreshold */
     screening: { on: boolean; threshold: number },
+    /** the two waits (the unit test shortens them) */
+    private readonly timing = { connectMs: CONNECT_TIMEOUT_MS, giveUpMs: GIVE_UP_MS },
   ) {
     this.screen = new VideoScreen(screening.on, screening.threshold, screen => this.set({ screen }))
     this.view = { phase: 'idle', local: null, remote: null, mic: true, camera: true, partner: { mic: true, camera: true }, canSwitch: false, screen: this.screen.view }
@@ -121,7 +135,8 @@ export class VideoCall {
 
   /** New stranger, the chat ended, or we left: the peer connection goes at once, the camera stays. */
   hangUp() {
-    clearTimeout(this.timer)
+    this.stopTimers()
+    this.saidFailed = false
     this.pc?.close()
     this.pc = null
     this.early = []
@@ -263,11 +278,14 @@ export class VideoCall {
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return
       if (pc.connectionState === 'connected') {
-        clearTimeout(this.timer)
+        this.stopTimers()
         // The screen's model loads once the first call is up, not while it connects: its seconds
         // of CPU would compete with ICE and DTLS on a slow device (the picture waits blurred).
         this.screen.warm()
+        const late = this.saidFailed
+        this.saidFailed = false
         this.set({ phase: 'live' })
+        if (late) this.changed(this.view, 'late')
       } else if (pc.connectionState === 'failed') {
         // The relay went away or the network changed: start over (the answerer waits for the offer).
         this.set({ phase: 'connecting' })
@@ -308,15 +326,33 @@ export class VideoCall {
     if (this.view.phase !== 'idle') this.send({ type: 'rtc', kind: 'state', mic: this.view.mic, camera: this.view.camera })
   }
 
+  /**
+   * The chat says so if there is no picture in connectMs; the attempt (and any restart after an ICE
+   * failure) goes on until giveUpMs after it began, and only then is the connection closed.
+   */
   private armTimeout() {
     clearTimeout(this.timer)
     this.timer = setTimeout(() => {
-      if (this.view.phase === 'live') return
-      this.pc?.close()
-      this.pc = null
-      this.set({ phase: 'failed', remote: null })
+      if (this.view.phase === 'live' || this.saidFailed) return
+      this.saidFailed = true
+      this.set({ phase: 'failed' })
       this.changed(this.view, 'timeout')
-    }, CONNECT_TIMEOUT_MS)
+    }, this.timing.connectMs)
+    if (this.giveUp === undefined) {
+      this.giveUp = setTimeout(() => {
+        this.giveUp = undefined
+        if (this.view.phase === 'live') return
+        this.pc?.close()
+        this.pc = null
+        this.set({ phase: 'failed', remote: null })
+      }, this.timing.giveUpMs)
+    }
+  }
+
+  private stopTimers() {
+    clearTimeout(this.timer)
+    clearTimeout(this.giveUp)
+    this.giveUp = undefined
   }
 
   private set(patch: Partial<VideoView>) {
