@@ -34,10 +34,11 @@ export async function benchLanguagePairing(waiting: number, joins: number): Prom
   }
 }
 
-/** The same load against `nodes` nodes sharing Redis, every socket on node k % nodes. */
-export async function benchLanguagePairingCluster(waiting: number, joins: number, nodes = 3): Promise<LanguagePairing> {
+/** The same load against `nodes` nodes sharing Redis (or a Redis Cluster), every socket on node k % nodes. */
+export async function benchLanguagePairingCluster(waiting: number, joins: number, nodes = 3, redis: { redisClusterNodes?: string } = {}): Promise<LanguagePairing> {
   const cluster = await startCluster({
     nodes,
+    ...redis,
     env: {
       LOG_LEVEL: 'warn',
       MATCH_FALLBACK_MS: '600000',

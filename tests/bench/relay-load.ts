@@ -17,6 +17,8 @@ interface Args {
   urls?: string[]
   /** Every node's pid, for server CPU (default: serverPid). */
   serverPids?: number[]
+  /** More pids (the Redis processes) whose CPU in the measured window is reported one by one. */
+  otherPids?: number[]
 }
 
 const a = args<Args>()
@@ -99,11 +101,13 @@ for (const c of clients) sendNext(c)
 await Bun.sleep(a.warmupMs)
 measuring = true
 const pids = a.serverPids ?? [a.serverPid]
-const cpuAll = () => pids.reduce((n, pid) => n + cpuMicros(pid), 0)
-const cpu0 = cpuAll()
+const each = [...pids, ...(a.otherPids ?? [])]
+const each0 = each.map(cpuMicros)
+const cpu0 = each0.slice(0, pids.length).reduce((n, x) => n + x, 0)
 const t0 = performance.now()
 await Bun.sleep(a.measureMs)
-const cpu1 = cpuAll()
+const each1 = each.map(cpuMicros)
+const cpu1 = each1.slice(0, pids.length).reduce((n, x) => n + x, 0)
 const seconds = (performance.now() - t0) / 1000
 measuring = false
 running = false
@@ -121,6 +125,8 @@ console.log(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     cpuUsPerMessage: (cpu1 - cpu0) / messages,
+    /** per pid, in the order serverPids then otherPids */
+    cpuUsPerMessageByPid: each.map((_, i) => (each1[i]! - each0[i]!) / messages),
     serverCpuShare: (cpu1 - cpu0) / 1e6 / seconds,
   }),
 )
