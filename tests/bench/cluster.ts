@@ -16,7 +16,7 @@ import { startCluster } from '../support/cluster'
 import { TEST_REDIS_URL } from '../support/redis'
 import { startRedisCluster } from '../support/redis-cluster'
 import { median, fmt } from './stats'
-import { BENCH_ABUSE_OFF, runLoad, startApp } from './servers'
+import { BENCH_LIMITS_OFF, runLoad, startApp } from './servers'
 import { benchLanguagePairing, benchLanguagePairingCluster, type LanguagePairing } from './pair-languages'
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def)
@@ -80,14 +80,7 @@ try {
   await app.stop()
 }
 
-const NODE_ENV = {
-  LOG_LEVEL: 'warn',
-  RATE_TEXT_PER_SECOND: '1000000000',
-  RATE_TEXT_BURST: '1000000000',
-  RATE_FINDS_PER_MINUTE: '1000000000',
-  MAX_CONNECTIONS_PER_IP: '1000000000',
-  ...BENCH_ABUSE_OFF,
-}
+const NODE_ENV = { LOG_LEVEL: 'warn', ...BENCH_LIMITS_OFF }
 
 /**
  * Rounds of the cross-node relay on three nodes whose Redis is `redis` (one client per Redis

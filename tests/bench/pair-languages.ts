@@ -12,7 +12,7 @@ import { createLocalMatchQueue } from '../../api/chat/local-match-queue'
 import { startCluster } from '../support/cluster'
 import { LANGUAGES } from './pair-languages-load-shape'
 import { fmt, median } from './stats'
-import { BENCH_ABUSE_OFF, runLoad, startApp } from './servers'
+import { BENCH_LIMITS_OFF, runLoad, startApp } from './servers'
 
 export interface LanguagePairing {
   waiting: number
@@ -42,11 +42,7 @@ export async function benchLanguagePairingCluster(waiting: number, joins: number
     env: {
       LOG_LEVEL: 'warn',
       MATCH_FALLBACK_MS: '600000',
-      RATE_TEXT_PER_SECOND: '1000000000',
-      RATE_TEXT_BURST: '1000000000',
-      RATE_FINDS_PER_MINUTE: '1000000000',
-      MAX_CONNECTIONS_PER_IP: '1000000000',
-      ...BENCH_ABUSE_OFF,
+      ...BENCH_LIMITS_OFF,
     },
   })
   try {
