@@ -7,14 +7,22 @@
 // several sessions or an index (a relay: the text to one side, the receipt to the other; a seen;
 // the receipts a resume hands over; the per-node sets; the expiry index) is split into per-shard steps, ordered so that a step lost to a
 // crash leaves something the next step or a later sweep finishes (docs/cluster.md, "one shard per
-// script"). Every script refreshes the TTL of the keys it writes (the floor: nothing lives forever).
+// script").
+//
+// The TTL floor (nothing lives forever) costs the hot path almost nothing: a script gives a key its
+// TTL when it creates it (a list whose RPUSH answers 1; the per-chat hashes rcv, rx and sent the
+// first time a chat writes them, which the record's fields `ti`/`to` remember until the chat
+// changes), and the owning node's sweep (TOUCH) refreshes the TTLs of its live sessions. Steps that
+// hand a session over (claim, detach, orphan, reassert) refresh all of its keys, so a session held
+// by no node keeps them for its window. Refreshing every key in every script was 9 of the 34
+// Redis commands of a relayed text.
 //
 // Frames are published with classic PUBLISH from inside the script: the channel is not a key, so a
 // script may publish to any node's channel, and messages from one shard reach a subscriber in the
 // order the shard published them — which is what keeps the order per recipient (all its frames
 // are published by its own shard). Keys and channels are listed at the top of redis-backend.ts.
 
-/** Refreshes the TTL (ARGV[ttlArg], ms) of KEYS[1..n]; a key that does not exist is left alone. */
+/** Refreshes the TTL (ARGV[ttlArg], ms) of KEYS[1..n]; a key that does not exist is left alone. Not on the hot path. */
 const touch = (n: number, ttlArg: number) => `
 for i = 1, ${n} do redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[${ttlArg}])) end`
 
@@ -27,24 +35,25 @@ if redis.call('EXISTS', s) == 0 then return 0 end
 local t = ARGV[5]
 if t == 'ended' then
   if redis.call('HGET', s, 'cid') ~= ARGV[6] then return 0 end
-  redis.call('HSET', s, 'cid', '', 'pid', '', 'chat', '', 'state', 'idle', 'last', ARGV[8])
-  -- The chat's texts and the receipts still held for them go with it.
+  -- The chat's texts and the receipts still held for them go with it (and the TTL marks with them).
+  redis.call('HSET', s, 'cid', '', 'pid', '', 'chat', '', 'state', 'idle', 'last', ARGV[8], 'ti', '')
   redis.call('DEL', KEYS[5], KEYS[6])
 elseif t == 'matched' then
-  redis.call('HSET', s, 'cid', ARGV[6], 'pid', ARGV[7], 'chat', ARGV[8], 'state', 'chatting', 'requeue', '0')
+  redis.call('HSET', s, 'cid', ARGV[6], 'pid', ARGV[7], 'chat', ARGV[8], 'state', 'chatting', 'requeue', '0', 'ti', '', 'to', '')
   redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 end
 local json = ''
 if ARGV[3] ~= '' then
   local seq = redis.call('HINCRBY', s, 'seq', 1)
   json = string.sub(ARGV[3], 1, -2) .. ',"seq":' .. seq .. '}'
-  if redis.call('RPUSH', KEYS[2], json) > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1) end
+  local n = redis.call('RPUSH', KEYS[2], json)
+  if n > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[9]), -1)
+  elseif n == 1 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[10])) end
 end
 local node = redis.call('HGET', s, 'node')
 if node and node ~= '' then
   redis.call('PUBLISH', ARGV[1] .. node, 'F' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. json)
 end
-${touch(2, 10)}
 return 1
 `
 
@@ -70,7 +79,7 @@ return string.sub(m[1], string.find(m[1], ':', 1, true) + 1)
 // KEYS: s to, ob to, rcv to, rx to, dr to · ARGV: channel prefix, to, chat id, client id, body
 // JSON, at, max frames, ttl ms, client id JSON, replyTo id JSON ('' = none)
 export const RELAY_IN = `
-local t = redis.call('HMGET', KEYS[1], 'node', 'cid')
+local t = redis.call('HMGET', KEYS[1], 'node', 'cid', 'ti')
 if t[2] ~= ARGV[3] then return 0 end
 local there = t[1] and t[1] ~= ''
 if redis.call('HEXISTS', KEYS[3], ARGV[4]) == 1 then
@@ -86,9 +95,11 @@ local max = tonumber(ARGV[7])
 local reply = ''
 if ARGV[10] ~= '' then reply = ',"replyTo":{"id":' .. ARGV[10] .. '}' end
 -- RPUSH answers the new length: trim only when past the bound (almost never with acks).
+local ttl = tonumber(ARGV[8])
 local tseq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local tj = '{"type":"text","body":' .. ARGV[5] .. ',"at":' .. ARGV[6] .. ',"from":"stranger"' .. reply .. ',"seq":' .. tseq .. '}'
-if redis.call('RPUSH', KEYS[2], tj) > max then redis.call('LTRIM', KEYS[2], -max, -1) end
+local n = redis.call('RPUSH', KEYS[2], tj)
+if n > max then redis.call('LTRIM', KEYS[2], -max, -1) elseif n == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
 redis.call('ZADD', KEYS[4], tseq, tseq .. ':' .. ARGV[9])
 if tseq % 64 == 0 then
   local n = redis.call('ZCARD', KEYS[4])
@@ -96,15 +107,26 @@ if tseq % 64 == 0 then
 end
 if there then redis.call('PUBLISH', ARGV[1] .. t[1], 'F' .. ARGV[2] .. '\\n\\n' .. tj) end
 -- Bounded like the sender's receipts (checked every 64th text): a resend older than that is rare.
-if tseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then redis.call('DEL', KEYS[3]) end
+local fresh = t[3] ~= '1'
+if tseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
+  redis.call('DEL', KEYS[3])
+  fresh = true
+end
 redis.call('HSET', KEYS[3], ARGV[4], tseq)
+if fresh then
+  -- The chat's first text here (or rcv was just capped): rcv and rx are new, give them the floor.
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('PEXPIRE', KEYS[4], ttl)
+  if t[3] ~= '1' then redis.call('HSET', KEYS[1], 'ti', '1') end
+end
 local code = 1
 if not there then
   -- No socket has it: the receipt waits with the recipient.
-  redis.call('RPUSH', KEYS[5], '{"type":"delivered","id":' .. ARGV[9] .. ',"at":' .. ARGV[6] .. '\\n' .. ARGV[4])
+  if redis.call('RPUSH', KEYS[5], '{"type":"delivered","id":' .. ARGV[9] .. ',"at":' .. ARGV[6] .. '\\n' .. ARGV[4]) == 1 then
+    redis.call('PEXPIRE', KEYS[5], ttl)
+  end
   code = 3
 end
-${touch(5, 8)}
 return code
 `
 
@@ -117,7 +139,7 @@ return code
 // id, at, max frames, ttl ms, mode
 export const RELAY_OUT = `
 local dup = redis.call('HGET', KEYS[3], ARGV[5])
-local f = redis.call('HMGET', KEYS[1], 'node', 'cid')
+local f = redis.call('HMGET', KEYS[1], 'node', 'cid', 'to')
 if dup and dup ~= '' then
   if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
   return 2
@@ -128,24 +150,34 @@ if mode == '0' then
   return 0
 end
 if f[2] ~= ARGV[3] then return 0 end
+local ttl = tonumber(ARGV[8])
+-- The chat's first receipt here: sent is new, give it the floor (marked in the record until the next chat).
+local function fresh()
+  if f[3] ~= '1' then
+    redis.call('PEXPIRE', KEYS[3], ttl)
+    redis.call('HSET', KEYS[1], 'to', '1')
+  end
+end
 if mode == '3' then
   if not dup then redis.call('HSET', KEYS[3], ARGV[5], '') end
-  ${touch(3, 8)}
+  fresh()
   return 1
 end
 -- A '' here with mode '1' is a held receipt whose hand-over was lost (a crash): make it now.
 local max = tonumber(ARGV[7])
 local fseq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local rj = '{"type":"delivered","id":' .. ARGV[4] .. ',"at":' .. ARGV[6] .. ',"seq":' .. fseq .. '}'
-if redis.call('RPUSH', KEYS[2], rj) > max then redis.call('LTRIM', KEYS[2], -max, -1) end
+local n = redis.call('RPUSH', KEYS[2], rj)
+if n > max then redis.call('LTRIM', KEYS[2], -max, -1) elseif n == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
 redis.call('HSET', KEYS[3], ARGV[5], rj)
+fresh()
 -- Two generations would be exact; a cap, looked at every 64th receipt, keeps a chatty session bounded.
 if fseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[3], ARGV[5], rj)
+  redis.call('PEXPIRE', KEYS[3], ttl)
 end
 if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
-${touch(3, 8)}
 return 1
 `
 
@@ -177,7 +209,7 @@ return 1
 // A \`seen\` from session B, step 1 on B's shard: remembers how far B has seen and finds the newest
 // partner text that newly covers. Returns B's latest seq (a number) when \`seq\` is beyond it, the
 // partner's client id JSON (a string) when a \`seen\` goes to the partner (step 2, SEEN_OUT), else -1.
-// KEYS: s B, rx B · ARGV: seq, chat id ('' = not in a chat), ttl ms
+// KEYS: s B, rx B · ARGV: seq, chat id ('' = not in a chat)
 export const SEEN_MARK = `
 local b = redis.call('HMGET', KEYS[1], 'seq', 'seen', 'cid')
 local cur = tonumber(b[1] or '0')
@@ -186,7 +218,6 @@ if n > cur then return cur end
 local last = tonumber(b[2] or '0')
 if n <= last then return -1 end
 redis.call('HSET', KEYS[1], 'seen', n)
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 if ARGV[2] == '' or b[3] ~= ARGV[2] then return -1 end
 local m = redis.call('ZREVRANGEBYSCORE', KEYS[2], n, '(' .. last, 'LIMIT', 0, 1)
 if not m[1] then return -1 end
@@ -200,17 +231,21 @@ local a = redis.call('HMGET', KEYS[1], 'node', 'cid')
 if a[2] ~= ARGV[3] then return 0 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local j = '{"type":"seen","id":' .. ARGV[4] .. ',"seq":' .. seq .. '}'
-if redis.call('RPUSH', KEYS[2], j) > tonumber(ARGV[5]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1) end
+local n = redis.call('RPUSH', KEYS[2], j)
+if n > tonumber(ARGV[5]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
+elseif n == 1 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[6])) end
 if a[1] and a[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. a[1], 'F' .. ARGV[2] .. '\\n\\n' .. j) end
-${touch(2, 6)}
 return 1
 `
 
 // The chat's last lines, for a report that includes the conversation (read by whichever node takes
-// it), on the chat's own shard. KEYS: tr · ARGV: line JSON, lines kept, keep ms
+// it), on the chat's own shard. The first line gives the list the TTL floor; the nodes of the chat's
+// sessions refresh it while the chat lives and cut it to the after-chat keep when it ends.
+// KEYS: tr · ARGV: line JSON, lines kept, ttl ms
 export const TRANSCRIPT = `
-if redis.call('RPUSH', KEYS[1], ARGV[1]) > tonumber(ARGV[2]) then redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1) end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+if n > tonumber(ARGV[2]) then redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+elseif n == 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3])) end
 return 1
 `
 
@@ -221,7 +256,7 @@ if node and node ~= '' then redis.call('PUBLISH', ARGV[1] .. node, 'F' .. ARGV[2
 return 0
 `
 
-// KEYS: s, ob · ARGV: seq, ttl ms. Returns the latest seq when \`seq\` is beyond it, else -1.
+// KEYS: s, ob · ARGV: seq. Returns the latest seq when \`seq\` is beyond it, else -1.
 export const ACK = `
 local cur = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 local seq = tonumber(ARGV[1])
@@ -229,7 +264,6 @@ if seq > cur then return cur end
 local len = redis.call('LLEN', KEYS[2])
 local drop = math.min(len, seq - (cur - len))
 if drop > 0 then redis.call('LTRIM', KEYS[2], drop, -1) end
-${touch(2, 2)}
 return -1
 `
 

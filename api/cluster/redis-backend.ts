@@ -11,7 +11,7 @@
 // Keys (prefix P), each under the hash tag of what it belongs to so that a script runs on one
 // shard of a Redis Cluster (docs/cluster.md):
 //   P{s:<id>}       hash {node, hold, ip, state, interests, random, langs, anyl, video, requeue, proof, cid, pid,
-//                   chat, last, seq, seen}
+//                   chat, last, seq, seen, ti, to: this chat's rcv/rx and sent have their TTL)}
 //   P{s:<id>}:ob    list: unacknowledged frames
 //   P{s:<id>}:sent  hash: its client text id → its receipt (resends of its own texts; '' while held)
 //   P{s:<id>}:rcv   hash: the partner's client text id → seq (a relayed text is never relayed twice)
@@ -21,9 +21,10 @@
 //   P{exp}          zset: held sessions by deadline, or by the end of the lease of the node sweeping
 //                   them (an index: the record's `hold` field decides)
 //   P{c:<chat>}:tr  list: a chat's last lines, for reports
-// Every session key has a TTL (sessionTtlMs), refreshed by each script that writes it and by the
-// owning node's sweep; a held session that expires is deleted at once, and so is one closed with a
-// goodbye (forget).
+// Every key has a TTL (sessionTtlMs), set by the script that creates it and refreshed by the owning
+// node's sweep and by the steps that hand a session over (redis-backend-scripts.ts says why not
+// by every write); a held session that expires is deleted at once, and so is one closed with a
+// goodbye (forget). A transcript lives while its chat does and the after-chat keep once it ends.
 // Channels: P n:<node> (frames, takeovers), P all (actions for every node, e.g. bans).
 //
 // The relay is two steps on two shards (the text on the recipient's, the receipt on the sender's),
@@ -97,7 +98,8 @@ const MAX_RETRIES = 10_000
 /**
  * The TTL floor of a session's keys: long past any resume window (a held session is deleted when
  * its window passes; this only bounds what a lost step or a crashed node would leave behind), and
- * refreshed while the session lives, by every script that writes it and by its node's sweep.
+ * refreshed while the session lives by its node's sweep (every quarter of it) and by the steps that
+ * hand it over.
  */
 export function sessionTtlMs(resumeWindowMs: number): number {
   return Math.max(2 * resumeWindowMs, 15 * 60_000)
@@ -299,12 +301,15 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
   /** The session whose expiry the rules are handling right now (synchronously): pushes to it are dropped. */
   let justExpired: string | null = null
-  /** Refreshes the TTL of this node's sessions' keys (the scripts refresh what they write). */
+  /** Refreshes the TTL of this node's sessions' keys and of their chats' transcripts (the scripts only set it on what they create). */
   let touchedAt = now()
   function touchDue() {
     if (now() - touchedAt < TTL / 4) return
     touchedAt = now()
-    for (const id of sessions.keys()) run.touch(k.all(id), [TTL]).catch(fail('touch'))
+    for (const [id, s] of sessions) {
+      run.touch(k.all(id), [TTL]).catch(fail('touch'))
+      if (s.chat) void redis.cmd.pexpire(k.tr(s.chat.id), TTL).catch(fail('touch'))
+    }
     void redis.cmd.pexpire(k.ns(me), TTL).catch(fail('touch'))
   }
   // Refreshed in the background: the hello frame and the online broadcast read it synchronously.
@@ -577,6 +582,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const keys = k.all(to)
       const args = [CH, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames, TTL]
       const push = () => gated(to, () => run.push(keys, args))
+      // The transcript is kept for the after-chat window from now (it had the floor while the chat lived).
+      if (t === 'ended') void redis.cmd.pexpire(k.tr(chat), opts.transcriptKeepMs).catch(fail('transcript'))
       push().catch(err => {
         fail('push')(err)
         // The end of a chat must reach both sides once Redis is back (else the partner stays in it).
@@ -634,7 +641,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           })
           if ((r === 1 || r === 3) && chat) {
             const line = JSON.stringify({ from: from.id, body, at, t: began })
-            run.transcript([k.tr(chat)], [line, TRANSCRIPT_LINES, opts.transcriptKeepMs]).catch(fail('transcript'))
+            run.transcript([k.tr(chat)], [line, TRANSCRIPT_LINES, TTL]).catch(fail('transcript'))
           }
           outcome.catch(err => {
             fail('relay')(err)
@@ -660,7 +667,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const chat = s.chat
       const partner = chat?.partnerId ?? ''
       const before = partner ? gates.get(partner) : undefined
-      const step = gated(s.id, () => run.seenMark([k.s(s.id), k.rx(s.id)], [seq, chat?.id ?? '', TTL])).then(async r => {
+      const step = gated(s.id, () => run.seenMark([k.s(s.id), k.rx(s.id)], [seq, chat?.id ?? ''])).then(async r => {
         if (typeof r === 'number') {
           if (r >= 0) inbox.badAck(s, `seen: seq ${seq} has not been sent yet (latest is ${r})`)
           return
@@ -675,7 +682,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     },
     ack(s, seq) {
       const [s0, s1] = k.all(s.id)
-      gated(s.id, () => run.ack([s0!, s1!], [seq, TTL])).then(r => {
+      gated(s.id, () => run.ack([s0!, s1!], [seq])).then(r => {
         if ((r as number) >= 0) inbox.badAck(s, `ack: seq ${seq} has not been sent yet (latest is ${r as number})`)
       }, fail('ack'))
     },

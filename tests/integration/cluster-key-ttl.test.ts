@@ -1,6 +1,7 @@
 // The TTL floor (docs/cluster.md): every key the app writes to Redis expires by itself. A chat
 // runs through two real nodes (with seen, a reply and a receipt held while one side is away) and
-// ends; then, and while the receipt is held, every key under the run's prefix must have a TTL.
+// ends, then one of them chats again with a third stranger; then, while the receipt is held and
+// in the second chat, every key under the run's prefix must have a TTL.
 // Runs in the MariaDB suite, on one Redis and on a 3-master Redis Cluster (TEST_REDIS_CLUSTER_NODES).
 import { afterAll, describe, expect, test } from 'bun:test'
 import { startCluster, type ClusterOptions, type TestCluster } from '../support/cluster'
@@ -51,8 +52,34 @@ function keyFloor(label: string, on: ClusterOptions, run: boolean) {
       expect([...mid].filter(([, ttl]) => !(ttl > 0)).map(([k, ttl]) => `${k} (${ttl})`)).toEqual([])
       const y2 = await TestClient.connect(`${c.nodes[1]!.wsUrl}?resume=${encodeURIComponent(y.session)}`)
       expect((await x.next('delivered')).id).toBe('a3')
+      // A transcript keeps the floor while its chat lives and the after-chat keep (5 min) once it ends.
+      const tr = () => [...mid].find(([k]) => k.endsWith(':tr'))
+      expect(tr()![1]).toBeGreaterThan(5 * 60_000)
       x.send({ type: 'leave' })
       expect((await y2.next('ended')).reason).toBe('left')
+      await Bun.sleep(200)
+      mid = await keysWithTtl(c.redisUrl, c.redisPrefix)
+      expect(tr()![1]).toBeGreaterThan(0)
+      expect(tr()![1]).toBeLessThanOrEqual(5 * 60_000)
+      // A second chat writes its rcv/rx/sent afresh (the first chat's went at its end or the new match): they get the floor too.
+      const z = await TestClient.connect(c.nodes[0]!.wsUrl)
+      const again = uniqueInterest()
+      z.send({ type: 'find', interests: [again], random: false })
+      await z.next('queued')
+      y2.send({ type: 'find', interests: [again], random: false })
+      await Promise.all([z.next('matched'), y2.next('matched')])
+      z.send({ type: 'text', id: 'z1', body: 'second chat' })
+      expect((await y2.next('text')).body).toBe('second chat')
+      await z.next('delivered')
+      y2.send({ type: 'text', id: 'y1', body: 'answer' })
+      expect((await z.next('text')).body).toBe('answer')
+      await y2.next('delivered')
+      mid = await keysWithTtl(c.redisUrl, c.redisPrefix)
+      for (const part of [':rcv', ':rx', ':sent', ':ob']) expect([...mid.keys()].filter(k => k.includes(`{s:${y2.session}}${part}`)).length).toBe(1)
+      expect([...mid].filter(([, ttl]) => !(ttl > 0)).map(([k, ttl]) => `${k} (${ttl})`)).toEqual([])
+      z.send({ type: 'leave' })
+      expect((await y2.next('ended')).reason).toBe('left')
+      z.close(1000)
       // One goodbye, one dropped socket (held for resume): both kinds of leftovers are checked.
       x.close(1000)
       y2.ws.close(4000, 'test drop')
