@@ -17,10 +17,21 @@
 // by no node keeps them for its window. Refreshing every key in every script was 9 of the 34
 // Redis commands of a relayed text.
 //
-// Frames are published with classic PUBLISH from inside the script: the channel is not a key, so a
-// script may publish to any node's channel, and messages from one shard reach a subscriber in the
-// order the shard published them — which is what keeps the order per recipient (all its frames
-// are published by its own shard). Keys and channels are listed at the top of redis-backend.ts.
+// Frames go to the node holding the recipient's socket, published from inside the script on the
+// recipient's own shard (`PUB`, below): messages from one shard reach a subscriber in the order the
+// shard published them, which is what keeps the order per recipient. On one Redis that is PUBLISH
+// to the node's channel (ARGV[1] .. node). On a Redis Cluster it is SPUBLISH to the node's channel
+// for the session's slot (ARGV[1] carries the slot's tag, slots.ts): classic PUBLISH is copied to
+// every master over the cluster bus, SPUBLISH stays on the one shard. Keys and channels are listed
+// at the top of redis-backend.ts.
+
+/**
+ * A script as it runs: `PUB` is PUBLISH on one Redis, SPUBLISH on a Redis Cluster (a script may
+ * SPUBLISH only to a channel of its own shard; the session's slot channel always is).
+ */
+export function scriptFor(lua: string, sharded: boolean): string {
+  return `local PUB = '${sharded ? 'SPUBLISH' : 'PUBLISH'}'\n${lua}`
+}
 
 /** Refreshes the TTL (ARGV[ttlArg], ms) of KEYS[1..n]; a key that does not exist is left alone. Not on the hot path. */
 const touch = (n: number, ttlArg: number) => `
@@ -52,7 +63,7 @@ if ARGV[3] ~= '' then
 end
 local node = redis.call('HGET', s, 'node')
 if node and node ~= '' then
-  redis.call('PUBLISH', ARGV[1] .. node, 'F' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. json)
+  redis.call(PUB, ARGV[1] .. node, 'F' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. json)
 end
 return 1
 `
@@ -105,7 +116,7 @@ if tseq % 64 == 0 then
   local n = redis.call('ZCARD', KEYS[4])
   if n > max then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, n - max - 1) end
 end
-if there then redis.call('PUBLISH', ARGV[1] .. t[1], 'F' .. ARGV[2] .. '\\n\\n' .. tj) end
+if there then redis.call(PUB, ARGV[1] .. t[1], 'F' .. ARGV[2] .. '\\n\\n' .. tj) end
 -- Bounded like the sender's receipts (checked every 64th text): a resend older than that is rare.
 local fresh = t[3] ~= '1'
 if tseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
@@ -141,7 +152,7 @@ export const RELAY_OUT = `
 local dup = redis.call('HGET', KEYS[3], ARGV[5])
 local f = redis.call('HMGET', KEYS[1], 'node', 'cid', 'to')
 if dup and dup ~= '' then
-  if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
+  if f[1] and f[1] ~= '' then redis.call(PUB, ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
   return 2
 end
 local mode = ARGV[9]
@@ -177,7 +188,7 @@ if fseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
   redis.call('HSET', KEYS[3], ARGV[5], rj)
   redis.call('PEXPIRE', KEYS[3], ttl)
 end
-if f[1] and f[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
+if f[1] and f[1] ~= '' then redis.call(PUB, ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
 return 1
 `
 
@@ -199,7 +210,7 @@ for i = 6, #ARGV do
     local rj = string.sub(h, 1, nl - 1) .. ',"seq":' .. seq .. '}'
     if redis.call('RPUSH', KEYS[2], rj) > max then redis.call('LTRIM', KEYS[2], -max, -1) end
     redis.call('HSET', KEYS[3], id, rj)
-    if a[1] and a[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. a[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
+    if a[1] and a[1] ~= '' then redis.call(PUB, ARGV[1] .. a[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
   end
 end
 ${touch(3, 5)}
@@ -234,7 +245,7 @@ local j = '{"type":"seen","id":' .. ARGV[4] .. ',"seq":' .. seq .. '}'
 local n = redis.call('RPUSH', KEYS[2], j)
 if n > tonumber(ARGV[5]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
 elseif n == 1 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[6])) end
-if a[1] and a[1] ~= '' then redis.call('PUBLISH', ARGV[1] .. a[1], 'F' .. ARGV[2] .. '\\n\\n' .. j) end
+if a[1] and a[1] ~= '' then redis.call(PUB, ARGV[1] .. a[1], 'F' .. ARGV[2] .. '\\n\\n' .. j) end
 return 1
 `
 
@@ -252,7 +263,7 @@ return 1
 // KEYS: s · ARGV: channel prefix, id, json
 export const SEND = `
 local node = redis.call('HGET', KEYS[1], 'node')
-if node and node ~= '' then redis.call('PUBLISH', ARGV[1] .. node, 'F' .. ARGV[2] .. '\\n\\n' .. ARGV[3]) return 1 end
+if node and node ~= '' then redis.call(PUB, ARGV[1] .. node, 'F' .. ARGV[2] .. '\\n\\n' .. ARGV[3]) return 1 end
 return 0
 `
 
@@ -291,7 +302,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local old = redis.call('HGET', KEYS[1], 'node') or ''
 redis.call('HSET', KEYS[1], 'node', ARGV[3], 'hold', '')
 if old ~= '' and old ~= ARGV[3] then
-  redis.call('PUBLISH', ARGV[1] .. old, 'T' .. ARGV[2])
+  redis.call(PUB, ARGV[1] .. old, 'T' .. ARGV[2])
 end
 ${touch(6, 4)}
 return { redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), old, redis.call('LRANGE', KEYS[6], 0, -1) }

@@ -9,7 +9,9 @@
 // or was never accepted.
 //
 // Keys (prefix P), each under the hash tag of what it belongs to so that a script runs on one
-// shard of a Redis Cluster (docs/cluster.md):
+// shard of a Redis Cluster (docs/cluster.md). On a Redis Cluster a session's keys are
+// `P{<partition tag>}s:<id>…` instead (sessionKeyOf: the tag of its partition, shared with the
+// node channels its frames are SPUBLISHed to):
 //   P{s:<id>}       hash {node, hold, ip, state, interests, random, langs, anyl, video, requeue, proof, cid, pid,
 //                   chat, last, seq, seen, ti, to: this chat's rcv/rx and sent have their TTL)}
 //   P{s:<id>}:ob    list: unacknowledged frames
@@ -25,7 +27,8 @@
 // node's sweep and by the steps that hand a session over (redis-backend-scripts.ts says why not
 // by every write); a held session that expires is deleted at once, and so is one closed with a
 // goodbye (forget). A transcript lives while its chat does and the after-chat keep once it ends.
-// Channels: P n:<node> (frames, takeovers), P all (actions for every node, e.g. bans).
+// Channels: P n:<node> (frames, takeovers; on a Redis Cluster the sharded P{<partition tag>}n:<node>,
+// one per partition), P all (actions for every node, e.g. bans).
 //
 // The relay is two steps on two shards (the text on the recipient's, the receipt on the sender's),
 // and so are a seen (marked on the seer's shard, sent on its partner's) and the receipts a resume
@@ -39,6 +42,7 @@ import { encodeEphemeral, type SequencedFrameInput } from '../chat/protocol'
 import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type SessionState, type SessionView } from '../chat/session'
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
+import { partitionOf, partitionTags } from './slots'
 import { fromRecord, recordFields, seqOf } from './redis-backend-records'
 import {
   ACK,
@@ -48,6 +52,7 @@ import {
   EXPIRE_ONE,
   FORGET,
   INDEX_ADD,
+  scriptFor,
   ORPHAN_ONE,
   PUSH,
   REASSERT,
@@ -96,6 +101,20 @@ const RETRY_FOR_MS = 5 * 60_000
 const MAX_RETRIES = 10_000
 
 /**
+ * The name of a session's record, and the stem of its other keys: `P{s:<id>}` on one Redis; on a
+ * Redis Cluster `P{<partition tag>}s:<id>`, so that its keys and the node channels its scripts
+ * SPUBLISH to share one slot (slots.ts).
+ */
+export function sessionKeyOf(prefix: string, id: string, cluster: boolean): string {
+  return cluster ? `${prefix}{${partitionTags()[partitionOf(id)]}}s:${id}` : `${prefix}{s:${id}}`
+}
+
+/** A node's sharded channels on a Redis Cluster: one per partition, `<prefix>{<partition tag>}n:<node>`. */
+export function shardChannelsOf(prefix: string, node: string): string[] {
+  return partitionTags().map(t => `${prefix}{${t}}n:${node}`)
+}
+
+/**
  * The TTL floor of a session's keys: long past any resume window (a held session is deleted when
  * its window passes; this only bounds what a lost step or a crashed node would leave behind), and
  * refreshed while the session lives by its node's sweep (every quarter of it) and by the steps that
@@ -132,43 +151,55 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   const me = nodes.nodeId
   const CH = `${P}n:`
   const myChannel = CH + me
+  // On a Redis Cluster a node's frames come by sharded PUB/SUB, one channel per session partition
+  // (slots.ts): `P{<partition tag>}n:<node>`, published by the script on the recipient's shard.
+  const sharded = redis.cluster
+  const ptags = sharded ? partitionTags() : []
+  /** The channel prefix (ARGV[1]) of the scripts that run on session `id`'s shard. */
+  const chan = (id: string) => (sharded ? `${P}{${ptags[partitionOf(id)]}}n:` : CH)
+  const myShardChannels = sharded ? shardChannelsOf(P, me) : []
+  const script = (lua: string) => defineScript(redis.cmd, scriptFor(lua, sharded))
   const allChannel = allChannelOf(P)
   const TTL = sessionTtlMs(opts.resumeWindowMs)
+  const sk = (id: string) => sessionKeyOf(P, id, sharded)
   const k = {
-    s: (id: string) => `${P}{s:${id}}`,
+    s: sk,
     /** A session's keys, in the order the scripts take them: s, ob, sent, rcv, rx, dr. */
-    all: (id: string) => [`${P}{s:${id}}`, `${P}{s:${id}}:ob`, `${P}{s:${id}}:sent`, `${P}{s:${id}}:rcv`, `${P}{s:${id}}:rx`, `${P}{s:${id}}:dr`],
-    ob: (id: string) => `${P}{s:${id}}:ob`,
-    sent: (id: string) => `${P}{s:${id}}:sent`,
-    rcv: (id: string) => `${P}{s:${id}}:rcv`,
-    rx: (id: string) => `${P}{s:${id}}:rx`,
-    dr: (id: string) => `${P}{s:${id}}:dr`,
+    all: (id: string) => {
+      const s = sk(id)
+      return [s, `${s}:ob`, `${s}:sent`, `${s}:rcv`, `${s}:rx`, `${s}:dr`]
+    },
+    ob: (id: string) => `${sk(id)}:ob`,
+    sent: (id: string) => `${sk(id)}:sent`,
+    rcv: (id: string) => `${sk(id)}:rcv`,
+    rx: (id: string) => `${sk(id)}:rx`,
+    dr: (id: string) => `${sk(id)}:dr`,
     ns: (node: string) => `${P}{n:${node}}:ns`,
     exp: `${P}{exp}`,
     tr: (chat: string) => `${P}{c:${chat}}:tr`,
   }
   const run = {
-    push: defineScript(redis.cmd, PUSH),
-    relayIn: defineScript(redis.cmd, RELAY_IN),
-    relayOut: defineScript(redis.cmd, RELAY_OUT),
-    replyOf: defineScript(redis.cmd, REPLY_OF),
-    release: defineScript(redis.cmd, RELEASE),
-    seenMark: defineScript(redis.cmd, SEEN_MARK),
-    seenOut: defineScript(redis.cmd, SEEN_OUT),
-    transcript: defineScript(redis.cmd, TRANSCRIPT),
-    send: defineScript(redis.cmd, SEND),
-    ack: defineScript(redis.cmd, ACK),
-    create: defineScript(redis.cmd, CREATE),
-    touch: defineScript(redis.cmd, TOUCH),
-    claim: defineScript(redis.cmd, CLAIM),
-    detach: defineScript(redis.cmd, DETACH),
-    expireOne: defineScript(redis.cmd, EXPIRE_ONE),
-    takeDue: defineScript(redis.cmd, TAKE_DUE),
-    unindex: defineScript(redis.cmd, UNINDEX),
-    forget: defineScript(redis.cmd, FORGET),
-    orphanOne: defineScript(redis.cmd, ORPHAN_ONE),
-    reassert: defineScript(redis.cmd, REASSERT),
-    indexAdd: defineScript(redis.cmd, INDEX_ADD),
+    push: script(PUSH),
+    relayIn: script(RELAY_IN),
+    relayOut: script(RELAY_OUT),
+    replyOf: script(REPLY_OF),
+    release: script(RELEASE),
+    seenMark: script(SEEN_MARK),
+    seenOut: script(SEEN_OUT),
+    transcript: script(TRANSCRIPT),
+    send: script(SEND),
+    ack: script(ACK),
+    create: script(CREATE),
+    touch: script(TOUCH),
+    claim: script(CLAIM),
+    detach: script(DETACH),
+    expireOne: script(EXPIRE_ONE),
+    takeDue: script(TAKE_DUE),
+    unindex: script(UNINDEX),
+    forget: script(FORGET),
+    orphanOne: script(ORPHAN_ONE),
+    reassert: script(REASSERT),
+    indexAdd: script(INDEX_ADD),
   }
   /** This node's set of sessions, with its TTL floor. */
   const addToNode = (...ids: string[]) => run.indexAdd([k.ns(me)], [TTL, ...ids])
@@ -198,7 +229,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   function releaseHeld(id: string, chat: ChatRef | null, held: string[]) {
     if (!chat) return
     const [a0, a1, a2] = k.all(chat.partnerId)
-    gated(chat.partnerId, () => run.release([a0!, a1!, a2!], [CH, chat.partnerId, chat.id, opts.resumeBufferFrames, TTL, ...held]))
+    gated(chat.partnerId, () => run.release([a0!, a1!, a2!], [chan(chat.partnerId), chat.partnerId, chat.id, opts.resumeBufferFrames, TTL, ...held]))
       .then(() => redis.cmd.ltrim(k.dr(id), held.length, -1))
       .catch(fail('release'))
   }
@@ -265,7 +296,19 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       log.error('bad cluster message', { err })
     }
   })
-  const subscribed = redis.sub.subscribe(myChannel, allChannel).catch(fail('subscribe'))
+  const onShard = (channel: string, msg: string) => {
+    try {
+      if (channel.endsWith(`}n:${me}`)) onEnvelope(msg)
+    } catch (err) {
+      log.error('bad cluster message', { err })
+    }
+  }
+  if (sharded) redis.sub.on('smessage', onShard)
+  // SSUBSCRIBE takes channels of one slot at a time: one call per partition, pipelined (ioredis
+  // sends each to the master of its slot, and subscribes again after a failover or a reshard).
+  const subscribed = (
+    sharded ? Promise.all([redis.sub.subscribe(allChannel), ...myShardChannels.map(c => redis.sub.ssubscribe(c))]) : redis.sub.subscribe(myChannel, allChannel)
+  ).catch(fail('subscribe'))
 
   // ---------- held sessions: expiry and dead nodes ----------
 
@@ -485,7 +528,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       try {
         reply = (await gated(id, async () => {
           await addToNode(id)
-          return run.claim(k.all(id), [CH, id, me, TTL])
+          return run.claim(k.all(id), [chan(id), id, me, TTL])
         })) as [string[], string[], string, string[]] | null
         // The old node's set entry: its record now names this node, so a leftover is only skipped.
         const old = reply?.[2]
@@ -580,7 +623,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       }
       const json = frame ? JSON.stringify(frame as SequencedFrameInput) : ''
       const keys = k.all(to)
-      const args = [CH, to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames, TTL]
+      const args = [chan(to), to, json, ctl ? JSON.stringify(ctl) : '', t, chat, partner, doc, opts.resumeBufferFrames, TTL]
       const push = () => gated(to, () => run.push(keys, args))
       // The transcript is kept for the after-chat window from now (it had the floor while the chat lived).
       if (t === 'ended') void redis.cmd.pexpire(k.tr(chat), opts.transcriptKeepMs).catch(fail('transcript'))
@@ -591,7 +634,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       })
     },
     send(to, json) {
-      gated(to, () => run.send([k.s(to)], [CH, to, json])).catch(fail('send'))
+      gated(to, () => run.send([k.s(to)], [chan(to), to, json])).catch(fail('send'))
     },
     relayText(from, to, clientId, body, at, replyTo) {
       // Step 1 on the recipient's shard, step 2 (the receipt) on the sender's once step 1 answered.
@@ -608,7 +651,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const [tk0, tk1, , tk3, tk4, tk5] = k.all(to)
       const fk = k.all(from.id)
       const textIn = (reply: string) =>
-        gated(to, () => run.relayIn([tk0!, tk1!, tk3!, tk4!, tk5!], [CH, to, chat, clientId, bodyJson, at, opts.resumeBufferFrames, TTL, idJson, reply]))
+        gated(to, () => run.relayIn([tk0!, tk1!, tk3!, tk4!, tk5!], [chan(to), to, chat, clientId, bodyJson, at, opts.resumeBufferFrames, TTL, idJson, reply]))
       const before = quoting.get(from.id)
       let textStep: Promise<unknown>
       if (replyTo === undefined && !before) textStep = textIn('')
@@ -629,7 +672,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           if (quoting.get(from.id) === sent) quoting.delete(from.id)
         })
       }
-      const receiptStep = (mode: '0' | '1' | '3') => run.relayOut([fk[0]!, fk[1]!, fk[2]!], [CH, from.id, chat, idJson, clientId, at, opts.resumeBufferFrames, TTL, mode])
+      const receiptStep = (mode: '0' | '1' | '3') =>
+        run.relayOut([fk[0]!, fk[1]!, fk[2]!], [chan(from.id), from.id, chat, idJson, clientId, at, opts.resumeBufferFrames, TTL, mode])
       let outcome: Promise<unknown>
       const gate = Promise.all([gates.get(from.id), textStep]).then(
         ([, r]) => {
@@ -675,7 +719,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         if (!partner || !chat) return
         const [a0, a1] = k.all(partner)
         await before
-        await run.seenOut([a0!, a1!], [CH, partner, chat.id, String(r), opts.resumeBufferFrames, TTL])
+        await run.seenOut([a0!, a1!], [chan(partner), partner, chat.id, String(r), opts.resumeBufferFrames, TTL])
       })
       const done = step.catch(fail('seen'))
       if (partner) setGate(partner, done)
@@ -820,7 +864,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       closed = true
       clearInterval(expiryTimer)
       clearInterval(onlineTimer)
-      await redis.sub.unsubscribe(myChannel, allChannel).catch(() => {})
+      if (sharded) {
+        redis.sub.off('smessage', onShard)
+        await Promise.all([redis.sub.unsubscribe(allChannel), ...myShardChannels.map(c => redis.sub.sunsubscribe(c))]).catch(() => {})
+      } else await redis.sub.unsubscribe(myChannel, allChannel).catch(() => {})
     },
   }
   return backend

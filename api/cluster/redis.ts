@@ -33,7 +33,7 @@ export interface RedisConnections {
   readonly prefix: string
   /** Commands, scripts and PUBLISH (one Redis, or every master of a Redis Cluster). */
   readonly cmd: RedisClient
-  /** SUBSCRIBE only (ioredis resubscribes after a reconnect). */
+  /** SUBSCRIBE (and on a Redis Cluster SSUBSCRIBE) only (ioredis resubscribes after a reconnect). */
   readonly sub: RedisClient
   /** True on a Redis Cluster: keys of one script must share a hash tag. */
   readonly cluster: boolean
@@ -131,7 +131,8 @@ export async function openRedis(opts: RedisOpenOptions): Promise<RedisConnection
   if (onCluster) {
     cmd = new Cluster(seeds(opts.clusterNodes!), clusterOptions({ connectionName: 'leetchat-cmd' }))
     // The subscriber may queue SUBSCRIBE until it is connected; ioredis replays subscriptions on reconnect.
-    sub = new Cluster(seeds(opts.clusterNodes!), clusterOptions(subOverrides))
+    // Sharded subscribers: one connection per master for SSUBSCRIBE (a node's frames, redis-backend.ts).
+    sub = new Cluster(seeds(opts.clusterNodes!), { ...clusterOptions(subOverrides), shardedSubscribers: true })
   } else {
     if (!opts.url) throw new Error('openRedis: a url or cluster nodes are needed')
     cmd = new Redis(opts.url, options({ connectionName: 'leetchat-cmd' }))

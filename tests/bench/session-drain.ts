@@ -20,6 +20,7 @@ import { createPopularInterests } from '../../api/chat/popular'
 import { openCache } from '../../api/cache'
 import { createNodeHeartbeat } from '../../api/cluster/nodes'
 import { openRedis, type RedisConnections } from '../../api/cluster/redis'
+import { sessionKeyOf } from '../../api/cluster/redis-backend'
 import { createRedisMatchQueue } from '../../api/cluster/redis-match-queue'
 import { loadConfig } from '../../api/config'
 import { createLogger } from '../../api/log'
@@ -103,17 +104,18 @@ async function until(check: () => Promise<boolean> | boolean, maxMs: number, eve
   }
 }
 
-/** Session keys (`{s:<id>}…`) under the prefix, from every master, counted by session id. */
+/** Session keys (`{s:<id>}…`, on a Redis Cluster `{<partition>}s:<id>…`) under the prefix, from every master, counted by session id. */
 async function sessionKeys(redis: RedisConnections): Promise<Map<string, number>> {
   const out = new Map<string, number>()
   const masters = redis.cmd instanceof Cluster ? redis.cmd.nodes('master') : [redis.cmd]
   for (const m of masters) {
     let cursor = '0'
     do {
-      const [next, keys] = await m.scan(cursor, 'MATCH', `${prefix}{s:*`, 'COUNT', 2000)
+      const [next, keys] = await m.scan(cursor, 'MATCH', redis.cluster ? `${prefix}{*}s:*` : `${prefix}{s:*`, 'COUNT', 2000)
       cursor = next
       for (const key of keys) {
-        const id = key.slice(prefix.length + 3, key.indexOf('}'))
+        const id = (key.slice(prefix.length).match(/^\{s:([^}]+)\}|^\{[^}]*\}s:([^:]+)/) ?? []).slice(1).find(Boolean)
+        if (!id) continue
         out.set(id, (out.get(id) ?? 0) + 1)
       }
     } while (cursor !== '0')
@@ -197,7 +199,7 @@ async function dropAndDrain(label: string, sides: Side[], told?: () => boolean) 
   // Every record's deadline first (the index still says later, so the poll takes none yet), then
   // the whole index at once, in one command: the backlog appears in one step.
   const ended = Date.now()
-  for (let i = 0; i < ids.length; i += CHUNK) await Promise.all(ids.slice(i, i + CHUNK).map(id => redis.cmd.hset(`${prefix}{s:${id}}`, 'hold', String(ended))))
+  for (let i = 0; i < ids.length; i += CHUNK) await Promise.all(ids.slice(i, i + CHUNK).map(id => redis.cmd.hset(sessionKeyOf(prefix, id, redis.cluster), 'hold', String(ended))))
   const cpu0 = process.cpuUsage()
   const redis0 = await redisCpuUs(redis)
   const t0 = Date.now()

@@ -15,7 +15,7 @@ import { createMetrics } from '../../api/ops/metrics'
 import type { Hub } from '../../api/chat/hub'
 import { describeChatBackend, type BackendUnderTest } from '../contracts/chat-backend'
 import { test } from 'bun:test'
-import { deletePrefix, redisTarget, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL, testPrefix } from '../support/redis'
+import { deletePrefix, nodeListens, redisTarget, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL, testPrefix } from '../support/redis'
 
 // A short resume window: the undelivered case waits for a dropped partner to expire.
 const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0', RESUME_WINDOW_MS: '1500' }
@@ -67,9 +67,8 @@ async function redisNodes(n: number, target = TEST_REDIS_URL): Promise<BackendUn
     hubs.push(core.hub)
     // The node hears its channel only once Redis has taken its SUBSCRIBE: a frame published
     // before that (the first `queued` of a test) would be lost, so the case starts once it has.
-    const channel = `${redis.prefix}n:${config.nodeId}`
-    for (let tries = 0; ((await redis.cmd.pubsub('NUMSUB', channel)) as [string, number])[1] < 1; tries++) {
-      if (tries > 200) throw new Error(`node ${config.nodeId} never subscribed to ${channel}`)
+    for (let tries = 0; !(await nodeListens(target, prefix, config.nodeId)); tries++) {
+      if (tries > 200) throw new Error(`node ${config.nodeId} never subscribed to its frames`)
       await Bun.sleep(5)
     }
     stops.push(async () => {

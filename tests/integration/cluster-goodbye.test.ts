@@ -34,10 +34,10 @@ async function meet(x: TestClient, y: TestClient) {
   return mx.chat
 }
 
-/** The keys of one session (`{s:<id>}` and its lists), and the indexes naming it. */
+/** The keys of one session (its record `…s:<id>…` and its lists), and the indexes naming it. */
 async function traces(c: TestCluster, id: string) {
   const keys = [...(await keysWithTtl(c.redisUrl, c.redisPrefix)).keys()]
-  return { own: keys.filter(k => k.includes(`{s:${id}}`)), all: keys }
+  return { own: keys.filter(k => k.includes(`s:${id}`)), all: keys }
 }
 
 function goodbyes(label: string, on: ClusterOptions, run: boolean) {
@@ -79,7 +79,7 @@ function goodbyes(label: string, on: ClusterOptions, run: boolean) {
       }
       // The chat's transcript (for a report by y) and y's own record outlive x.
       expect(t.all.some(k => k.includes(`{c:${chat}}:tr`))).toBe(true)
-      expect(t.all.some(k => k.endsWith(`{s:${y.session}}`))).toBe(true)
+      expect(t.all.some(k => k.endsWith(`{s:${y.session}}`) || k.endsWith(`}s:${y.session}`))).toBe(true)
 
       // The goodbye's token, on either node, gets a fresh session that works.
       for (const n of [n1, n0]) {

@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis, { Cluster } from 'ioredis'
+import { PARTITIONS } from '../../api/cluster/slots'
 import { freePort, waitForPort } from './memcached'
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -39,7 +40,7 @@ export async function keysWithTtl(target: string, prefix: string): Promise<Map<s
   return out
 }
 
-async function eachMaster(target: string, fn: (r: Redis) => Promise<void>) {
+export async function eachMaster(target: string, fn: (r: Redis) => Promise<void>) {
   if (!isCluster(target)) {
     const r = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 1 })
     try {
@@ -143,4 +144,25 @@ export async function startRedis(opts: number | PrivateRedisOptions = {}): Promi
   }
   await r.start()
   return r
+}
+
+/**
+ * True once Redis has taken node `node`'s subscription to its frames: the classic channel on one
+ * Redis, and on a Redis Cluster its channel of every session partition (sharded PUB/SUB, on each master).
+ */
+export async function nodeListens(target: string, prefix: string, node: string): Promise<boolean> {
+  if (!isCluster(target)) {
+    const r = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    try {
+      await r.connect()
+      return ((await r.pubsub('NUMSUB', `${prefix}n:${node}`)) as [string, number])[1] >= 1
+    } finally {
+      r.disconnect()
+    }
+  }
+  let channels = 0
+  await eachMaster(target, async r => {
+    channels += ((await r.call('PUBSUB', 'SHARDCHANNELS', `${prefix}{*}n:${node}`)) as string[]).length
+  })
+  return channels === PARTITIONS
 }
