@@ -28,6 +28,7 @@ import { createDrain } from './ops/drain'
 import { startMemoryReclaimer } from './ops/reclaim'
 import { createSecrets, loadSecret, loadSharedSecret } from './secrets'
 import { createNodeHeartbeat } from './cluster/nodes'
+import { createPartitionMarkers } from './cluster/partition-markers'
 import { recoverCluster } from './cluster/recovery'
 import { describeRedisTarget, openRedis } from './cluster/redis'
 import { createBanStore } from './safety/bans'
@@ -247,6 +248,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     now,
   })
   await cluster?.nodes.start()
+  // A Redis Cluster: one shard that restarted empty is noticed by its partitions' markers (the
+  // registry's marker watches only its own shard), and recovered from like a whole Redis that did.
+  const markers = cluster?.redis.cluster
+    ? createPartitionMarkers(cluster.redis, { everyMs: config.nodeHeartbeatMs, onLost: () => recover('data_lost'), onError: quietly(log, 'partition marker check failed') })
+    : null
+  markers?.start()
   // Listen for clients only once this node hears its channel (see RedisBackend.listening).
   if (redisBackend && !(await redisBackend.listening(5000))) log.warn('Redis has not confirmed the node channel subscription; serving anyway')
 
@@ -285,6 +292,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     url,
     stop() {
       reclaimer.stop()
+      markers?.stop()
       admin?.live.stop()
       stopping ??= shutdown(services, server, sweeper).finally(() => {
         return screening.screen.close()

@@ -1,15 +1,18 @@
 // Sharded PUB/SUB on a real 3-master Redis Cluster (api/cluster/slots.ts): the key → slot mapping
 // the nodes compute agrees with Redis's own, each node listens on one sharded channel per session
 // partition and on no classic node channel, and a cross-node chat's frames travel by SPUBLISH on the
-// recipient's shard only, never by a PUBLISH that the cluster bus would copy to every master.
+// recipient's shard only, never by a PUBLISH that the cluster bus would copy to every master; and
+// a partition's marker, gone as when its shard restarts empty, is noticed by every node once.
 // Runs in the MariaDB pass, which has the cluster (TEST_REDIS_CLUSTER_NODES).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { keySlot, PARTITIONS, partitionTags } from '../../api/cluster/slots'
+import { createPartitionMarkers } from '../../api/cluster/partition-markers'
+import { openRedis } from '../../api/cluster/redis'
 import { sessionKeyOf } from '../../api/cluster/redis-backend'
 import { startCluster, type TestCluster } from '../support/cluster'
 import { freshIp, fromIp, uniqueInterest } from '../support/people'
-import { eachMaster, TEST_REDIS_CLUSTER_NODES } from '../support/redis'
+import { deletePrefix, eachMaster, redisTarget, TEST_REDIS_CLUSTER_NODES, testPrefix } from '../support/redis'
 import { TestClient } from '../support/ws-client'
 
 /** Summed over every master: `INFO commandstats` calls of each command. */
@@ -90,4 +93,28 @@ describe.if(Boolean(TEST_REDIS_CLUSTER_NODES))('sharded PUB/SUB on a Redis Clust
     // only other tests' bans could, so the count may only grow by far less than the chat's frames.
     expect(delta('publish')).toBeLessThan(N)
   }, 30_000)
+
+  test('a partition whose marker vanishes (its shard lost its data) is reported once, by every node watching', async () => {
+    const prefix = testPrefix('pmk')
+    const lost = [0, 0]
+    const conns = await Promise.all([0, 1].map(() => openRedis({ ...redisTarget(TEST_REDIS_CLUSTER_NODES), prefix })))
+    const markers = conns.map((r, i) => createPartitionMarkers(r, { everyMs: 60_000, onLost: () => lost[i]!++ }))
+    try {
+      // The first rounds write the markers (one node wins each) and see nothing lost.
+      expect(await markers[0]!.check()).toBe(false)
+      expect(await markers[1]!.check()).toBe(false)
+      expect(await markers[0]!.check()).toBe(false)
+      let held = 0
+      await eachMaster(TEST_REDIS_CLUSTER_NODES, async r => void (held += (await r.keys(`${prefix}{*}:mk`)).length))
+      expect(held).toBe(PARTITIONS)
+      // One partition's marker gone, as when its master restarts empty: both nodes notice, once.
+      await conns[0]!.cmd.del(`${prefix}{${partitionTags()[17]}}:mk`)
+      expect(await Promise.all(markers.map(m => m.check()))).toEqual([true, true])
+      expect(await Promise.all(markers.map(m => m.check()))).toEqual([false, false])
+      expect(lost).toEqual([1, 1])
+    } finally {
+      for (const r of conns) await r.close()
+      await deletePrefix(TEST_REDIS_CLUSTER_NODES, prefix)
+    }
+  })
 })
