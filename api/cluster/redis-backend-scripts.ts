@@ -260,6 +260,35 @@ elseif n == 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3])) end
 return 1
 `
 
+/** A step's body as a Lua function with KEYS and ARGV of its own, so one script can run several steps. */
+const step = (name: string, body: string) => `local function ${name}(KEYS, ARGV)${body}end
+`
+
+// The whole relay in one script, when both sessions and the chat's transcript are on one shard
+// (one Redis, not a Redis Cluster): the quoted text's lookup, step 1, step 2 and the transcript
+// line, the same code as the split steps, run as one. One script instead of three is one script
+// call's overhead instead of three, and the receipt is made in the same atomic step as the text, so
+// no crash or fault can fall between them. Answers {step 1's code, step 2's code}.
+// KEYS: s to, ob to, rcv to, rx to, dr to, s from, ob from, sent from, rx from, tr · ARGV: channel
+// prefix, to, chat id, client id, body JSON, at, max frames, ttl ms, client id JSON, replyTo seq
+// ('' = none), from, transcript line JSON, lines kept
+export const RELAY =
+  step('reply_of', REPLY_OF) +
+  step('relay_in', RELAY_IN) +
+  step('relay_out', RELAY_OUT) +
+  step('transcript', TRANSCRIPT) +
+  `
+local reply = ''
+if ARGV[10] ~= '' then reply = reply_of({KEYS[6], KEYS[9]}, {ARGV[3], ARGV[10]}) end
+local r = relay_in({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], reply})
+-- What step 2 is told of step 1, as relayText tells it when they are two scripts.
+local mode = '1'
+if r == 0 then mode = '0' elseif r == 3 or r == 4 then mode = '3' end
+local rr = relay_out({KEYS[6], KEYS[7], KEYS[8]}, {ARGV[1], ARGV[11], ARGV[3], ARGV[9], ARGV[4], ARGV[6], ARGV[7], ARGV[8], mode})
+if (r == 1 or r == 3) and ARGV[3] ~= '' then transcript({KEYS[10]}, {ARGV[12], ARGV[13], ARGV[8]}) end
+return {r, rr}
+`
+
 // KEYS: s · ARGV: channel prefix, id, json
 export const SEND = `
 local node = redis.call('HGET', KEYS[1], 'node')

@@ -30,11 +30,12 @@
 // Channels: P n:<node> (frames, takeovers; on a Redis Cluster the sharded P{<partition tag>}n:<node>,
 // one per partition), P all (actions for every node, e.g. bans).
 //
-// The relay is two steps on two shards (the text on the recipient's, the receipt on the sender's),
-// and so are a seen (marked on the seer's shard, sent on its partner's) and the receipts a resume
-// hands over (claimed on the resumer's shard, made on its partner's). Calls for one session from
-// this node keep their order across that split: a call for a session waits for the relays it sent
-// to have issued their receipt step (`gated`).
+// On a Redis Cluster the relay is two steps on two shards (the text on the recipient's, the receipt
+// on the sender's; on one Redis they run as one script, RELAY), and so are a seen (marked on the
+// seer's shard, sent on its partner's) and the receipts a resume hands over (claimed on the
+// resumer's shard, made on its partner's). Calls for one session from this node keep their order
+// across that split: a call for a session waits for the relays it sent to have issued their
+// receipt step (`gated`).
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
@@ -57,6 +58,7 @@ import {
   PUSH,
   REASSERT,
   RELAY_IN,
+  RELAY,
   RELAY_OUT,
   RELEASE,
   REPLY_OF,
@@ -182,6 +184,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     push: script(PUSH),
     relayIn: script(RELAY_IN),
     relayOut: script(RELAY_OUT),
+    relay: script(RELAY),
     replyOf: script(REPLY_OF),
     release: script(RELEASE),
     seenMark: script(SEEN_MARK),
@@ -650,6 +653,34 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       const idJson = JSON.stringify(clientId)
       const [tk0, tk1, , tk3, tk4, tk5] = k.all(to)
       const fk = k.all(from.id)
+      if (!sharded) {
+        // One Redis holds both sessions and the transcript: the whole relay is one script.
+        const line = JSON.stringify({ from: from.id, body, at, t: began })
+        const keys = [tk0!, tk1!, tk3!, tk4!, tk5!, fk[0]!, fk[1]!, fk[2]!, fk[4]!, k.tr(chat)]
+        const args = [chan(to), to, chat, clientId, bodyJson, at, opts.resumeBufferFrames, TTL, idJson, replyTo ?? '', from.id, line, TRANSCRIPT_LINES]
+        const relay = () =>
+          run.relay(keys, args).then(
+            r => {
+              const [rin, rout] = r as number[]
+              if (rin === 0 && rout === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
+            },
+            err => {
+              fail('relay')(err)
+              inbox.relayRefused(from, clientId, 'unavailable')
+            },
+          )
+        const g1 = gates.get(to)
+        const g2 = gates.get(from.id)
+        if (!g1 && !g2) void relay()
+        else {
+          // Calls for either session issued after this one must follow it, as they follow a split relay's steps.
+          const before = g1 && g2 ? Promise.all([g1, g2]) : (g1 ?? g2)!
+          const issued = before.then(() => void relay())
+          setGate(from.id, issued)
+          setGate(to, issued)
+        }
+        return
+      }
       const textIn = (reply: string) =>
         gated(to, () => run.relayIn([tk0!, tk1!, tk3!, tk4!, tk5!], [chan(to), to, chat, clientId, bodyJson, at, opts.resumeBufferFrames, TTL, idJson, reply]))
       const before = quoting.get(from.id)
