@@ -289,6 +289,16 @@ if (r == 1 or r == 3) and ARGV[3] ~= '' then transcript({KEYS[10]}, {ARGV[12], A
 return {r, rr}
 `
 
+// After the session's partition moved to another master: its seq, sent to this node on the
+// session's own channel, so it arrives after every frame the shard published before it (a frame
+// published while the node had no subscription there never will: the node then knows it missed one).
+// KEYS: s · ARGV: channel prefix, id, node
+export const PROBE = `
+local seq = redis.call('HGET', KEYS[1], 'seq') or '0'
+redis.call(PUB, ARGV[1] .. ARGV[3], 'Q' .. ARGV[2] .. '\\n' .. seq)
+return 1
+`
+
 // KEYS: s · ARGV: channel prefix, id, json
 export const SEND = `
 local node = redis.call('HGET', KEYS[1], 'node')

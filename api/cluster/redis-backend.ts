@@ -36,6 +36,7 @@
 // resumer's shard, made on its partner's). Calls for one session from this node keep their order
 // across that split: a call for a session waits for the relays it sent to have issued their
 // receipt step (`gated`).
+import type { Cluster } from 'ioredis'
 import type { Logger } from '../log'
 import type { Metrics } from '../ops/metrics'
 import type { ChatBackend, Control, Expired, Inbox } from '../chat/ports/chat-backend'
@@ -44,6 +45,7 @@ import { newLocalSession, type ChatRef, type LastChat, type LocalSession, type S
 import type { NodeHeartbeat } from './nodes'
 import { defineScript, type RedisConnections } from './redis'
 import { partitionOf, partitionTags } from './slots'
+import { watchPartitionMoves } from './partition-moves'
 import { fromRecord, recordFields, seqOf } from './redis-backend-records'
 import {
   ACK,
@@ -55,6 +57,7 @@ import {
   INDEX_ADD,
   scriptFor,
   ORPHAN_ONE,
+  PROBE,
   PUSH,
   REASSERT,
   RELAY_IN,
@@ -87,6 +90,10 @@ export interface RedisBackendOptions {
 }
 
 const EXPIRY_POLL_MS = 500
+/** After a partition moved: time for ioredis to subscribe on its new master before its sessions are probed. */
+const PROBE_SETTLE_MS = 1000
+/** A probe that has not come back by then went where this node does not listen: resume the session. */
+const PROBE_WAIT_MS = 5000
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
 const TRANSCRIPT_LINES = 30
 /**
@@ -182,6 +189,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
   const run = {
     push: script(PUSH),
+    probe: script(PROBE),
     relayIn: script(RELAY_IN),
     relayOut: script(RELAY_OUT),
     relay: script(RELAY),
@@ -266,6 +274,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     }
     const nl = msg.indexOf('\n')
     const id = msg.slice(1, nl)
+    if (tag === 81 /* Q */) return onProbe(id, Number(msg.slice(nl + 1)))
     const c = claiming.get(id)
     if (c) return void c.early.push(msg)
     const s = sessions.get(id)
@@ -307,6 +316,50 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     }
   }
   if (sharded) redis.sub.on('smessage', onShard)
+
+  // ---------- partitions that moved to another master ----------
+
+  // What the new master published before this node's subscription was made again there never
+  // arrived (partition-moves.ts). Each connected session of a moved partition is probed: its seq,
+  // published on its own channel once the subscription had time to come back. A session whose
+  // probe names a seq past the last frame its socket got, or whose probe never arrives, missed
+  // frames: its socket is closed as a server restart closes it, and the client resumes (a resume
+  // replays the outbox: nothing lost, nothing doubled).
+  const probing = new Map<string, ReturnType<typeof setTimeout>>()
+  function verifyDelivery(partitions: number[]) {
+    const moved = new Set(partitions)
+    log.warn('session partitions moved to another master; checking their sessions', { partitions: partitions.length })
+    const t = setTimeout(() => {
+      for (const s of sessions.values()) {
+        if (!s.conn || probing.has(s.id) || !moved.has(partitionOf(s.id))) continue
+        const id = s.id
+        const timer = setTimeout(() => resync(id), PROBE_WAIT_MS)
+        timer.unref?.()
+        probing.set(id, timer)
+        // A probe that fails is judged by its timer.
+        run.probe([k.s(id)], [chan(id), id, me]).catch(fail('probe'))
+      }
+    }, PROBE_SETTLE_MS)
+    t.unref?.()
+  }
+  function onProbe(id: string, seq: number) {
+    const timer = probing.get(id)
+    if (!timer) return
+    clearTimeout(timer)
+    probing.delete(id)
+    const last = lastFrame.get(id)
+    if ((last ? seqOf(last) : 0) < seq) resync(id)
+  }
+  function resync(id: string) {
+    const timer = probing.get(id)
+    if (timer) clearTimeout(timer)
+    probing.delete(id)
+    const s = sessions.get(id)
+    if (!s?.conn) return
+    opts.metrics.inc('cluster_resyncs_total')
+    s.conn.close(1012, 'reconnect: chat moved within the cluster')
+  }
+  const moves = sharded ? watchPartitionMoves(redis.sub as Cluster, verifyDelivery) : null
   // SSUBSCRIBE takes channels of one slot at a time: one call per partition, pipelined (ioredis
   // sends each to the master of its slot, and subscribes again after a failover or a reshard).
   const subscribed = (
@@ -896,6 +949,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       clearInterval(expiryTimer)
       clearInterval(onlineTimer)
       if (sharded) {
+        moves?.stop()
+        for (const timer of probing.values()) clearTimeout(timer)
         redis.sub.off('smessage', onShard)
         await Promise.all([redis.sub.unsubscribe(allChannel), ...myShardChannels.map(c => redis.sub.sunsubscribe(c))]).catch(() => {})
       } else await redis.sub.unsubscribe(myChannel, allChannel).catch(() => {})

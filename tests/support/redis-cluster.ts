@@ -20,6 +20,12 @@ export interface RedisClusterUnderTest {
   kill(i: number): Promise<void>
   /** Starts a killed master again on its port and nodes.conf (it comes back empty: no persistence). */
   restart(i: number): Promise<void>
+  /**
+   * Moves `slots` of master `from`'s slots (all of them by default) to master `to` with
+   * `redis-cli --cluster reshard`, as an operator would: slot by slot, keys migrated while the
+   * cluster serves (clients meet ASK and TRYAGAIN meanwhile, MOVED after).
+   */
+  reshard(from: number, to: number, slots?: number): Promise<void>
   /** Resolves once every master says cluster_state:ok. */
   waitOk(timeoutMs?: number): Promise<void>
   stop(): Promise<void>
@@ -107,6 +113,21 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterUnderT
       await p.exited
       procs[i] = null
       await waitForPort(ports[i]!, false, 5000, 'redis-server (cluster)')
+    },
+    async reshard(from, to, slots) {
+      const id = async (i: number) => (await cli(['-p', String(ports[i]!), 'cluster', 'myid'])).trim()
+      const [src, dst] = [await id(from), await id(to)]
+      // The slot ranges are the fields after the ninth of the master's line in CLUSTER NODES.
+      const line = (await cli(['-p', String(ports[from]!), 'cluster', 'nodes'])).split('\n').find(l => l.startsWith(src)) ?? ''
+      const owned = line
+        .split(' ')
+        .slice(8)
+        .filter(r => /^\d+(-\d+)?$/.test(r))
+        .map(r => r.split('-').map(Number))
+        .reduce((n, [a, b]) => n + ((b ?? a!) - a! + 1), 0)
+      const count = Math.min(slots ?? owned, owned)
+      if (!count) return
+      await cli(['--cluster', 'reshard', `127.0.0.1:${ports[from]}`, '--cluster-from', src, '--cluster-to', dst, '--cluster-slots', String(count), '--cluster-yes'])
     },
     async restart(i) {
       if (procs[i]) return
