@@ -773,7 +773,13 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           }
           outcome.catch(err => {
             fail('relay')(err)
-            inbox.relayRefused(from, clientId, 'unavailable')
+            // Step 1 refused or its answer is unknown: the text was not relayed.
+            if (mode === '0') return inbox.relayRefused(from, clientId, 'unavailable')
+            // The text reached its recipient; only the receipt's step failed (the sender's shard
+            // is down or frozen). Telling the sender "not sent" would be false: the receipt is
+            // made once that shard answers again (a step that did run after all answers the
+            // same receipt, same seq, which the client drops as seen).
+            retryLater(() => receiptStep(mode))
           })
         },
         err => {

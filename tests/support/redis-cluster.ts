@@ -18,6 +18,10 @@ export interface RedisClusterUnderTest {
   ports: number[]
   /** SIGKILL one master (its slots fail; the others go on). */
   kill(i: number): Promise<void>
+  /** SIGSTOP one master: its connections stay open and its commands hang, as on a stalled host. */
+  freeze(i: number): void
+  /** SIGCONT a frozen master: it answers what it was sent meanwhile, with its data. */
+  thaw(i: number): void
   /** Starts a killed master again on its port and nodes.conf (it comes back empty: no persistence). */
   restart(i: number): Promise<void>
   /**
@@ -129,6 +133,12 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterUnderT
       if (!count) return
       await cli(['--cluster', 'reshard', `127.0.0.1:${ports[from]}`, '--cluster-from', src, '--cluster-to', dst, '--cluster-slots', String(count), '--cluster-yes'])
     },
+    freeze(i) {
+      procs[i]?.kill('SIGSTOP')
+    },
+    thaw(i) {
+      procs[i]?.kill('SIGCONT')
+    },
     async restart(i) {
       if (procs[i]) return
       await launch(i)
@@ -137,6 +147,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterUnderT
       await Promise.all(
         procs.map(async p => {
           if (!p) return
+          p.kill('SIGCONT')
           p.kill('SIGKILL')
           await p.exited
         }),
