@@ -299,10 +299,20 @@ redis.call(PUB, ARGV[1] .. ARGV[3], 'Q' .. ARGV[2] .. '\\n' .. seq)
 return 1
 `
 
+// A node's ping of its own channel of one partition (KEYS[1], a key of that partition, only routes
+// the script to the partition's shard): when it comes back, the node's subscription there is live.
+// ARGV: channel, message
+export const PING = `
+redis.call(PUB, ARGV[1], ARGV[2])
+return 1
+`
+
+// An ephemeral frame (typing, partner, rtc…): tagged E, not F, so that no field a client put in it
+// could pass for a seq (the node takes an F frame's seq for a sequenced frame's, to notice holes).
 // KEYS: s · ARGV: channel prefix, id, json
 export const SEND = `
 local node = redis.call('HGET', KEYS[1], 'node')
-if node and node ~= '' then redis.call(PUB, ARGV[1] .. node, 'F' .. ARGV[2] .. '\\n\\n' .. ARGV[3]) return 1 end
+if node and node ~= '' then redis.call(PUB, ARGV[1] .. node, 'E' .. ARGV[2] .. '\\n\\n' .. ARGV[3]) return 1 end
 return 0
 `
 

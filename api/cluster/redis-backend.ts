@@ -28,7 +28,9 @@
 // by every write); a held session that expires is deleted at once, and so is one closed with a
 // goodbye (forget). A transcript lives while its chat does and the after-chat keep once it ends.
 // Channels: P n:<node> (frames, takeovers; on a Redis Cluster the sharded P{<partition tag>}n:<node>,
-// one per partition), P all (actions for every node, e.g. bans).
+// one per partition), P all (actions for every node, e.g. bans). On a node channel: F<id> a
+// sequenced frame (with the state change it makes), E<id> an ephemeral one, T<id> a takeover, Q<id>
+// a probe's seq, L<partition> this node's own ping of a partition.
 //
 // On a Redis Cluster the relay is two steps on two shards (the text on the recipient's, the receipt
 // on the sender's; on one Redis they run as one script, RELAY), and so are a seen (marked on the
@@ -58,6 +60,7 @@ import {
   scriptFor,
   ORPHAN_ONE,
   PROBE,
+  PING,
   PUSH,
   REASSERT,
   RELAY_IN,
@@ -90,8 +93,8 @@ export interface RedisBackendOptions {
 }
 
 const EXPIRY_POLL_MS = 500
-/** After a partition moved: time for ioredis to subscribe on its new master before its sessions are probed. */
-const PROBE_SETTLE_MS = 1000
+/** A partition's ping that has not come back by then is sent again (its master is down, or not subscribed to yet). */
+const PING_WAIT_MS = 1000
 /** A probe that has not come back by then went where this node does not listen: resume the session. */
 const PROBE_WAIT_MS = 5000
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
@@ -190,6 +193,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   const run = {
     push: script(PUSH),
     probe: script(PROBE),
+    ping: script(PING),
     relayIn: script(RELAY_IN),
     relayOut: script(RELAY_OUT),
     relay: script(RELAY),
@@ -249,11 +253,16 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   /** Frames that arrived for a claimed session before its socket opened (replayed on attach). */
   const pending = new Map<string, string[]>()
   /**
-   * The last sequenced frame sent to each connected session of this node (the string only: its
-   * seq is read when needed). If Redis loses the session's record, it is written again from this
-   * seq on, so the client, which drops what it has seen, does not drop what follows.
+   * The highest seq of the frames that reached this node for each of its sessions (shown or not).
+   * A session's seqs have no holes (each is taken by the script that publishes its frame), so a
+   * frame past the next one means a frame was lost on the way: the node's subscription had a gap
+   * (see "partitions whose subscription had a gap"). If Redis loses the session's record, it is
+   * written again from this seq on, so the client, which drops what it has seen, does not drop
+   * what follows.
    */
-  const lastFrame = new Map<string, string>()
+  const heard = new Map<string, number>()
+  /** Claimed sessions not attached yet whose frames had a hole: sent to resume once attached. */
+  const holed = new Set<string>()
   let inbox!: Inbox
   let online = 0
   let closed = false
@@ -272,25 +281,45 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       if (s) inbox.takenOver(s)
       return
     }
+    if (tag === 76 /* L */) return onPing(Number(msg.slice(1)))
     const nl = msg.indexOf('\n')
     const id = msg.slice(1, nl)
     if (tag === 81 /* Q */) return onProbe(id, Number(msg.slice(nl + 1)))
     const c = claiming.get(id)
     if (c) return void c.early.push(msg)
     const s = sessions.get(id)
-    if (s) deliverEnvelope(s, msg, nl)
+    if (!s) return
+    if (tag === 69 /* E */) deliverEphemeral(s, msg, nl)
+    else deliverEnvelope(s, msg, nl)
   }
 
   function deliverEnvelope(s: LocalSession, msg: string, nl: number) {
     const nl2 = msg.indexOf('\n', nl + 1)
     const ctl = msg.slice(nl + 1, nl2)
     const json = msg.slice(nl2 + 1)
+    // An F envelope's frame is a sequenced one (ephemeral frames come as E).
+    let hole = false
+    if (json) {
+      const seq = seqOf(json)
+      const was = heard.get(s.id) ?? 0
+      hole = seq > was + 1
+      if (seq > was) heard.set(s.id, seq)
+    }
     if (ctl && !inbox.apply(s, JSON.parse(ctl) as Control)) return
     if (!json) return
+    // Shown after a hole, the frame would be taken for seen when the missing one came back by
+    // the resume (the client drops a seq below one it has), so the resume brings both, in order.
     if (s.conn) {
-      inbox.arrive(s, json)
-      lastFrame.set(s.id, json)
-    } else pending.get(s.id)?.push(json)
+      if (hole) resync(s.id)
+      else inbox.arrive(s, json)
+    } else if (hole) holed.add(s.id)
+    else pending.get(s.id)?.push(json)
+  }
+
+  function deliverEphemeral(s: LocalSession, msg: string, nl: number) {
+    const json = msg.slice(msg.indexOf('\n', nl + 1) + 1)
+    if (s.conn) inbox.arrive(s, json)
+    else pending.get(s.id)?.push(json)
   }
 
   /** Address actions run here already (this node's own, or one published twice). */
@@ -317,38 +346,69 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
   if (sharded) redis.sub.on('smessage', onShard)
 
-  // ---------- partitions that moved to another master ----------
+  // ---------- partitions whose subscription had a gap ----------
 
-  // What the new master published before this node's subscription was made again there never
-  // arrived (partition-moves.ts). Each connected session of a moved partition is probed: its seq,
-  // published on its own channel once the subscription had time to come back. A session whose
-  // probe names a seq past the last frame its socket got, or whose probe never arrives, missed
-  // frames: its socket is closed as a server restart closes it, and the client resumes (a resume
-  // replays the outbox: nothing lost, nothing doubled).
+  // What a master published while this node was not subscribed there never arrived
+  // (partition-moves.ts). For each such partition the node first pings its own channel there until
+  // the ping comes back: then the subscription is live again (while the master is down, or before
+  // ioredis has subscribed again, the ping is lost or fails and is sent again). Then it probes each
+  // connected session of the partition: its seq, published on the same channel, so it arrives after
+  // every frame the shard published before it. A session whose probe names a seq past the last
+  // frame its socket got, or whose probe never arrives, missed frames: its socket is closed as a
+  // server restart closes it, and the client resumes (a resume replays the outbox: nothing lost,
+  // nothing doubled). Probing before the subscription is back would be worse than not probing: a
+  // session that resumed then would miss its next frames the same way, and nothing would tell.
+  const pinging = new Map<number, ReturnType<typeof setTimeout>>()
   const probing = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Partitions whose ping came back, probed together (one walk of the sessions for a whole master). */
+  const pinged = new Set<number>()
   function verifyDelivery(partitions: number[]) {
-    const moved = new Set(partitions)
-    log.warn('session partitions moved to another master; checking their sessions', { partitions: partitions.length })
-    const t = setTimeout(() => {
-      for (const s of sessions.values()) {
-        if (!s.conn || probing.has(s.id) || !moved.has(partitionOf(s.id))) continue
-        const id = s.id
-        const timer = setTimeout(() => resync(id), PROBE_WAIT_MS)
-        timer.unref?.()
-        probing.set(id, timer)
-        // A probe that fails is judged by its timer.
-        run.probe([k.s(id)], [chan(id), id, me]).catch(fail('probe'))
-      }
-    }, PROBE_SETTLE_MS)
-    t.unref?.()
+    log.warn('session partitions moved or resubscribed; checking their sessions', { partitions: partitions.length })
+    for (const p of partitions) ping(p)
+  }
+  function ping(p: number) {
+    if (closed) return
+    clearTimeout(pinging.get(p))
+    const timer = setTimeout(() => ping(p), PING_WAIT_MS)
+    timer.unref?.()
+    pinging.set(p, timer)
+    // Any key of the partition routes the script to its shard; one that fails is sent again by the timer.
+    run.ping([`${P}{${ptags[p]}}:mk`], [`${P}{${ptags[p]}}n:${me}`, `L${p}`]).catch(() => {})
+  }
+  function onPing(p: number) {
+    const timer = pinging.get(p)
+    if (!timer) return
+    clearTimeout(timer)
+    pinging.delete(p)
+    if (!pinged.size) queueMicrotask(probePinged)
+    pinged.add(p)
+  }
+  function probePinged() {
+    const live = new Set(pinged)
+    pinged.clear()
+    for (const s of sessions.values()) {
+      if (!s.conn || probing.has(s.id)) continue
+      const p = partitionOf(s.id)
+      if (!live.has(p)) continue
+      const id = s.id
+      const timer = setTimeout(() => resync(id), PROBE_WAIT_MS)
+      timer.unref?.()
+      probing.set(id, timer)
+      run.probe([k.s(id)], [chan(id), id, me]).catch(err => {
+        // Its shard went away again: the partition is pinged until it answers, then probed again.
+        fail('probe')(err)
+        clearTimeout(timer)
+        probing.delete(id)
+        ping(p)
+      })
+    }
   }
   function onProbe(id: string, seq: number) {
     const timer = probing.get(id)
     if (!timer) return
     clearTimeout(timer)
     probing.delete(id)
-    const last = lastFrame.get(id)
-    if ((last ? seqOf(last) : 0) < seq) resync(id)
+    if ((heard.get(id) ?? 0) < seq) resync(id)
   }
   function resync(id: string) {
     const timer = probing.get(id)
@@ -559,6 +619,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     create(id, ipHash) {
       const s = newLocalSession(id, ipHash, null)
       sessions.set(id, s)
+      heard.set(id, 0)
       // Both sent at once, the node's set first (an index entry whose record says otherwise is
       // only skipped by a cleaner). What this node sends the session next waits for its record
       // and for this node's subscription (on a cluster a command to another shard may be
@@ -616,12 +677,16 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           last = seqOf(json)
         }
       }
+      // Frames from here on continue the record's seq (the replay may be empty: all acknowledged).
+      const at = reply[0].indexOf('seq')
+      heard.set(id, Math.max(last, at >= 0 && at % 2 === 0 ? Number(reply[0][at + 1]) || 0 : 0))
       return true
     },
     attach(s) {
       const replay = pending.get(s.id) ?? []
       pending.delete(s.id)
-      if (replay.length) lastFrame.set(s.id, replay[replay.length - 1]!)
+      // What came before the hole is shown; the resume brings the rest.
+      if (holed.delete(s.id)) queueMicrotask(() => resync(s.id))
       return replay
     },
     async connected(id) {
@@ -631,7 +696,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     detach(s) {
       sessions.delete(s.id)
       pending.delete(s.id)
-      lastFrame.delete(s.id)
+      heard.delete(s.id)
+      holed.delete(s.id)
       const held = detachInRedis(s.id, now() + opts.resumeWindowMs)
       // What this node sends the partner next (its `partner reconnecting`) waits until the record
       // says held: a text the partner sends in reaction then keeps its receipt for the resume.
@@ -647,7 +713,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     drop(id) {
       sessions.delete(id)
       pending.delete(id)
-      lastFrame.delete(id)
+      heard.delete(id)
+      holed.delete(id)
     },
     forget(id) {
       const s = sessions.get(id)
@@ -655,7 +722,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       if (s?.conn || claiming.has(id)) return false
       sessions.delete(id)
       pending.delete(id)
-      lastFrame.delete(id)
+      heard.delete(id)
+      holed.delete(id)
       undetached.delete(id)
       void forgetInRedis(id)
       return true
@@ -889,7 +957,6 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       await Promise.all(
         list.map(async s => {
           const c = s.chat
-          const last = lastFrame.get(s.id)
           const record = [
             s.ipHash,
             s.state,
@@ -897,7 +964,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
             s.random ? '1' : '0',
             s.requeue ? '1' : '0',
             s.awaitingProof ? '1' : '0',
-            last ? seqOf(last) : 0,
+            heard.get(s.id) ?? 0,
             c?.id ?? '',
             c?.partnerId ?? '',
             c ? JSON.stringify(c) : '',
@@ -956,7 +1023,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       clearInterval(onlineTimer)
       if (sharded) {
         moves?.stop()
-        for (const timer of probing.values()) clearTimeout(timer)
+        for (const timer of [...probing.values(), ...pinging.values()]) clearTimeout(timer)
         redis.sub.off('smessage', onShard)
         await Promise.all([redis.sub.unsubscribe(allChannel), ...myShardChannels.map(c => redis.sub.sunsubscribe(c))]).catch(() => {})
       } else await redis.sub.unsubscribe(myChannel, allChannel).catch(() => {})

@@ -3,57 +3,20 @@
 // chats off it go on; a text whose recipient lives on another shard still reaches it, and its
 // sender is not told "not sent" for a receipt its frozen shard could not make: the receipt comes,
 // once, when the shard answers again. Nothing on the frozen shard is lost. Runs in the MariaDB suite.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { Cluster } from 'ioredis'
-import { startCluster, type TestCluster } from '../support/cluster'
-import { freshIp, fromIp, uniqueInterest } from '../support/people'
-import { startRedisCluster, type RedisClusterUnderTest } from '../support/redis-cluster'
-import { TestClient } from '../support/ws-client'
-import { sessionKeyOf } from '../../api/cluster/redis-backend'
+import { describe, expect, test } from 'bun:test'
+import { useRedisClusterChats } from '../support/rcluster-chats'
 
 const enabled = process.env.TEST_BACKEND === 'mysql'
 
 describe.if(enabled)('two nodes on a Redis Cluster while one master is frozen and thawed', () => {
-  let rc: RedisClusterUnderTest
-  let c: TestCluster
-  let probe: Cluster
-  const opened: TestClient[] = []
-  beforeAll(async () => {
-    rc = await startRedisCluster()
-    c = await startCluster({ nodes: 2, redisClusterNodes: rc.nodes, env: { LOG_LEVEL: 'error', NODE_TTL_MS: '10000', RESUME_WINDOW_MS: '30000', MATCH_FALLBACK_MS: '60000' } })
-    probe = new Cluster(rc.ports.map(port => ({ host: '127.0.0.1', port })))
-  }, 60_000)
-  afterAll(async () => {
-    for (const x of opened) if (!x.closed) x.ws.close()
-    probe?.disconnect()
-    await c?.stop()
-    await rc?.stop()
-  }, 30_000)
-
-  async function ownerOf(key: string): Promise<number> {
-    const slot = Number(await probe.call('cluster', 'keyslot', key))
-    const node = probe.slots[slot]?.[0] ?? ''
-    return Number(node.split(':')[1])
-  }
-  async function pair() {
-    const a = await TestClient.connect(c.nodes[0]!.wsUrl, fromIp(freshIp()))
-    const b = await TestClient.connect(c.nodes[1]!.wsUrl, fromIp(freshIp()))
-    opened.push(a, b)
-    const interest = uniqueInterest()
-    a.send({ type: 'find', interests: [interest], random: false })
-    await a.next('queued')
-    b.send({ type: 'find', interests: [interest], random: false })
-    await Promise.all([a.next('matched'), b.next('matched')])
-    return { a, b }
-  }
+  const chats = useRedisClusterChats()
+  const { onMaster, sessionsOnlyMaster, pair } = chats
 
   test('a text to a live shard from a frozen one is delivered, its sender is not told it failed, and its receipt comes once after the thaw', async () => {
     // The frozen master holds neither the node registry nor the queue: this is about one shard of sessions.
-    const P = c.redisPrefix
-    const critical = new Set([await ownerOf(`${P}{nodes}`), await ownerOf(`${P}{mq}:all`)])
-    const frozen = rc.ports.findIndex(p => !critical.has(p))
-    if (frozen < 0) throw new Error('{nodes} and {mq} are on different masters and there are only two')
-    const on = async (id: string) => (await ownerOf(sessionKeyOf(P, id, true))) === rc.ports[frozen]
+    const { rc, c } = chats
+    const frozen = await sessionsOnlyMaster()
+    const on = (id: string) => onMaster(frozen, id)
     // A chat whose sender lives on the master to freeze and whose recipient does not, and one off it.
     let target: Awaited<ReturnType<typeof pair>> | undefined
     let spared: Awaited<ReturnType<typeof pair>> | undefined
