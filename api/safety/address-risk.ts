@@ -81,9 +81,12 @@ export function createAddressRisk(deps: { config: RiskConfig; cache: Cache; metr
     strikes,
     quarantine,
     async quarantined(ipHash) {
-      if ((await cache.get(`quarantine:${ipHash}`)) !== null) return true
-      // A source (image flags) may have pushed it over without a strike of ours.
-      if (config.quarantineStrikes > 0 && sources.length && (await strikes(ipHash)) >= config.quarantineStrikes) {
+      // A source (image flags) may have pushed it over without a strike of ours. Every find waits
+      // on this: the flag and the counts are read together, one round trip, not one after the other.
+      const counting = config.quarantineStrikes > 0 && sources.length > 0
+      const [flag, count] = await Promise.all([cache.get(`quarantine:${ipHash}`), counting ? strikes(ipHash) : 0])
+      if (flag !== null) return true
+      if (counting && count >= config.quarantineStrikes) {
         await quarantine(ipHash, 'strikes')
         return true
       }
