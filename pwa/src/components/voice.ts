@@ -63,6 +63,8 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
   async function begin(m: VoiceMode) {
     setM(m)
     r.abandoned = false
+    // From 0:00 while the mic opens, not the last note's length: a press on Send then would end a recording not yet started.
+    setElapsed(0)
     go('opening')
     let stream: MediaStream
     try {
@@ -82,7 +84,6 @@ export function useVoice(maxSeconds: number, onNote: (n: VoiceNote) => void, onP
     const rec = new VoiceRecorder(stream)
     r.rec = rec
     rec.start()
-    setElapsed(0)
     go('recording')
   }
 
