@@ -41,19 +41,39 @@ interface Kept {
   ended: boolean
 }
 
+/**
+ * An ended chat's lines, kept the five minutes a report may still come, packed: one exact-size
+ * array (the bodies, then the times) and the two senders with a bit per line saying which one
+ * wrote it. The ring (90 slots, sized for a live chat) and its bookkeeping were most of what the
+ * memory soak held above its goal: thousands of ended chats wait out the keep at once.
+ */
+interface Packed {
+  /** bodies[0..n), then times[0..n) */
+  lines: Array<string | number>
+  /** bit j set: line j is from `b`, else from `a` */
+  bits: number
+  a: string
+  b: string
+}
+
+/** Lines a packed chat can hold: one bit each in a 31-bit small integer. A longer ring stays a ring. */
+const PACK_MAX_LINES = 31
+
 export function createTranscripts(limits: TranscriptLimits = {}, now: () => number = Date.now): Transcripts {
   const maxLines = Math.max(1, limits.maxLines ?? 30)
   const maxChars = limits.maxChars ?? 12_000
   const keepAfterEndMs = limits.keepAfterEndMs ?? 5 * 60_000
   const maxChats = limits.maxChats ?? 50_000
-  const chats = new Map<string, Kept>()
-  // Chats in the order they ended; the keep time is constant, so this is also drop order.
-  const ended: Array<{ id: string; dropAt: number }> = []
+  const chats = new Map<string, Kept | Packed>()
+  // Chats in the order they ended, as two parallel arrays (no object per chat); the keep time is
+  // constant, so this is also drop order.
+  const endedIds: string[] = []
+  const dropAts: number[] = []
   let timer: ReturnType<typeof setTimeout> | null = null
 
   function arm() {
-    if (timer || ended.length === 0) return
-    timer = setTimeout(drop, Math.max(0, ended[0]!.dropAt - now()))
+    if (timer || endedIds.length === 0) return
+    timer = setTimeout(drop, Math.max(0, dropAts[0]! - now()))
     timer.unref?.()
   }
 
@@ -61,8 +81,11 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
     timer = null
     const t = now()
     let n = 0
-    while (n < ended.length && ended[n]!.dropAt <= t) chats.delete(ended[n++]!.id)
-    if (n) ended.splice(0, n)
+    while (n < endedIds.length && dropAts[n]! <= t) chats.delete(endedIds[n++]!)
+    if (n) {
+      endedIds.splice(0, n)
+      dropAts.splice(0, n)
+    }
     arm()
   }
 
@@ -75,8 +98,15 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
     k.count--
   }
 
-  function entries(k: Kept): TranscriptEntry[] {
+  const isPacked = (k: Kept | Packed): k is Packed => 'bits' in k
+
+  function entries(k: Kept | Packed): TranscriptEntry[] {
     const out: TranscriptEntry[] = []
+    if (isPacked(k)) {
+      const n = k.lines.length / 2
+      for (let j = 0; j < n; j++) out.push({ from: (k.bits >> j) & 1 ? k.b : k.a, body: k.lines[j] as string, at: k.lines[n + j] as number })
+      return out
+    }
     for (let j = 0; j < k.count; j++) {
       const i = ((k.head + j) % maxLines) * 3
       out.push({ from: k.buf[i] as string, body: k.buf[i + 1] as string, at: k.buf[i + 2] as number })
@@ -84,13 +114,47 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
     return out
   }
 
+  /** The packed form of an ended ring, or the ring itself when it cannot be packed (over 31 lines, or more than two senders). */
+  function pack(k: Kept): Kept | Packed {
+    if (k.count > PACK_MAX_LINES) return k
+    const lines: Array<string | number> = new Array(k.count * 2)
+    let a = ''
+    let b = ''
+    let bits = 0
+    for (let j = 0; j < k.count; j++) {
+      const i = ((k.head + j) % maxLines) * 3
+      const from = k.buf[i] as string
+      if (j === 0 || from === a) a = from
+      else if (!b || from === b) {
+        b = from
+        bits |= 1 << j
+      } else return k
+      lines[j] = k.buf[i + 1] as string
+      lines[k.count + j] = k.buf[i + 2] as number
+    }
+    return { lines, bits, a, b }
+  }
+
+  /** Back to a ring: a line that comes after the chat ended (a late relay in a cluster) is still kept. */
+  function unpack(p: Packed): Kept {
+    const k: Kept = { buf: [], head: 0, count: 0, chars: 0, ended: true }
+    for (const e of entries(p)) {
+      k.buf.push(e.from, e.body, e.at)
+      k.count++
+      k.chars += e.body.length
+    }
+    return k
+  }
+
   const observer: HubObserver = {
     onText(chatId, from, body, at) {
-      let k = chats.get(chatId)
-      if (!k) {
+      const held = chats.get(chatId)
+      let k: Kept
+      if (!held) {
         if (chats.size >= maxChats) chats.delete(chats.keys().next().value!)
         chats.set(chatId, (k = { buf: [], head: 0, count: 0, chars: 0, ended: false }))
-      }
+      } else if (isPacked(held)) chats.set(chatId, (k = unpack(held)))
+      else k = held
       if (k.count === maxLines) dropOldest(k)
       const w = ((k.head + k.count) % maxLines) * 3
       // Until the ring has wrapped once, the next line goes at the end of the array.
@@ -106,9 +170,11 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
     },
     onChatEnded(chatId) {
       const k = chats.get(chatId)
-      if (!k || k.ended) return
+      if (!k || isPacked(k) || k.ended) return
       k.ended = true
-      ended.push({ id: chatId, dropAt: now() + keepAfterEndMs })
+      chats.set(chatId, pack(k))
+      endedIds.push(chatId)
+      dropAts.push(now() + keepAfterEndMs)
       arm()
     },
   }
@@ -126,7 +192,8 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
       if (timer) clearTimeout(timer)
       timer = null
       chats.clear()
-      ended.length = 0
+      endedIds.length = 0
+      dropAts.length = 0
     },
   }
 }

@@ -65,3 +65,52 @@ describe('rolling transcripts against a plain model', () => {
     }
   })
 })
+
+describe('an ended chat, packed for its keep', () => {
+  const line = (from: string, i: number) => ({ from, body: `line ${i}`, at: 1_700_000_000_000 + i })
+  function ended(maxLines: number, senders: (i: number) => string, n: number) {
+    const t = createTranscripts({ maxLines })
+    const model = []
+    for (let i = 0; i < n; i++) {
+      const l = line(senders(i), i)
+      t.observer.onText!('c', l.from, l.body, l.at)
+      model.push(l)
+    }
+    t.observer.onChatEnded!('c', 'left')
+    return { t, model: model.slice(-maxLines) }
+  }
+
+  test('reads back the same lines, senders and times as before it ended, for every length of ring', () => {
+    for (const n of [1, 2, 7, 30, 31, 45]) {
+      const { t, model } = ended(30, i => (i % 3 ? 'sess-a' : 'sess-b'), n)
+      expect(t.lines('c')).toEqual(model)
+      t.close()
+    }
+  })
+
+  test('one sender only, a ring longer than a packed chat holds, and three senders are kept as they were', () => {
+    for (const [maxLines, senders] of [
+      [30, () => 'solo'],
+      [40, (i: number) => (i % 2 ? 'x' : 'y')],
+      [30, (i: number) => ['x', 'y', 'z'][i % 3]!],
+    ] as const) {
+      const { t, model } = ended(maxLines, senders, 50)
+      expect(t.lines('c')).toEqual(model)
+      t.close()
+    }
+  })
+
+  test('a line relayed after the end is still kept, and the chat is still dropped on time', async () => {
+    const t = createTranscripts({ maxLines: 3, keepAfterEndMs: 60 })
+    t.observer.onText!('c', 'a', 'one', 1)
+    t.observer.onText!('c', 'b', 'two', 2)
+    t.observer.onChatEnded!('c', 'left')
+    t.observer.onText!('c', 'a', 'late', 3)
+    t.observer.onText!('c', 'b', 'later', 4)
+    expect(t.lines('c')!.map(l => `${l.from}:${l.body}`)).toEqual(['b:two', 'a:late', 'b:later'])
+    t.observer.onChatEnded!('c', 'left')
+    await Bun.sleep(120)
+    expect(t.lines('c')).toBeNull()
+    t.close()
+  })
+})
