@@ -83,6 +83,12 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     for (const [id, at] of held) keep(p, encodeDelivered(id, at, ++mailboxOf(p).seq))
   }
 
+  /** A session leaves this process for good: what only it could still read (its last chat's transcript) goes with it. */
+  function remove(id: string) {
+    sessions.delete(id)
+    transcripts.sessionGone(id)
+  }
+
   function clearExpiry(id: string) {
     const t = expiries.get(id)
     if (t !== undefined) clearTimeout(t)
@@ -98,7 +104,7 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
         if (s.conn || sessions.get(s.id) !== s) return
         const undelivered = s.chat ? mailboxOf(s).unconfirmed() : []
         inbox.expired({ id: s.id, ipHash: s.ipHash, chat: s.chat, ...(undelivered.length && { undelivered }) })
-        sessions.delete(s.id)
+        remove(s.id)
       }, opts.resumeWindowMs),
     )
   }
@@ -219,18 +225,22 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
     },
     drop(id) {
       clearExpiry(id)
-      sessions.delete(id)
+      remove(id)
     },
     forget(id) {
       const s = sessions.get(id)
       if (!s || s.conn) return false
       clearExpiry(id)
-      sessions.delete(id)
+      remove(id)
       return true
     },
     push(to, frame, ctl?: Control) {
-      if (ctl?.t === 'ended') transcripts.observer.onChatEnded?.(ctl.chat, 'left')
       const s = sessions.get(to)
+      if (ctl?.t === 'ended') {
+        transcripts.observer.onChatEnded?.(ctl.chat, 'left')
+        // This side may report the chat it just left while its session lives (api/safety/moderation.ts).
+        if (s) transcripts.reportableBy(ctl.chat, to)
+      }
       if (!s) return
       if (ctl && !inbox.apply(s, ctl)) return
       if (frame) keep(s, encodeSequenced(frame as SequencedFrameInput, ++mailboxOf(s).seq))

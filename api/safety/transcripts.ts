@@ -15,7 +15,17 @@ export interface Transcripts {
   readonly observer: HubObserver
   /** The kept lines of a chat, oldest first; null when none are kept. */
   lines(chatId: string): readonly TranscriptEntry[] | null
+  /**
+   * Session `sessionId` was in the ended chat `chatId` and may still report it (its last chat).
+   * The chat it could report before is let go by it. An ended chat that no session can report any
+   * more is dropped at once instead of waiting out the keep.
+   */
+  reportableBy(chatId: string, sessionId: string): void
+  /** Session `sessionId` is gone (expired, said goodbye, dropped): it reports nothing any more. */
+  sessionGone(sessionId: string): void
   readonly size: number
+  /** Ended chats queued to be dropped when their keep is over (early drops leave it in batches). */
+  readonly queued: number
   /** Drops everything and stops the timer (app shutdown). */
   close(): void
 }
@@ -39,6 +49,8 @@ interface Kept {
   count: number
   chars: number
   ended: boolean
+  /** Sessions that may still report this ended chat (see reportableBy). */
+  holders: number
 }
 
 /**
@@ -54,6 +66,7 @@ interface Packed {
   bits: number
   a: string
   b: string
+  holders: number
 }
 
 /** Lines a packed chat can hold: one bit each in a 31-bit small integer. A longer ring stays a ring. */
@@ -69,6 +82,14 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
   // constant, so this is also drop order.
   const endedIds: string[] = []
   const dropAts: number[] = []
+  // Session → the ended chat it may still report. A report is about the reporter's current or
+  // last chat and needs the reporter's live session, so once both sides of an ended chat are gone
+  // or have had a newer chat end, nothing can read its lines: they go then, not minutes later.
+  // Most chats end that way long before the keep is over (a session outlives its socket only by
+  // the resume window), which is what the memory soak held. Bounded by the live sessions.
+  const holding = new Map<string, string>()
+  /** Ended chats dropped before their keep whose drop-queue entries are still queued. */
+  let gone = 0
   let timer: ReturnType<typeof setTimeout> | null = null
 
   function arm() {
@@ -132,12 +153,12 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
       lines[j] = k.buf[i + 1] as string
       lines[k.count + j] = k.buf[i + 2] as number
     }
-    return { lines, bits, a, b }
+    return { lines, bits, a, b, holders: k.holders }
   }
 
   /** Back to a ring: a line that comes after the chat ended (a late relay in a cluster) is still kept. */
   function unpack(p: Packed): Kept {
-    const k: Kept = { buf: [], head: 0, count: 0, chars: 0, ended: true }
+    const k: Kept = { buf: [], head: 0, count: 0, chars: 0, ended: true, holders: p.holders }
     for (const e of entries(p)) {
       k.buf.push(e.from, e.body, e.at)
       k.count++
@@ -152,7 +173,7 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
       let k: Kept
       if (!held) {
         if (chats.size >= maxChats) chats.delete(chats.keys().next().value!)
-        chats.set(chatId, (k = { buf: [], head: 0, count: 0, chars: 0, ended: false }))
+        chats.set(chatId, (k = { buf: [], head: 0, count: 0, chars: 0, ended: false, holders: 0 }))
       } else if (isPacked(held)) chats.set(chatId, (k = unpack(held)))
       else k = held
       if (k.count === maxLines) dropOldest(k)
@@ -179,8 +200,49 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
     },
   }
 
+  /** One holder of an ended chat lets go; the last one takes its lines with it. */
+  function letGo(chatId: string) {
+    const k = chats.get(chatId)
+    if (!k || (!isPacked(k) && !k.ended)) return
+    if (--k.holders > 0) return
+    chats.delete(chatId)
+    // Its queue entry would hold the id for the rest of the keep: once most entries are such, the
+    // queue keeps only the chats still here (a pass over it, at most once per as many drops).
+    if (++gone > 64 && gone * 2 > endedIds.length) compact()
+  }
+
+  function compact() {
+    let w = 0
+    for (let r = 0; r < endedIds.length; r++) {
+      if (!chats.has(endedIds[r]!)) continue
+      endedIds[w] = endedIds[r]!
+      dropAts[w++] = dropAts[r]!
+    }
+    endedIds.length = w
+    dropAts.length = w
+    gone = 0
+  }
+
   return {
     observer,
+    reportableBy(chatId, sessionId) {
+      const prev = holding.get(sessionId)
+      if (prev === chatId) return
+      if (prev !== undefined) letGo(prev)
+      const k = chats.get(chatId)
+      if (!k || (!isPacked(k) && !k.ended)) {
+        holding.delete(sessionId)
+        return
+      }
+      holding.set(sessionId, chatId)
+      k.holders++
+    },
+    sessionGone(sessionId) {
+      const chatId = holding.get(sessionId)
+      if (chatId === undefined) return
+      holding.delete(sessionId)
+      letGo(chatId)
+    },
     lines(chatId) {
       const k = chats.get(chatId)
       return k ? entries(k) : null
@@ -188,12 +250,17 @@ export function createTranscripts(limits: TranscriptLimits = {}, now: () => numb
     get size() {
       return chats.size
     },
+    get queued() {
+      return endedIds.length
+    },
     close() {
       if (timer) clearTimeout(timer)
       timer = null
       chats.clear()
+      holding.clear()
       endedIds.length = 0
       dropAts.length = 0
+      gone = 0
     },
   }
 }

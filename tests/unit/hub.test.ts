@@ -18,7 +18,7 @@ afterEach(async () => {
 
 function setup(env: Record<string, string> = {}) {
   const config = loadConfig({ DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', ...env })
-  const { hub } = createChatCore({
+  const { hub, backend } = createChatCore({
     config,
     cache: openCache(config),
     guard: allowAll,
@@ -35,7 +35,7 @@ function setup(env: Record<string, string> = {}) {
     const s = hub.open(conn, resume)
     return { conn, s, say: (frame: object) => hub.message(conn, s, JSON.stringify(frame)) }
   }
-  return { hub, connect }
+  return { hub, backend, connect }
 }
 
 const tick = () => new Promise(r => setTimeout(r, 0))
@@ -58,6 +58,49 @@ describe('hub with fake connections', () => {
     await tick()
     expect(a2.conn.last('partner')).toEqual({ type: 'partner', state: 'back' })
     expect(b.conn.last('partner')).toEqual({ type: 'partner', state: 'back' })
+  })
+
+  test("an ended chat's transcript goes with the last session that could report it, not minutes later", async () => {
+    const { hub, backend, connect } = setup({ RESUME_WINDOW_MS: '60000' })
+    const a = connect()
+    const b = connect(null, '198.51.100.8')
+    a.say({ type: 'find', interests: ['x'] })
+    b.say({ type: 'find', interests: ['x'] })
+    await tick()
+    const chat = a.conn.last('matched')!.chat as string
+    a.say({ type: 'text', id: 't1', body: 'hello' })
+    a.say({ type: 'leave' })
+    await tick()
+    expect((await backend.transcript(chat))!.map(l => l.body)).toEqual(['hello'])
+    // a says goodbye (1000): b, who could still report the chat, keeps it readable.
+    hub.close(a.conn, a.s, 1000)
+    expect(await backend.transcript(chat)).not.toBeNull()
+    // b's socket drops: its session is held for the resume window and may still come back and report.
+    hub.close(b.conn, b.s, 1006)
+    expect(await backend.transcript(chat)).not.toBeNull()
+    const b2 = connect(b.s.id, '198.51.100.8')
+    expect(b2.conn.frames[0]).toMatchObject({ type: 'hello', resumed: true })
+    expect(await backend.transcript(chat)).not.toBeNull()
+    hub.close(b2.conn, b2.s, 1000)
+    expect(await backend.transcript(chat)).toBeNull()
+  })
+
+  test('an ended chat whose two sessions both expired is not kept for a report no one can make', async () => {
+    const { hub, backend, connect } = setup({ RESUME_WINDOW_MS: '100' })
+    const a = connect()
+    const b = connect(null, '198.51.100.8')
+    a.say({ type: 'find', interests: ['x'] })
+    b.say({ type: 'find', interests: ['x'] })
+    await tick()
+    const chat = a.conn.last('matched')!.chat as string
+    b.say({ type: 'text', id: 't1', body: 'hello' })
+    hub.close(a.conn, a.s, 1006)
+    hub.close(b.conn, b.s, 1006)
+    expect((await backend.transcript(chat))!.map(l => l.body)).toEqual(['hello'])
+    // Both windows pass: the chat ends by timeout for both, and both sessions are gone.
+    await Bun.sleep(250)
+    expect(hub.session(a.s.id)).toBeNull()
+    expect(await backend.transcript(chat)).toBeNull()
   })
 
   test('resuming on a second connection closes the first with 4001', () => {

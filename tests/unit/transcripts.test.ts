@@ -113,4 +113,96 @@ describe('an ended chat, packed for its keep', () => {
     expect(t.lines('c')).toBeNull()
     t.close()
   })
+
+  describe('an ended chat no one can report any more', () => {
+    /** Chat `c` between sessions a and b, ended, both sides told (as the local backend does). */
+    function endedChat(t: ReturnType<typeof createTranscripts>, chat = 'c', a = 'a', b = 'b') {
+      t.observer.onText!(chat, a, 'hello', 1)
+      t.observer.onText!(chat, b, 'hi', 2)
+      t.observer.onChatEnded!(chat, 'left')
+      t.reportableBy(chat, a)
+      t.reportableBy(chat, b)
+    }
+
+    test('is dropped once both of its sessions are gone, and kept while one of them lives', () => {
+      const t = createTranscripts()
+      endedChat(t)
+      t.sessionGone('a')
+      expect(t.lines('c')!.map(l => l.body)).toEqual(['hello', 'hi'])
+      t.sessionGone('b')
+      expect(t.lines('c')).toBeNull()
+      expect(t.size).toBe(0)
+      t.close()
+    })
+
+    test('is dropped once both sides have had a newer chat end (a report is about the last chat only)', () => {
+      const t = createTranscripts()
+      endedChat(t, 'c1', 'a', 'b')
+      endedChat(t, 'c2', 'a', 'x')
+      expect(t.lines('c1')).not.toBeNull()
+      // b's next chat had no text kept: it still replaces c1 as b's last chat.
+      t.observer.onChatEnded!('c3', 'left')
+      t.reportableBy('c3', 'b')
+      expect(t.lines('c1')).toBeNull()
+      expect(t.lines('c2')).not.toBeNull()
+      t.close()
+    })
+
+    test('a session told twice of the same end holds it once', () => {
+      const t = createTranscripts()
+      endedChat(t)
+      t.reportableBy('c', 'a')
+      t.sessionGone('a')
+      t.sessionGone('a')
+      expect(t.lines('c')).not.toBeNull()
+      t.sessionGone('b')
+      expect(t.lines('c')).toBeNull()
+      t.close()
+    })
+
+    test('a live chat is never dropped by a session going, and a chat no side was told of waits out the keep', async () => {
+      const t = createTranscripts({ keepAfterEndMs: 60 })
+      t.observer.onText!('live', 'a', 'still talking', 1)
+      t.reportableBy('live', 'a')
+      t.sessionGone('a')
+      expect(t.lines('live')).not.toBeNull()
+      t.observer.onText!('quiet', 'a', 'bye', 1)
+      t.observer.onChatEnded!('quiet', 'left')
+      t.sessionGone('a')
+      expect(t.lines('quiet')).not.toBeNull()
+      await Bun.sleep(120)
+      expect(t.lines('quiet')).toBeNull()
+      expect(t.lines('live')).not.toBeNull()
+      t.close()
+    })
+
+    test('the drop queue does not keep the ids of chats dropped early, and still drops the rest on time', async () => {
+      const t = createTranscripts({ keepAfterEndMs: 80 })
+      for (let i = 0; i < 1000; i++) {
+        endedChat(t, `c${i}`, `a${i}`, `b${i}`)
+        if (i % 10 !== 0) {
+          t.sessionGone(`a${i}`)
+          t.sessionGone(`b${i}`)
+        }
+      }
+      expect(t.size).toBe(100)
+      expect(t.queued).toBeLessThanOrEqual(2 * 100 + 65)
+      for (let i = 0; i < 1000; i += 10) expect(t.lines(`c${i}`)!.length).toBe(2)
+      await Bun.sleep(160)
+      expect(t.size).toBe(0)
+      expect(t.queued).toBe(0)
+      t.close()
+    })
+
+    test('a late line keeps the holders: the chat still goes with its last session', () => {
+      const t = createTranscripts({ maxLines: 3 })
+      endedChat(t)
+      t.observer.onText!('c', 'a', 'late', 3)
+      t.sessionGone('a')
+      expect(t.lines('c')!.map(l => l.body)).toEqual(['hello', 'hi', 'late'])
+      t.sessionGone('b')
+      expect(t.lines('c')).toBeNull()
+      t.close()
+    })
+  })
 })
