@@ -235,14 +235,12 @@ export function createLocalBackend(opts: LocalBackendOptions): LocalBackend {
       return true
     },
     push(to, frame, ctl?: Control) {
+      if (ctl?.t === 'ended') transcripts.observer.onChatEnded?.(ctl.chat, 'left')
       const s = sessions.get(to)
-      if (ctl?.t === 'ended') {
-        transcripts.observer.onChatEnded?.(ctl.chat, 'left')
-        // This side may report the chat it just left while its session lives (api/safety/moderation.ts).
-        if (s) transcripts.reportableBy(ctl.chat, to)
-      }
       if (!s) return
       if (ctl && !inbox.apply(s, ctl)) return
+      // The chat is now this side's last one: it may report it while its session lives (api/safety/moderation.ts).
+      if (ctl?.t === 'ended') transcripts.reportableBy(ctl.chat, to)
       if (frame) keep(s, encodeSequenced(frame as SequencedFrameInput, ++mailboxOf(s).seq))
     },
     send(to, json) {

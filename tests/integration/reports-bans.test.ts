@@ -83,6 +83,24 @@ describe('reports', () => {
     other.close()
   })
 
+  test('a just-ended chat reported after the stranger has gone (goodbye) still carries the conversation', async () => {
+    const reporter = await person(app)
+    const other = await person(app)
+    const chat = await meet(reporter, other)
+    other.send({ type: 'text', id: 'o1', body: 'something nasty' })
+    await reporter.next('text')
+    other.send({ type: 'leave' })
+    await reporter.next('ended')
+    other.close()
+    // The stranger's session is gone; the reporter's, which can still report the chat, holds its lines.
+    for (let i = 0; i < 100 && app.services.hub.session(other.session); i++) await Bun.sleep(10)
+    expect(app.services.hub.session(other.session)).toBeNull()
+    expect(await trpcAs(reporter.session, reporter.ip).reports.create.mutate({ reason: 'abuse', includeTranscript: true })).toEqual({ ok: true })
+    const [row] = await reportRows(chat)
+    expect(JSON.parse(row!.transcript!)).toEqual([{ from: 'reported', body: 'something nasty', at: expect.any(Number) }])
+    reporter.close()
+  })
+
   test('with no chat there is nothing to report; without a session the call is refused', async () => {
     const lonely = await person(app)
     expect(await callError(trpcAs(lonely.session, lonely.ip).reports.create.mutate({ reason: 'spam' }))).toMatchObject({ appCode: 'nothing_to_report', httpStatus: 412 })
