@@ -144,23 +144,30 @@ return code
 // The relay, step 2, on the sender's shard: the sender's receipt (taken once per client id; a
 // resend gets the first one again). \`mode\` is what step 1 found: '1' make the receipt now, '3'
 // the receipt is held with the recipient (kept here as '' so a resend is neither relayed nor
-// answered), '0' step 1 refused (answer a kept receipt only). 1 done, 2 the kept one again (or
-// still held: nothing sent), 0 none (\`from\` is no longer in that chat, or mode '0' and none kept).
+// answered), '0' step 1 refused (answer a kept receipt only). Answers {code, receipt}: code 1
+// done, 2 the kept one again (or still held: nothing sent), 0 none (\`from\` is no longer in that
+// chat, or mode '0' and none kept); receipt is the sequenced receipt when the sender's socket is on
+// the calling node (ARGV[10]), which shows it from this answer instead of hearing it back through
+// PUB/SUB (one PUBLISH less per text, and one message less for that node to read), else ''.
 // KEYS: s from, ob from, sent from · ARGV: channel prefix, from, chat id, client id JSON, client
-// id, at, max frames, ttl ms, mode
+// id, at, max frames, ttl ms, mode, calling node
 export const RELAY_OUT = `
 local dup = redis.call('HGET', KEYS[3], ARGV[5])
 local f = redis.call('HMGET', KEYS[1], 'node', 'cid', 'to')
-if dup and dup ~= '' then
-  if f[1] and f[1] ~= '' then redis.call(PUB, ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. dup) end
-  return 2
+-- The receipt to the sender's node: in the answer when that is the caller, else published.
+local function out(j)
+  if not f[1] or f[1] == '' then return '' end
+  if f[1] == ARGV[10] then return j end
+  redis.call(PUB, ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. j)
+  return ''
 end
+if dup and dup ~= '' then return {2, out(dup)} end
 local mode = ARGV[9]
 if mode == '0' then
-  if dup then return 2 end
-  return 0
+  if dup then return {2, ''} end
+  return {0, ''}
 end
-if f[2] ~= ARGV[3] then return 0 end
+if f[2] ~= ARGV[3] then return {0, ''} end
 local ttl = tonumber(ARGV[8])
 -- The chat's first receipt here: sent is new, give it the floor (marked in the record until the next chat).
 local function fresh()
@@ -172,7 +179,7 @@ end
 if mode == '3' then
   if not dup then redis.call('HSET', KEYS[3], ARGV[5], '') end
   fresh()
-  return 1
+  return {1, ''}
 end
 -- A '' here with mode '1' is a held receipt whose hand-over was lost (a crash): make it now.
 local max = tonumber(ARGV[7])
@@ -188,8 +195,7 @@ if fseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
   redis.call('HSET', KEYS[3], ARGV[5], rj)
   redis.call('PEXPIRE', KEYS[3], ttl)
 end
-if f[1] and f[1] ~= '' then redis.call(PUB, ARGV[1] .. f[1], 'F' .. ARGV[2] .. '\\n\\n' .. rj) end
-return 1
+return {1, out(rj)}
 `
 
 // The receipts held with a resumed session (CLAIM answers them), handed to its partner on the
@@ -268,10 +274,10 @@ const step = (name: string, body: string) => `local function ${name}(KEYS, ARGV)
 // (one Redis, not a Redis Cluster): the quoted text's lookup, step 1, step 2 and the transcript
 // line, the same code as the split steps, run as one. One script instead of three is one script
 // call's overhead instead of three, and the receipt is made in the same atomic step as the text, so
-// no crash or fault can fall between them. Answers {step 1's code, step 2's code}.
+// no crash or fault can fall between them. Answers {step 1's code, step 2's code, step 2's receipt}.
 // KEYS: s to, ob to, rcv to, rx to, dr to, s from, ob from, sent from, rx from, tr · ARGV: channel
 // prefix, to, chat id, client id, body JSON, at, max frames, ttl ms, client id JSON, replyTo seq
-// ('' = none), from, transcript line JSON, lines kept
+// ('' = none), from, transcript line JSON, lines kept, calling node
 export const RELAY =
   step('reply_of', REPLY_OF) +
   step('relay_in', RELAY_IN) +
@@ -284,9 +290,9 @@ local r = relay_in({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, {ARGV[1], ARGV
 -- What step 2 is told of step 1, as relayText tells it when they are two scripts.
 local mode = '1'
 if r == 0 then mode = '0' elseif r == 3 or r == 4 then mode = '3' end
-local rr = relay_out({KEYS[6], KEYS[7], KEYS[8]}, {ARGV[1], ARGV[11], ARGV[3], ARGV[9], ARGV[4], ARGV[6], ARGV[7], ARGV[8], mode})
+local rr = relay_out({KEYS[6], KEYS[7], KEYS[8]}, {ARGV[1], ARGV[11], ARGV[3], ARGV[9], ARGV[4], ARGV[6], ARGV[7], ARGV[8], mode, ARGV[14]})
 if (r == 1 or r == 3) and ARGV[3] ~= '' then transcript({KEYS[10]}, {ARGV[12], ARGV[13], ARGV[8]}) end
-return {r, rr}
+return {r, rr[1], rr[2]}
 `
 
 // After the session's partition moved to another master: its seq, sent to this node on the

@@ -97,6 +97,8 @@ const EXPIRY_POLL_MS = 500
 const PING_WAIT_MS = 1000
 /** A probe that has not come back by then went where this node does not listen: resume the session. */
 const PROBE_WAIT_MS = 5000
+/** How long frames past a gap wait for the missing ones (see `ahead`) before the session is re-synced. */
+const HOLE_WAIT_MS = 250
 /** Lines of a chat kept for reports (as the in-process transcripts keep). */
 const TRANSCRIPT_LINES = 30
 /**
@@ -299,21 +301,84 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     const json = msg.slice(nl2 + 1)
     // An F envelope's frame is a sequenced one (ephemeral frames come as E).
     let hole = false
+    let seq = 0
     if (json) {
-      const seq = seqOf(json)
+      seq = seqOf(json)
       const was = heard.get(s.id) ?? 0
       hole = seq > was + 1
-      if (seq > was) heard.set(s.id, seq)
+      // A frame held ahead of a gap is heard once the gap fills (see `ahead`).
+      if (seq > was && !(hole && s.conn)) heard.set(s.id, seq)
     }
     if (ctl && !inbox.apply(s, JSON.parse(ctl) as Control)) return
     if (!json) return
     // Shown after a hole, the frame would be taken for seen when the missing one came back by
     // the resume (the client drops a seq below one it has), so the resume brings both, in order.
     if (s.conn) {
-      if (hole) resync(s.id)
-      else inbox.arrive(s, json)
+      if (hole) holdAhead(s.id, seq, json)
+      else {
+        inbox.arrive(s, json)
+        if (ahead.has(s.id)) showAhead(s)
+      }
     } else if (hole) holed.add(s.id)
     else pending.get(s.id)?.push(json)
+  }
+
+  /**
+   * Frames of a connected session that came past the next seq, held until the missing ones come.
+   * A sender's receipt comes back in its relay script's answer, on the command connection, while
+   * a frame the script before it published for the same session may still be on the subscriber
+   * connection: the two connections are read in no fixed order, so a gap of a few frames for a
+   * moment is normal. One that is still there after HOLE_WAIT_MS is a frame lost on the way
+   * (a subscription gap): the session is re-synced as before.
+   */
+  const ahead = new Map<string, { frames: Map<number, string>; timer: ReturnType<typeof setTimeout> }>()
+  function holdAhead(id: string, seq: number, json: string) {
+    let a = ahead.get(id)
+    if (!a) {
+      const timer = setTimeout(() => {
+        if (ahead.get(id) !== a) return
+        ahead.delete(id)
+        resync(id)
+      }, HOLE_WAIT_MS)
+      timer.unref?.()
+      a = { frames: new Map(), timer }
+      ahead.set(id, a)
+    }
+    // Bounded like the outbox: past it the gap cannot be filled here, and the re-sync brings all.
+    if (a.frames.size < opts.resumeBufferFrames) a.frames.set(seq, json)
+  }
+  /** The gap before the held frames may have filled: show those that now follow, in order. */
+  function showAhead(s: LocalSession) {
+    const a = ahead.get(s.id)!
+    let next = (heard.get(s.id) ?? 0) + 1
+    for (let json = a.frames.get(next); json !== undefined; json = a.frames.get(next)) {
+      a.frames.delete(next)
+      heard.set(s.id, next)
+      inbox.arrive(s, json)
+      next++
+    }
+    // Held frames below what was shown were shown already (a frame can come both ways only after a re-sync).
+    for (const q of a.frames.keys()) if (q < next) a.frames.delete(q)
+    if (a.frames.size) return
+    clearTimeout(a.timer)
+    ahead.delete(s.id)
+  }
+  function dropAhead(id: string) {
+    const a = ahead.get(id)
+    if (!a) return
+    clearTimeout(a.timer)
+    ahead.delete(id)
+  }
+  /** The highest seq this node knows `id` reached, frames held past a gap included. */
+  function seqFloor(id: string): number {
+    let n = heard.get(id) ?? 0
+    const a = ahead.get(id)
+    if (a) for (const q of a.frames.keys()) if (q > n) n = q
+    return n
+  }
+  /** The sender's receipt from its relay script's answer: delivered as if it came from its channel. */
+  function receiptBack(id: string, json: string) {
+    onEnvelope('F' + id + '\n\n' + json)
   }
 
   function deliverEphemeral(s: LocalSession, msg: string, nl: number) {
@@ -698,6 +763,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       pending.delete(s.id)
       heard.delete(s.id)
       holed.delete(s.id)
+      dropAhead(s.id)
       const held = detachInRedis(s.id, now() + opts.resumeWindowMs)
       // What this node sends the partner next (its `partner reconnecting`) waits until the record
       // says held: a text the partner sends in reaction then keeps its receipt for the resume.
@@ -715,6 +781,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       pending.delete(id)
       heard.delete(id)
       holed.delete(id)
+      dropAhead(id)
     },
     forget(id) {
       const s = sessions.get(id)
@@ -724,6 +791,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       pending.delete(id)
       heard.delete(id)
       holed.delete(id)
+      dropAhead(id)
       undetached.delete(id)
       void forgetInRedis(id)
       return true
@@ -778,11 +846,12 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         // One Redis holds both sessions and the transcript: the whole relay is one script.
         const line = JSON.stringify({ from: from.id, body, at, t: began })
         const keys = [tk0!, tk1!, tk3!, tk4!, tk5!, fk[0]!, fk[1]!, fk[2]!, fk[4]!, k.tr(chat)]
-        const args = [chan(to), to, chat, clientId, bodyJson, at, opts.resumeBufferFrames, TTL, idJson, replyTo ?? '', from.id, line, TRANSCRIPT_LINES]
+        const args = [chan(to), to, chat, clientId, bodyJson, at, opts.resumeBufferFrames, TTL, idJson, replyTo ?? '', from.id, line, TRANSCRIPT_LINES, me]
         const relay = () =>
           run.relay(keys, args).then(
             r => {
-              const [rin, rout] = r as number[]
+              const [rin, rout, receipt] = r as [number, number, string]
+              if (receipt) receiptBack(from.id, receipt)
               if (rin === 0 && rout === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
             },
             err => {
@@ -825,7 +894,11 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         })
       }
       const receiptStep = (mode: '0' | '1' | '3') =>
-        run.relayOut([fk[0]!, fk[1]!, fk[2]!], [chan(from.id), from.id, chat, idJson, clientId, at, opts.resumeBufferFrames, TTL, mode])
+        run.relayOut([fk[0]!, fk[1]!, fk[2]!], [chan(from.id), from.id, chat, idJson, clientId, at, opts.resumeBufferFrames, TTL, mode, me]).then(r => {
+          const [code, receipt] = r as [number, string]
+          if (receipt) receiptBack(from.id, receipt)
+          return code
+        })
       let outcome: Promise<unknown>
       const gate = Promise.all([gates.get(from.id), textStep]).then(
         ([, r]) => {
@@ -964,7 +1037,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
             s.random ? '1' : '0',
             s.requeue ? '1' : '0',
             s.awaitingProof ? '1' : '0',
-            heard.get(s.id) ?? 0,
+            seqFloor(s.id),
             c?.id ?? '',
             c?.partnerId ?? '',
             c ? JSON.stringify(c) : '',

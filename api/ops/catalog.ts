@@ -47,7 +47,8 @@ export const COUNTERS = {
   push_subscriptions_total: 'Push subscriptions kept by push.subscribe',
   push_store_errors_total: 'Push subscription store calls that failed (the chat went on without the push)',
   cluster_recoveries_total: 'Times this node put its cluster state back, by cause (data_lost: Redis restarted empty; taken_for_dead: peers cleaned up after it)',
-  cluster_resyncs_total: 'Sockets this node closed for a resume because their partition moved to another master (a reshard, a failover) and a frame was missed',
+  cluster_resyncs_total:
+    'Sockets this node closed for a resume because a frame was missed: their partition moved to another master (a reshard, a failover), or a gap in their frames did not fill within a moment',
   unhandled_errors_total: 'Promise rejections or exceptions no code handled, by kind (rejection, exception); logged, the process goes on',
 } as const
 

@@ -72,6 +72,37 @@ function threeNodes(label: string, on: ClusterOptions, run: boolean) {
       y.close()
     }, 30_000)
 
+    test('both strangers texting at once across nodes: every sequenced frame comes once and in seq order, and no socket is re-synced', async () => {
+      const x = await client(node(0))
+      const y = await client(node(1))
+      await meetAcross(x, y)
+      const marks = [x.mark(), y.mark()] as const
+      // Each side's node gets the partner's texts through PUB/SUB and its own receipts in its relay
+      // scripts' answers, on another connection: the two interleave here, and must not look like a gap.
+      const N = 150
+      for (let i = 0; i < N; i++) {
+        x.send({ type: 'text', id: `x${i}`, body: `x${i}` })
+        y.send({ type: 'text', id: `y${i}`, body: `y${i}` })
+      }
+      const sides = [
+        { me: x, mark: marks[0], mine: 'x', theirs: 'y' },
+        { me: y, mark: marks[1], mine: 'y', theirs: 'x' },
+      ]
+      const count = (me: TestClient, mark: number, type: string) => me.since(mark).filter(f => f.type === type).length
+      for (let t = 0; t < 1000 && sides.some(o => count(o.me, o.mark, 'delivered') < N || count(o.me, o.mark, 'text') < N); t++) await Bun.sleep(10)
+      for (const { me, mark, mine, theirs } of sides) {
+        const got = me.since(mark)
+        expect(got.flatMap(f => (f.type === 'delivered' ? [f.id] : []))).toEqual(Array.from({ length: N }, (_, i) => `${mine}${i}`))
+        expect(got.flatMap(f => (f.type === 'text' ? [f.body] : []))).toEqual(Array.from({ length: N }, (_, i) => `${theirs}${i}`))
+        const seqs = got.flatMap(f => ('seq' in f && typeof f.seq === 'number' ? [f.seq] : []))
+        // Contiguous: no frame lost, none twice, none out of order.
+        expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i))
+        expect(me.closed).toBeNull()
+      }
+      x.close()
+      y.close()
+    }, 30_000)
+
     test('strangers with nothing in common on different nodes meet by the random fallback', async () => {
       const x = await client(node(1))
       const y = await client(node(2))
@@ -206,6 +237,45 @@ function threeNodes(label: string, on: ClusterOptions, run: boolean) {
       expect((await x.next('text')).body).toBe('survived')
       x.close()
       y2.close()
+    }, 40_000)
+
+    test("the sender's node killed while its texts are in flight: after the resume elsewhere each text reached the partner once and each receipt came once", async () => {
+      const victim = await c.startNode({ MATCH_FALLBACK_MS: '300', RESUME_WINDOW_MS: '8000', LOG_LEVEL: 'warn' })
+      const x = await client(victim)
+      const y = await client(node(0))
+      await meetAcross(x, y)
+      const N = 300
+      const ids = Array.from({ length: N }, (_, i) => `f${i}`)
+      const yMark = y.mark()
+      // Killed mid-burst: some texts' scripts ran and their answers (the receipts) were never read,
+      // some never reached a script; the receipts of the first kind are in x's outbox.
+      for (const id of ids) x.send({ type: 'text', id, body: id })
+      while (y.since(yMark).filter(f => f.type === 'text').length < 10) await Bun.sleep(1)
+      await c.kill(victim)
+      const x2 = await client(node(1), x.session)
+      expect(x2.all('hello')[0]).toMatchObject({ session: x.session, resumed: true })
+      const receipts = () => new Map(x2.all('delivered').map(f => [f.id, f.seq]))
+      // What a client does after a resume: sends again every text it has no receipt for.
+      await Bun.sleep(200)
+      for (const id of ids) if (!receipts().has(id)) x2.send({ type: 'text', id, body: id })
+      for (let t = 0; t < 500 && receipts().size < N; t++) await Bun.sleep(10)
+      expect([...receipts().keys()].sort()).toEqual([...ids].sort())
+      // A receipt may come twice (the replay, then the answer to a resend of an accepted text), but
+      // always with its one seq, which the client drops the second time.
+      for (const id of ids)
+        expect(
+          new Set(
+            x2
+              .all('delivered')
+              .filter(f => f.id === id)
+              .map(f => f.seq),
+          ).size,
+        ).toBe(1)
+      for (let t = 0; t < 500 && y.since(yMark).filter(f => f.type === 'text').length < N; t++) await Bun.sleep(10)
+      const texts = y.since(yMark).flatMap(f => (f.type === 'text' ? [f.body] : []))
+      expect([...texts].sort()).toEqual([...ids].sort())
+      x2.close()
+      y.close()
     }, 40_000)
   })
 }

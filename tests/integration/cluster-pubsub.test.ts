@@ -87,8 +87,9 @@ describe.if(Boolean(TEST_REDIS_CLUSTER_NODES))('sharded PUB/SUB on a Redis Clust
     for (let i = 0; i < N; i++) expect((await a.next('delivered')).id).toBe(`t${i}`)
     const after = await commandCalls()
     const delta = (cmd: string) => (after.get(cmd) ?? 0) - (before.get(cmd) ?? 0)
-    // Each text and each receipt is one SPUBLISH (other nodes' and tests' traffic may add more).
-    expect(delta('spublish')).toBeGreaterThanOrEqual(2 * N)
+    // Each text is one SPUBLISH (other nodes' and tests' traffic may add more); each receipt comes
+    // back to the sender's node in its relay script's answer.
+    expect(delta('spublish')).toBeGreaterThanOrEqual(N)
     // Nothing of this chat went by classic PUBLISH (which the cluster bus copies to every master);
     // only other tests' bans could, so the count may only grow by far less than the chat's frames.
     expect(delta('publish')).toBeLessThan(N)
