@@ -40,6 +40,16 @@ function setup(env: Record<string, string> = {}) {
 
 const tick = () => new Promise(r => setTimeout(r, 0))
 
+/** Two fresh sessions from two addresses, paired on one interest. */
+async function pair(connect: ReturnType<typeof setup>['connect']) {
+  const a = connect()
+  const b = connect(null, '198.51.100.8')
+  a.say({ type: 'find', interests: ['x'] })
+  b.say({ type: 'find', interests: ['x'] })
+  await tick()
+  return { a, b, chat: a.conn.last('matched')!.chat as string }
+}
+
 describe('hub with fake connections', () => {
   test('a dropped connection is held: the partner sees reconnecting, the resumer gets what it missed, then back', async () => {
     const { hub, connect } = setup()
@@ -62,12 +72,7 @@ describe('hub with fake connections', () => {
 
   test("an ended chat's transcript goes with the last session that could report it, not minutes later", async () => {
     const { hub, backend, connect } = setup({ RESUME_WINDOW_MS: '60000' })
-    const a = connect()
-    const b = connect(null, '198.51.100.8')
-    a.say({ type: 'find', interests: ['x'] })
-    b.say({ type: 'find', interests: ['x'] })
-    await tick()
-    const chat = a.conn.last('matched')!.chat as string
+    const { a, b, chat } = await pair(connect)
     a.say({ type: 'text', id: 't1', body: 'hello' })
     a.say({ type: 'leave' })
     await tick()
@@ -87,12 +92,7 @@ describe('hub with fake connections', () => {
 
   test('an ended chat whose two sessions both expired is not kept for a report no one can make', async () => {
     const { hub, backend, connect } = setup({ RESUME_WINDOW_MS: '100' })
-    const a = connect()
-    const b = connect(null, '198.51.100.8')
-    a.say({ type: 'find', interests: ['x'] })
-    b.say({ type: 'find', interests: ['x'] })
-    await tick()
-    const chat = a.conn.last('matched')!.chat as string
+    const { a, b, chat } = await pair(connect)
     b.say({ type: 'text', id: 't1', body: 'hello' })
     hub.close(a.conn, a.s, 1006)
     hub.close(b.conn, b.s, 1006)
