@@ -201,18 +201,56 @@ export async function openRedis(opts: RedisOpenOptions): Promise<RedisConnection
 export type Script = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>
 
 /**
+ * Script calls on one client: how many are on the wire, and the calls made while a NOSCRIPT is
+ * being recovered from, which wait their turn (see defineScript).
+ */
+interface ScriptTraffic {
+  inFlight: number
+  recovering: boolean
+  waiting: Array<() => void>
+}
+const traffic = new WeakMap<RedisClient, ScriptTraffic>()
+
+/**
  * A Lua script called by its SHA1 (EVALSHA), sent in full (EVAL, which also caches it) only when
  * Redis does not know it: the first call, or after Redis restarted empty.
+ *
+ * In the order they were made: scripts take seqs and append to outboxes, so a burst must run as it
+ * was sent. When Redis does not know a script, every call already on the wire answers NOSCRIPT and
+ * is sent again as EVAL; a call made after the first EVAL went out would find the script loaded and
+ * overtake the ones still waiting to be sent again (a fresh shard reordered a burst of receipts
+ * this way). So from the first NOSCRIPT until every call then on the wire has been answered and
+ * sent again, new calls of the client's scripts wait, then go in the order they were made.
  */
 export function defineScript(cmd: RedisClient, lua: string): Script {
   const sha = new Bun.CryptoHasher('sha1').update(lua).digest('hex')
+  let t = traffic.get(cmd)
+  if (!t) traffic.set(cmd, (t = { inFlight: 0, recovering: false, waiting: [] }))
+  const state = t
+  const settle = () => {
+    if (--state.inFlight > 0 || !state.recovering) return
+    state.recovering = false
+    for (const go of state.waiting.splice(0)) go()
+  }
   return async (keys, args) => {
+    if (state.recovering) await new Promise<void>(go => state.waiting.push(go))
+    state.inFlight++
+    let answer: unknown
     try {
-      return await cmd.evalsha(sha, keys.length, ...keys, ...args)
+      answer = await cmd.evalsha(sha, keys.length, ...keys, ...args)
     } catch (err) {
-      if (!/NOSCRIPT/.test((err as Error)?.message ?? '')) throw err
-      return cmd.eval(lua, keys.length, ...keys, ...args)
+      if (!/NOSCRIPT/.test((err as Error)?.message ?? '')) {
+        settle()
+        throw err
+      }
+      state.recovering = true
+      // On the wire before settle() lets a waiting call go: the retries keep their place.
+      const again = cmd.eval(lua, keys.length, ...keys, ...args)
+      settle()
+      return again
     }
+    settle()
+    return answer
   }
 }
 

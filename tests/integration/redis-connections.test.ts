@@ -105,6 +105,33 @@ describe('Redis connections', () => {
     }
   })
 
+  test('a burst of script calls on a Redis that lost its scripts runs in the order it was made', async () => {
+    const redis = await startRedis()
+    try {
+      const r = await open(redis.url)
+      const push = defineScript(r.cmd, "return redis.call('RPUSH', KEYS[1], ARGV[1])")
+      const other = defineScript(r.cmd, "return redis.call('RPUSH', KEYS[1], 'o' .. ARGV[1])")
+      for (let round = 0; round < 5; round++) {
+        const key = `${prefix}order${round}`
+        // As after a restart empty: the next calls of both scripts answer NOSCRIPT.
+        await r.cmd.script('FLUSH')
+        const calls: Promise<unknown>[] = []
+        const want: string[] = []
+        // Made over several turns of the event loop, so some are made after the first NOSCRIPT came back.
+        for (let i = 0; i < 300; i++) {
+          const mine = i % 7 === 3
+          calls.push(mine ? other([key], [i]) : push([key], [i]))
+          want.push(mine ? `o${i}` : String(i))
+          if (i % 10 === 9) await Bun.sleep(0)
+        }
+        await Promise.all(calls)
+        expect(await r.cmd.lrange(key, 0, -1)).toEqual(want)
+      }
+    } finally {
+      await redis.stop()
+    }
+  })
+
   test('a Redis that accepts but never answers: commands still reject in bounded time', async () => {
     const redis = await startRedis()
     try {
