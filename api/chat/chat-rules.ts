@@ -115,7 +115,7 @@ export function createChatRules(deps: ChatRulesDeps) {
     let pool = 'main'
     const ctx = { sessionId: s.id, ipHash: s.ipHash }
     try {
-      ;[refusal, pool] = await Promise.all([guard.checkFind(ctx), guard.poolFor?.(ctx) ?? 'main'])
+      ;[refusal, pool] = await Promise.all([guard.checkFind(ctx), guard.poolFor?.(ctx) ?? 'main', backend.created?.(s.id)])
     } catch (err) {
       log.error('guard.checkFind failed', { err })
       refusal = { code: 'internal', message: 'could not join the queue, try again' }

@@ -252,6 +252,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
   }
   const sessions = new Map<string, LocalSession>()
   const claiming = new Map<string, Claiming>()
+  /** Sessions whose record create() is still writing (see ChatBackend.created). */
+  const creating = new Map<string, Promise<void>>()
   /** Frames that arrived for a claimed session before its socket opened (replayed on attach). */
   const pending = new Map<string, string[]>()
   /**
@@ -690,12 +692,13 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       // and for this node's subscription (on a cluster a command to another shard may be
       // retried after a redirection, and so overtaken by a later one).
       const made = Promise.all([subscribed, addToNode(id), run.create([k.s(id)], [TTL, 'node', me, 'hold', '', 'seq', '0', ...recordFields(s)])])
-      setGate(
-        id,
-        made.then(() => {}, fail('create')),
-      )
+      const done = made.then(() => {}, fail('create'))
+      setGate(id, done)
+      creating.set(id, done)
+      void done.then(() => creating.delete(id))
       return s
     },
+    created: id => creating.get(id) ?? Promise.resolve(),
     listening(maxWaitMs) {
       let timer: ReturnType<typeof setTimeout> | undefined
       const late = new Promise<boolean>(resolve => (timer = setTimeout(() => resolve(false), maxWaitMs)))

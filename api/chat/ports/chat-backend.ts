@@ -122,6 +122,13 @@ export interface ChatBackend {
   /** A brand-new session with its socket on this node. */
   create(id: string, ipHash: string): LocalSession
   /**
+   * Resolves once the shared record of session `id` (made by create) is written. On several nodes
+   * a match may be found and pushed to the session by another node, and a push to a record not
+   * written yet is dropped, so a find waits for it before it joins the queue. Absent where create
+   * is immediate (one node).
+   */
+  created?(id: string): Promise<void>
+  /**
    * Makes session `id` local for a resume (called before the upgrade, so opening stays
    * synchronous): on one node it is already here or comes from a graceful-restart snapshot; on
    * several it is claimed from the store, and any socket of it on another node is closed with
