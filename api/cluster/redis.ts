@@ -23,6 +23,7 @@
 // and refresh the slot map by themselves. Every script gets all the keys it names in KEYS and they
 // share one hash tag, so a script runs on one shard (docs/cluster.md lists the tags).
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis'
+import { keySlot } from './slots'
 
 const COMMAND_TIMEOUT_MS = 2000
 const CONNECT_TIMEOUT_MS = 5000
@@ -212,21 +213,59 @@ interface ScriptTraffic {
 const traffic = new WeakMap<RedisClient, ScriptTraffic>()
 
 /**
- * A Lua script called by its SHA1 (EVALSHA), sent in full (EVAL, which also caches it) only when
- * Redis does not know it: the first call, or after Redis restarted empty.
+ * The connection a call with these keys goes out on, when it is up: one Redis has one; on a Redis
+ * Cluster it is the connection to the master of the first key's slot (ioredis's slot map). Null
+ * while that connection is not up, or when the slot's master is not known yet.
+ */
+function connectionFor(cmd: RedisClient): (keys: readonly string[]) => object | null {
+  if (!cmd.isCluster) {
+    const one = cmd as Redis
+    return () => (one.status === 'ready' ? one.stream : null)
+  }
+  const cluster = cmd as Cluster
+  let byKey = new Map<string, Redis>()
+  const refresh = () => (byKey = new Map(cluster.nodes('master').map(n => [`${n.options.host}:${n.options.port}`, n])))
+  cluster.on('+node', refresh)
+  cluster.on('-node', refresh)
+  return keys => {
+    const at = keys.length ? cluster.slots[keySlot(keys[0]!)]?.[0] : undefined
+    if (at === undefined) return null
+    let n = byKey.get(at)
+    if (!n) n = refresh().get(at)
+    return n?.status === 'ready' ? n.stream : null
+  }
+}
+const connections = new WeakMap<RedisClient, ReturnType<typeof connectionFor>>()
+
+/**
+ * A Lua script called by its SHA1 (EVALSHA), sent in full (EVAL, which also caches it) the first
+ * time it goes out on a connection.
  *
  * In the order they were made: scripts take seqs and append to outboxes, so a burst must run as it
- * was sent. When Redis does not know a script, every call already on the wire answers NOSCRIPT and
- * is sent again as EVAL; a call made after the first EVAL went out would find the script loaded and
- * overtake the ones still waiting to be sent again (a fresh shard reordered a burst of receipts
- * this way). So from the first NOSCRIPT until every call then on the wire has been answered and
- * sent again, new calls of the client's scripts wait, then go in the order they were made.
+ * was sent. Calling EVALSHA and falling back to EVAL after NOSCRIPT cannot keep that order when
+ * several clients share a Redis: while one node's burst is on the wire, each call answering
+ * NOSCRIPT, another node's EVAL can load the script, and the rest of the burst then runs before the
+ * calls sent again (two nodes on a fresh Redis reordered a stranger's first texts this way). So a
+ * script's first call on each connection, and its first after a reconnect (a Redis restarted
+ * empty has no scripts), is an EVAL: every later EVALSHA on that connection comes after it and
+ * finds the script. A connection not up yet gets EVALs too (a Redis Cluster node queues them in
+ * order until it is up).
+ *
+ * What is left is a script cache emptied under a live connection (SCRIPT FLUSH, or a slot moved to
+ * a master that never ran the script): the calls answering NOSCRIPT are sent again as EVAL, and
+ * from the first NOSCRIPT until every call then on the wire has been answered and sent again, new
+ * calls of the client's scripts wait, then go in the order they were made.
  */
 export function defineScript(cmd: RedisClient, lua: string): Script {
   const sha = new Bun.CryptoHasher('sha1').update(lua).digest('hex')
   let t = traffic.get(cmd)
   if (!t) traffic.set(cmd, (t = { inFlight: 0, recovering: false, waiting: [] }))
   const state = t
+  let on = connections.get(cmd)
+  if (!on) connections.set(cmd, (on = connectionFor(cmd)))
+  const connectionOf = on
+  // The connections this script went out on in full: a new one (a reconnect) is not in it.
+  const loaded = new WeakSet<object>()
   const settle = () => {
     if (--state.inFlight > 0 || !state.recovering) return
     state.recovering = false
@@ -235,9 +274,14 @@ export function defineScript(cmd: RedisClient, lua: string): Script {
   return async (keys, args) => {
     if (state.recovering) await new Promise<void>(go => state.waiting.push(go))
     state.inFlight++
+    const conn = connectionOf(keys)
     let answer: unknown
     try {
-      answer = await cmd.evalsha(sha, keys.length, ...keys, ...args)
+      if (conn && loaded.has(conn)) answer = await cmd.evalsha(sha, keys.length, ...keys, ...args)
+      else {
+        if (conn) loaded.add(conn)
+        answer = await cmd.eval(lua, keys.length, ...keys, ...args)
+      }
     } catch (err) {
       if (!/NOSCRIPT/.test((err as Error)?.message ?? '')) {
         settle()

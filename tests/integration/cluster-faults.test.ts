@@ -196,4 +196,38 @@ describe.if(enabled)('two nodes when their Redis restarts empty', () => {
     for (const k of capped) k.ws.close()
     for (const nd of c.nodes) expect(nd.proc.exitCode).toBeNull()
   }, 60_000)
+
+  test('restarted empty, then two strangers on different nodes text at once: each one’s texts arrive in the order sent, no socket re-synced', async () => {
+    await redis.stop()
+    await redis.start()
+    for (const n of c.nodes) {
+      const until = Date.now() + 10_000
+      while ((await fetch(n.url + '/readyz')).status !== 200 && Date.now() < until) await Bun.sleep(50)
+    }
+    const x = await client(node(0))
+    const y = await client(node(1))
+    const talk = uniqueInterest()
+    x.send({ type: 'find', interests: [talk], random: false })
+    await x.next('queued')
+    y.send({ type: 'find', interests: [talk], random: false })
+    await Promise.all([x.next('matched'), y.next('matched')])
+    const marks = [x.mark(), y.mark()]
+    // The relay's script is new to this Redis: both nodes' first texts find it missing at once.
+    const N = 150
+    for (let i = 0; i < N; i++) {
+      x.send({ type: 'text', id: `x${i}`, body: `x${i}` })
+      y.send({ type: 'text', id: `y${i}`, body: `y${i}` })
+    }
+    const sides = [
+      { me: x, mark: marks[0]!, theirs: 'y' },
+      { me: y, mark: marks[1]!, theirs: 'x' },
+    ]
+    const texts = (me: TestClient, mark: number) => me.since(mark).flatMap(f => (f.type === 'text' ? [f.body] : []))
+    for (let t = 0; t < 1000 && sides.some(o => texts(o.me, o.mark).length < N); t++) await Bun.sleep(10)
+    for (const { me, mark, theirs } of sides) {
+      expect(texts(me, mark)).toEqual(Array.from({ length: N }, (_, i) => `${theirs}${i}`))
+      expect(me.closed).toBeNull()
+    }
+    for (const nd of c.nodes) expect(nd.proc.exitCode).toBeNull()
+  }, 60_000)
 })
