@@ -5,6 +5,7 @@
 // cluster (about 45 s in all). Then a node itself stalls past the TTL: its peer cleans up after
 // it, and once it runs again it takes back its waiter and its chat. Runs in the MariaDB suite.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import Redis from 'ioredis'
 import { startCluster, type ClusterNode, type TestCluster } from '../support/cluster'
 import { uniqueInterest } from '../support/people'
 import { startRedis, type PrivateRedis } from '../support/redis'
@@ -51,6 +52,23 @@ describe.if(enabled)('two nodes after Redis stalls past the heartbeat TTL', () =
     }
   }
 
+  /**
+   * Until Redis holds `x` in the match queue. `queued` is sent as the node asks Redis to enqueue:
+   * a fault before Redis answered times the call out and the waiter is told to try again, while
+   * these tests are about a waiter already in the queue.
+   */
+  async function inQueue(x: TestClient) {
+    const r = new Redis(redis.url)
+    try {
+      for (let t = 0; !(await r.exists(`${c.redisPrefix}{mq}:w:${x.session}`)); t++) {
+        expect(t).toBeLessThan(100)
+        await Bun.sleep(20)
+      }
+    } finally {
+      r.disconnect()
+    }
+  }
+
   for (const stallMs of [2000, 12_000, 20_000]) {
     test(
       `stalled ${stallMs / 1000} s: the waiter from before meets a newcomer, the open chat goes on, no node exits`,
@@ -64,6 +82,7 @@ describe.if(enabled)('two nodes after Redis stalls past the heartbeat TTL', () =
         const waiter = await client(node(0))
         const waitFor = uniqueInterest()
         await find(waiter, [waitFor], 0)
+        await inQueue(waiter)
 
         redis.freeze()
         await Bun.sleep(stallMs)
@@ -107,6 +126,7 @@ describe.if(enabled)('two nodes after Redis stalls past the heartbeat TTL', () =
     const waiter = await client(node(0))
     const waitFor = uniqueInterest()
     await find(waiter, [waitFor], 0)
+    await inQueue(waiter)
 
     node(0).proc.kill('SIGSTOP')
     // Past the TTL the peer cleans up: the partner is told `reconnecting`, the waiter leaves the queue.
