@@ -87,13 +87,15 @@ return string.sub(m[1], string.find(m[1], ':', 1, true) + 1)
 // rx (zset, score = \`to\`'s seq, member "<seq>:<sender's client id JSON>"): which of \`to\`'s seqs
 // carried which partner text, for seen, replyTo and undelivered. dr (list): receipts held for the
 // partner, each "<receipt JSON without seq>\\n<client id>".
+// rcv (hash): the sender's client ids of this chat, as fields; only whether one is there counts.
 // KEYS: s to, ob to, rcv to, rx to, dr to · ARGV: channel prefix, to, chat id, client id, body
 // JSON, at, max frames, ttl ms, client id JSON, replyTo id JSON ('' = none)
 export const RELAY_IN = `
 local t = redis.call('HMGET', KEYS[1], 'node', 'cid', 'ti')
 if t[2] ~= ARGV[3] then return 0 end
 local there = t[1] and t[1] ~= ''
-if redis.call('HEXISTS', KEYS[3], ARGV[4]) == 1 then
+-- The resend check and its record in one command (one scan of a small hash instead of two).
+if redis.call('HSETNX', KEYS[3], ARGV[4], '1') == 0 then
   if not there then
     local tail = '\\n' .. ARGV[4]
     for _, h in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do
@@ -121,9 +123,9 @@ if there then redis.call(PUB, ARGV[1] .. t[1], 'F' .. ARGV[2] .. '\\n\\n' .. tj)
 local fresh = t[3] ~= '1'
 if tseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
   redis.call('DEL', KEYS[3])
+  redis.call('HSET', KEYS[3], ARGV[4], '1')
   fresh = true
 end
-redis.call('HSET', KEYS[3], ARGV[4], tseq)
 if fresh then
   -- The chat's first text here (or rcv was just capped): rcv and rx are new, give them the floor.
   redis.call('PEXPIRE', KEYS[3], ttl)
@@ -149,10 +151,13 @@ return code
 // chat, or mode '0' and none kept); receipt is the sequenced receipt when the sender's socket is on
 // the calling node (ARGV[10]), which shows it from this answer instead of hearing it back through
 // PUB/SUB (one PUBLISH less per text, and one message less for that node to read), else ''.
+// \`new\` (ARGV[11]) '1': step 1 has just relayed this text for the first time, so no receipt can be
+// kept for it and the lookup is skipped (a retry of this step after a fault passes '').
 // KEYS: s from, ob from, sent from · ARGV: channel prefix, from, chat id, client id JSON, client
-// id, at, max frames, ttl ms, mode, calling node
+// id, at, max frames, ttl ms, mode, calling node, new
 export const RELAY_OUT = `
-local dup = redis.call('HGET', KEYS[3], ARGV[5])
+local dup = false
+if ARGV[11] ~= '1' then dup = redis.call('HGET', KEYS[3], ARGV[5]) end
 local f = redis.call('HMGET', KEYS[1], 'node', 'cid', 'to')
 -- The receipt to the sender's node: in the answer when that is the caller, else published.
 local function out(j)
@@ -257,11 +262,14 @@ return 1
 
 // The chat's last lines, for a report that includes the conversation (read by whichever node takes
 // it), on the chat's own shard. The first line gives the list the TTL floor; the nodes of the chat's
-// sessions refresh it while the chat lives and cut it to the after-chat keep when it ends.
+// sessions refresh it while the chat lives and cut it to the after-chat keep when it ends. Cut back
+// to the lines kept only once it holds a third more (one LTRIM per ten texts of a long chat instead
+// of one per text, for a third more memory); the reader takes the last lines kept.
 // KEYS: tr · ARGV: line JSON, lines kept, ttl ms
 export const TRANSCRIPT = `
 local n = redis.call('RPUSH', KEYS[1], ARGV[1])
-if n > tonumber(ARGV[2]) then redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+local keep = tonumber(ARGV[2])
+if n > keep + math.floor(keep / 3) then redis.call('LTRIM', KEYS[1], -keep, -1)
 elseif n == 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3])) end
 return 1
 `
@@ -290,7 +298,9 @@ local r = relay_in({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, {ARGV[1], ARGV
 -- What step 2 is told of step 1, as relayText tells it when they are two scripts.
 local mode = '1'
 if r == 0 then mode = '0' elseif r == 3 or r == 4 then mode = '3' end
-local rr = relay_out({KEYS[6], KEYS[7], KEYS[8]}, {ARGV[1], ARGV[11], ARGV[3], ARGV[9], ARGV[4], ARGV[6], ARGV[7], ARGV[8], mode, ARGV[14]})
+local new = ''
+if r == 1 or r == 3 then new = '1' end
+local rr = relay_out({KEYS[6], KEYS[7], KEYS[8]}, {ARGV[1], ARGV[11], ARGV[3], ARGV[9], ARGV[4], ARGV[6], ARGV[7], ARGV[8], mode, ARGV[14], new})
 if (r == 1 or r == 3) and ARGV[3] ~= '' then transcript({KEYS[10]}, {ARGV[12], ARGV[13], ARGV[8]}) end
 return {r, rr[1], rr[2]}
 `

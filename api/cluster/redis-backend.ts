@@ -896,8 +896,10 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           if (quoting.get(from.id) === sent) quoting.delete(from.id)
         })
       }
-      const receiptStep = (mode: '0' | '1' | '3') =>
-        run.relayOut([fk[0]!, fk[1]!, fk[2]!], [chan(from.id), from.id, chat, idJson, clientId, at, opts.resumeBufferFrames, TTL, mode, me]).then(r => {
+      // `first`: step 1 has just relayed the text, so step 2 need not look for a kept receipt; a
+      // retry after a fault looks (the step may have run after all).
+      const receiptStep = (mode: '0' | '1' | '3', first: boolean) =>
+        run.relayOut([fk[0]!, fk[1]!, fk[2]!], [chan(from.id), from.id, chat, idJson, clientId, at, opts.resumeBufferFrames, TTL, mode, me, first ? '1' : '']).then(r => {
           const [code, receipt] = r as [number, string]
           if (receipt) receiptBack(from.id, receipt)
           return code
@@ -908,7 +910,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
           // A resend after its chat ended still gets its first receipt (mode '0'); one whose
           // recipient has no socket keeps it held there (mode '3').
           const mode = r === 0 ? '0' : r === 3 || r === 4 ? '3' : '1'
-          outcome = receiptStep(mode).then(rr => {
+          outcome = receiptStep(mode, r === 1 || r === 3).then(rr => {
             if (r === 0 && rr === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
           })
           if ((r === 1 || r === 3) && chat) {
@@ -923,7 +925,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
             // is down or frozen). Telling the sender "not sent" would be false: the receipt is
             // made once that shard answers again (a step that did run after all answers the
             // same receipt, same seq, which the client drops as seen).
-            retryLater(() => receiptStep(mode))
+            retryLater(() => receiptStep(mode, false))
           })
         },
         err => {
@@ -1079,6 +1081,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     },
     async transcript(chatId) {
       if (!/^[\w-]{8,64}$/.test(chatId)) return null
+      // The list holds up to a third more than the lines kept (TRANSCRIPT cuts it back in steps):
+      // the last ones count.
       const raw = await redis.cmd.lrange(k.tr(chatId), 0, -1)
       if (!raw.length) return null
       // A line is appended once its text's first step answered, so the partner's reply can land
@@ -1088,6 +1092,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
       return raw
         .map(l => JSON.parse(l) as { from: string; body: string; at: number; t?: number })
         .sort((a, b) => (a.t ?? a.at) - (b.t ?? b.at))
+        .slice(-TRANSCRIPT_LINES)
         .map(({ from, body, at }) => ({ from, body, at }))
     },
     useQueue(remove) {

@@ -5,6 +5,7 @@
 // in one process, with the two sides of each chat on different nodes).
 import { describe, expect, test } from 'bun:test'
 import type { Hub } from '../../api/chat/hub'
+import type { ChatBackend } from '../../api/chat/ports/chat-backend'
 import type { LocalSession } from '../../api/chat/session'
 import { FakeConnection } from '../support/fake-connection'
 
@@ -17,6 +18,8 @@ export interface Side {
 export interface BackendUnderTest {
   /** One hub per node (one, or two sharing a store). */
   hubs: Hub[]
+  /** The backend of each hub, same order: what the app reads besides the hub (transcripts). */
+  backends: ChatBackend[]
   close(): Promise<void>
 }
 
@@ -71,6 +74,36 @@ export function describeChatBackend(name: string, factory: BackendFactory) {
         y.say({ type: 'typing', active: true })
         await eventually(() => expect(x.conn.last('typing')).toEqual({ type: 'typing', active: true }))
         expect(x.conn.of('typing').every(f => !('seq' in f))).toBe(true)
+      } finally {
+        await b.close()
+      }
+    })
+
+    test('a long chat’s transcript, read on any node, is its last 30 lines in the order sent', async () => {
+      const { b, connect, meet } = await setup()
+      try {
+        const x = connect()
+        const y = connect()
+        await meet(x, y)
+        const chat = x.conn.last('matched')!.chat as string
+        // 45 lines, the two sides taking turns (each waits for the last to arrive, as people do).
+        const want: Array<{ from: string; body: string }> = []
+        for (let i = 0; i < 45; i++) {
+          const [from, to] = i % 2 ? [y, x] : [x, y]
+          from.say({ type: 'text', id: `l${i}`, body: `line ${i}` })
+          want.push({ from: from.s.id, body: `line ${i}` })
+          await eventually(() => expect(to.conn.last('text')?.body).toBe(`line ${i}`))
+        }
+        // On a Redis Cluster a line is written just after its text went out: the last may lag.
+        const read = async (backend: ChatBackend) => (await backend.transcript(chat))?.map(l => ({ from: l.from, body: l.body }))
+        for (const backend of b.backends) {
+          let lines = await read(backend)
+          for (let t = 0; t < 100 && lines?.at(-1)?.body !== 'line 44'; t++) {
+            await Bun.sleep(10)
+            lines = await read(backend)
+          }
+          expect(lines).toEqual(want.slice(-30))
+        }
       } finally {
         await b.close()
       }

@@ -13,6 +13,7 @@ import { loadConfig } from '../../api/config'
 import { createLogger } from '../../api/log'
 import { createMetrics } from '../../api/ops/metrics'
 import type { Hub } from '../../api/chat/hub'
+import type { ChatBackend } from '../../api/chat/ports/chat-backend'
 import { describeChatBackend, type BackendUnderTest } from '../contracts/chat-backend'
 import { test } from 'bun:test'
 import { deletePrefix, nodeListens, redisTarget, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL, testPrefix } from '../support/redis'
@@ -22,7 +23,7 @@ const base = { DATA_DIR: '/tmp', MATCH_FALLBACK_MS: '50', REPAIR_COOLDOWN_MS: '0
 
 describeChatBackend('in-process', async (): Promise<BackendUnderTest> => {
   const config = loadConfig(base)
-  const { hub } = createChatCore({
+  const { hub, backend } = createChatCore({
     config,
     cache: openCache(config),
     guard: allowAll,
@@ -33,13 +34,14 @@ describeChatBackend('in-process', async (): Promise<BackendUnderTest> => {
     cluster: null,
     transcriptKeepMs: 300_000,
   })
-  return { hubs: [hub], close: () => hub.shutdown({ closeWaitMs: 0 }) }
+  return { hubs: [hub], backends: [backend], close: () => hub.shutdown({ closeWaitMs: 0 }) }
 })
 
 async function redisNodes(n: number, target = TEST_REDIS_URL): Promise<BackendUnderTest> {
   const prefix = testPrefix('cbc')
   const on = redisTarget(target)
   const hubs: Hub[] = []
+  const backends: ChatBackend[] = []
   const stops: Array<() => Promise<void>> = []
   for (let k = 0; k < n; k++) {
     const config = loadConfig({ ...base, ...(on.url ? { REDIS_URL: on.url } : { REDIS_CLUSTER_NODES: target }), REDIS_PREFIX: prefix, NODE_ID: `cbc-${k}` })
@@ -65,6 +67,7 @@ async function redisNodes(n: number, target = TEST_REDIS_URL): Promise<BackendUn
     await redis.sub.ping()
     hub = core.hub
     hubs.push(core.hub)
+    backends.push(core.backend)
     // The node hears its channel only once Redis has taken its SUBSCRIBE: a frame published
     // before that (the first `queued` of a test) would be lost, so the case starts once it has.
     for (let tries = 0; !(await nodeListens(target, prefix, config.nodeId)); tries++) {
@@ -79,6 +82,7 @@ async function redisNodes(n: number, target = TEST_REDIS_URL): Promise<BackendUn
   }
   return {
     hubs,
+    backends,
     async close() {
       for (const s of stops) await s()
       await deletePrefix(target, prefix)
