@@ -12,7 +12,8 @@ export function registerServiceWorker(onUpdateReady: (reload: () => void) => voi
         wb.messageSkipWaiting()
       }),
     )
-    void wb.register()
+    // A browser that refuses service workers (some private modes) just runs without the offline shell.
+    wb.register().catch(() => undefined)
     // Phones keep a PWA open for days: look for a new version whenever it comes to the foreground.
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') void wb.update().catch(() => undefined)
