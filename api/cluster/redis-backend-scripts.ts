@@ -89,7 +89,7 @@ return string.sub(m[1], string.find(m[1], ':', 1, true) + 1)
 // partner, each "<receipt JSON without seq>\\n<client id>".
 // rcv (hash): the sender's client ids of this chat, as fields; only whether one is there counts.
 // KEYS: s to, ob to, rcv to, rx to, dr to · ARGV: channel prefix, to, chat id, client id, body
-// JSON, at, max frames, ttl ms, client id JSON, replyTo id JSON ('' = none)
+// JSON, at, max frames, ttl ms, client id JSON, replyTo id JSON ('' = none), calling node (RELAY only)
 export const RELAY_IN = `
 local t = redis.call('HMGET', KEYS[1], 'node', 'cid', 'ti')
 if t[2] ~= ARGV[3] then return 0 end
@@ -118,7 +118,13 @@ if tseq % 64 == 0 then
   local n = redis.call('ZCARD', KEYS[4])
   if n > max then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, n - max - 1) end
 end
-if there then redis.call(PUB, ARGV[1] .. t[1], 'F' .. ARGV[2] .. '\\n\\n' .. tj) end
+-- To the recipient's node; in the answer instead when that is the calling node (ARGV[11], passed
+-- by the one-shard RELAY only), which shows it from there: a pair on one node then costs no
+-- PUBLISH to itself, nor a message for that node to read back.
+local back = ''
+if there then
+  if t[1] == ARGV[11] then back = tj else redis.call(PUB, ARGV[1] .. t[1], 'F' .. ARGV[2] .. '\\n\\n' .. tj) end
+end
 -- Bounded like the sender's receipts (checked every 64th text): a resend older than that is rare.
 local fresh = t[3] ~= '1'
 if tseq % 64 == 0 and redis.call('HLEN', KEYS[3]) >= 512 then
@@ -140,7 +146,8 @@ if not there then
   end
   code = 3
 end
-return code
+-- A script answers its first value only: run alone this step answers the code.
+return code, back
 `
 
 // The relay, step 2, on the sender's shard: the sender's receipt (taken once per client id; a
@@ -282,7 +289,8 @@ const step = (name: string, body: string) => `local function ${name}(KEYS, ARGV)
 // (one Redis, not a Redis Cluster): the quoted text's lookup, step 1, step 2 and the transcript
 // line, the same code as the split steps, run as one. One script instead of three is one script
 // call's overhead instead of three, and the receipt is made in the same atomic step as the text, so
-// no crash or fault can fall between them. Answers {step 1's code, step 2's code, step 2's receipt}.
+// no crash or fault can fall between them. Answers {step 1's code, step 2's code, step 2's receipt,
+// the text when the recipient's socket is on the calling node (else '')}.
 // KEYS: s to, ob to, rcv to, rx to, dr to, s from, ob from, sent from, rx from, tr · ARGV: channel
 // prefix, to, chat id, client id, body JSON, at, max frames, ttl ms, client id JSON, replyTo seq
 // ('' = none), from, transcript line JSON, lines kept, calling node
@@ -294,7 +302,7 @@ export const RELAY =
   `
 local reply = ''
 if ARGV[10] ~= '' then reply = reply_of({KEYS[6], KEYS[9]}, {ARGV[3], ARGV[10]}) end
-local r = relay_in({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], reply})
+local r, text = relay_in({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], reply, ARGV[14]})
 -- What step 2 is told of step 1, as relayText tells it when they are two scripts.
 local mode = '1'
 if r == 0 then mode = '0' elseif r == 3 or r == 4 then mode = '3' end
@@ -302,7 +310,7 @@ local new = ''
 if r == 1 or r == 3 then new = '1' end
 local rr = relay_out({KEYS[6], KEYS[7], KEYS[8]}, {ARGV[1], ARGV[11], ARGV[3], ARGV[9], ARGV[4], ARGV[6], ARGV[7], ARGV[8], mode, ARGV[14], new})
 if (r == 1 or r == 3) and ARGV[3] ~= '' then transcript({KEYS[10]}, {ARGV[12], ARGV[13], ARGV[8]}) end
-return {r, rr[1], rr[2]}
+return {r, rr[1], rr[2], text or ''}
 `
 
 // After the session's partition moved to another master: its seq, sent to this node on the

@@ -378,7 +378,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
     if (a) for (const q of a.frames.keys()) if (q > n) n = q
     return n
   }
-  /** The sender's receipt from its relay script's answer: delivered as if it came from its channel. */
+  /** A frame from a relay script's answer (the sender's receipt; the text too when both sides are here): delivered as if it came from the channel. */
   function receiptBack(id: string, json: string) {
     onEnvelope('F' + id + '\n\n' + json)
   }
@@ -853,7 +853,8 @@ export function createRedisBackend(opts: RedisBackendOptions): RedisBackend {
         const relay = () =>
           run.relay(keys, args).then(
             r => {
-              const [rin, rout, receipt] = r as [number, number, string]
+              const [rin, rout, receipt, text] = r as [number, number, string, string]
+              if (text) receiptBack(to, text)
               if (receipt) receiptBack(from.id, receipt)
               if (rin === 0 && rout === 0) inbox.relayRefused(from, clientId, 'not_in_chat')
             },

@@ -9,7 +9,8 @@
 //
 // Tunables (env): BENCH_ROUNDS (3), BENCH_PAIRS (16), BENCH_MEASURE_MS (3000), BENCH_WARMUP_MS (700),
 // BENCH_PAIR_WAITING (10000; 0 skips the pairing part), BENCH_PAIR_JOINS (1000),
-// BENCH_SETUPS (one,cluster: which multi-node set-ups to run).
+// BENCH_SETUPS (one,cluster: which multi-node set-ups to run; add `same` for three nodes on one
+// Redis with each pair on one node, the cost of a cluster to a pair that does not cross nodes).
 import Redis from 'ioredis'
 import { cpus, loadavg } from 'node:os'
 import { startCluster } from '../support/cluster'
@@ -86,7 +87,7 @@ const NODE_ENV = { LOG_LEVEL: 'warn', ...BENCH_LIMITS_OFF }
  * Rounds of the cross-node relay on three nodes whose Redis is `redis` (one client per Redis
  * process: the shared one, or each master of the cluster, with its pid for the CPU reading).
  */
-async function multiNode(label: string, target: { redisUrl?: string; redisClusterNodes?: string }, redis: Redis[], redisPids: number[]): Promise<MultiRelay[]> {
+async function multiNode(label: string, target: { redisUrl?: string; redisClusterNodes?: string }, redis: Redis[], redisPids: number[], sameNode = false): Promise<MultiRelay[]> {
   const cluster = await startCluster({ nodes: 3, ...target, env: NODE_ENV })
   const out: MultiRelay[] = []
   try {
@@ -97,6 +98,7 @@ async function multiNode(label: string, target: { redisUrl?: string; redisCluste
       const x = await runLoad<Relay & { cpuUsPerMessageByPid: number[] }>('relay-load.ts', {
         url: urls[0],
         urls,
+        sameNode,
         kind: 'app',
         pairs: PAIRS,
         warmupMs: WARMUP_MS,
@@ -135,6 +137,18 @@ if (SETUPS.includes('one')) {
     results.push({
       label: '3 nodes, one Redis',
       rows: await multiNode('3 nodes, one Redis     ', { redisUrl: process.env.TEST_REDIS_URL ?? TEST_REDIS_URL }, [redis], [await redisPid(redis)]),
+    })
+  } finally {
+    redis.disconnect()
+  }
+}
+// Opt-in (BENCH_SETUPS=…,same): each pair's two sides on one node of the three, on one Redis.
+if (SETUPS.includes('same')) {
+  const redis = new Redis(process.env.TEST_REDIS_URL ?? TEST_REDIS_URL)
+  try {
+    results.push({
+      label: '3 nodes, one Redis, each pair on one node',
+      rows: await multiNode('same node, one Redis   ', { redisUrl: process.env.TEST_REDIS_URL ?? TEST_REDIS_URL }, [redis], [await redisPid(redis)], true),
     })
   } finally {
     redis.disconnect()

@@ -15,6 +15,8 @@ interface Args {
   origin?: string
   /** Several nodes of one cluster: pair k puts its two clients on nodes k and k+1 (mod n). */
   urls?: string[]
+  /** With urls: both clients of pair k on node k (mod n), so pairs are spread but none crosses nodes. */
+  sameNode?: boolean
   /** Every node's pid, for server CPU (default: serverPid). */
   serverPids?: number[]
   /** More pids (the Redis processes) whose CPU in the measured window is reported one by one. */
@@ -43,7 +45,7 @@ async function makePair(k: number): Promise<[BenchSocket, BenchSocket]> {
     return [x, y]
   }
   const urls = a.urls ?? [a.url]
-  const [x, y] = await Promise.all([open(urls[k % urls.length]!, headers), open(urls[(k + 1) % urls.length]!, headers)])
+  const [x, y] = await Promise.all([open(urls[k % urls.length]!, headers), open(urls[(k + (a.sameNode ? 0 : 1)) % urls.length]!, headers)])
   await Promise.all([x.waitFor('{"type":"hello"'), y.waitFor('{"type":"hello"')])
   const topic = `bench-${k}-${Math.random().toString(36).slice(2, 8)}`
   x.ws.send(JSON.stringify({ type: 'find', interests: [topic], random: false }))
