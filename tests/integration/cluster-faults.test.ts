@@ -138,7 +138,8 @@ describe.if(enabled)('two nodes when their Redis restarts empty', () => {
     return x
   }
 
-  test('chats end with `interrupted`, a waiter is queued again and found, the connection cap and popular interests still count, no node exits', async () => {
+  /** Two strangers, on node 0 and node 1, in a chat. */
+  async function pairAcross() {
     const x = await client(node(0))
     const y = await client(node(1))
     const talk = uniqueInterest()
@@ -146,6 +147,11 @@ describe.if(enabled)('two nodes when their Redis restarts empty', () => {
     await x.next('queued')
     y.send({ type: 'find', interests: [talk], random: false })
     await Promise.all([x.next('matched'), y.next('matched')])
+    return [x, y] as const
+  }
+
+  test('chats end with `interrupted`, a waiter is queued again and found, the connection cap and popular interests still count, no node exits', async () => {
+    const [x, y] = await pairAcross()
     x.send({ type: 'text', id: 't1', body: 'before' })
     expect((await y.next('text')).body).toBe('before')
     const w = await client(node(0))
@@ -204,13 +210,7 @@ describe.if(enabled)('two nodes when their Redis restarts empty', () => {
       const until = Date.now() + 10_000
       while ((await fetch(n.url + '/readyz')).status !== 200 && Date.now() < until) await Bun.sleep(50)
     }
-    const x = await client(node(0))
-    const y = await client(node(1))
-    const talk = uniqueInterest()
-    x.send({ type: 'find', interests: [talk], random: false })
-    await x.next('queued')
-    y.send({ type: 'find', interests: [talk], random: false })
-    await Promise.all([x.next('matched'), y.next('matched')])
+    const [x, y] = await pairAcross()
     const marks = [x.mark(), y.mark()]
     // The relay's script is new to this Redis: both nodes' first texts find it missing at once.
     const N = 150
