@@ -22,6 +22,8 @@
 // On a Redis Cluster (REDIS_CLUSTER_NODES) both are ioredis Cluster clients: they follow MOVED/ASK
 // and refresh the slot map by themselves. Every script gets all the keys it names in KEYS and they
 // share one hash tag, so a script runs on one shard (docs/cluster.md lists the tags).
+// ioredis asks before every command whether anyone traces; on Bun that needs tracing-channel-gap.ts.
+import './tracing-channel-gap'
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { keySlot } from './slots'
 
