@@ -19,6 +19,7 @@ import { startRedisCluster } from '../support/redis-cluster'
 import { median, fmt } from './stats'
 import { BENCH_LIMITS_OFF, runLoad, startApp } from './servers'
 import { benchLanguagePairing, benchLanguagePairingCluster, type LanguagePairing } from './pair-languages'
+import { interestCount } from './pair-languages-load-shape'
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def)
 const ROUNDS = num('BENCH_ROUNDS', 3)
@@ -187,7 +188,9 @@ for (const { label, rows } of results) {
 }
 
 if (PAIR_WAITING > 0) {
-  console.log(`\ntime to pair: ${fmt(PAIR_JOINS)} newcomers one after the other while ${fmt(PAIR_WAITING)} wait (12 languages, 100 interests; tests/bench/pair-languages-load.ts)`)
+  console.log(
+    `\ntime to pair: ${fmt(PAIR_JOINS)} newcomers one after the other while ${fmt(PAIR_WAITING)} wait (12 languages, ${fmt(interestCount(PAIR_WAITING))} interests; tests/bench/pair-languages-load.ts)`,
+  )
   const pairing: Array<{ label: string; r: LanguagePairing }> = [{ label: '1 node (in-process queue)', r: await benchLanguagePairing(PAIR_WAITING, PAIR_JOINS) }]
   console.log(`  ${pairing[0]!.label.padEnd(26)} p50 ${fmt(pairing[0]!.r.p50Ms, 2)} ms   p99 ${fmt(pairing[0]!.r.p99Ms, 2)} ms   (load average ${load()})`)
   const one = pairing[0]!.r

@@ -1,5 +1,5 @@
 // Load generator (own process): time-to-pair with languages. `waiting` strangers
-// (1,000) wait spread over 12 languages and 100 interests, each on a (language, interest) nobody
+// (1,000) wait spread over 12 languages and 100 interests (more for a pool past 1,200), each on a (language, interest) nobody
 // else in the pool has, all allowing random strangers; each one that is paired at once sends
 // `next`, so the pool stays that size. Then `joins` newcomers arrive one after the other: half
 // share an interest with the pool in two languages (one of them a pool member's), half state one
@@ -19,22 +19,24 @@ interface Args {
   origin?: string
 }
 
-import { INTERESTS, LANGUAGES } from './pair-languages-load-shape'
+import { interestCount, LANGUAGES, poolCombo } from './pair-languages-load-shape'
 
 const a = args<Args>()
 const headers = a.origin ? { Origin: a.origin } : undefined
 const run = Math.random().toString(36).slice(2, 8)
 const topic = (k: number) => `t${k}-${run}`
-/** Pool member i's (language, interest): distinct for i < 1200 × waiting / 1000, spread over all 100 interests. */
+/** Pool member i's (language, interest): nobody else in the pool has the same (see the shape module). */
 const combo = (i: number) => {
-  const c = Math.floor((i * (LANGUAGES.length * INTERESTS)) / Math.max(a.waiting, 1))
-  return { language: LANGUAGES[c % LANGUAGES.length]!, interest: topic(Math.floor(c / LANGUAGES.length) % INTERESTS) }
+  const { language, interest } = poolCombo(i, a.waiting)
+  return { language, interest: topic(interest) }
 }
 const hello = (s: BenchSocket) => s.waitFor('{"type":"hello"')
 
 /** Resolved when the pool member taken by the last join is back in the queue. */
 let rejoined: () => void = () => {}
 let i = 0
+/** Chats the pool was paired into: one per join, or the pool churned among itself and the figures mean nothing. */
+let poolMatched = 0
 const pool = await openMany(a.waiting, a.urls ?? a.url, 100, headers, async s => {
   await hello(s)
   const { language, interest } = combo(i++)
@@ -42,8 +44,10 @@ const pool = await openMany(a.waiting, a.urls ?? a.url, 100, headers, async s =>
   await s.waitFor('{"type":"queued"')
   // Taken by a newcomer: back into the pool with the same find.
   s.onFrame = data => {
-    if (data.startsWith('{"type":"matched"')) s.ws.send('{"type":"next"}')
-    else if (data.startsWith('{"type":"queued"')) rejoined()
+    if (data.startsWith('{"type":"matched"')) {
+      poolMatched++
+      s.ws.send('{"type":"next"}')
+    } else if (data.startsWith('{"type":"queued"')) rejoined()
   }
 })
 const joiners = await openMany(a.joins, a.urls ?? a.url, 100, headers, hello)
@@ -66,13 +70,14 @@ for (let j = 0; j < a.joins; j++) {
   // The taken pool member is back before the next join (not timed), so every join sees 1,000.
   await back
 }
+if (poolMatched !== a.joins) throw new Error(`the pool was paired ${poolMatched} times for ${a.joins} joins: it paired among itself, so these are not times to pair`)
 times.sort((x, y) => x - y)
 console.log(
   JSON.stringify({
     waiting: a.waiting,
     joins: a.joins,
     languages: LANGUAGES.length,
-    interests: INTERESTS,
+    interests: interestCount(a.waiting),
     p50Ms: percentile(times, 50),
     p99Ms: percentile(times, 99),
     maxMs: times[times.length - 1],

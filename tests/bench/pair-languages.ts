@@ -10,7 +10,7 @@
 import { cpus, loadavg } from 'node:os'
 import { createLocalMatchQueue } from '../../api/chat/local-match-queue'
 import { startCluster } from '../support/cluster'
-import { LANGUAGES } from './pair-languages-load-shape'
+import { LANGUAGES, poolCombo } from './pair-languages-load-shape'
 import { fmt, median } from './stats'
 import { BENCH_LIMITS_OFF, runLoad, startApp } from './servers'
 
@@ -94,8 +94,8 @@ export async function benchLocalQueue(waiting: number, n: number) {
   const taken: string[] = []
   const q = createLocalMatchQueue({ fallbackMs: 600_000, events: { onMatch: m => void taken.push(m.a) } })
   const combo = (i: number) => {
-    const c = Math.floor((i * LANGUAGES.length * 100) / waiting)
-    return { languages: [LANGUAGES[c % LANGUAGES.length]!], interests: [`t${Math.floor(c / LANGUAGES.length) % 100}`] }
+    const { language, interest } = poolCombo(i, waiting)
+    return { languages: [language], interests: [`t${interest}`] }
   }
   const rejoin = (id: string) => q.enqueue({ id, ...combo(Number(id.slice(4))), random: true, ipHash: `ip-${id}` })
   for (let k = 0; k < waiting; k++) await rejoin(`pool${k}`)
